@@ -1,0 +1,4 @@
+import { InitialSchema1764050000000 } from './1764050000000-initial-schema';
+
+/** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
+export const migrations = [InitialSchema1764050000000];

@@ -1,0 +1,1 @@
+export { ApiKey, ApiKeyRole } from './entities/api-key.entity';

@@ -1,0 +1,28 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AppConfig, AppConfigModule } from './config';
+import { Database, DatabaseModule } from './database';
+import { HealthModule } from './health';
+import { LoggingModule } from './logging.module';
+
+export interface AppModuleOptions {
+  config: AppConfig;
+  /** Opened (and migrated) before Nest starts, so database faults are reported plainly. */
+  database: Database;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot({ config, database }: AppModuleOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        LoggingModule,
+        DatabaseModule.forRoot(database),
+        ScheduleModule.forRoot(),
+        HealthModule,
+      ],
+    };
+  }
+}

@@ -1,0 +1,65 @@
+import { ConfigError, loadConfig } from './app-config';
+
+describe('loadConfig', () => {
+  it('fills in defaults so an empty environment starts on the embedded database', () => {
+    const config = loadConfig({});
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.database.url).toBeUndefined();
+    expect(config.database.schema).toBe('public');
+    expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
+    expect(config.logLevel).toBe('info');
+  });
+
+  it('treats an exported but empty variable as unset', () => {
+    expect(loadConfig({ DATABASE_URL: '', PORT: '' }).database.url).toBeUndefined();
+  });
+
+  it('reads every variable it documents', () => {
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      PORT: '8080',
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: 'postgresql://u:p@db.internal:5433/closer',
+      DATABASE_POOL_SIZE: '25',
+      DATABASE_SCHEMA: 'closer',
+      DATA_DIR: '/var/lib/closer',
+    });
+    expect(config).toEqual({
+      env: 'production',
+      http: { host: '127.0.0.1', port: 8080 },
+      logLevel: 'warn',
+      dataDir: '/var/lib/closer',
+      database: {
+        url: 'postgresql://u:p@db.internal:5433/closer',
+        poolSize: 25,
+        schema: 'closer',
+        embeddedDataDir: '/var/lib/closer/pglite',
+      },
+    });
+  });
+
+  it('names every bad variable with what is wrong', () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: '70000', DATABASE_URL: 'not a url', LOG_LEVEL: 'loud', DATABASE_SCHEMA: 'Robert"; DROP' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toHaveLength(4);
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'PORT: must be a whole number from 0 to 65535',
+        expect.stringMatching(/^DATABASE_URL: must be a postgres:\/\//),
+        expect.stringMatching(/^LOG_LEVEL: /),
+        expect.stringMatching(/^DATABASE_SCHEMA: must be a lower-case SQL identifier/),
+      ]),
+    );
+  });
+
+  it('rejects a URL of another database', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'mysql://root@localhost/test' })).toThrow(/DATABASE_URL/);
+  });
+});

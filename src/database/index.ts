@@ -1,0 +1,4 @@
+export { Database } from './database';
+export { DatabaseModule } from './database.module';
+export { createDataSource } from './data-source';
+export { startEmbeddedPostgres, EmbeddedPostgres } from './embedded-postgres';

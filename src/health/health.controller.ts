@@ -1,0 +1,42 @@
+import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Database } from '../database/database';
+import { MODEL_STATUS, ModelStatus } from './model-status';
+
+@Controller('health')
+export class HealthController {
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly typeOrm: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
+    @Inject(Database) private readonly database: Database,
+    @Optional() @Inject(MODEL_STATUS) private readonly model?: ModelStatus,
+  ) {}
+
+  /** Liveness: the process is up and its event loop answers. Touches nothing else. */
+  @Get()
+  live() {
+    return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
+  }
+
+  /** Readiness: the database answers and, when a policy is configured, its model is loaded. */
+  @Get('ready')
+  @HealthCheck()
+  ready() {
+    return this.health.check([
+      async () => {
+        const { database } = await this.typeOrm.pingCheck('database', { timeout: 3000 });
+        return { database: { ...database, kind: this.database.kind } };
+      },
+      async () => {
+        const indicator = this.indicators.check('model');
+        if (!this.model) return indicator.up({ loaded: false, reason: 'no policy configured' });
+        return this.model.isLoaded()
+          ? indicator.up({ loaded: true, version: this.model.versionName() })
+          : indicator.down({ loaded: false });
+      },
+    ]);
+  }
+}

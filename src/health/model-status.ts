@@ -1,0 +1,9 @@
+/** What the policy module reports about the serving model; absent until a policy is wired in. */
+export interface ModelStatus {
+  /** True once a model is loaded and can answer. */
+  isLoaded(): boolean;
+  /** Human-readable name of the loaded version, if any. */
+  versionName(): string | undefined;
+}
+
+export const MODEL_STATUS = Symbol('MODEL_STATUS');

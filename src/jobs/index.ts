@@ -1,0 +1,1 @@
+export { TrainingRun, TrainingRunStatus } from './entities/training-run.entity';

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { LoggerModule } from 'nestjs-pino';
+import { AppConfig } from './config/app-config';
+
+/** Structured JSON logs (pino). Credentials and signatures in headers never reach a log line. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>) => ({
+        pinoHttp: {
+          level: config.get('logLevel', { infer: true }),
+          redact: {
+            paths: [
+              'req.headers.authorization',
+              'req.headers.cookie',
+              'req.headers["x-api-key"]',
+              'req.headers["x-closer-signature"]',
+              'res.headers["set-cookie"]',
+            ],
+            censor: '[redacted]',
+          },
+          autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

@@ -1,0 +1,1 @@
+export { ModelVersion, ModelVersionStatus } from './entities/model-version.entity';

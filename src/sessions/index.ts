@@ -1,0 +1,4 @@
+export { ChatSession, SessionChannel, SessionStatus } from './entities/chat-session.entity';
+export { Turn, TurnRole } from './entities/turn.entity';
+export { TurnScore } from './entities/turn-score.entity';
+export { Conversion, ConversionSource } from './entities/conversion.entity';
