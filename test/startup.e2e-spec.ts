@@ -23,7 +23,7 @@ describe('server start-up', () => {
     try {
       const live = await waitForHttp(`http://127.0.0.1:${port}/health`);
       expect(await live.json()).toMatchObject({ status: 'ok' });
-      const ready = await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json();
+      const ready = (await (await fetch(`http://127.0.0.1:${port}/health/ready`)).json()) as { details: Record<string, unknown> };
       expect(ready.details.database).toEqual({ status: 'up', kind: 'embedded' });
     } finally {
       const exited = waitForExit(server);
