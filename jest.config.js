@@ -1,6 +1,6 @@
 /** Unit tests sit next to the code they test (src/**\/*.spec.ts); e2e tests live in test/. */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/test/support/shared-typed-arrays-environment.js',
   roots: ['<rootDir>/src', '<rootDir>/test'],
   testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
