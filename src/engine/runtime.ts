@@ -30,8 +30,10 @@ export async function createSession(model: Uint8Array, options: RuntimeOptions =
   } catch (err) {
     if (provider === 'cuda') {
       throw new RuntimeError(
-        `the CUDA execution provider could not load (${(err as Error).message}). ` +
-          'Install the ORT 1.29.0 CUDA provider libraries (`closer gpu-setup`) and CUDA 13 + cuDNN 9, or use executionProvider "cpu".',
+        `the CUDA execution provider could not load (${(err as Error).message}). Copy ORT 1.29.0's ` +
+          'libonnxruntime_providers_cuda.so and libonnxruntime_providers_shared.so (npm package ' +
+          'com.github.asus4.onnxruntime.linux-x64-gpu@0.4.9) into onnxruntime-node/bin/napi-v6/linux/x64/, ' +
+          'install CUDA 13 with cuBLAS, cuRAND and cuDNN 9, or use executionProvider "cpu".',
       );
     }
     throw err;
