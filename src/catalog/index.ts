@@ -1,0 +1,1 @@
+export { catalogPrices, defaultCatalog, Discount, Feature, Plan, planPrices, ProductCatalog } from './catalog';

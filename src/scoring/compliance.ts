@@ -1,0 +1,128 @@
+import { z } from 'zod';
+import { catalogPrices, planPrices, ProductCatalog } from '../catalog';
+import defaultRulesJson from './default-rules.json';
+import { sentences } from './text';
+import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
+
+const ruleSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  severity: z.enum(['block', 'warn']),
+  kind: z.enum(['phrase', 'credentials', 'price', 'discount', 'ai-denial', 'ai-question-evaded']),
+  description: z.string().min(1),
+  patterns: z.array(z.string().min(1)).optional(),
+});
+
+export type ComplianceRule = z.infer<typeof ruleSchema>;
+
+export interface Violation {
+  ruleId: string;
+  severity: 'block' | 'warn';
+  /** The text that triggered the rule. */
+  match: string;
+}
+
+/** Validates rule definitions (from the rules file or the database) and compiles their patterns. */
+export function parseComplianceRules(raw: unknown): ComplianceRule[] {
+  const rules = z.array(ruleSchema).parse(raw);
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) throw new Error(`compliance rules: duplicate id ${rule.id}`);
+    ids.add(rule.id);
+    if ((rule.kind === 'phrase' || rule.kind === 'credentials') && !rule.patterns?.length) {
+      throw new Error(`compliance rule ${rule.id}: kind ${rule.kind} needs patterns`);
+    }
+    for (const p of rule.patterns ?? []) new RegExp(p, 'i'); // throws on a bad pattern
+  }
+  return rules;
+}
+
+export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
+
+const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
+const money = /\$\s?(\d+(?:,\d{3})*(?:\.\d{1,2})?)|\b(\d+(?:\.\d{1,2})?)\s?(?:dollars|usd)\b/gi;
+const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
+const asksIfBot =
+  /\b(?:are|r)\s+(?:you|u)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|real)\b|\bam i (?:talking|chatting|speaking) (?:to|with) (?:a |an )?(?:bot|human|real person|person|machine|ai|robot)\b|\bis this (?:a |an )?(?:bot|ai|human|real person|automated|robot)\b/i;
+const deniesAi =
+  /\b(?:i'?m|i am)\s+(?:not\s+(?:a\s+|an\s+)?(?:bot|ai|robot|machine|chatbot|automated|program)|(?:a\s+)?(?:real\s+)?(?:human|person|real person)(?:\s+being)?)\b|\bno,?\s+(?:i'?m|i am)\s+not\s+(?:a\s+|an\s+)?(?:bot|ai)\b|\bi'?m\s+(?:definitely|totally|100%)\s+(?:human|a real person)\b/i;
+const disclosesAi =
+  /\b(?:i'?m|i am)\s+(?:an?\s+)?(?:ai|bot|chatbot|virtual assistant|ai assistant|ai-powered assistant|automated assistant|not (?:a )?human)\b|\bas an ai\b|\byes,? (?:i'?m|i am) (?:an? )?(?:ai|bot)/i;
+
+/** Whether the latest visitor turn asks if they are talking to a bot. */
+export function visitorAsksIfBot(history: HistoryTurn[]): boolean {
+  const lastVisitor = [...history].reverse().find((t) => t.role === 'visitor');
+  return !!lastVisitor && asksIfBot.test(lastVisitor.text);
+}
+
+export function checkCompliance(text: string, history: HistoryTurn[], catalog: ProductCatalog, rules: ComplianceRule[]): Violation[] {
+  const violations: Violation[] = [];
+  for (const rule of rules) {
+    for (const match of check(rule, text, history, catalog)) violations.push({ ruleId: rule.id, severity: rule.severity, match });
+  }
+  return violations;
+}
+
+function check(rule: ComplianceRule, text: string, history: HistoryTurn[], catalog: ProductCatalog): string[] {
+  switch (rule.kind) {
+    case 'phrase':
+      return rule.patterns!.flatMap((p) => [...text.matchAll(new RegExp(p, 'gi'))].map((m) => m[0]));
+    case 'credentials':
+      // "never share your password" is fine; asking for it is not.
+      return rule.patterns!.flatMap((p) =>
+        [...text.matchAll(new RegExp(p, 'gi'))].filter((m) => !negationBefore.test(text.slice(0, m.index))).map((m) => m[0]),
+      );
+    case 'price':
+      return wrongPrices(text, catalog);
+    case 'discount':
+      return [...text.matchAll(percentOff)]
+        .filter((m) => !catalog.discounts.some((d) => d.percent === Number(m[1] ?? m[2])))
+        .map((m) => m[0]);
+    case 'ai-denial':
+      return [...text.matchAll(new RegExp(deniesAi.source, 'gi'))].map((m) => m[0]);
+    case 'ai-question-evaded':
+      return visitorAsksIfBot(history) && !disclosesAi.test(text) && !deniesAi.test(text) ? ['(did not say it is an AI)'] : [];
+  }
+}
+
+/** Amounts that are not a catalog price (or seat/annual multiple) of the plans the sentence names. */
+function wrongPrices(text: string, catalog: ProductCatalog): string[] {
+  const wrong: string[] = [];
+  for (const sentence of sentences(text)) {
+    const named = catalog.plans.filter((p) => new RegExp(`\\b${p.name}\\b`, 'i').test(sentence));
+    const allowed = named.length ? named.flatMap(planPrices) : catalogPrices(catalog);
+    for (const m of sentence.matchAll(money)) {
+      const amount = Number((m[1] ?? m[2]).replace(/,/g, ''));
+      const ok = allowed.some((price) => isMultiple(amount, price) || isMultiple(amount, price * 12));
+      if (!ok) wrong.push(m[0]);
+    }
+  }
+  return wrong;
+}
+
+function isMultiple(amount: number, price: number): boolean {
+  const n = amount / price;
+  return n >= 1 && Math.abs(n - Math.round(n)) < 1e-9;
+}
+
+/**
+ * Compliance, in [0, 1]: 1 with no violation, 0 when a `block` rule fires, otherwise 1 − 0.25 per
+ * `warn` violation (floored at 0). Evidence lists every violation and whether the turn is blocked.
+ */
+export class ComplianceScorer implements TurnScorer {
+  readonly name = 'compliance';
+  readonly version = '1';
+
+  constructor(private readonly rules: ComplianceRule[] = defaultComplianceRules) {}
+
+  score({ text, history, catalog }: TurnInput): ScoreResult {
+    const violations = checkCompliance(text, history, catalog, this.rules);
+    const blocking = violations.some((v) => v.severity === 'block');
+    const warns = violations.filter((v) => v.severity === 'warn').length;
+    return {
+      scorer: this.name,
+      version: this.version,
+      score: blocking ? 0 : Math.max(0, 1 - 0.25 * warns),
+      evidence: { violations, blocking, disclosedAi: disclosesAi.test(text) },
+    };
+  }
+}

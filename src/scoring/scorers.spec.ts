@@ -1,0 +1,176 @@
+import { defaultCatalog } from '../catalog';
+import { BotLikenessScorer } from './bot-likeness';
+import { ComplianceScorer, Violation } from './compliance';
+import { FluencyScorer } from './fluency';
+import { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
+import { RepetitionScorer } from './repetition';
+import { TurnScoring } from './turn-scoring';
+import { HistoryTurn } from './types';
+
+const input = (text: string, history: HistoryTurn[] = []) => ({ text, history, catalog: defaultCatalog });
+const visitor = (text: string): HistoryTurn => ({ role: 'visitor', text });
+const agent = (text: string): HistoryTurn => ({ role: 'agent', text });
+
+describe('compliance', () => {
+  const scorer = new ComplianceScorer();
+  const violations = (text: string, history: HistoryTurn[] = []) =>
+    (scorer.score(input(text, history)).evidence.violations as Violation[]).map((v) => `${v.ruleId}:${v.severity}`);
+
+  it('a clean, factual reply has no violation and scores 1', () => {
+    const r = scorer.score(input('Growth is $59 per seat a month, or $49 on annual billing. Want me to set up a 14-day trial?'));
+    expect(r.score).toBe(1);
+    expect(r.evidence.violations).toEqual([]);
+  });
+
+  it('a price that differs from the catalog for the named plan is blocked', () => {
+    expect(violations('The Growth plan is only $39 per seat.')).toEqual(['catalog-price:block']);
+    expect(violations('Starter costs $29 per seat per month.')).toEqual([]);
+    expect(violations('For 5 seats on Starter that is $145 a month.')).toEqual([]); // 5 × $29
+    expect(violations('Enterprise is $99, and Starter is $25.')).toEqual(['catalog-price:block']);
+  });
+
+  it('an invented discount is blocked; the catalog ones are fine', () => {
+    expect(violations('I can give you 50% off if you sign today.')).toEqual(['catalog-discount:block']);
+    expect(violations('Nonprofits get 30% off.')).toEqual([]);
+  });
+
+  it('guaranteed results and out-of-policy promises are blocked', () => {
+    expect(violations('We guarantee results within a month.')).toEqual(['no-guaranteed-results:block']);
+    expect(violations('Sign up now and it is free forever.')).toEqual(['promise-outside-policy:block']);
+  });
+
+  it('asking for a card number or password is blocked, warning against sharing is not', () => {
+    expect(violations('Just paste your card number here and I will upgrade you.')).toEqual(['no-credentials-in-chat:block']);
+    expect(violations('What is your password?')).toEqual(['no-credentials-in-chat:block']);
+    expect(violations('Never share your password in chat, the app will ask for it securely.')).toEqual([]);
+  });
+
+  describe('AI disclosure', () => {
+    const asked = [visitor('Hi, quick question: are you a bot?')];
+
+    it('denying being an AI when asked is a blocking violation', () => {
+      expect(violations("No, I'm a real person on the sales team.", asked)).toEqual(['ai-disclosure:block']);
+      expect(violations("I'm not a bot, promise!", asked)).toEqual(['ai-disclosure:block']);
+      expect(scorer.score(input('I am human, haha.', [visitor('am I talking to a human?')])).score).toBe(0);
+    });
+
+    it('disclosing honestly is compliant', () => {
+      const r = scorer.score(input("Yes, I'm an AI assistant for Pipewise. A human can follow up by email if you prefer.", asked));
+      expect(r.score).toBe(1);
+      expect(r.evidence.disclosedAi).toBe(true);
+      expect(violations("I'm not a human, I'm the Pipewise AI assistant.", asked)).toEqual([]);
+    });
+
+    it('dodging the question is a warning', () => {
+      const r = scorer.score(input('Let me tell you about our pricing instead.', asked));
+      expect(r.evidence.violations).toEqual([expect.objectContaining({ ruleId: 'ai-question-unanswered', severity: 'warn' })]);
+      expect(r.score).toBe(0.75);
+    });
+
+    it('claiming to be human is a violation even unprompted', () => {
+      expect(violations("As a real person I can tell you it's great.")).toEqual([]);
+      expect(violations("I'm a real person, so trust me.")).toEqual(['ai-disclosure:block']);
+    });
+  });
+});
+
+describe('repetition', () => {
+  const scorer = new RepetitionScorer();
+
+  it('is 0 for a fresh reply', () => {
+    expect(scorer.score(input('Our Growth plan adds automation.', [agent('Hello! What does your team sell?')])).score).toBe(0);
+  });
+
+  it('counts sentences already said in earlier agent turns', () => {
+    const history = [agent('Our Growth plan adds workflow automation. It costs $59 per seat.'), visitor('ok')];
+    const r = scorer.score(input('Our Growth plan adds workflow automation. Want a demo?', history));
+    // first sentence fully repeated (1.0), second new (0.0)
+    expect(r.score).toBeCloseTo(0.5, 10);
+    expect(r.evidence.interSentence).toBeCloseTo(0.5, 10);
+    expect(r.evidence.repeatedSentences).toEqual(['Our Growth plan adds workflow automation.']);
+  });
+
+  it('counts repetition within the same turn, and ignores what the visitor said', () => {
+    const r = scorer.score(input('We have a mobile app for iOS. We have a mobile app for iOS.', [visitor('We have a mobile app for iOS.')]));
+    expect(r.evidence.interSentence).toBe(0);
+    expect(r.evidence.withinTurn).toBeCloseTo(0.5, 10);
+  });
+});
+
+describe('bot-likeness', () => {
+  const scorer = new BotLikenessScorer();
+
+  it('a plain, specific reply is unlikely to read as a bot', () => {
+    expect(scorer.score(input('Growth has forecasting; Starter does not. How many reps do you have?')).score).toBeCloseTo(0.0998, 3);
+  });
+
+  it('stock phrases and a template opener push the probability up', () => {
+    const canned = scorer.score(input("Great question! I'd be happy to help. Is there anything else I can help you with?"));
+    expect(canned.evidence.stockPhrases).toEqual(["i'd be happy to help", 'great question', 'is there anything else i can help you with']);
+    // z = -2.2 + 1.4·3 (stock phrases) + 1.2 (opener) = 3.2, p ≈ 0.96
+    expect(canned.score).toBeGreaterThan(0.95);
+  });
+});
+
+describe('fluency', () => {
+  const scorer = new FluencyScorer();
+
+  it('a complete, normal sentence scores 1', () => {
+    expect(scorer.score(input('Starter includes the mobile app.')).score).toBe(1);
+  });
+
+  it('penalizes an unfinished sentence and a dangling word', () => {
+    expect(scorer.score(input('Starter includes the mobile app and')).score).toBeCloseTo(0.6, 10);
+    expect(scorer.score(input('Starter includes the mobile app, plus')).score).toBeCloseTo(0.7, 10);
+  });
+
+  it('penalizes degenerate loops and tokenizer debris', () => {
+    const looped = scorer.score(input('The plan plan plan is great.'));
+    expect(looped.score).toBeCloseTo(0.5, 10);
+    expect(scorer.score(input('The ĠGrowth plan is great.')).score).toBeCloseTo(0.8, 10);
+  });
+});
+
+describe('turn reward', () => {
+  it('combines the scorers with the configured weights', () => {
+    const scoring = new TurnScoring(defaultCatalog, { compliance: 2, repetition: -1, bot_likeness: 0, fluency: 0 });
+    const s = scoring.score('Growth is $59 per seat.', []);
+    expect(s.total).toBe(2);
+    expect(s.blocking).toBe(false);
+    expect(s.results.map((r) => r.scorer)).toEqual(['compliance', 'repetition', 'bot_likeness', 'fluency']);
+  });
+
+  it('flags a blocking violation', () => {
+    const s = new TurnScoring(defaultCatalog).score("I'm a human, not a bot.", [visitor('are you a bot')]);
+    expect(s.blocking).toBe(true);
+    expect(s.violations.map((v) => v.ruleId)).toEqual(['ai-disclosure']);
+  });
+});
+
+describe('bad input gets a clear error', () => {
+  const cases: [string, unknown, string][] = [
+    ['empty text', '   ', 'empty_text'],
+    ['not a string', 42, 'empty_text'],
+    ['100 KB of text', 'a'.repeat(100 * 1024), 'text_too_long'],
+    ['a control character', 'hello\u0007there', 'invalid_characters'],
+    ['a lone surrogate (broken UTF-16)', 'price \uD800 here', 'invalid_characters'],
+    ['a replacement character from non-UTF-8 bytes', Buffer.from([0x68, 0x69, 0xff, 0xfe]).toString('utf8'), 'invalid_characters'],
+  ];
+  it.each(cases)('%s', (_, text, code) => {
+    expect(() => validateTurnText(text)).toThrow(TextInputError);
+    try {
+      validateTurnText(text);
+    } catch (e) {
+      expect((e as TextInputError).code).toBe(code);
+    }
+  });
+
+  it('names the limit and the offending character', () => {
+    expect(() => validateTurnText('x'.repeat(MAX_TURN_CHARS + 1))).toThrow(`text is ${MAX_TURN_CHARS + 1} characters; the limit is ${MAX_TURN_CHARS}`);
+    expect(() => validateTurnText('a\u0000b')).toThrow('text contains an invalid character (U+0000) at position 1');
+  });
+
+  it('keeps tabs, newlines and emoji', () => {
+    expect(validateTurnText('line one\n\tline two 👍')).toBe('line one\n\tline two 👍');
+  });
+});
