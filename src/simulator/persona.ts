@@ -1,0 +1,63 @@
+import { z } from 'zod';
+
+export const OBJECTIONS = ['price', 'security', 'integration', 'switching', 'contract', 'trial'] as const;
+export type Objection = (typeof OBJECTIONS)[number];
+
+const unit = z.number().min(0).max(1);
+
+export const personaSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'must be a lower-case slug'),
+  name: z.string().min(1),
+  role: z.string().min(1),
+  company: z.string().min(1),
+  /** Seats they would buy. */
+  companySize: z.number().int().min(1).max(100000),
+  /** Catalog feature keys they need. */
+  needs: z.array(z.string().min(1)).min(1),
+  /** Most they will pay per seat per month. */
+  budgetPerSeat: z.number().positive(),
+  objections: z.array(z.enum(OBJECTIONS)),
+  /** Turns they give the agent before losing interest when nothing moves forward. */
+  patience: z.number().int().min(2).max(20),
+  /** How much canned, repetitive replies put them off. */
+  botSensitivity: unit,
+  /** How much a premature push to buy puts them off. */
+  pushinessSensitivity: unit,
+  buyingIntent: unit,
+  style: z.object({
+    formality: z.enum(['casual', 'neutral', 'formal']),
+    verbosity: z.enum(['terse', 'normal', 'chatty']),
+    typos: z.boolean(),
+  }),
+  /** A real first message (personas derived from live sessions carry one). */
+  opening: z.string().min(1).optional(),
+});
+
+export type Persona = z.infer<typeof personaSchema>;
+
+export class UnknownPersonaError extends Error {
+  readonly code = 'unknown_persona';
+  constructor(id: string) {
+    super(`unknown persona "${id}"`);
+    this.name = 'UnknownPersonaError';
+  }
+}
+
+/** Validates persona definitions (seed file, database rows, admin edits); names the bad field. */
+export function parsePersonas(raw: unknown, knownFeatures: string[]): Persona[] {
+  const personas = z.array(personaSchema).parse(raw);
+  const ids = new Set<string>();
+  for (const p of personas) {
+    if (ids.has(p.id)) throw new Error(`personas: duplicate id ${p.id}`);
+    ids.add(p.id);
+    const unknown = p.needs.filter((n) => !knownFeatures.includes(n));
+    if (unknown.length) throw new Error(`persona ${p.id}: needs unknown catalog features ${unknown.join(', ')}`);
+  }
+  return personas;
+}
+
+export function findPersona(personas: Persona[], id: string): Persona {
+  const persona = personas.find((p) => p.id === id);
+  if (!persona) throw new UnknownPersonaError(id);
+  return persona;
+}
