@@ -1,4 +1,5 @@
 import { InitialSchema1764050000000 } from './1764050000000-initial-schema';
+import { Personas1764060000000 } from './1764060000000-personas';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
-export const migrations = [InitialSchema1764050000000];
+export const migrations = [InitialSchema1764050000000, Personas1764060000000];

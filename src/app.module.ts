@@ -4,6 +4,8 @@ import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
 import { LoggingModule } from './logging.module';
+import { ScoringModule } from './scoring';
+import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -22,6 +24,8 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         HealthModule,
+        ScoringModule,
+        SimulatorModule,
       ],
     };
   }

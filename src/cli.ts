@@ -1,13 +1,27 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
-import { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { defaultCatalog } from './catalog';
 import { loadConfig } from './config';
 import { Database } from './database';
+import { TurnScoring } from './scoring';
+import {
+  defaultPersonas,
+  findPersona,
+  LlmSimulator,
+  LlmSimulatorError,
+  RuleBasedSimulator,
+  runSimulation,
+  scriptedGoodAgent,
+  scriptedRoboticAgent,
+  UnknownPersonaError,
+} from './simulator';
 import { describeStartupError } from './startup-error';
 
 /**
  * `closer` command line (`npm run closer -- <command>`). Later features add their commands
- * (build-model, train, eval, compare, simulate, bench) here.
+ * (build-model, train, eval, compare, bench) here.
  */
 export function buildCli(): Command {
   const program = new Command('closer')
@@ -35,7 +49,52 @@ export function buildCli(): Command {
       }
     });
 
+  program
+    .command('simulate')
+    .description('play sessions between an agent and the user simulator; prints a JSON summary')
+    .addOption(new Option('--agent <name>', 'who plays the agent').choices(['scripted-good', 'scripted-robotic']).makeOptionMandatory())
+    .addOption(new Option('--simulator <kind>', 'rule-based, or llm (needs SIMULATOR_URL and SIMULATOR_MODEL)').choices(['rule-based', 'llm']).default('rule-based'))
+    .option('--sessions <n>', 'number of sessions', positiveInt, 200)
+    .option('--seed <n>', 'seed for the simulator and the agent', nonNegativeInt, 1)
+    .option('--persona <id>', 'only this persona (default: every library persona in turn)')
+    .option('--transcripts <file>', 'write every session as one JSON line')
+    .action(async (o: { agent: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
+      const config = loadConfig();
+      const personas = o.persona ? [findPersona(defaultPersonas, o.persona)] : defaultPersonas;
+      const simulator =
+        o.simulator === 'llm'
+          ? new LlmSimulator(requireLlmConfig(config.llmSimulator), personas, defaultCatalog)
+          : new RuleBasedSimulator(personas, defaultCatalog);
+      const { sessions, summary } = await runSimulation({
+        simulator,
+        personas,
+        agentFor: (_, seed) => (o.agent === 'scripted-good' ? scriptedGoodAgent(defaultCatalog, seed) : scriptedRoboticAgent(defaultCatalog)),
+        sessions: o.sessions,
+        seed: o.seed,
+        scoring: new TurnScoring(defaultCatalog),
+      });
+      if (o.transcripts) writeFileSync(o.transcripts, sessions.map((s) => JSON.stringify(s)).join('\n') + '\n');
+      console.log(JSON.stringify({ agent: o.agent, seed: o.seed, ...summary }, null, 2));
+    });
+
   return program;
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
+function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+function requireLlmConfig<T>(config: T | undefined): T {
+  if (!config) throw new Error('--simulator llm needs SIMULATOR_URL and SIMULATOR_MODEL');
+  return config;
 }
 
 if (require.main === module) {
@@ -43,7 +102,9 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      process.stderr.write(`closer: ${describeStartupError(err, { databaseUrl: process.env.DATABASE_URL })}\n`);
+      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError;
+      const message = userError ? err.message : describeStartupError(err, { databaseUrl: process.env.DATABASE_URL });
+      process.stderr.write(`closer: ${message}\n`);
       process.exit(1);
     });
 }

@@ -11,12 +11,21 @@ export interface DatabaseConfig {
   embeddedDataDir: string;
 }
 
+/** An OpenAI-compatible chat-completions endpoint that plays the visitor (optional). */
+export interface LlmSimulatorConfig {
+  url: string;
+  model: string;
+  apiKey?: string;
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   database: DatabaseConfig;
+  /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
+  llmSimulator?: LlmSimulatorConfig;
 }
 
 export class ConfigError extends Error {
@@ -47,6 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       schema: e.DATABASE_SCHEMA,
       embeddedDataDir: resolve(dataDir, 'pglite'),
     },
+    llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
   };
 }
 

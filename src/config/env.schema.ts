@@ -19,7 +19,8 @@ const databaseUrl = z
   }, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@127.0.0.1:5432/closer');
 
 /** Every environment variable the server reads, with its default. README.md lists the same set. */
-export const envSchema = z.object({
+export const envSchema = z
+  .object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -36,6 +37,12 @@ export const envSchema = z.object({
     .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be a lower-case SQL identifier (letters, digits, underscore)')
     .default('public'),
   DATA_DIR: z.string().min(1).default('./data'),
+  SIMULATOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1' }).optional(),
+  SIMULATOR_MODEL: z.string().min(1).optional(),
+  SIMULATOR_API_KEY: z.string().min(1).optional(),
+}).refine((env) => !env.SIMULATOR_URL || env.SIMULATOR_MODEL, {
+  path: ['SIMULATOR_MODEL'],
+  message: 'is required when SIMULATOR_URL is set',
 });
 
 export type Env = z.infer<typeof envSchema>;

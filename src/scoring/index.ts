@@ -5,3 +5,5 @@ export { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-valida
 export { RepetitionScorer } from './repetition';
 export { defaultTurnRewardWeights, TurnRewardWeights, TurnScores, TurnScoring } from './turn-scoring';
 export { HistoryTurn, ScoreResult, Speaker, TurnInput, TurnScorer } from './types';
+export { ConversionOutcome, defaultSessionRewardConfig, SessionRewardConfig, sessionReward } from './session-reward';
+export { ScoringModule } from './scoring.module';

@@ -1,0 +1,12 @@
+export { derivePersonas, LoggedSessionSummary } from './derived-personas';
+export { defaultPersonas } from './default-personas';
+export { LlmSimulator, LlmSimulatorError } from './llm-simulator';
+export { findPersona, Objection, parsePersonas, Persona, UnknownPersonaError } from './persona';
+export { PersonaRepository } from './persona.repository';
+export { RuleBasedSimulator } from './rule-based-simulator';
+export { annualValue, RuleBasedVisitor, visitorModel } from './rule-based-visitor';
+export { scriptedGoodAgent, scriptedRoboticAgent } from './scripted-agents';
+export { Agent, runSession, SimulatedSession } from './session-runner';
+export { runSimulation, ScoredSession, SimulationSummary, summarize, wilsonInterval } from './simulation';
+export { SessionEnd, SessionOutcome, SimulatedVisitor, UserSimulator, VisitorStep } from './simulator';
+export { SimulatorModule } from './simulator.module';
