@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
+import { migrations } from '../migrations';
 import { DatabaseConfig } from '../src/config';
 import { startTestApp } from './support/test-app';
 
@@ -16,7 +17,7 @@ describe('server on the embedded database (PGlite)', () => {
     try {
       const res = await request(first.app.getHttpServer()).get('/health/ready').expect(200);
       expect(res.body.details.database).toEqual({ status: 'up', kind: 'embedded' });
-      expect(first.db.appliedMigrations).toEqual(['InitialSchema1764050000000']);
+      expect(first.db.appliedMigrations).toEqual(migrations.map((m) => m.name));
       await first.db.dataSource.query(`INSERT INTO chat_sessions (site_key) VALUES ('kept-across-restart')`);
     } finally {
       await first.app.close();

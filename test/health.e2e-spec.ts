@@ -42,6 +42,7 @@ describe('server on a real Postgres', () => {
       'conversions',
       'migrations',
       'model_versions',
+      'personas',
       'training_runs',
       'turn_scores',
       'turns',

@@ -1,7 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { migrations } from '../migrations';
 import { spawnEntry, waitForExit, waitForHttp } from './support/spawn-server';
 import { dropSchema, testDatabaseUrl } from './support/test-database';
 
@@ -76,12 +77,41 @@ describe('server start-up', () => {
     const env = { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema };
     try {
       const first = await waitForExit(spawnEntry('src/cli.ts', ['migrate'], env));
-      expect(first).toMatchObject({ code: 0, stdout: 'applied InitialSchema1764050000000\n' });
+      expect(first).toMatchObject({ code: 0, stdout: migrations.map((m) => `applied ${m.name}\n`).join('') });
       const second = await waitForExit(spawnEntry('src/cli.ts', ['migrate'], env));
       expect(second).toMatchObject({ code: 0, stdout: 'schema is up to date\n' });
     } finally {
       await dropSchema(schema);
     }
+  });
+});
+
+describe('closer simulate', () => {
+  it('prints a JSON summary and writes transcripts', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'closer-sim-'));
+    try {
+      const transcripts = join(dir, 'sessions.jsonl');
+      const exit = await waitForExit(
+        spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '24', '--seed', '3', '--transcripts', transcripts], {}),
+      );
+      expect(exit.code).toBe(0);
+      const summary = JSON.parse(exit.stdout);
+      expect(summary).toMatchObject({ agent: 'scripted-good', seed: 3, sessions: 24, simulator: 'rule-based' });
+      expect(summary.conversionRateCi95[0]).toBeLessThanOrEqual(summary.conversionRate);
+      const lines = readFileSync(transcripts, 'utf8').trim().split('\n');
+      expect(lines).toHaveLength(24);
+      expect(JSON.parse(lines[0]).turns[0].role).toBe('visitor');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('an unknown persona and a bad --sessions get clear errors', async () => {
+    const unknown = await waitForExit(spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--persona', 'nobody'], {}));
+    expect(unknown).toMatchObject({ code: 1, stderr: 'closer: unknown persona "nobody"\n' });
+    const bad = await waitForExit(spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '0'], {}));
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("option '--sessions <n>' argument '0' is invalid. must be a whole number ≥ 1");
   });
 });
 

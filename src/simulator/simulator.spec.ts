@@ -1,0 +1,186 @@
+import { createServer, IncomingMessage, Server } from 'node:http';
+import { AddressInfo } from 'node:net';
+import { defaultCatalog } from '../catalog';
+import { TurnScoring } from '../scoring';
+import { defaultPersonas } from './default-personas';
+import { derivePersonas } from './derived-personas';
+import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
+import { findPersona, parsePersonas, UnknownPersonaError } from './persona';
+import { RuleBasedSimulator } from './rule-based-simulator';
+import { scriptedGoodAgent, scriptedRoboticAgent } from './scripted-agents';
+import { runSession } from './session-runner';
+import { runSimulation, wilsonInterval } from './simulation';
+
+const simulator = new RuleBasedSimulator(defaultPersonas, defaultCatalog);
+const scoring = new TurnScoring(defaultCatalog);
+
+describe('rule-based simulator', () => {
+  it('is reproducible for a seed', async () => {
+    const play = () => runSession(scriptedGoodAgent(defaultCatalog, 5), simulator.visitor('sales-manager-growth', 42));
+    const [a, b] = [await play(), await play()];
+    expect(a).toEqual(b);
+    const other = await runSession(scriptedGoodAgent(defaultCatalog, 5), simulator.visitor('sales-manager-growth', 43));
+    expect(other.turns).not.toEqual(a.turns);
+  });
+
+  it('a good agent converts significantly more often than a repetitive, robotic one', async () => {
+    const run = (agent: 'good' | 'robotic') =>
+      runSimulation({
+        simulator,
+        personas: defaultPersonas,
+        agentFor: (_, seed) => (agent === 'good' ? scriptedGoodAgent(defaultCatalog, seed) : scriptedRoboticAgent(defaultCatalog)),
+        sessions: 240,
+        seed: 7,
+        scoring,
+      });
+    const good = (await run('good')).summary;
+    const robotic = (await run('robotic')).summary;
+    // Two-proportion z-test.
+    const n = 240;
+    const pooled = (good.conversionRate + robotic.conversionRate) / 2;
+    const z = (good.conversionRate - robotic.conversionRate) / Math.sqrt(pooled * (1 - pooled) * (2 / n));
+    expect(z).toBeGreaterThan(3.29); // p < 0.001
+    expect(good.conversionRateCi95[0]).toBeGreaterThan(robotic.conversionRateCi95[1]);
+    // and the robotic agent loses visitors through repetition and canned style, which the summary shows
+    expect(robotic.repetitionRate).toBeGreaterThan(good.repetitionRate);
+    expect(robotic.botLikeRate).toBeGreaterThan(0.9);
+    expect(robotic.outcomes.left).toBe(240);
+  });
+
+  it('is hurt by repetition alone: the same good answers, repeated, convert less', async () => {
+    const goodThenParrot = (seed: number) => {
+      const good = scriptedGoodAgent(defaultCatalog, seed);
+      let first: string | undefined;
+      return async (history: Parameters<typeof good>[0]) => {
+        const reply = await good(history);
+        first ??= reply;
+        return history.filter((t) => t.role === 'agent').length === 0 ? reply : `${first} ${reply}`;
+      };
+    };
+    const summary = async (agentFor: (i: number, seed: number) => ReturnType<typeof goodThenParrot>) =>
+      (await runSimulation({ simulator, personas: defaultPersonas, agentFor, sessions: 120, seed: 3, scoring })).summary;
+    const clean = await summary((_, seed) => scriptedGoodAgent(defaultCatalog, seed));
+    const repetitive = await summary((_, seed) => goodThenParrot(seed));
+    expect(repetitive.repetitionRate).toBeGreaterThan(clean.repetitionRate);
+    expect(repetitive.conversionRate).toBeLessThan(clean.conversionRate - 0.15);
+  });
+
+  it('an unknown persona is a clear error', () => {
+    expect(() => simulator.visitor('nobody', 1)).toThrow(UnknownPersonaError);
+    expect(() => simulator.visitor('nobody', 1)).toThrow('unknown persona "nobody"');
+  });
+
+  it('respond() refuses a history that does not end with the agent', async () => {
+    const visitor = simulator.visitor('startup-founder', 1);
+    await visitor.opening();
+    await expect(visitor.respond([{ role: 'visitor', text: 'hi' }])).rejects.toThrow('the last history turn must be the agent reply');
+  });
+});
+
+describe('personas', () => {
+  it('the library validates and every persona needs known catalog features', () => {
+    expect(defaultPersonas.length).toBeGreaterThanOrEqual(10);
+    expect(findPersona(defaultPersonas, 'startup-founder').companySize).toBe(4);
+  });
+
+  it('a bad persona definition names the field', () => {
+    const bad = [{ ...defaultPersonas[0], botSensitivity: 3 }];
+    expect(() => parsePersonas(bad, Object.keys(defaultCatalog.features))).toThrow(/botSensitivity/);
+    const unknownNeed = [{ ...defaultPersonas[0], needs: ['teleportation'] }];
+    expect(() => parsePersonas(unknownNeed, Object.keys(defaultCatalog.features))).toThrow('needs unknown catalog features teleportation');
+  });
+
+  it('derives personas from logged sessions: opening, needs, objections, seats, intent', () => {
+    const derived = derivePersonas(
+      [
+        { sessionId: 'ABCDEF12-0000', visitorMessages: ['Do you integrate with Slack? We are 12 people.', 'Is it expensive?'], converted: true },
+        { sessionId: 'ffff0000-1111', visitorMessages: ['hello'], converted: false },
+      ],
+      defaultCatalog,
+      defaultPersonas[0],
+    );
+    expect(derived).toHaveLength(1);
+    expect(derived[0]).toMatchObject({
+      id: 'live-abcdef12',
+      opening: 'Do you integrate with Slack? We are 12 people.',
+      needs: ['integrations'],
+      objections: ['price', 'integration'],
+      companySize: 12,
+      buyingIntent: 0.75,
+    });
+  });
+});
+
+describe('simulation summary', () => {
+  it('Wilson interval matches a hand-computed case', () => {
+    // 8/10 at z = 1.96: centre 0.7171, half-width 0.2284
+    const [lo, hi] = wilsonInterval(8, 10);
+    expect(lo).toBeCloseTo(0.4902, 4);
+    expect(hi).toBeCloseTo(0.9433, 4);
+  });
+});
+
+describe('LLM simulator adapter (contract, against a local fixture server)', () => {
+  let server: Server;
+  let url: string;
+  const requests: { body: any; auth?: string }[] = [];
+  let replies: string[] = [];
+
+  beforeAll(async () => {
+    server = createServer(async (req: IncomingMessage, res) => {
+      let raw = '';
+      for await (const chunk of req) raw += chunk;
+      requests.push({ body: JSON.parse(raw), auth: req.headers.authorization });
+      const content = replies.shift();
+      if (content === 'HTTP500') {
+        res.writeHead(500).end('upstream exploded');
+        return;
+      }
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: 'x', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content } }] }));
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+  });
+  afterAll(() => new Promise((r) => server.close(r)));
+
+  const llm = () => new LlmSimulator({ url, model: 'visitor-sim', apiKey: 'k-123' }, defaultPersonas, defaultCatalog);
+
+  it('sends persona and history as chat messages and parses the outcome', async () => {
+    replies = [
+      JSON.stringify({ message: 'Do you have a mobile app?', outcome: 'continue' }),
+      'Sure: ```json\n{"message": "Great, we will start the trial.", "outcome": "converted"}\n```',
+    ];
+    const visitor = llm().visitor('curious-browser', 9);
+    const opening = await visitor.opening();
+    expect(opening).toBe('Do you have a mobile app?');
+    const end = await visitor.respond([
+      { role: 'visitor', text: opening },
+      { role: 'agent', text: 'Yes, on iOS and Android. Want a 14-day trial?' },
+    ]);
+    expect(end).toMatchObject({ kind: 'end', text: 'Great, we will start the trial.', outcome: { end: 'converted', converted: true } });
+    expect((end as { outcome: { value: number } }).outcome.value).toBeGreaterThan(0);
+
+    const last = requests[requests.length - 1];
+    expect(last.auth).toBe('Bearer k-123');
+    expect(last.body).toMatchObject({ model: 'visitor-sim', seed: 9, response_format: { type: 'json_object' } });
+    expect(last.body.messages[0].role).toBe('system');
+    expect(last.body.messages[0].content).toContain('Sam, account executive');
+    expect(last.body.messages.slice(1)).toEqual([
+      { role: 'assistant', content: 'Do you have a mobile app?' },
+      { role: 'user', content: 'Yes, on iOS and Android. Want a 14-day trial?' },
+    ]);
+  });
+
+  it('a malformed reply or an HTTP error is a clear LlmSimulatorError', async () => {
+    replies = ['I would like to buy!'];
+    await expect(llm().visitor('curious-browser', 1).opening()).rejects.toThrow(LlmSimulatorError);
+    replies = ['HTTP500'];
+    await expect(llm().visitor('curious-browser', 1).opening()).rejects.toThrow('simulator endpoint answered HTTP 500: upstream exploded');
+  });
+
+  it('an unreachable endpoint is a clear error', async () => {
+    const down = new LlmSimulator({ url: 'http://127.0.0.1:1/v1', model: 'm' }, defaultPersonas, defaultCatalog);
+    await expect(down.visitor('curious-browser', 1).opening()).rejects.toThrow(/^cannot reach the simulator endpoint http:\/\/127\.0\.0\.1:1\/v1\/chat\/completions/);
+  });
+});
