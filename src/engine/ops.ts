@@ -102,6 +102,15 @@ export function unbroadcast(g: Value, shape: Shape): Value {
   return T.reshape(summed, shape);
 }
 
+/** Elementwise Min/Max: each element's gradient goes to the input it picked (`a` on ties). */
+function pickedInputVjp(picksA: (a: Value, b: Value) => Value): OpDef['vjp'] {
+  return ({ node: { inputs: [a, b] }, grads: [g] }) => {
+    const zero = T.zeros(a.graph, [], a.dtype);
+    const pickA = picksA(a, b);
+    return [unbroadcast(T.where(pickA, g!, zero), a.shape), unbroadcast(T.where(pickA, zero, g!), b.shape)];
+  };
+}
+
 function transposeLast2(x: Value): Value {
   const perm = x.shape.map((_, i) => i);
   [perm[x.rank - 2], perm[x.rank - 1]] = [perm[x.rank - 1], perm[x.rank - 2]];
@@ -486,22 +495,8 @@ export const opDefinitions: Record<OpType, OpDef> = {
       return [T.where(inside, g!, T.zeros(x.graph, [], x.dtype)), undefined, undefined];
     },
   },
-  Min: {
-    infer: binary('Min'),
-    vjp: ({ node: { inputs: [a, b] }, grads: [g] }) => {
-      const zero = T.zeros(a.graph, [], a.dtype);
-      const pickA = T.lessOrEqual(a, b);
-      return [unbroadcast(T.where(pickA, g!, zero), a.shape), unbroadcast(T.where(pickA, zero, g!), b.shape)];
-    },
-  },
-  Max: {
-    infer: binary('Max'),
-    vjp: ({ node: { inputs: [a, b] }, grads: [g] }) => {
-      const zero = T.zeros(a.graph, [], a.dtype);
-      const pickA = T.greaterOrEqual(a, b);
-      return [unbroadcast(T.where(pickA, g!, zero), a.shape), unbroadcast(T.where(pickA, zero, g!), b.shape)];
-    },
-  },
+  Min: { infer: binary('Min'), vjp: pickedInputVjp(T.lessOrEqual) },
+  Max: { infer: binary('Max'), vjp: pickedInputVjp(T.greaterOrEqual) },
   Equal: { infer: binary('Equal', 'bool') },
   Less: { infer: binary('Less', 'bool') },
   Greater: { infer: binary('Greater', 'bool') },
