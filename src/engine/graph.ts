@@ -53,6 +53,7 @@ export class Graph {
   readonly params = new Map<string, ParamInfo>();
   readonly constants = new Map<Value, AnyTypedArray>();
   private readonly names = new Set<string>();
+  private readonly scalars = new Map<string, Value>();
   private nextId = 0;
 
   /** Float type of parameters and scalar constants. */
@@ -79,11 +80,16 @@ export class Graph {
     return value;
   }
 
-  /** A scalar constant, in the graph's float type unless told otherwise. */
+  /** A scalar constant, in the graph's float type unless told otherwise; one per (value, type). */
   scalar(x: number, dtype: DType = this.dtype): Value {
+    const key = `${dtype}:${Object.is(x, -0) ? '-0' : x}`;
+    const cached = this.scalars.get(key);
+    if (cached) return cached;
     const data =
       dtype === 'float64' ? Float64Array.of(x) : dtype === 'int64' ? BigInt64Array.of(BigInt(x)) : dtype === 'int32' ? Int32Array.of(x) : dtype === 'bool' ? Uint8Array.of(x ? 1 : 0) : Float32Array.of(x);
-    return this.constant(data, [], dtype);
+    const value = this.constant(data, [], dtype);
+    this.scalars.set(key, value);
+    return value;
   }
 
   emit(op: OpType, inputs: Value[], attrs: OpAttrs = {}): Value[] {

@@ -1,5 +1,6 @@
 import type * as ort from 'onnxruntime-node';
 import { AnyTypedArray, FloatDType } from './dtype';
+import { Value } from './graph';
 import { Rng } from './rng';
 import { createSession, RuntimeOptions, tensor } from './runtime';
 import { readSafetensors, writeSafetensors } from './safetensors';
@@ -30,13 +31,18 @@ export class Trainer {
   private accumulated: Map<string, FloatArray> | undefined;
   private accumulatedBatches = 0;
   private accumulatedLoss = 0;
+  /** Every feedable tensor by name (data inputs and parameters), for feed validation. */
+  private readonly feedable: Map<string, Value>;
 
   private constructor(
     readonly program: TrainingProgram,
     private readonly sessions: Record<'step' | 'grads' | 'apply' | 'evaluate', ort.InferenceSession>,
     readonly params: Map<string, FloatArray>,
     private readonly state: Map<string, FloatArray>,
-  ) {}
+  ) {
+    const { graph } = program;
+    this.feedable = new Map([...graph.inputs.map((v) => [v.name, v] as const), ...[...graph.params].map(([n, p]) => [n, p.value] as const)]);
+  }
 
   static async create(program: TrainingProgram, options: TrainerOptions): Promise<Trainer> {
     const { graph } = program;
@@ -145,12 +151,10 @@ export class Trainer {
   /** Feeds exactly the inputs the session declares: data from `feeds`, the rest from our state. */
   private async run(which: keyof Trainer['sessions'], feeds: Feeds): Promise<Record<string, ort.Tensor>> {
     const session = this.sessions[which];
-    const { graph } = this.program;
-    const shapes = new Map([...graph.inputs.map((v) => [v.name, v] as const), ...[...graph.params].map(([n, p]) => [n, p.value] as const)]);
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const name of session.inputNames) {
       const data = feeds[name] ?? this.params.get(name) ?? this.state.get(name);
-      const value = shapes.get(name)!;
+      const value = this.feedable.get(name)!;
       if (!data) throw new Error(`missing input ${name} (${value.dtype}[${value.shape.join(', ')}])`);
       if (data.length !== size(value.shape)) {
         throw new Error(`input ${name}: ${data.length} values given, shape [${value.shape.join(', ')}] needs ${size(value.shape)}`);
