@@ -8,6 +8,11 @@ export interface RuntimeOptions {
   executionProvider?: ExecutionProvider;
   /** Threads for one op (ORT intra-op pool); default: ORT's choice (all cores). */
   intraOpThreads?: number;
+  /**
+   * ORT graph rewrites; default 'all'. Float64 graphs may need 'basic': some fused kernels
+   * ORT substitutes at 'extended' and above (e.g. QuickGelu for x·sigmoid(x)) are float32-only.
+   */
+  graphOptimizationLevel?: 'disabled' | 'basic' | 'extended' | 'all';
 }
 
 export class RuntimeError extends Error {
@@ -22,7 +27,7 @@ export async function createSession(model: Uint8Array, options: RuntimeOptions =
   const provider = options.executionProvider ?? 'cpu';
   const sessionOptions: ort.InferenceSession.SessionOptions = {
     executionProviders: [provider],
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: options.graphOptimizationLevel ?? 'all',
     ...(options.intraOpThreads ? { intraOpNumThreads: options.intraOpThreads } : {}),
   };
   try {
