@@ -1,12 +1,15 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { writeFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultCatalog } from './catalog';
+import { ChatMessage, ChatModel } from './model';
 import { buildDefaultModel } from './model/default-model/build';
+import { systemPrompt } from './model/default-model/corpus';
 import { loadConfig } from './config';
 import { Database } from './database';
-import { TurnScoring } from './scoring';
+import { TextInputError, TurnScoring, validateTurnText } from './scoring';
 import {
   defaultPersonas,
   findPersona,
@@ -114,6 +117,58 @@ export function buildCli(): Command {
       console.log(JSON.stringify(report, null, 2));
     });
 
+  const sampling = (command: Command) =>
+    command
+      .option('--model <dir>', 'model folder (config.json, model.safetensors, tokenizer.json)', 'models/default')
+      .option('--max-tokens <n>', 'most new tokens per reply', positiveInt, 120)
+      .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.7)
+      .option('--top-p <x>', 'nucleus sampling threshold', Number, 0.95)
+      .option('--repetition-penalty <x>', 'penalty for tokens already in the context', Number, 1.1)
+      .option('--seed <n>', 'sampling seed', nonNegativeInt, 1);
+  type SamplingFlags = { model: string; maxTokens: number; temperature: number; topP: number; repetitionPenalty: number; seed: number };
+  const generateOptions = (o: SamplingFlags, seed = o.seed) => ({
+    maxNewTokens: o.maxTokens,
+    temperature: o.temperature,
+    topP: o.topP,
+    repetitionPenalty: o.repetitionPenalty,
+    seed,
+  });
+
+  sampling(program.command('generate').description('answer one visitor message with the model, streamed to stdout'))
+    .requiredOption('--prompt <text>', 'the visitor message')
+    .action(async (o: SamplingFlags & { prompt: string }) => {
+      const model = await ChatModel.load(o.model);
+      const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: validateTurnText(o.prompt, '--prompt') }];
+      for await (const e of model.reply(messages, generateOptions(o))) if (e.kind === 'token') process.stdout.write(e.delta);
+      process.stdout.write('\n');
+      await model.release();
+    });
+
+  sampling(program.command('chat').description('chat with the model in the terminal (empty line or Ctrl-D ends)')).action(async (o: SamplingFlags) => {
+    const model = await ChatModel.load(o.model);
+    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(defaultCatalog) }];
+    const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+    rl.prompt();
+    let turn = 0;
+    for await (const line of rl) {
+      if (!line.trim()) break;
+      messages.push({ role: 'user', content: validateTurnText(line) });
+      process.stdout.write('agent> ');
+      let reply = '';
+      for await (const e of model.reply(messages, generateOptions(o, o.seed + turn++))) {
+        if (e.kind === 'token') {
+          process.stdout.write(e.delta);
+          reply += e.delta;
+        }
+      }
+      messages.push({ role: 'assistant', content: reply });
+      process.stdout.write('\n');
+      rl.prompt();
+    }
+    rl.close();
+    await model.release();
+  });
+
   return program;
 }
 
@@ -139,7 +194,7 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError;
+      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError || err instanceof TextInputError;
       const message = userError ? err.message : describeStartupError(err, { databaseUrl: process.env.DATABASE_URL });
       process.stderr.write(`closer: ${message}\n`);
       process.exit(1);

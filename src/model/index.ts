@@ -8,3 +8,4 @@ export { FinishReason, GenerateOptions, GenerationEvent, GenerationResult, Gener
 export { buildCausalLmGraph, CausalLmGraph, declareDecoderParams } from './llama';
 export { defaultSampling, sampleToken, SamplingOptions } from './sampling';
 export { ChatMessage, ChatTokenizer } from './tokenizer';
+export { ChatModel } from './chat-model';

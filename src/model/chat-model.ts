@@ -1,0 +1,41 @@
+import { RuntimeOptions } from '../engine';
+import { CausalLm } from './causal-lm';
+import { loadCheckpoint } from './checkpoint';
+import { GenerateOptions, GenerationEvent, Generator } from './generator';
+import { ChatMessage, ChatTokenizer } from './tokenizer';
+
+/** A checkpoint folder loaded for chat: weights, tokenizer, chat template, generator. */
+export class ChatModel {
+  private constructor(
+    readonly dir: string,
+    readonly tokenizer: ChatTokenizer,
+    readonly generator: Generator,
+  ) {}
+
+  static async load(dir: string, { capacity = 512, ...runtime }: RuntimeOptions & { capacity?: number } = {}): Promise<ChatModel> {
+    const [checkpoint, tokenizer] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(dir)]);
+    const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), runtime);
+    return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer));
+  }
+
+  /** Prompt token ids for a conversation, keeping the most recent turns that fit the context. */
+  promptIds(messages: ChatMessage[], reserve: number): number[] {
+    const budget = this.generator.lm.capacity - reserve;
+    const [system, ...rest] = messages[0]?.role === 'system' ? messages : [undefined, ...messages];
+    for (let drop = 0; drop < rest.length; drop++) {
+      const kept = [...(system ? [system] : []), ...rest.slice(drop)];
+      const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]));
+      if (ids.length <= budget) return ids;
+    }
+    throw new Error(`the last message alone does not fit the ${this.generator.lm.capacity}-token context`);
+  }
+
+  /** Streams the assistant's reply to a conversation. */
+  reply(messages: ChatMessage[], options: GenerateOptions): AsyncGenerator<GenerationEvent> {
+    return this.generator.stream([this.promptIds(messages, options.maxNewTokens)], options);
+  }
+
+  async release(): Promise<void> {
+    await this.generator.lm.release();
+  }
+}
