@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultCatalog } from './catalog';
-import { ChatMessage, ChatModel } from './model';
+import { ChatMessage, ChatModel, policyAgent } from './model';
 import { buildDefaultModel } from './model/default-model/build';
 import { systemPrompt } from './model/default-model/corpus';
 import { loadConfig } from './config';
@@ -56,14 +56,17 @@ export function buildCli(): Command {
   program
     .command('simulate')
     .description('play sessions between an agent and the user simulator; prints a JSON summary')
-    .addOption(new Option('--agent <name>', 'who plays the agent').choices(['scripted-good', 'scripted-robotic']).makeOptionMandatory())
+    .addOption(new Option('--agent <name>', 'who plays the agent').choices(['policy', 'scripted-good', 'scripted-robotic']).default('policy'))
+    .option('--policy <dir>', 'model folder for --agent policy', 'models/default')
     .addOption(new Option('--simulator <kind>', 'rule-based, or llm (needs SIMULATOR_URL and SIMULATOR_MODEL)').choices(['rule-based', 'llm']).default('rule-based'))
     .option('--sessions <n>', 'number of sessions', positiveInt, 200)
     .option('--seed <n>', 'seed for the simulator and the agent', nonNegativeInt, 1)
     .option('--persona <id>', 'only this persona (default: every library persona in turn)')
     .option('--transcripts <file>', 'write every session as one JSON line')
-    .action(async (o: { agent: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
+    .action(async (o: { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
       const config = loadConfig();
+      const model = o.agent === 'policy' ? await ChatModel.load(o.policy) : undefined;
+      const sampling = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
       const personas = o.persona ? [findPersona(defaultPersonas, o.persona)] : defaultPersonas;
       const simulator =
         o.simulator === 'llm'
@@ -72,13 +75,19 @@ export function buildCli(): Command {
       const { sessions, summary } = await runSimulation({
         simulator,
         personas,
-        agentFor: (_, seed) => (o.agent === 'scripted-good' ? scriptedGoodAgent(defaultCatalog, seed) : scriptedRoboticAgent(defaultCatalog)),
+        agentFor: (_, seed) =>
+          model
+            ? policyAgent(model, defaultCatalog, sampling, seed)
+            : o.agent === 'scripted-good'
+              ? scriptedGoodAgent(defaultCatalog, seed)
+              : scriptedRoboticAgent(defaultCatalog),
         sessions: o.sessions,
         seed: o.seed,
         scoring: new TurnScoring(defaultCatalog),
       });
+      await model?.release();
       if (o.transcripts) writeFileSync(o.transcripts, sessions.map((s) => JSON.stringify(s)).join('\n') + '\n');
-      console.log(JSON.stringify({ agent: o.agent, seed: o.seed, ...summary }, null, 2));
+      console.log(JSON.stringify({ agent: o.agent === 'policy' ? o.policy : o.agent, seed: o.seed, ...summary }, null, 2));
     });
 
   program

@@ -9,3 +9,4 @@ export { buildCausalLmGraph, CausalLmGraph, declareDecoderParams } from './llama
 export { defaultSampling, sampleToken, SamplingOptions } from './sampling';
 export { ChatMessage, ChatTokenizer } from './tokenizer';
 export { ChatModel } from './chat-model';
+export { policyAgent } from './policy-agent';

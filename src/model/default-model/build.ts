@@ -33,6 +33,8 @@ export interface BuildModelOptions {
 
 export interface BuildReport {
   parameters: number;
+  /** Tokens in the trained vocabulary (BPE stops early when no pair repeats). */
+  vocabulary: number;
   corpusDialogues: number;
   trainingTokens: number;
   steps: number;
@@ -122,6 +124,7 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
   await trainer.release();
   const report: BuildReport = {
     parameters,
+    vocabulary: config.vocabSize,
     corpusDialogues: corpus.length,
     trainingTokens: o.steps * o.batch * o.seq,
     steps: o.steps,
@@ -146,7 +149,7 @@ claims). It is the starting policy that DuCA training improves; expect it to sho
 | --- | --- |
 | parameters | ${r.parameters.toLocaleString('en-US')} |
 | layers / hidden / heads | ${o.layers} / ${o.hiddenSize} / ${o.heads} |
-| vocabulary | byte-level BPE, ${o.vocabSize} tokens, ChatML template |
+| vocabulary | byte-level BPE, ${r.vocabulary} tokens, ChatML template |
 | corpus | ${r.corpusDialogues} dialogues (seed ${o.seed}) |
 | training | ${r.steps} AdamW steps, batch ${o.batch} × ${o.seq} tokens (${r.trainingTokens.toLocaleString('en-US')} tokens), peak lr ${o.lr}, loss on assistant tokens only |
 | loss | first step ${r.firstLoss.toFixed(3)}, last 100 steps ${r.finalLoss.toFixed(3)}, held-out ${r.heldOutLoss.toFixed(3)} |
