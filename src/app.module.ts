@@ -3,7 +3,9 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
+import { ChatModule } from './chat';
 import { LoggingModule } from './logging.module';
+import { PolicyModule } from './policy';
 import { ScoringModule } from './scoring';
 import { SimulatorModule } from './simulator';
 
@@ -26,6 +28,8 @@ export class AppModule {
         HealthModule,
         ScoringModule,
         SimulatorModule,
+        PolicyModule,
+        ChatModule,
       ],
     };
   }

@@ -24,11 +24,11 @@ describe('server on a real Postgres', () => {
     expect(typeof res.body.uptimeSeconds).toBe('number');
   });
 
-  it('GET /health/ready reports the database up and no model configured', async () => {
+  it('GET /health/ready reports the database up and the served model loaded', async () => {
     const res = await request(app.getHttpServer()).get('/health/ready').expect(200);
     expect(res.body.status).toBe('ok');
     expect(res.body.details.database).toEqual({ status: 'up', kind: 'external' });
-    expect(res.body.details.model).toMatchObject({ status: 'up', loaded: false });
+    expect(res.body.details.model).toEqual({ status: 'up', loaded: true, version: 'default' });
   });
 
   it('migrations created every table in the test schema', async () => {

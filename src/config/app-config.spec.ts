@@ -24,6 +24,15 @@ describe('loadConfig', () => {
       DATABASE_POOL_SIZE: '25',
       DATABASE_SCHEMA: 'closer',
       DATA_DIR: '/var/lib/closer',
+      MODEL_DIR: '/srv/models/champion',
+      MODEL_CONTEXT_TOKENS: '1024',
+      POLICY_MAX_BATCH: '4',
+      POLICY_MAX_QUEUE: '16',
+      REPLY_MAX_TOKENS: '80',
+      GUARDRAIL_MAX_REGENERATIONS: '1',
+      SESSION_IDLE_MINUTES: '45',
+      SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
+      SIMULATOR_MODEL: 'visitor',
     });
     expect(config).toEqual({
       env: 'production',
@@ -36,6 +45,9 @@ describe('loadConfig', () => {
         schema: 'closer',
         embeddedDataDir: '/var/lib/closer/pglite',
       },
+      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
+      sessionIdleMinutes: 45,
+      llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
     });
   });
 
@@ -57,6 +69,10 @@ describe('loadConfig', () => {
         expect.stringMatching(/^DATABASE_SCHEMA: must be a lower-case SQL identifier/),
       ]),
     );
+  });
+
+  it('requires SIMULATOR_MODEL with SIMULATOR_URL', () => {
+    expect(() => loadConfig({ SIMULATOR_URL: 'http://127.0.0.1:8000/v1' })).toThrow('SIMULATOR_MODEL: is required when SIMULATOR_URL is set');
   });
 
   it('rejects a URL of another database', () => {

@@ -18,12 +18,29 @@ export interface LlmSimulatorConfig {
   apiKey?: string;
 }
 
+export interface PolicyConfig {
+  /** Folder of the serving model (Hugging Face layout) until the registry names a champion. */
+  modelDir: string;
+  /** KV-cache capacity: prompt plus reply tokens. */
+  contextTokens: number;
+  /** Replies generated together in one batch. */
+  maxBatch: number;
+  /** Waiting requests beyond this are refused as busy. */
+  maxQueue: number;
+  replyMaxTokens: number;
+  /** Times a reply that breaks a blocking rule is regenerated before the safe fallback is sent. */
+  maxRegenerations: number;
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   http: { host: string; port: number };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   database: DatabaseConfig;
+  policy: PolicyConfig;
+  /** Active sessions with no turn for this long are closed as timed out. */
+  sessionIdleMinutes: number;
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
 }
@@ -56,6 +73,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       schema: e.DATABASE_SCHEMA,
       embeddedDataDir: resolve(dataDir, 'pglite'),
     },
+    policy: {
+      modelDir: resolve(e.MODEL_DIR),
+      contextTokens: e.MODEL_CONTEXT_TOKENS,
+      maxBatch: e.POLICY_MAX_BATCH,
+      maxQueue: e.POLICY_MAX_QUEUE,
+      replyMaxTokens: e.REPLY_MAX_TOKENS,
+      maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
+    },
+    sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
   };
 }

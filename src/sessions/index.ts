@@ -2,3 +2,4 @@ export { ChatSession, SessionChannel, SessionStatus } from './entities/chat-sess
 export { Turn, TurnRole } from './entities/turn.entity';
 export { TurnScore } from './entities/turn-score.entity';
 export { Conversion, ConversionSource } from './entities/conversion.entity';
+export { AgentTurnRecord, ChatSessionRepository, hashToken, replyIdFor } from './chat-session.repository';

@@ -1,13 +1,25 @@
 import { INestApplication } from '@nestjs/common';
-import { createApp } from '../../src/bootstrap';
+import { Test } from '@nestjs/testing';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from '../../src/app.module';
 import { AppConfig, DatabaseConfig, loadConfig } from '../../src/config';
 import { Database } from '../../src/database';
+import { REPLY_POLICY, ReplyPolicy } from '../../src/policy';
+
+export interface TestAppOptions {
+  /** Replaces the served model (e.g. a scripted policy that breaks a rule on purpose). */
+  replyPolicy?: ReplyPolicy;
+  env?: Record<string, string>;
+}
 
 /** The real application on the given database, quiet logs, not listening (supertest binds it). */
-export async function startTestApp(database: DatabaseConfig): Promise<{ app: INestApplication; db: Database; config: AppConfig }> {
-  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent' }), database };
+export async function startTestApp(database: DatabaseConfig, options: TestAppOptions = {}): Promise<{ app: INestApplication; db: Database; config: AppConfig }> {
+  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...options.env }), database };
   const db = await Database.open(database);
-  const app = await createApp({ config, database: db });
+  let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, database: db })] });
+  if (options.replyPolicy) builder = builder.overrideProvider(REPLY_POLICY).useValue(options.replyPolicy);
+  const app = (await builder.compile()).createNestApplication({ bufferLogs: true });
+  app.useLogger(app.get(Logger));
   await app.init();
   return { app, db, config };
 }

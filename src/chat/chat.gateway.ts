@@ -1,0 +1,107 @@
+import { Inject, Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { Socket } from 'socket.io';
+import { DataSource } from 'typeorm';
+import { PolicyBusyError } from '../policy';
+import { TextInputError } from '../scoring';
+import { ChatSessionRepository, Turn } from '../sessions';
+import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
+import { TurnLoop } from './turn-loop';
+
+type Ack = { ok: true } & Record<string, unknown>;
+type Nack = { ok: false; error: { code: string; message: string } };
+
+const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
+
+/**
+ * The widget protocol on namespace `/chat` (docs/protocol.md). Every request is acknowledged with
+ * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`; errors are also emitted as
+ * `chat:error` events, and the socket stays usable.
+ */
+@WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
+export class ChatGateway {
+  private readonly logger = new Logger(ChatGateway.name);
+
+  constructor(
+    private readonly sessions: ChatSessionRepository,
+    private readonly turns: TurnLoop,
+    @InjectDataSource() private readonly db: DataSource,
+  ) {}
+
+  @SubscribeMessage('session:start')
+  start(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
+    return this.guard(socket, 'session:start', async () => {
+      const { siteKey, resumeToken } = parsePayload(startSessionSchema, payload);
+      if (resumeToken) {
+        const session = await this.sessions.findByResumeToken(resumeToken);
+        if (!session || session.siteKey !== siteKey) throw new ChatError('unknown_session', 'no session matches this resume token');
+        if (session.status !== 'active') throw new ChatError('session_closed', `the session has ${session.status === 'ended' ? 'ended' : 'timed out'}; start a new one`);
+        socket.data.sessionId = session.id;
+        return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn) };
+      }
+      const { session, resumeToken: token } = await this.sessions.start(siteKey, 'widget');
+      socket.data.sessionId = session.id;
+      return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [] };
+    });
+  }
+
+  @SubscribeMessage('message:send')
+  send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
+    return this.guard(socket, 'message:send', async () => {
+      const sessionId = await this.activeSession(socket);
+      const { clientMessageId, text } = parsePayload(sendMessageSchema, payload);
+      const result = await this.turns.handle(sessionId, clientMessageId, text, {
+        typing: () => socket.emit('typing', { clientMessageId }),
+        delta: (piece) => socket.emit('reply:delta', { clientMessageId, text: piece }),
+      });
+      const final = { clientMessageId, visitorTurnId: result.visitorTurn.id, turnId: result.reply.id, text: result.reply.text, duplicate: result.duplicate };
+      socket.emit('reply:final', final);
+      return { ok: true, ...final };
+    });
+  }
+
+  @SubscribeMessage('conversion:report')
+  convert(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
+    return this.guard(socket, 'conversion:report', async () => {
+      const sessionId = await this.activeSession(socket, { allowClosed: true });
+      const { ctaId, value, currency } = parsePayload(reportConversionSchema, payload);
+      const rows: unknown[] = await this.db.query(
+        `INSERT INTO conversions (session_id, source, external_id, value, currency, occurred_at) VALUES ($1, 'widget', $2, $3, $4, now())
+         ON CONFLICT (session_id, external_id) DO NOTHING RETURNING id`,
+        [sessionId, ctaId, value ?? 0, currency ?? null],
+      );
+      return { ok: true, duplicate: rows.length === 0 };
+    });
+  }
+
+  @SubscribeMessage('session:end')
+  end(@ConnectedSocket() socket: Socket) {
+    return this.guard(socket, 'session:end', async () => {
+      await this.sessions.end(await this.activeSession(socket));
+      return { ok: true };
+    });
+  }
+
+  private async activeSession(socket: Socket, { allowClosed = false } = {}): Promise<string> {
+    const sessionId = socket.data.sessionId as string | undefined;
+    if (!sessionId) throw new ChatError('no_session', 'send session:start first');
+    const session = await this.sessions.findById(sessionId);
+    if (!session) throw new ChatError('unknown_session', 'the session no longer exists');
+    if (!allowClosed && session.status !== 'active') throw new ChatError('session_closed', `the session has ${session.status === 'ended' ? 'ended' : 'timed out'}`);
+    return sessionId;
+  }
+
+  /** Runs a handler and turns any failure into an error ack plus a `chat:error` event. */
+  private async guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
+    try {
+      return await handler();
+    } catch (err) {
+      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError;
+      if (!known) this.logger.error({ err, event }, 'chat handler failed');
+      const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
+      socket.emit('chat:error', { event, ...error });
+      return { ok: false, error };
+    }
+  }
+}

@@ -1,0 +1,2 @@
+export { ChatModule } from './chat.module';
+export { SAFE_FALLBACK, TurnLoop } from './turn-loop';

@@ -1,0 +1,113 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { performance } from 'node:perf_hooks';
+import { defaultCatalog } from '../catalog';
+import { AppConfig, PolicyConfig } from '../config';
+import { ChatMessage } from '../model';
+import { systemPrompt } from '../model/default-model/corpus';
+import { REPLY_POLICY, ReplyPolicy } from '../policy';
+import { HistoryTurn, ScoreResult, TurnScoring, validateTurnText } from '../scoring';
+import { ChatSessionRepository, Turn } from '../sessions';
+
+/** Sent when every attempt broke a blocking rule: compliant, honest, and moves the chat on. */
+export const SAFE_FALLBACK = "I'm sorry, I can't help with that in this chat. Could you tell me a bit more about what your team needs?";
+
+export interface TurnListener {
+  typing(): void;
+  delta(text: string): void;
+}
+
+export interface TurnResult {
+  visitorTurn: Turn;
+  reply: Turn;
+  /** The message id was seen before: nothing new was stored or generated. */
+  duplicate: boolean;
+}
+
+/**
+ * One visitor message, end to end: store it → prompt from the history (chat template) → generate →
+ * score → regenerate or fall back if a blocking rule fires → store the reply with its scores → send.
+ * The reply is checked and stored before any of it reaches the visitor, then streamed out. Messages of one
+ * session run one at a time; a retried message id returns the stored reply.
+ */
+@Injectable()
+export class TurnLoop {
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly config: PolicyConfig;
+
+  constructor(
+    private readonly sessions: ChatSessionRepository,
+    private readonly scoring: TurnScoring,
+    @Inject(REPLY_POLICY) private readonly policy: ReplyPolicy,
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+  ) {
+    this.config = config.get('policy', { infer: true });
+  }
+
+  handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    validateTurnText(text);
+    const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.run(sessionId, clientMessageId, text, listener));
+    this.inFlight.set(sessionId, run);
+    void run.finally(() => this.inFlight.get(sessionId) === run && this.inFlight.delete(sessionId)).catch(() => undefined);
+    return run;
+  }
+
+  private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    const started = performance.now();
+    const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
+    if (stored) return { visitorTurn, reply: stored, duplicate: true };
+
+    listener.typing();
+    const history: HistoryTurn[] = (await this.sessions.history(sessionId))
+      .filter((t) => t.role !== 'system')
+      .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
+    const messages: ChatMessage[] = [
+      { role: 'system', content: systemPrompt(defaultCatalog) },
+      ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
+    ];
+
+    const blocked: { text: string; rules: string[] }[] = [];
+    let final: { text: string; promptTokens: number | null; completionTokens: number | null } | undefined;
+    for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
+      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt);
+      const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
+      if (scores && !scores.blocking) final = candidate;
+      else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
+    }
+    const reply = final ?? { text: SAFE_FALLBACK, promptTokens: null, completionTokens: null };
+    const scores = this.scoring.score(reply.text, history);
+    const guardrail: ScoreResult = {
+      scorer: 'guardrail',
+      version: '1',
+      score: blocked.length,
+      evidence: { regenerations: blocked.length, fallback: !final, blocked },
+    };
+    const total: ScoreResult = { scorer: 'total', version: '1', score: scores.total, evidence: {} };
+
+    // Stored first (no lost turns), then streamed word by word.
+    const versionName = this.policy.versionName();
+    const agentTurn = await this.sessions.addAgentTurn(
+      sessionId,
+      {
+        text: reply.text,
+        replyTo: clientMessageId,
+        modelVersionId: versionName ? await this.sessions.modelVersionId(versionName, this.config.modelDir) : null,
+        latencyMs: Math.round(performance.now() - started),
+        timeToFirstTokenMs: Math.round(performance.now() - started),
+        promptTokens: reply.promptTokens,
+        completionTokens: reply.completionTokens,
+      },
+      [...scores.results, total, guardrail],
+    );
+    for (const piece of reply.text.match(/\S+\s*/g) ?? [reply.text]) listener.delta(piece);
+    return { visitorTurn, reply: agentTurn, duplicate };
+  }
+
+  private async generate(messages: ChatMessage[], seed: number) {
+    for await (const e of this.policy.reply(messages, { seed })) {
+      if (e.kind === 'done') return { text: e.text, promptTokens: e.promptTokens, completionTokens: e.completionTokens };
+    }
+    throw new Error('the policy ended without a reply');
+  }
+}

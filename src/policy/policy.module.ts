@@ -1,0 +1,16 @@
+import { Global, Module } from '@nestjs/common';
+import { MODEL_STATUS } from '../health';
+import { ModelPolicyService } from './model-policy.service';
+import { REPLY_POLICY } from './reply-policy';
+
+/** The serving policy, also reported to /health/ready as the model status. */
+@Global()
+@Module({
+  providers: [
+    ModelPolicyService,
+    { provide: REPLY_POLICY, useExisting: ModelPolicyService },
+    { provide: MODEL_STATUS, useExisting: ModelPolicyService },
+  ],
+  exports: [REPLY_POLICY, MODEL_STATUS],
+})
+export class PolicyModule {}

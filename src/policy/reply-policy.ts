@@ -1,0 +1,22 @@
+import type { ChatMessage } from '../model';
+
+export type ReplyEvent = { kind: 'delta'; text: string } | { kind: 'done'; text: string; completionTokens: number; promptTokens: number };
+
+/** Writes the agent's reply to a conversation, streamed. The champion model in production. */
+export interface ReplyPolicy {
+  /** Name of the model version answering (stored on every agent turn). */
+  versionName(): string | undefined;
+  isLoaded(): boolean;
+  reply(messages: ChatMessage[], options: { seed: number; signal?: AbortSignal }): AsyncIterable<ReplyEvent>;
+}
+
+export const REPLY_POLICY = Symbol('REPLY_POLICY');
+
+/** The policy is saturated: the caller should retry later. */
+export class PolicyBusyError extends Error {
+  readonly code = 'busy';
+  constructor(queued: number) {
+    super(`the agent is busy (${queued} replies waiting); please retry in a moment`);
+    this.name = 'PolicyBusyError';
+  }
+}

@@ -1,0 +1,125 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { createHash, randomBytes } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import { ScoreResult } from '../scoring';
+import { ChatSession, SessionChannel } from './entities/chat-session.entity';
+import { Turn } from './entities/turn.entity';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** A client message id's agent reply is stored under this derived id (unique per session). */
+export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply`;
+
+export interface AgentTurnRecord {
+  text: string;
+  replyTo: string;
+  modelVersionId: string | null;
+  latencyMs: number;
+  timeToFirstTokenMs: number | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+}
+
+/** Sessions, their turns and turn scores. Every write is a transaction; turns are never lost. */
+@Injectable()
+export class ChatSessionRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** Creates a session; the resume token is returned once and only its hash is stored. */
+  async start(siteKey: string, channel: SessionChannel, metadata: Record<string, unknown> = {}): Promise<{ session: ChatSession; resumeToken: string }> {
+    const resumeToken = randomBytes(24).toString('base64url');
+    const session = await this.db.getRepository(ChatSession).save({ siteKey, channel, metadata, resumeTokenHash: hashToken(resumeToken) });
+    return { session, resumeToken };
+  }
+
+  async findByResumeToken(resumeToken: string): Promise<ChatSession | null> {
+    return this.db.getRepository(ChatSession).findOneBy({ resumeTokenHash: hashToken(resumeToken) });
+  }
+
+  async findById(id: string): Promise<ChatSession | null> {
+    return this.db.getRepository(ChatSession).findOneBy({ id });
+  }
+
+  async history(sessionId: string): Promise<Turn[]> {
+    return this.db.getRepository(Turn).find({ where: { sessionId }, order: { index: 'ASC' } });
+  }
+
+  /**
+   * Stores a visitor message unless this client message id was stored before; returns the turn and,
+   * for a retry, the agent reply already stored for it.
+   */
+  async addVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
+    return this.db.transaction(async (tx) => {
+      await this.lockSession(tx, sessionId);
+      const turns = tx.getRepository(Turn);
+      const existing = await turns.findOneBy({ sessionId, clientMessageId });
+      if (existing) return { turn: existing, duplicate: true, reply: await turns.findOneBy({ sessionId, clientMessageId: replyIdFor(clientMessageId) }) };
+      const turn = await turns.save({ sessionId, index: await this.nextIndex(tx, sessionId), role: 'visitor', text, clientMessageId });
+      return { turn, duplicate: false, reply: null };
+    });
+  }
+
+  /** Stores the agent turn and its scores together. */
+  async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[]): Promise<Turn> {
+    return this.db.transaction(async (tx) => {
+      await this.lockSession(tx, sessionId);
+      const turn = await tx.getRepository(Turn).save({
+        sessionId,
+        index: await this.nextIndex(tx, sessionId),
+        role: 'agent',
+        text: record.text,
+        clientMessageId: replyIdFor(record.replyTo),
+        modelVersionId: record.modelVersionId,
+        latencyMs: record.latencyMs,
+        timeToFirstTokenMs: record.timeToFirstTokenMs,
+        promptTokens: record.promptTokens,
+        completionTokens: record.completionTokens,
+      });
+      for (const s of scores) {
+        await tx.query(`INSERT INTO turn_scores (turn_id, scorer, scorer_version, score, evidence) VALUES ($1, $2, $3, $4, $5)`, [
+          turn.id,
+          s.scorer,
+          s.version,
+          s.score,
+          JSON.stringify(s.evidence),
+        ]);
+      }
+      return turn;
+    });
+  }
+
+  async end(sessionId: string): Promise<void> {
+    await this.db.query(`UPDATE chat_sessions SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'active'`, [sessionId]);
+  }
+
+  /** Marks sessions idle for longer than `minutes` as timed out; returns how many. */
+  async timeOutIdle(minutes: number): Promise<number> {
+    const rows: unknown[] = await this.db.query(
+      `UPDATE chat_sessions SET status = 'timed_out', ended_at = now()
+        WHERE status = 'active' AND last_activity_at < now() - make_interval(mins => $1) RETURNING id`,
+      [minutes],
+    );
+    return rows.length;
+  }
+
+  /** The model_versions row for a served model folder, created on first use. */
+  async modelVersionId(name: string, artifactPath: string): Promise<string> {
+    const [row] = await this.db.query(
+      `INSERT INTO model_versions (name, artifact_path) VALUES ($1, $2)
+       ON CONFLICT (name) DO UPDATE SET artifact_path = model_versions.artifact_path RETURNING id`,
+      [name, artifactPath],
+    );
+    return row.id;
+  }
+
+  private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {
+    const rows: unknown[] = await tx.query(`UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id`, [sessionId]);
+    if (rows.length === 0) throw new Error(`unknown session ${sessionId}`);
+  }
+
+  private async nextIndex(tx: EntityManager, sessionId: string): Promise<number> {
+    const [{ next }] = await tx.query(`SELECT COALESCE(MAX(index) + 1, 0) AS next FROM turns WHERE session_id = $1`, [sessionId]);
+    return Number(next);
+  }
+}

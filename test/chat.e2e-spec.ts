@@ -1,0 +1,184 @@
+import { INestApplication } from '@nestjs/common';
+import { io, Socket } from 'socket.io-client';
+import { SAFE_FALLBACK } from '../src/chat';
+import { Database } from '../src/database';
+import { ReplyEvent, ReplyPolicy } from '../src/policy';
+import { startTestApp } from './support/test-app';
+import { dropSchema, testSchemaConfig } from './support/test-database';
+
+type Ack = { ok: boolean; error?: { code: string; message: string }; [k: string]: unknown };
+
+async function listen(app: INestApplication): Promise<string> {
+  await app.listen(0, '127.0.0.1');
+  return `http://127.0.0.1:${app.getHttpServer().address().port}`;
+}
+
+function connect(url: string): Promise<Socket> {
+  const socket = io(`${url}/chat`, { transports: ['websocket'], forceNew: true });
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+const request = (socket: Socket, event: string, payload?: unknown) => socket.timeout(60_000).emitWithAck(event, payload) as Promise<Ack>;
+
+describe('/chat with the default model (real Postgres, real socket.io)', () => {
+  const dbConfig = testSchemaConfig('chat');
+  let app: INestApplication;
+  let db: Database;
+  let url: string;
+  const sockets: Socket[] = [];
+  const open = async () => {
+    const s = await connect(url);
+    sockets.push(s);
+    return s;
+  };
+
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig));
+    url = await listen(app);
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('stores a full conversation with scores, streaming each reply', async () => {
+    const socket = await open();
+    const started = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    expect(started).toMatchObject({ ok: true, resumed: false, history: [] });
+    const deltas: string[] = [];
+    const events: string[] = [];
+    socket.on('typing', () => events.push('typing'));
+    socket.on('reply:delta', (d: { text: string }) => deltas.push(d.text));
+    socket.on('reply:final', () => events.push('final'));
+
+    const first = await request(socket, 'message:send', { clientMessageId: 'm1', text: 'How much is the Growth plan?' });
+    expect(first.ok).toBe(true);
+    expect(deltas.join('')).toBe(first.text);
+    expect(events).toEqual(['typing', 'final']);
+    await request(socket, 'message:send', { clientMessageId: 'm2', text: 'Do you have a mobile app?' });
+
+    const turns = await db.dataSource.query(`SELECT index, role, text, model_version_id, latency_ms, completion_tokens FROM turns WHERE session_id = $1 ORDER BY index`, [started.sessionId]);
+    expect(turns.map((t: { role: string }) => t.role)).toEqual(['visitor', 'agent', 'visitor', 'agent']);
+    expect(turns[1].text).toBe(first.text);
+    expect(turns[1].model_version_id).not.toBeNull();
+    expect(turns[1].completion_tokens).toBeGreaterThan(0);
+    const scorers = await db.dataSource.query(`SELECT scorer FROM turn_scores WHERE turn_id = $1 ORDER BY scorer`, [first.turnId]);
+    expect(scorers.map((s: { scorer: string }) => s.scorer)).toEqual(['bot_likeness', 'compliance', 'fluency', 'guardrail', 'repetition', 'total']);
+  });
+
+  it('a retried client message id gets the stored reply and creates nothing', async () => {
+    const socket = await open();
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    const [a, b] = await Promise.all([
+      request(socket, 'message:send', { clientMessageId: 'same', text: 'Is there a free trial?' }),
+      request(socket, 'message:send', { clientMessageId: 'same', text: 'Is there a free trial?' }),
+    ]);
+    expect(b).toMatchObject({ ok: true, duplicate: true, turnId: a.turnId, text: a.text });
+    const again = await request(socket, 'message:send', { clientMessageId: 'same', text: 'Is there a free trial?' });
+    expect(again.turnId).toBe(a.turnId);
+    const [{ count }] = await db.dataSource.query(`SELECT count(*) FROM turns WHERE session_id = $1`, [sessionId]);
+    expect(Number(count)).toBe(2);
+  });
+
+  it('resumes after a disconnect with the history', async () => {
+    const socket = await open();
+    const started = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    await request(socket, 'message:send', { clientMessageId: 'r1', text: 'Hello, do you integrate with Slack?' });
+    socket.disconnect();
+    const again = await open();
+    const resumed = await request(again, 'session:start', { siteKey: 'demo-site', resumeToken: started.resumeToken });
+    expect(resumed).toMatchObject({ ok: true, resumed: true, sessionId: started.sessionId });
+    expect((resumed.history as { role: string }[]).map((t) => t.role)).toEqual(['visitor', 'agent']);
+    const wrong = await request(again, 'session:start', { siteKey: 'other-site', resumeToken: started.resumeToken });
+    expect(wrong).toMatchObject({ ok: false, error: { code: 'unknown_session' } });
+  });
+
+  it('records a widget conversion once', async () => {
+    const socket = await open();
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    expect(await request(socket, 'conversion:report', { ctaId: 'book-demo', value: 1200, currency: 'USD' })).toEqual({ ok: true, duplicate: false });
+    expect(await request(socket, 'conversion:report', { ctaId: 'book-demo' })).toEqual({ ok: true, duplicate: true });
+    const rows = await db.dataSource.query(`SELECT source, value, currency FROM conversions WHERE session_id = $1`, [sessionId]);
+    expect(rows).toEqual([{ source: 'widget', value: 1200, currency: 'USD' }]);
+  });
+
+  it('malformed events get error events, change nothing, and the socket stays usable', async () => {
+    const socket = await open();
+    const errors: { event: string; code: string }[] = [];
+    socket.on('chat:error', (e) => errors.push(e));
+    expect(await request(socket, 'message:send', { clientMessageId: 'x', text: 'hi' })).toMatchObject({ ok: false, error: { code: 'no_session' } });
+    expect(await request(socket, 'session:start', { siteKey: 'bad key!' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    const cases: [unknown, string][] = [
+      [{ text: 'missing id' }, 'invalid_payload'],
+      [{ clientMessageId: 5, text: 'wrong type' }, 'invalid_payload'],
+      ['not an object', 'invalid_payload'],
+      [{ clientMessageId: 'big', text: 'x'.repeat(1_000_000) }, 'text_too_long'],
+      [{ clientMessageId: 'ctl', text: 'bell\u0007' }, 'invalid_characters'],
+      [{ clientMessageId: 'empty', text: '   ' }, 'empty_text'],
+    ];
+    for (const [payload, code] of cases) expect(await request(socket, 'message:send', payload)).toMatchObject({ ok: false, error: { code } });
+    expect(errors.map((e) => e.code)).toEqual(['no_session', 'invalid_payload', ...cases.map(([, code]) => code)]);
+    const [{ count }] = await db.dataSource.query(`SELECT count(*) FROM turns WHERE session_id = $1`, [sessionId]);
+    expect(Number(count)).toBe(0);
+    expect((await request(socket, 'message:send', { clientMessageId: 'ok', text: 'Still there?' })).ok).toBe(true);
+  });
+
+  it('a closed session refuses new messages', async () => {
+    const socket = await open();
+    await request(socket, 'session:start', { siteKey: 'demo-site' });
+    expect(await request(socket, 'session:end')).toEqual({ ok: true });
+    expect(await request(socket, 'message:send', { clientMessageId: 'late', text: 'hello?' })).toMatchObject({ ok: false, error: { code: 'session_closed' } });
+  });
+});
+
+/** A policy that answers from a script, to drive the guardrail. */
+function scriptedPolicy(replies: string[]): ReplyPolicy {
+  let i = 0;
+  return {
+    versionName: () => 'scripted',
+    isLoaded: () => true,
+    async *reply(): AsyncIterable<ReplyEvent> {
+      const text = replies[Math.min(i++, replies.length - 1)];
+      yield { kind: 'delta', text };
+      yield { kind: 'done', text, promptTokens: 10, completionTokens: 5 };
+    },
+  };
+}
+
+describe('/chat guardrail', () => {
+  const dbConfig = testSchemaConfig('guard');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it('a reply that breaks a blocking rule never reaches the visitor: regenerated, else a safe fallback', async () => {
+    const violating = 'We guarantee results in the first month.';
+    const { app, db } = await startTestApp(dbConfig, {
+      replyPolicy: scriptedPolicy([violating, 'Growth is $59 per seat a month.', violating, violating, violating]),
+      env: { GUARDRAIL_MAX_REGENERATIONS: '2' },
+    });
+    try {
+      const url = await listen(app);
+      const socket = await connect(url);
+      const seen: string[] = [];
+      socket.on('reply:delta', (d: { text: string }) => seen.push(d.text));
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const regenerated = await request(socket, 'message:send', { clientMessageId: 'g1', text: 'Will it work for us?' });
+      expect(regenerated.text).toBe('Growth is $59 per seat a month.');
+      const fallback = await request(socket, 'message:send', { clientMessageId: 'g2', text: 'Promise?' });
+      expect(fallback.text).toBe(SAFE_FALLBACK);
+      expect(seen.join('')).not.toContain('guarantee');
+      const guard = await db.dataSource.query(
+        `SELECT s.evidence FROM turn_scores s JOIN turns t ON t.id = s.turn_id WHERE s.scorer = 'guardrail' ORDER BY t.index`,
+      );
+      expect(guard[0].evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: violating, rules: ['no-guaranteed-results'] }] });
+      expect(guard[1].evidence).toMatchObject({ regenerations: 3, fallback: true });
+      socket.disconnect();
+    } finally {
+      await app.close();
+    }
+  });
+});
