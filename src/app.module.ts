@@ -4,6 +4,7 @@ import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
 import { ChatModule } from './chat';
+import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { PolicyModule } from './policy';
 import { ScoringModule } from './scoring';
@@ -30,6 +31,7 @@ export class AppModule {
         SimulatorModule,
         PolicyModule,
         ChatModule,
+        ConversionsModule,
       ],
     };
   }

@@ -8,6 +8,8 @@ export async function createApp(options: AppModuleOptions): Promise<INestApplica
   const app = await NestFactory.create(AppModule.forRoot(options), {
     bufferLogs: true,
     abortOnError: false,
+    // The conversions webhook verifies an HMAC over the exact bytes received.
+    rawBody: true,
   });
   app.useLogger(app.get(Logger));
   app.enableShutdownHooks();

@@ -8,6 +8,7 @@ import { ChatMessage, ChatModel, policyAgent } from './model';
 import { buildDefaultModel } from './model/default-model/build';
 import { systemPrompt } from './model/default-model/corpus';
 import { loadConfig } from './config';
+import { SitesRepository } from './conversions';
 import { Database } from './database';
 import { TextInputError, TurnScoring, validateTurnText } from './scoring';
 import {
@@ -48,6 +49,22 @@ export function buildCli(): Command {
         } else {
           for (const name of database.appliedMigrations) console.log(`applied ${name}`);
         }
+      } finally {
+        await database.close();
+      }
+    });
+
+  program
+    .command('site:add')
+    .description('register a customer site; prints its webhook secret once (sign POST /api/v1/conversions with it)')
+    .requiredOption('--key <siteKey>', 'the site key the widget sends (1-64 letters, digits, _ or -)')
+    .requiredOption('--name <name>', 'a name for admins')
+    .action(async (o: { key: string; name: string }) => {
+      if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.key)) throw new InvalidArgumentError('--key must be 1-64 letters, digits, _ or -');
+      const database = await Database.open(loadConfig().database);
+      try {
+        const site = await new SitesRepository(database.dataSource).create(o.key, o.name);
+        console.log(JSON.stringify(site, null, 2));
       } finally {
         await database.close();
       }
@@ -203,7 +220,7 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError || err instanceof TextInputError;
+      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError || err instanceof TextInputError || err instanceof InvalidArgumentError;
       const message = userError ? err.message : describeStartupError(err, { databaseUrl: process.env.DATABASE_URL });
       process.stderr.write(`closer: ${message}\n`);
       process.exit(1);

@@ -43,9 +43,11 @@ describe('server on a real Postgres', () => {
       'migrations',
       'model_versions',
       'personas',
+      'sites',
       'training_runs',
       'turn_scores',
       'turns',
+      'webhook_receipts',
     ]);
   });
 

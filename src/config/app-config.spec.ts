@@ -31,6 +31,7 @@ describe('loadConfig', () => {
       REPLY_MAX_TOKENS: '80',
       GUARDRAIL_MAX_REGENERATIONS: '1',
       SESSION_IDLE_MINUTES: '45',
+      ATTRIBUTION_WINDOW_HOURS: '48',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
     });
@@ -47,6 +48,7 @@ describe('loadConfig', () => {
       },
       policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
+      attributionWindowHours: 48,
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
     });
   });

@@ -41,6 +41,8 @@ export interface AppConfig {
   policy: PolicyConfig;
   /** Active sessions with no turn for this long are closed as timed out. */
   sessionIdleMinutes: number;
+  /** A conversion counts for a session if it happens within this many hours of the session's start. */
+  attributionWindowHours: number;
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
 }
@@ -82,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
   };
 }

@@ -1,0 +1,85 @@
+import { Body, Controller, Headers, HttpCode, HttpException, HttpStatus, Inject, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { IncomingMessage } from 'node:http';
+import { DataSource } from 'typeorm';
+import { z } from 'zod';
+import { AppConfig } from '../config';
+import { signatureMatches } from './signature';
+import { SitesRepository } from './sites.repository';
+
+const conversionSchema = z.object({
+  sessionId: z.uuid('sessionId must be a UUID'),
+  eventId: z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'eventId must be 1-128 letters, digits, _ . : or -'),
+  value: z.number().nonnegative().max(1e9).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/, 'currency must be an ISO 4217 code').optional(),
+  occurredAt: z.iso.datetime({ offset: true, error: 'occurredAt must be an ISO 8601 date-time' }).optional(),
+});
+
+/** Signatures older (or further in the future) than this are refused. */
+const TIMESTAMP_TOLERANCE_SECONDS = 300;
+
+const fail = (status: HttpStatus, code: string, message: string) => new HttpException({ code, message }, status);
+
+/**
+ * `POST /api/v1/conversions`: the customer's backend reports a sale for a chat session. Signed with
+ * the site's webhook secret (`X-Closer-Site`, `X-Closer-Timestamp`, `X-Closer-Signature:
+ * sha256=HMAC(secret, "<timestamp>.<raw body>")`); a replayed request is refused, a repeated
+ * event id is ignored, and the sale must fall within the attribution window of the session.
+ */
+@Controller('api/v1/conversions')
+export class ConversionsController {
+  constructor(
+    private readonly sites: SitesRepository,
+    @InjectDataSource() private readonly db: DataSource,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  @Post()
+  @HttpCode(200)
+  async report(
+    @Req() req: RawBodyRequest<IncomingMessage>,
+    @Headers('x-closer-site') siteKey: string | undefined,
+    @Headers('x-closer-timestamp') timestamp: string | undefined,
+    @Headers('x-closer-signature') signature: string | undefined,
+    @Body() body: unknown,
+  ) {
+    if (!siteKey || !timestamp || !signature || !req.rawBody) {
+      throw fail(HttpStatus.UNAUTHORIZED, 'missing_signature', 'X-Closer-Site, X-Closer-Timestamp and X-Closer-Signature are required');
+    }
+    const site = await this.sites.find(siteKey);
+    if (!site || !signatureMatches(site.webhookSecret, timestamp, req.rawBody, signature)) {
+      throw fail(HttpStatus.UNAUTHORIZED, 'invalid_signature', 'the signature does not match the body for this site');
+    }
+    if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
+      throw fail(HttpStatus.UNAUTHORIZED, 'stale_timestamp', `the timestamp must be within ${TIMESTAMP_TOLERANCE_SECONDS} s of now`);
+    }
+    const parsed = conversionSchema.safeParse(body);
+    if (!parsed.success) {
+      throw fail(HttpStatus.BAD_REQUEST, 'invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
+    }
+    const event = parsed.data;
+    const occurredAt = event.occurredAt ? new Date(event.occurredAt) : new Date();
+    const windowHours = this.config.get('attributionWindowHours', { infer: true });
+
+    return this.db.transaction(async (tx) => {
+      const [session] = await tx.query(`SELECT created_at FROM chat_sessions WHERE id = $1 AND site_key = $2`, [event.sessionId, siteKey]);
+      if (!session) throw fail(HttpStatus.NOT_FOUND, 'unknown_session', 'no session with this id for this site');
+      const start = new Date(session.created_at).getTime();
+      if (occurredAt.getTime() < start || occurredAt.getTime() > start + windowHours * 3600_000) {
+        throw fail(HttpStatus.UNPROCESSABLE_ENTITY, 'outside_attribution_window', `the conversion must happen within ${windowHours} h of the session's start`);
+      }
+      const receipt: unknown[] = await tx.query(
+        `INSERT INTO webhook_receipts (signature, site_key) VALUES ($1, $2) ON CONFLICT (signature) DO NOTHING RETURNING signature`,
+        [signature, siteKey],
+      );
+      if (receipt.length === 0) throw fail(HttpStatus.CONFLICT, 'replayed', 'this signed request was already received');
+      const rows: { id: string }[] = await tx.query(
+        `INSERT INTO conversions (session_id, source, external_id, value, currency, occurred_at) VALUES ($1, 'webhook', $2, $3, $4, $5)
+         ON CONFLICT (session_id, external_id) DO NOTHING RETURNING id`,
+        [event.sessionId, event.eventId, event.value ?? 0, event.currency ?? null, occurredAt],
+      );
+      return { ok: true, duplicate: rows.length === 0, conversionId: rows[0]?.id ?? null };
+    });
+  }
+}

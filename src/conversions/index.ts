@@ -1,0 +1,3 @@
+export { ConversionsModule } from './conversions.module';
+export { signWebhook } from './signature';
+export { Site, SitesRepository } from './sites.repository';

@@ -1,0 +1,76 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { signWebhook, SitesRepository } from '../src/conversions';
+import { Database } from '../src/database';
+import { ChatSessionRepository } from '../src/sessions';
+import { startTestApp } from './support/test-app';
+import { dropSchema, testSchemaConfig } from './support/test-database';
+
+describe('POST /api/v1/conversions (signed webhook, real Postgres)', () => {
+  const dbConfig = testSchemaConfig('conv');
+  let app: INestApplication;
+  let db: Database;
+  let secret: string;
+  let sessionId: string;
+
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig, { env: { ATTRIBUTION_WINDOW_HOURS: '24' } }));
+    secret = (await app.get(SitesRepository).create('shop-1', 'Shop One')).webhookSecret;
+    sessionId = (await app.get(ChatSessionRepository).start('shop-1', 'widget')).session.id;
+  });
+  afterAll(async () => {
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+
+  const post = (body: unknown, { site = 'shop-1', key = secret, timestamp = String(Math.floor(Date.now() / 1000)), signature }: { site?: string; key?: string; timestamp?: string; signature?: string } = {}) => {
+    const raw = JSON.stringify(body);
+    return request(app.getHttpServer())
+      .post('/api/v1/conversions')
+      .set('content-type', 'application/json')
+      .set('x-closer-site', site)
+      .set('x-closer-timestamp', timestamp)
+      .set('x-closer-signature', signature ?? signWebhook(key, timestamp, raw))
+      .send(raw);
+  };
+  const count = async () => Number((await db.dataSource.query(`SELECT count(*) FROM conversions`))[0].count);
+
+  it('records a signed conversion attributed to the session', async () => {
+    const res = await post({ sessionId, eventId: 'order-1', value: 2400, currency: 'USD' }).expect(200);
+    expect(res.body).toMatchObject({ ok: true, duplicate: false });
+    const rows = await db.dataSource.query(`SELECT session_id, source, external_id, value FROM conversions`);
+    expect(rows).toEqual([{ session_id: sessionId, source: 'webhook', external_id: 'order-1', value: 2400 }]);
+  });
+
+  it('a bad signature is 401 and stores nothing', async () => {
+    const before = await count();
+    const res = await post({ sessionId, eventId: 'order-2' }, { key: 'not-the-secret' }).expect(401);
+    expect(res.body).toMatchObject({ code: 'invalid_signature' });
+    await post({ sessionId, eventId: 'order-2' }, { site: 'no-such-site' }).expect(401);
+    expect(await count()).toBe(before);
+  });
+
+  it('a replayed request is rejected; a new request for the same event is ignored as a duplicate', async () => {
+    const body = { sessionId, eventId: 'order-3', value: 10 };
+    const raw = JSON.stringify(body);
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const signature = signWebhook(secret, timestamp, raw);
+    await post(body, { timestamp, signature }).expect(200);
+    const replay = await post(body, { timestamp, signature }).expect(409);
+    expect(replay.body).toMatchObject({ code: 'replayed' });
+    const retry = await post(body, { timestamp: String(Number(timestamp) + 1) }).expect(200);
+    expect(retry.body).toMatchObject({ ok: true, duplicate: true });
+    expect(Number((await db.dataSource.query(`SELECT count(*) FROM conversions WHERE external_id = 'order-3'`))[0].count)).toBe(1);
+  });
+
+  it('a stale timestamp, an unknown session, a bad body and a late sale are refused with clear codes', async () => {
+    const before = await count();
+    const stale = String(Math.floor(Date.now() / 1000) - 3600);
+    expect((await post({ sessionId, eventId: 'o-stale' }, { timestamp: stale }).expect(401)).body.code).toBe('stale_timestamp');
+    expect((await post({ sessionId: '00000000-0000-4000-8000-000000000000', eventId: 'o-x' }).expect(404)).body.code).toBe('unknown_session');
+    expect((await post({ sessionId: 'nope', eventId: 'o-y' }).expect(400)).body).toMatchObject({ code: 'invalid_payload', message: 'sessionId: sessionId must be a UUID' });
+    const late = new Date(Date.now() + 48 * 3600_000).toISOString();
+    expect((await post({ sessionId, eventId: 'o-late', occurredAt: late }).expect(422)).body.code).toBe('outside_attribution_window');
+    expect(await count()).toBe(before);
+  });
+});
