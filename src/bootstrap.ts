@@ -1,7 +1,24 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
 import { Logger } from 'nestjs-pino';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { AppModule, AppModuleOptions } from './app.module';
+
+/** The repository root: where package.json is, whether running from src/ or dist/src/. */
+function packageRoot(dir: string): string {
+  return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : packageRoot(dirname(dir));
+}
+
+/** The widget (`/widget.js`) and the demo product page (`/`). */
+export const PUBLIC_DIR = join(packageRoot(__dirname), 'public');
+
+/** What every instance of the app needs on top of its modules (server and tests alike). */
+export function configureApp(app: INestApplication): void {
+  app.useLogger(app.get(Logger));
+  (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
+}
 
 /** Builds the Nest application the same way for the server and for the e2e tests. */
 export async function createApp(options: AppModuleOptions): Promise<INestApplication> {
@@ -11,7 +28,7 @@ export async function createApp(options: AppModuleOptions): Promise<INestApplica
     // The conversions webhook verifies an HMAC over the exact bytes received.
     rawBody: true,
   });
-  app.useLogger(app.get(Logger));
+  configureApp(app);
   app.enableShutdownHooks();
   return app;
 }

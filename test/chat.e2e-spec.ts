@@ -182,3 +182,23 @@ describe('/chat guardrail', () => {
     }
   });
 });
+
+describe('widget assets', () => {
+  const dbConfig = testSchemaConfig('assets');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it('serves the demo page, widget.js and the socket.io client', async () => {
+    const { app } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(['Hi!']) });
+    try {
+      const url = await listen(app);
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).toContain('<script src="/widget.js" data-site-key="demo"');
+      const widget = await fetch(`${url}/widget.js`);
+      expect(widget.headers.get('content-type')).toMatch(/javascript/);
+      expect(await widget.text()).toContain('attachShadow');
+      expect((await fetch(`${url}/socket.io/socket.io.min.js`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});

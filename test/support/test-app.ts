@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from '../../src/app.module';
+import { configureApp } from '../../src/bootstrap';
 import { AppConfig, DatabaseConfig, loadConfig } from '../../src/config';
 import { Database } from '../../src/database';
 import { REPLY_POLICY, ReplyPolicy } from '../../src/policy';
@@ -19,7 +19,7 @@ export async function startTestApp(database: DatabaseConfig, options: TestAppOpt
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, database: db })] });
   if (options.replyPolicy) builder = builder.overrideProvider(REPLY_POLICY).useValue(options.replyPolicy);
   const app = (await builder.compile()).createNestApplication({ bufferLogs: true, rawBody: true });
-  app.useLogger(app.get(Logger));
+  configureApp(app);
   await app.init();
   return { app, db, config };
 }

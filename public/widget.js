@@ -1,0 +1,182 @@
+/*
+ * Closer chat widget. Embed with one tag:
+ *   <script src="https://YOUR-CLOSER-HOST/widget.js" data-site-key="YOUR_SITE_KEY" data-cta-label="Book a demo" async></script>
+ * Talks the /chat socket.io protocol (docs/protocol.md). Isolated in a shadow DOM; every text is
+ * rendered with textContent (never as HTML); survives reloads and network drops without losing
+ * or duplicating messages (resume token + client message ids, retried after a reconnect).
+ */
+(function () {
+  'use strict';
+  var script = document.currentScript;
+  var siteKey = script.getAttribute('data-site-key') || 'demo';
+  var ctaLabel = script.getAttribute('data-cta-label') || 'Book a demo';
+  var base = new URL(script.src, location.href).origin;
+  var storeKey = 'closer:' + siteKey;
+
+  function load(src, done) {
+    if (window.io) return done();
+    var s = document.createElement('script');
+    s.src = src;
+    s.onload = done;
+    document.head.appendChild(s);
+  }
+
+  function saved() {
+    try {
+      return JSON.parse(sessionStorage.getItem(storeKey)) || {};
+    } catch (e) {
+      return {};
+    }
+  }
+  function save(state) {
+    sessionStorage.setItem(storeKey, JSON.stringify(state));
+  }
+
+  var host = document.createElement('div');
+  host.id = 'closer-widget';
+  var root = host.attachShadow({ mode: 'open' });
+  root.innerHTML =
+    '<style>' +
+    ':host{all:initial}' +
+    '.box{position:fixed;right:20px;bottom:20px;width:340px;max-height:520px;display:flex;flex-direction:column;font:14px/1.4 system-ui,sans-serif;color:#1b1f24;background:#fff;border:1px solid #d0d7de;border-radius:12px;box-shadow:0 8px 24px rgba(0,0,0,.15);z-index:2147483647}' +
+    'header{padding:10px 12px;border-bottom:1px solid #eee}header b{display:block}header small{color:#57606a}' +
+    '.log{flex:1;overflow-y:auto;padding:10px 12px;min-height:160px}' +
+    '.msg{margin:6px 0;padding:7px 10px;border-radius:10px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}' +
+    '.visitor{background:#0969da;color:#fff;margin-left:auto}.agent{background:#f3f4f6}' +
+    '.typing{color:#57606a;font-style:italic;min-height:1.2em;padding:0 12px}' +
+    'form{display:flex;gap:6px;padding:10px 12px;border-top:1px solid #eee}' +
+    'input{flex:1;padding:7px;border:1px solid #d0d7de;border-radius:8px;font:inherit}' +
+    'button{padding:7px 10px;border:0;border-radius:8px;background:#0969da;color:#fff;font:inherit;cursor:pointer}' +
+    'button:focus-visible,input:focus-visible{outline:2px solid #0550ae;outline-offset:1px}' +
+    '.cta{margin:0 12px 10px;background:#1a7f37}.status{color:#cf222e;font-size:12px;padding:0 12px}' +
+    '</style>' +
+    '<section class="box" role="complementary" aria-label="Chat with our AI assistant">' +
+    '<header><b>Chat with us</b><small>You are chatting with an AI assistant.</small></header>' +
+    '<div class="log" role="log" aria-live="polite"></div>' +
+    '<div class="typing" aria-live="polite"></div>' +
+    '<div class="status" role="status"></div>' +
+    '<form><label style="position:absolute;left:-9999px" for="closer-input">Your message</label>' +
+    '<input id="closer-input" autocomplete="off" maxlength="2000" placeholder="Type a message…"><button type="submit">Send</button></form>' +
+    '<button class="cta" type="button"></button>' +
+    '</section>';
+  var log = root.querySelector('.log');
+  var typing = root.querySelector('.typing');
+  var status = root.querySelector('.status');
+  var form = root.querySelector('form');
+  var input = root.querySelector('input');
+  var cta = root.querySelector('.cta');
+  cta.textContent = ctaLabel;
+
+  function bubble(role, text) {
+    var el = document.createElement('div');
+    el.className = 'msg ' + role;
+    el.textContent = text;
+    log.appendChild(el);
+    log.scrollTop = log.scrollHeight;
+    return el;
+  }
+
+  var state = saved(); // { resumeToken, pending: [{ id, text }] }
+  state.pending = state.pending || [];
+  var socket;
+  var streaming = {};
+
+  function send(message) {
+    socket.timeout(90000).emit('message:send', { clientMessageId: message.id, text: message.text }, function (err, ack) {
+      if (err) return; // no answer: it is retried after the reconnect
+      if (!ack.ok) {
+        status.textContent = ack.error.message;
+        if (ack.error.code !== 'busy') forget(message.id);
+        return;
+      }
+      forget(message.id);
+    });
+  }
+  function forget(id) {
+    state.pending = state.pending.filter(function (m) {
+      return m.id !== id;
+    });
+    save(state);
+  }
+
+  function start() {
+    socket.emit('session:start', state.resumeToken ? { siteKey: siteKey, resumeToken: state.resumeToken } : { siteKey: siteKey }, function (ack) {
+      if (!ack.ok && state.resumeToken) {
+        state = { pending: [] };
+        save(state);
+        log.textContent = '';
+        return start();
+      }
+      if (!ack.ok) {
+        status.textContent = ack.error.message;
+        return;
+      }
+      status.textContent = '';
+      state.resumeToken = ack.resumeToken;
+      save(state);
+      log.textContent = '';
+      ack.history.forEach(function (t) {
+        bubble(t.role === 'agent' ? 'agent' : 'visitor', t.text);
+      });
+      // Messages sent but not acknowledged before a reload or a drop: shown once, retried with their ids.
+      var known = {};
+      ack.history.forEach(function (t) {
+        known[t.clientMessageId] = true;
+      });
+      state.pending.forEach(function (m) {
+        if (!known[m.id]) bubble('visitor', m.text);
+        send(m);
+      });
+    });
+  }
+
+  function connect() {
+    socket = window.io(base + '/chat', { transports: ['websocket', 'polling'] });
+    socket.on('connect', start);
+    socket.on('disconnect', function () {
+      status.textContent = 'Reconnecting…';
+    });
+    socket.on('typing', function () {
+      typing.textContent = 'Assistant is typing…';
+    });
+    socket.on('reply:delta', function (d) {
+      var el = streaming[d.clientMessageId] || (streaming[d.clientMessageId] = bubble('agent', ''));
+      el.textContent += d.text;
+      typing.textContent = '';
+      log.scrollTop = log.scrollHeight;
+    });
+    socket.on('reply:final', function (f) {
+      var el = streaming[f.clientMessageId];
+      if (el) el.textContent = f.text;
+      else if (f.duplicate && !log.querySelector('[data-turn="' + f.turnId + '"]')) el = bubble('agent', f.text);
+      if (el) el.setAttribute('data-turn', f.turnId);
+      delete streaming[f.clientMessageId];
+      typing.textContent = '';
+    });
+  }
+
+  form.addEventListener('submit', function (e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text) return;
+    input.value = '';
+    var message = { id: 'm-' + Date.now().toString(36) + '-' + Math.random().toString(36).slice(2, 8), text: text };
+    state.pending.push(message);
+    save(state);
+    bubble('visitor', text);
+    if (socket && socket.connected) send(message);
+  });
+
+  cta.addEventListener('click', function () {
+    socket.emit('conversion:report', { ctaId: 'cta-' + ctaLabel.toLowerCase().replace(/[^a-z0-9]+/g, '-') }, function (ack) {
+      cta.textContent = ack.ok ? 'Thanks! We will be in touch.' : ctaLabel;
+    });
+  });
+
+  function mount() {
+    document.body.appendChild(host);
+    load(base + '/socket.io/socket.io.min.js', connect);
+  }
+  if (document.body) mount();
+  else document.addEventListener('DOMContentLoaded', mount);
+})();
