@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: '<rootDir>/test/support/shared-native-environment.js',
   roots: ['<rootDir>/src', '<rootDir>/test'],
-  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts'],
+  testMatch: ['**/*.spec.ts', '**/*.e2e-spec.ts', '**/*.browser-e2e-spec.ts'],
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: { '^onnxruntime-node$': '<rootDir>/test/support/onnxruntime-shared.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
