@@ -33,6 +33,16 @@ export class ChatSessionRepository {
     return { session, resumeToken };
   }
 
+  /** The session a Rasa web chat client calls `session_id`, created on first use. */
+  async findOrStartRasa(rasaSessionId: string, siteKey: string): Promise<ChatSession> {
+    const existing = await this.db
+      .getRepository(ChatSession)
+      .createQueryBuilder('s')
+      .where(`s.channel = 'rasa' AND s.metadata->>'rasaSessionId' = :id AND s.status = 'active'`, { id: rasaSessionId })
+      .getOne();
+    return existing ?? (await this.start(siteKey, 'rasa', { rasaSessionId })).session;
+  }
+
   async findByResumeToken(resumeToken: string): Promise<ChatSession | null> {
     return this.db.getRepository(ChatSession).findOneBy({ resumeTokenHash: hashToken(resumeToken) });
   }

@@ -1,0 +1,69 @@
+import { Logger } from '@nestjs/common';
+import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { randomBytes } from 'node:crypto';
+import { Socket } from 'socket.io';
+import { z } from 'zod';
+import { PolicyBusyError } from '../policy';
+import { TextInputError, validateTurnText } from '../scoring';
+import { ChatSessionRepository } from '../sessions';
+import { TurnLoop } from './turn-loop';
+
+const sessionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
+const sessionRequestSchema = z.object({ session_id: sessionId.nullish(), customData: z.object({ siteKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).passthrough().nullish() }).passthrough().nullish();
+const userUtteredSchema = z.object({ message: z.string(), session_id: sessionId.nullish(), customData: z.unknown().optional() }).passthrough();
+
+/** Site key for Rasa clients that send none in `customData.siteKey`. */
+const RASA_DEFAULT_SITE = 'rasa';
+
+/**
+ * Rasa's socket.io input channel, on the default namespace and path (`/socket.io/`), so a site's
+ * existing Rasa web chat front end can point at Closer unchanged: `session_request` →
+ * `session_confirm` (the session id, generated when the client sends none), `user_uttered`
+ * `{ message, session_id }` → `bot_uttered` `{ text }` to the session's room.
+ */
+@WebSocketGateway()
+export class RasaGateway {
+  private readonly logger = new Logger(RasaGateway.name);
+
+  constructor(
+    private readonly sessions: ChatSessionRepository,
+    private readonly turns: TurnLoop,
+  ) {}
+
+  @SubscribeMessage('session_request')
+  async sessionRequest(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<void> {
+    const parsed = sessionRequestSchema.safeParse(payload);
+    if (!parsed.success) return this.fail(socket, 'invalid_payload', 'session_request: session_id must be 1-128 letters, digits, _ or -');
+    const id = parsed.data?.session_id ?? randomBytes(16).toString('hex');
+    socket.data.rasaSessionId = id;
+    socket.data.siteKey = parsed.data?.customData?.siteKey ?? RASA_DEFAULT_SITE;
+    await socket.join(id);
+    socket.emit('session_confirm', id);
+  }
+
+  @SubscribeMessage('user_uttered')
+  async userUttered(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<void> {
+    const parsed = userUtteredSchema.safeParse(payload);
+    if (!parsed.success) return this.fail(socket, 'invalid_payload', 'user_uttered needs { message: string, session_id }');
+    const id = parsed.data.session_id ?? socket.data.rasaSessionId;
+    if (!id) return this.fail(socket, 'no_session', 'send session_request first, or a session_id with each message');
+    try {
+      validateTurnText(parsed.data.message, 'message');
+      const session = await this.sessions.findOrStartRasa(id, socket.data.siteKey ?? RASA_DEFAULT_SITE);
+      // Rasa messages carry no id: each one is a new turn.
+      const messageId = `rasa-${randomBytes(8).toString('hex')}`;
+      const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { typing: () => undefined, delta: () => undefined });
+      socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
+      if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
+    } catch (err) {
+      if (err instanceof TextInputError || err instanceof PolicyBusyError) return this.fail(socket, err.code, err.message);
+      this.logger.error({ err }, 'rasa user_uttered failed');
+      this.fail(socket, 'internal', 'something went wrong; please retry');
+    }
+  }
+
+  /** Rasa has no error event; Closer's `chat:error` carries the code for clients that listen. */
+  private fail(socket: Socket, code: string, message: string): void {
+    socket.emit('chat:error', { code, message });
+  }
+}

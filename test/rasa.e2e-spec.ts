@@ -1,0 +1,78 @@
+import { INestApplication } from '@nestjs/common';
+import { io, Socket } from 'socket.io-client';
+import { Database } from '../src/database';
+import { startTestApp } from './support/test-app';
+import { dropSchema, testSchemaConfig } from './support/test-database';
+
+/** A Rasa web chat client's view: default namespace, `/socket.io/`, Rasa's event names. */
+describe('Rasa-compatible socket.io channel', () => {
+  const dbConfig = testSchemaConfig('rasa');
+  let app: INestApplication;
+  let db: Database;
+  let url: string;
+  const sockets: Socket[] = [];
+
+  const connect = async () => {
+    const socket = io(url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
+    sockets.push(socket);
+    await new Promise((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    return socket;
+  };
+  const next = <T>(socket: Socket, event: string) => new Promise<T>((resolve) => socket.once(event, resolve));
+
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig));
+    await app.listen(0, '127.0.0.1');
+    url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+  });
+  afterAll(async () => {
+    sockets.forEach((s) => s.disconnect());
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('session_request → session_confirm, user_uttered → bot_uttered, and the session persists across reconnects', async () => {
+    const socket = await connect();
+    const confirmed = next<string>(socket, 'session_confirm');
+    socket.emit('session_request', { session_id: 'web-abc123' });
+    expect(await confirmed).toBe('web-abc123');
+
+    const reply = next<{ text: string }>(socket, 'bot_uttered');
+    socket.emit('user_uttered', { message: 'How much is the Growth plan?', session_id: 'web-abc123' });
+    expect((await reply).text.length).toBeGreaterThan(0);
+    socket.disconnect();
+
+    const again = await connect();
+    again.emit('session_request', { session_id: 'web-abc123' });
+    await next(again, 'session_confirm');
+    const second = next<{ text: string }>(again, 'bot_uttered');
+    again.emit('user_uttered', { message: 'Is there a free trial?', session_id: 'web-abc123' });
+    await second;
+
+    const rows = await db.dataSource.query(
+      `SELECT s.channel, s.site_key, count(t.id)::int AS turns FROM chat_sessions s JOIN turns t ON t.session_id = s.id
+        WHERE s.metadata->>'rasaSessionId' = 'web-abc123' GROUP BY s.id`,
+    );
+    expect(rows).toEqual([{ channel: 'rasa', site_key: 'rasa', turns: 4 }]);
+  });
+
+  it('a session_request without an id gets a generated one', async () => {
+    const socket = await connect();
+    const confirmed = next<string>(socket, 'session_confirm');
+    socket.emit('session_request', null);
+    expect(await confirmed).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('a malformed user_uttered gets an error event and stores nothing', async () => {
+    const socket = await connect();
+    const count = async () => Number((await db.dataSource.query(`SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM chat_sessions) AS n`))[0].n);
+    const before = await count();
+    const error = next<{ code: string }>(socket, 'chat:error');
+    socket.emit('user_uttered', { text: 'wrong field name', session_id: 'web-x' });
+    expect((await error).code).toBe('invalid_payload');
+    const tooLong = next<{ code: string }>(socket, 'chat:error');
+    socket.emit('user_uttered', { message: 'x'.repeat(20000), session_id: 'web-x' });
+    expect((await tooLong).code).toBe('text_too_long');
+    expect(await count()).toBe(before);
+  });
+});
