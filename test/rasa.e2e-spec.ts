@@ -15,7 +15,7 @@ describe('Rasa-compatible socket.io channel', () => {
   const connect = async () => {
     const socket = io(url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
     sockets.push(socket);
-    await new Promise((resolve, reject) => socket.once('connect', resolve).once('connect_error', reject));
+    await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
     return socket;
   };
   const next = <T>(socket: Socket, event: string) => new Promise<T>((resolve) => socket.once(event, resolve));
