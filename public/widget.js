@@ -1,6 +1,7 @@
 /*
  * Closer chat widget. Embed with one tag:
  *   <script src="https://YOUR-CLOSER-HOST/widget.js" data-site-key="YOUR_SITE_KEY" data-cta-label="Book a demo" async></script>
+ * (add data-socket-path="/your/path/" when the server sets SOCKET_IO_PATH)
  * Talks the /chat socket.io protocol (docs/protocol.md). Isolated in a shadow DOM; every text is
  * rendered with textContent (never as HTML); survives reloads and network drops without losing
  * or duplicating messages (resume token + client message ids, retried after a reconnect).
@@ -10,6 +11,7 @@
   var script = document.currentScript;
   var siteKey = script.getAttribute('data-site-key') || 'demo';
   var ctaLabel = script.getAttribute('data-cta-label') || 'Book a demo';
+  var socketPath = script.getAttribute('data-socket-path') || '/socket.io/';
   var base = new URL(script.src, location.href).origin;
   var storeKey = 'closer:' + siteKey;
 
@@ -131,7 +133,7 @@
   }
 
   function connect() {
-    socket = window.io(base + '/chat', { transports: ['websocket', 'polling'] });
+    socket = window.io(base + '/chat', { path: socketPath, transports: ['websocket', 'polling'] });
     socket.on('connect', start);
     socket.on('disconnect', function () {
       status.textContent = 'Reconnecting…';
@@ -175,7 +177,7 @@
 
   function mount() {
     document.body.appendChild(host);
-    load(base + '/socket.io/socket.io.min.js', connect);
+    load(base + socketPath + 'socket.io.min.js', connect);
   }
   if (document.body) mount();
   else document.addEventListener('DOMContentLoaded', mount);

@@ -1,10 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ConfigService } from '@nestjs/config';
 import { NestExpressApplication } from '@nestjs/platform-express';
+import { IoAdapter } from '@nestjs/platform-socket.io';
+import { ServerOptions } from 'socket.io';
 import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppModule, AppModuleOptions } from './app.module';
+import { AppConfig } from './config';
 
 /** The repository root: where package.json is, whether running from src/ or dist/src/. */
 function packageRoot(dir: string): string {
@@ -14,10 +18,25 @@ function packageRoot(dir: string): string {
 /** The widget (`/widget.js`) and the demo product page (`/`). */
 export const PUBLIC_DIR = join(packageRoot(__dirname), 'public');
 
+/** socket.io on the configured path (Rasa clients expect `/socket.io/` unless told otherwise). */
+class PathIoAdapter extends IoAdapter {
+  constructor(
+    app: INestApplication,
+    private readonly path: string,
+  ) {
+    super(app);
+  }
+
+  override createIOServer(port: number, options?: ServerOptions) {
+    return super.createIOServer(port, { ...options, path: this.path });
+  }
+}
+
 /** What every instance of the app needs on top of its modules (server and tests alike). */
 export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
+  app.useWebSocketAdapter(new PathIoAdapter(app, app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true })));
 }
 
 /** Builds the Nest application the same way for the server and for the e2e tests. */

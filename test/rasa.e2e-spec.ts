@@ -56,6 +56,22 @@ describe('Rasa-compatible socket.io channel', () => {
     expect(rows).toEqual([{ channel: 'rasa', site_key: 'rasa', turns: 4 }]);
   });
 
+  it('serves on a configured path (SOCKET_IO_PATH)', async () => {
+    const other = testSchemaConfig('rasapath');
+    const { app: custom } = await startTestApp(other, { env: { SOCKET_IO_PATH: '/bot/socket.io/' } });
+    try {
+      await custom.listen(0, '127.0.0.1');
+      const socket = io(`http://127.0.0.1:${custom.getHttpServer().address().port}`, { path: '/bot/socket.io/', transports: ['websocket'], forceNew: true });
+      sockets.push(socket);
+      const confirmed = next<string>(socket, 'session_confirm');
+      socket.emit('session_request', { session_id: 'on-custom-path' });
+      expect(await confirmed).toBe('on-custom-path');
+    } finally {
+      await custom.close();
+      await dropSchema(other.schema);
+    }
+  });
+
   it('a session_request without an id gets a generated one', async () => {
     const socket = await connect();
     const confirmed = next<string>(socket, 'session_confirm');

@@ -3,7 +3,7 @@ import { ConfigError, loadConfig } from './app-config';
 describe('loadConfig', () => {
   it('fills in defaults so an empty environment starts on the embedded database', () => {
     const config = loadConfig({});
-    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000 });
+    expect(config.http).toEqual({ host: '0.0.0.0', port: 3000, socketIoPath: '/socket.io/' });
     expect(config.database.url).toBeUndefined();
     expect(config.database.schema).toBe('public');
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       NODE_ENV: 'production',
       PORT: '8080',
       HOST: '127.0.0.1',
+      SOCKET_IO_PATH: '/chat-io/',
       LOG_LEVEL: 'warn',
       DATABASE_URL: 'postgresql://u:p@db.internal:5433/closer',
       DATABASE_POOL_SIZE: '25',
@@ -37,7 +38,7 @@ describe('loadConfig', () => {
     });
     expect(config).toEqual({
       env: 'production',
-      http: { host: '127.0.0.1', port: 8080 },
+      http: { host: '127.0.0.1', port: 8080, socketIoPath: '/chat-io/' },
       logLevel: 'warn',
       dataDir: '/var/lib/closer',
       database: {

@@ -34,7 +34,8 @@ export interface PolicyConfig {
 
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
-  http: { host: string; port: number };
+  /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
+  http: { host: string; port: number; socketIoPath: string };
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   database: DatabaseConfig;
@@ -66,7 +67,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const dataDir = resolve(e.DATA_DIR);
   return {
     env: e.NODE_ENV,
-    http: { host: e.HOST, port: e.PORT },
+    http: { host: e.HOST, port: e.PORT, socketIoPath: e.SOCKET_IO_PATH },
     logLevel: e.LOG_LEVEL,
     dataDir,
     database: {

@@ -45,6 +45,7 @@ export const envSchema = z
   GUARDRAIL_MAX_REGENERATIONS: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(5, 'must be at most 5').default(2),
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10080, 'must be at most 10080').default(30),
   ATTRIBUTION_WINDOW_HOURS: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(8760, 'must be at most 8760').default(720),
+  SOCKET_IO_PATH: z.string().regex(/^\/[A-Za-z0-9_./-]*\/$/, 'must start and end with "/", e.g. /socket.io/').default('/socket.io/'),
   SIMULATOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1' }).optional(),
   SIMULATOR_MODEL: z.string().min(1).optional(),
   SIMULATOR_API_KEY: z.string().min(1).optional(),
