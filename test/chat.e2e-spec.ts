@@ -3,6 +3,7 @@ import { io, Socket } from 'socket.io-client';
 import { SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
 import { ReplyEvent, ReplyPolicy } from '../src/policy';
+import { ChatSessionRepository } from '../src/sessions';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
 
@@ -118,6 +119,8 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
       [{ clientMessageId: 5, text: 'wrong type' }, 'invalid_payload'],
       ['not an object', 'invalid_payload'],
       [{ clientMessageId: 'big', text: 'x'.repeat(1_000_000) }, 'text_too_long'],
+      // within the 8000-character limit, but more than the model's 512-token context
+      [{ clientMessageId: 'ctx', text: 'pricing question '.repeat(400).trim() }, 'text_too_long'],
       [{ clientMessageId: 'ctl', text: 'bell\u0007' }, 'invalid_characters'],
       [{ clientMessageId: 'empty', text: '   ' }, 'empty_text'],
     ];
@@ -126,6 +129,17 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
     const [{ count }] = await db.dataSource.query(`SELECT count(*) FROM turns WHERE session_id = $1`, [sessionId]);
     expect(Number(count)).toBe(0);
     expect((await request(socket, 'message:send', { clientMessageId: 'ok', text: 'Still there?' })).ok).toBe(true);
+  });
+
+  it('an idle session times out and then refuses messages', async () => {
+    const socket = await open();
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    await db.dataSource.query(`UPDATE chat_sessions SET last_activity_at = now() - interval '31 minutes' WHERE id = $1`, [sessionId]);
+    const sessions = app.get(ChatSessionRepository);
+    expect(await sessions.timeOutIdle(30)).toBe(1);
+    expect(await sessions.timeOutIdle(30)).toBe(0);
+    await expect(sessions.addVisitorTurn('00000000-0000-4000-8000-000000000000', 'x', 'hi')).rejects.toThrow('unknown session');
+    expect(await request(socket, 'message:send', { clientMessageId: 'idle', text: 'hello?' })).toMatchObject({ ok: false, error: { code: 'session_closed' } });
   });
 
   it('a closed session refuses new messages', async () => {
@@ -142,6 +156,7 @@ function scriptedPolicy(replies: string[]): ReplyPolicy {
   return {
     versionName: () => 'scripted',
     isLoaded: () => true,
+    assertFits: () => undefined,
     async *reply(): AsyncIterable<ReplyEvent> {
       const text = replies[Math.min(i++, replies.length - 1)];
       yield { kind: 'delta', text };

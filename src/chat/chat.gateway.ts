@@ -1,8 +1,7 @@
-import { Inject, Logger } from '@nestjs/common';
+import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { InjectDataSource } from '@nestjs/typeorm';
 import { Socket } from 'socket.io';
-import { DataSource } from 'typeorm';
+import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
@@ -26,7 +25,6 @@ export class ChatGateway {
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
-    @InjectDataSource() private readonly db: DataSource,
   ) {}
 
   @SubscribeMessage('session:start')
@@ -66,12 +64,15 @@ export class ChatGateway {
     return this.guard(socket, 'conversion:report', async () => {
       const sessionId = await this.activeSession(socket, { allowClosed: true });
       const { ctaId, value, currency } = parsePayload(reportConversionSchema, payload);
-      const rows: unknown[] = await this.db.query(
-        `INSERT INTO conversions (session_id, source, external_id, value, currency, occurred_at) VALUES ($1, 'widget', $2, $3, $4, now())
-         ON CONFLICT (session_id, external_id) DO NOTHING RETURNING id`,
-        [sessionId, ctaId, value ?? 0, currency ?? null],
-      );
-      return { ok: true, duplicate: rows.length === 0 };
+      const id = await this.sessions.recordConversion({
+        sessionId,
+        source: 'widget',
+        externalId: ctaId,
+        value: value ?? 0,
+        currency: currency ?? null,
+        occurredAt: new Date(),
+      });
+      return { ok: true, duplicate: id === undefined };
     });
   }
 
@@ -97,7 +98,7 @@ export class ChatGateway {
     try {
       return await handler();
     } catch (err) {
-      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError;
+      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError;
       if (!known) this.logger.error({ err, event }, 'chat handler failed');
       const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
       socket.emit('chat:error', { event, ...error });

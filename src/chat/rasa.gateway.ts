@@ -3,6 +3,7 @@ import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'socket.io';
 import { z } from 'zod';
+import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
 import { ChatSessionRepository } from '../sessions';
@@ -56,7 +57,7 @@ export class RasaGateway {
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {
-      if (err instanceof TextInputError || err instanceof PolicyBusyError) return this.fail(socket, err.code, err.message);
+      if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError) return this.fail(socket, err.code, err.message);
       this.logger.error({ err }, 'rasa user_uttered failed');
       this.fail(socket, 'internal', 'something went wrong; please retry');
     }

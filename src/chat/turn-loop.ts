@@ -33,6 +33,8 @@ export interface TurnResult {
 @Injectable()
 export class TurnLoop {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** model_versions ids by served version name, looked up once rather than on every reply. */
+  private readonly versionIds = new Map<string, Promise<string>>();
   private readonly config: PolicyConfig;
 
   constructor(
@@ -55,6 +57,8 @@ export class TurnLoop {
 
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
     const started = performance.now();
+    // A message too long to answer is refused before it is stored (older turns are dropped to fit).
+    this.policy.assertFits([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
 
@@ -92,7 +96,7 @@ export class TurnLoop {
       {
         text: reply.text,
         replyTo: clientMessageId,
-        modelVersionId: versionName ? await this.sessions.modelVersionId(versionName, this.config.modelDir) : null,
+        modelVersionId: versionName ? await this.versionId(versionName) : null,
         latencyMs: Math.round(performance.now() - started),
         timeToFirstTokenMs: Math.round(performance.now() - started),
         promptTokens: reply.promptTokens,
@@ -102,6 +106,16 @@ export class TurnLoop {
     );
     for (const piece of reply.text.match(/\S+\s*/g) ?? [reply.text]) listener.delta(piece);
     return { visitorTurn, reply: agentTurn, duplicate };
+  }
+
+  private versionId(name: string): Promise<string> {
+    let id = this.versionIds.get(name);
+    if (!id) {
+      id = this.sessions.modelVersionId(name, this.config.modelDir);
+      id.catch(() => this.versionIds.delete(name));
+      this.versionIds.set(name, id);
+    }
+    return id;
   }
 
   private async generate(messages: ChatMessage[], seed: number) {

@@ -5,6 +5,7 @@ import { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppConfig } from '../config';
+import { ChatSessionRepository } from '../sessions';
 import { signatureMatches } from './signature';
 import { SitesRepository } from './sites.repository';
 
@@ -31,6 +32,7 @@ const fail = (status: HttpStatus, code: string, message: string) => new HttpExce
 export class ConversionsController {
   constructor(
     private readonly sites: SitesRepository,
+    private readonly sessions: ChatSessionRepository,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
@@ -74,12 +76,11 @@ export class ConversionsController {
         [signature, siteKey],
       );
       if (receipt.length === 0) throw fail(HttpStatus.CONFLICT, 'replayed', 'this signed request was already received');
-      const rows: { id: string }[] = await tx.query(
-        `INSERT INTO conversions (session_id, source, external_id, value, currency, occurred_at) VALUES ($1, 'webhook', $2, $3, $4, $5)
-         ON CONFLICT (session_id, external_id) DO NOTHING RETURNING id`,
-        [event.sessionId, event.eventId, event.value ?? 0, event.currency ?? null, occurredAt],
+      const id = await this.sessions.recordConversion(
+        { sessionId: event.sessionId, source: 'webhook', externalId: event.eventId, value: event.value ?? 0, currency: event.currency ?? null, occurredAt },
+        tx,
       );
-      return { ok: true, duplicate: rows.length === 0, conversionId: rows[0]?.id ?? null };
+      return { ok: true, duplicate: id === undefined, conversionId: id ?? null };
     });
   }
 }

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Optional } from '@nestjs/common';
+import { Controller, Get, Inject } from '@nestjs/common';
 import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Database } from '../database/database';
 import { MODEL_STATUS, ModelStatus } from './model-status';
@@ -12,7 +12,7 @@ export class HealthController {
     private readonly typeOrm: TypeOrmHealthIndicator,
     private readonly indicators: HealthIndicatorService,
     @Inject(Database) private readonly database: Database,
-    @Optional() @Inject(MODEL_STATUS) private readonly model?: ModelStatus,
+    @Inject(MODEL_STATUS) private readonly model: ModelStatus,
   ) {}
 
   /** Liveness: the process is up and its event loop answers. Touches nothing else. */
@@ -21,7 +21,7 @@ export class HealthController {
     return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
   }
 
-  /** Readiness: the database answers and, when a policy is configured, its model is loaded. */
+  /** Readiness: the database answers and the serving model is loaded. */
   @Get('ready')
   @HealthCheck()
   ready() {
@@ -32,7 +32,6 @@ export class HealthController {
       },
       async () => {
         const indicator = this.indicators.check('model');
-        if (!this.model) return indicator.up({ loaded: false, reason: 'no policy configured' });
         return this.model.isLoaded()
           ? indicator.up({ loaded: true, version: this.model.versionName() })
           : indicator.down({ loaded: false });

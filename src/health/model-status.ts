@@ -1,4 +1,4 @@
-/** What the policy module reports about the serving model; absent until a policy is wired in. */
+/** What the policy module reports about the serving model (provided by PolicyModule). */
 export interface ModelStatus {
   /** True once a model is loaded and can answer. */
   isLoaded(): boolean;

@@ -4,6 +4,15 @@ import { loadCheckpoint } from './checkpoint';
 import { GenerateOptions, GenerationEvent, Generator } from './generator';
 import { ChatMessage, ChatTokenizer } from './tokenizer';
 
+/** A conversation whose latest message alone does not fit the model's context. */
+export class ContextOverflowError extends Error {
+  readonly code = 'text_too_long';
+  constructor(contextTokens: number) {
+    super(`the message is too long for the model's ${contextTokens}-token context; please shorten it`);
+    this.name = 'ContextOverflowError';
+  }
+}
+
 /** A checkpoint folder loaded for chat: weights, tokenizer, chat template, generator. */
 export class ChatModel {
   private constructor(
@@ -27,7 +36,7 @@ export class ChatModel {
       const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]));
       if (ids.length <= budget) return ids;
     }
-    throw new Error(`the last message alone does not fit the ${this.generator.lm.capacity}-token context`);
+    throw new ContextOverflowError(this.generator.lm.capacity);
   }
 
   /** Streams the assistant's reply to a conversation. */

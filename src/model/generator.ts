@@ -7,8 +7,8 @@ export interface GenerateOptions extends Partial<SamplingOptions> {
   maxNewTokens: number;
   /** Generation stops before the first occurrence of any of these strings. */
   stop?: string[];
-  /** Row b draws from Rng(seed + b). */
-  seed: number;
+  /** One seed per row, or one number: row b then draws from Rng(seed + b). */
+  seed: number | number[];
   signal?: AbortSignal;
 }
 
@@ -40,7 +40,8 @@ export class Generator {
 
   async *stream(prompts: number[][], o: GenerateOptions): AsyncGenerator<GenerationEvent> {
     const sampling: SamplingOptions = { ...defaultSampling, ...o };
-    const rows = prompts.map((prompt, b) => ({ prompt, rng: new Rng(o.seed + b), tokens: [] as number[], logprobs: [] as number[], text: '', done: false }));
+    const seedOf = (b: number) => (Array.isArray(o.seed) ? o.seed[b] : o.seed + b);
+    const rows = prompts.map((prompt, b) => ({ prompt, rng: new Rng(seedOf(b)), tokens: [] as number[], logprobs: [] as number[], text: '', done: false }));
     const cache = this.lm.newCache(prompts.length);
     let logits = await this.lm.append(cache, prompts);
     const finish = (b: number, reason: FinishReason): GenerationEvent => {

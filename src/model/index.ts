@@ -8,5 +8,5 @@ export { FinishReason, GenerateOptions, GenerationEvent, GenerationResult, Gener
 export { buildCausalLmGraph, CausalLmGraph, declareDecoderParams } from './llama';
 export { defaultSampling, sampleToken, SamplingOptions } from './sampling';
 export { ChatMessage, ChatTokenizer } from './tokenizer';
-export { ChatModel } from './chat-model';
+export { ChatModel, ContextOverflowError } from './chat-model';
 export { policyAgent } from './policy-agent';

@@ -46,9 +46,12 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     return this.model ? basename(this.model.dir) : undefined;
   }
 
+  assertFits(messages: ChatMessage[]): void {
+    this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
+  }
+
   async *reply(messages: ChatMessage[], { seed, signal }: { seed: number; signal?: AbortSignal }): AsyncIterable<ReplyEvent> {
-    if (!this.model) throw new Error('the policy model is not loaded');
-    const prompt = this.model.promptIds(messages, this.config.replyMaxTokens);
+    const prompt = this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
     const events: (ReplyEvent | Error)[] = [];
     let wake: (() => void) | undefined;
     const accepted = this.queue.push({
@@ -70,6 +73,11 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     }
   }
 
+  private loadedModel(): ChatModel {
+    if (!this.model) throw new Error('the policy model is not loaded');
+    return this.model;
+  }
+
   private async run(batch: Request[]): Promise<void> {
     const model = this.model!;
     // One abort for the batch only when every row was cancelled; rows stop on their own otherwise.
@@ -79,7 +87,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     try {
       const stream = model.generator.stream(
         batch.map((r) => r.prompt),
-        { ...sampling, maxNewTokens: this.config.replyMaxTokens, seed: batch[0].seed, stop: ['<|im_end|>'], signal: controller.signal },
+        { ...sampling, maxNewTokens: this.config.replyMaxTokens, seed: batch.map((r) => r.seed), stop: ['<|im_end|>'], signal: controller.signal },
       );
       for await (const e of stream) {
         const request = batch[e.row];

@@ -7,6 +7,8 @@ export interface ReplyPolicy {
   /** Name of the model version answering (stored on every agent turn). */
   versionName(): string | undefined;
   isLoaded(): boolean;
+  /** Throws (e.g. ContextOverflowError) when the conversation cannot be answered at all. */
+  assertFits(messages: ChatMessage[]): void;
   reply(messages: ChatMessage[], options: { seed: number; signal?: AbortSignal }): AsyncIterable<ReplyEvent>;
 }
 

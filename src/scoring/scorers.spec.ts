@@ -4,6 +4,7 @@ import { ComplianceScorer, Violation } from './compliance';
 import { FluencyScorer } from './fluency';
 import { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
 import { RepetitionScorer } from './repetition';
+import { sessionReward } from './session-reward';
 import { TurnScoring } from './turn-scoring';
 import { HistoryTurn } from './types';
 
@@ -172,5 +173,15 @@ describe('bad input gets a clear error', () => {
 
   it('keeps tabs, newlines and emoji', () => {
     expect(validateTurnText('line one\n\tline two 👍')).toBe('line one\n\tline two 👍');
+  });
+});
+
+describe('session reward', () => {
+  it('is 0 without a conversion and 1 with one, unless value-weighted', () => {
+    expect(sessionReward({ converted: false, value: 5000 })).toBe(0);
+    expect(sessionReward({ converted: true, value: 0 })).toBe(1);
+    expect(sessionReward({ converted: true, value: 2500 }, { valueWeighted: true, referenceValue: 10000 })).toBe(0.25);
+    expect(sessionReward({ converted: true, value: 50000 }, { valueWeighted: true, referenceValue: 10000 })).toBe(1);
+    expect(() => sessionReward({ converted: true, value: 1 }, { valueWeighted: true, referenceValue: 0 })).toThrow('referenceValue must be positive');
   });
 });

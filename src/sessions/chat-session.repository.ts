@@ -11,6 +11,16 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 /** A client message id's agent reply is stored under this derived id (unique per session). */
 export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply`;
 
+export interface ConversionRecord {
+  sessionId: string;
+  source: 'widget' | 'webhook';
+  /** The reporter's id for the event; a second report with the same id is ignored. */
+  externalId: string;
+  value: number;
+  currency: string | null;
+  occurredAt: Date;
+}
+
 export interface AgentTurnRecord {
   text: string;
   replyTo: string;
@@ -99,18 +109,28 @@ export class ChatSessionRepository {
     });
   }
 
+  /** Stores a conversion once per (session, external id); returns its id, or undefined for a duplicate. */
+  async recordConversion(c: ConversionRecord, manager: EntityManager = this.db.manager): Promise<string | undefined> {
+    const rows: { id: string }[] = await manager.query(
+      `INSERT INTO conversions (session_id, source, external_id, value, currency, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (session_id, external_id) DO NOTHING RETURNING id`,
+      [c.sessionId, c.source, c.externalId, c.value, c.currency, c.occurredAt],
+    );
+    return rows[0]?.id;
+  }
+
   async end(sessionId: string): Promise<void> {
     await this.db.query(`UPDATE chat_sessions SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'active'`, [sessionId]);
   }
 
   /** Marks sessions idle for longer than `minutes` as timed out; returns how many. */
   async timeOutIdle(minutes: number): Promise<number> {
-    const rows: unknown[] = await this.db.query(
+    const [, affected] = await this.db.query(
       `UPDATE chat_sessions SET status = 'timed_out', ended_at = now()
-        WHERE status = 'active' AND last_activity_at < now() - make_interval(mins => $1) RETURNING id`,
+        WHERE status = 'active' AND last_activity_at < now() - make_interval(mins => $1)`,
       [minutes],
     );
-    return rows.length;
+    return affected;
   }
 
   /** The model_versions row for a served model folder, created on first use. */
@@ -124,8 +144,9 @@ export class ChatSessionRepository {
   }
 
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {
-    const rows: unknown[] = await tx.query(`UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id`, [sessionId]);
-    if (rows.length === 0) throw new Error(`unknown session ${sessionId}`);
+    // TypeORM answers an UPDATE with [rows, affected count].
+    const [, affected] = await tx.query(`UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1`, [sessionId]);
+    if (affected === 0) throw new Error(`unknown session ${sessionId}`);
   }
 
   private async nextIndex(tx: EntityManager, sessionId: string): Promise<number> {
