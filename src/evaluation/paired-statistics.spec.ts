@@ -43,3 +43,14 @@ describe('paired statistics', () => {
     expect(relativeChange(1, 0)).toBeNull();
   });
 });
+
+describe('ratio metrics', () => {
+  it('compares Σ numerator / Σ denominator, not the mean of per-session ratios', () => {
+    // Candidate: 1 repetitive turn of 10, then 1 of 2 → 2/12; baseline 3/10 then 1/2 → 4/12.
+    const d = pairedDifference({ numerators: [1, 1], denominators: [10, 2] }, { numerators: [3, 1], denominators: [10, 2] }, { resamples: 200, seed: 1 });
+    expect(d.meanCandidate).toBeCloseTo(2 / 12, 12);
+    expect(d.meanBaseline).toBeCloseTo(4 / 12, 12);
+    expect(d.difference).toBeCloseTo(-2 / 12, 12);
+    expect(d.ci95[1]).toBeLessThanOrEqual(0);
+  });
+});

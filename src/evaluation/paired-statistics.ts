@@ -19,31 +19,59 @@ export interface BootstrapOptions {
 
 export const defaultBootstrap: BootstrapOptions = { resamples: 2000, seed: 1 };
 
+/** Per-observation values of a ratio metric: Σ numerator / Σ denominator (e.g. repetitive turns / turns). */
+export interface RatioSample {
+  numerators: readonly number[];
+  /** Defaults to 1 per observation: a plain mean. */
+  denominators?: readonly number[];
+}
+
 /**
- * Paired bootstrap over matched observations (same persona and seed for both models): resample the
+ * Paired bootstrap over matched observations (same persona and seeds for both models): resample the
  * pairs, so the persona-to-persona spread that both models share cancels out of the difference.
+ * Plain arrays are means; `RatioSample`s are ratios of sums (per-turn rates over sessions).
  */
-export function pairedDifference(candidate: readonly number[], baseline: readonly number[], o: BootstrapOptions = defaultBootstrap): PairedDifference {
-  if (candidate.length !== baseline.length) throw new Error(`paired samples differ in length: ${candidate.length} vs ${baseline.length}`);
-  const n = candidate.length;
+export function pairedDifference(
+  candidate: readonly number[] | RatioSample,
+  baseline: readonly number[] | RatioSample,
+  o: BootstrapOptions = defaultBootstrap,
+): PairedDifference {
+  const c = asRatio(candidate);
+  const b = asRatio(baseline);
+  const n = c.num.length;
+  if (n !== b.num.length) throw new Error(`paired samples differ in length: ${n} vs ${b.num.length}`);
   if (n === 0) throw new Error('paired samples are empty');
   const rng = new Rng(o.seed);
   const diffs: number[] = [];
-  const means: number[] = [];
+  const candidateValues: number[] = [];
+  const indices = new Int32Array(n);
   for (let r = 0; r < o.resamples; r++) {
-    let sumC = 0;
-    let sumB = 0;
-    for (let k = 0; k < n; k++) {
-      const i = rng.int(n);
-      sumC += candidate[i];
-      sumB += baseline[i];
-    }
-    diffs.push((sumC - sumB) / n);
-    means.push(sumC / n);
+    for (let k = 0; k < n; k++) indices[k] = rng.int(n);
+    const vc = ratioOf(c, indices);
+    diffs.push(vc - ratioOf(b, indices));
+    candidateValues.push(vc);
   }
-  const meanCandidate = mean(candidate);
-  const meanBaseline = mean(baseline);
-  return { n, meanCandidate, meanBaseline, difference: meanCandidate - meanBaseline, ci95: percentileInterval(diffs), candidateCi95: percentileInterval(means) };
+  const all = Int32Array.from({ length: n }, (_, i) => i);
+  const meanCandidate = ratioOf(c, all);
+  const meanBaseline = ratioOf(b, all);
+  return { n, meanCandidate, meanBaseline, difference: meanCandidate - meanBaseline, ci95: percentileInterval(diffs), candidateCi95: percentileInterval(candidateValues) };
+}
+
+function asRatio(x: readonly number[] | RatioSample): { num: readonly number[]; den: readonly number[] } {
+  if (!('numerators' in x)) return { num: x, den: x.map(() => 1) };
+  const den = x.denominators ?? x.numerators.map(() => 1);
+  if (den.length !== x.numerators.length) throw new Error('ratio sample: numerators and denominators differ in length');
+  return { num: x.numerators, den };
+}
+
+function ratioOf(x: { num: readonly number[]; den: readonly number[] }, indices: Int32Array): number {
+  let num = 0;
+  let den = 0;
+  for (const i of indices) {
+    num += x.num[i];
+    den += x.den[i];
+  }
+  return den === 0 ? 0 : num / den;
 }
 
 export function mean(xs: readonly number[]): number {

@@ -2,7 +2,7 @@ import { Graph, Rng } from '../../engine';
 import { declareDecoderParams, parseModelConfig } from '../../model';
 import { Episode } from '../episode';
 import { defaultPolicyOptimizerConfig, PolicyOptimizer, PolicyOptimizerConfig } from '../policy';
-import { RolloutJob, RolloutSource, ScoredSession } from '../trainer/training-loop';
+import { RolloutJob, RolloutSource, ScoredSession } from '../rollouts';
 
 /**
  * A one-turn bandit for RL tests: a tiny decoder replies to a two-token prompt with one token,
