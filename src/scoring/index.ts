@@ -1,9 +1,28 @@
-export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
+export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, STOCK_PHRASES, TransparentBotLikenessModel } from './bot-likeness';
 export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, parseComplianceRules, Violation, visitorAsksIfBot } from './compliance';
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
 export { RepetitionScorer } from './repetition';
-export { defaultTurnRewardWeights, TurnRewardWeights, TurnScores, TurnScoring } from './turn-scoring';
+export {
+  answers,
+  Ask,
+  featuresIn,
+  Objection,
+  OBJECTION_CUES,
+  OBJECTION_HANDLING,
+  OBJECTIONS,
+  planServes,
+  plansIn,
+  readReply,
+  ReplyReading,
+  statedNeeds,
+  statedSeats,
+  visitorAsks,
+  wrongSeatTotals,
+} from './sales-reading';
+export { ConversionOutcome, SessionRewardKind, sessionReward } from './session-reward';
+export { wholePhrasePattern } from './text';
+export { defaultTurnRewardWeights, TURN_REWARD_TERMS, TurnReward, TurnRewardTerm, TurnRewardWeights } from './turn-reward';
+export { defaultRewardConfig, RewardConfig, TurnScores, TurnScoring, turnRewardTerms } from './turn-scoring';
 export { HistoryTurn, ScoreResult, Speaker, TurnInput, TurnScorer } from './types';
-export { ConversionOutcome, defaultSessionRewardConfig, SessionRewardConfig, sessionReward } from './session-reward';
 export { ScoringModule } from './scoring.module';
