@@ -197,7 +197,8 @@ export function answers(reading: ReplyReading, ask: Ask): boolean {
   const answering = reading.sentences.filter((s) => !s.question && s.informative);
   switch (ask.kind) {
     case 'feature':
-      return answering.some((s) => s.features.includes(ask.feature) && (s.plans.length > 0 || AVAILABILITY.test(s.text))) && !reading.wrongFacts.length;
+      // A claim the catalog contradicts answers nothing.
+      return answering.some((s) => s.features.includes(ask.feature) && (s.plans.length > 0 || AVAILABILITY.test(s.text)) && !reading.wrongFacts.includes(s.text));
     case 'price':
       return answering.some((s) => moneyAmounts(s.text).length > 0);
     case 'objection':

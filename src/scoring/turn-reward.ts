@@ -55,7 +55,7 @@ export function turnReward(scores: TurnScorerOutputs, reading: ReplyReading, his
     wrong_fact: hasWrongFact(reading, historyBefore, catalog) ? 1 : 0,
   };
   const cost = TURN_REWARD_TERMS.reduce((sum, t) => sum + weights[t] * terms[t], 0);
-  return { terms, reward: Math.max(-1, Math.min(1, -cost)) };
+  return { terms, reward: Math.max(-1, Math.min(1, 0 - cost)) }; // 0 − 0 is +0: a clean turn earns exactly 0
 }
 
 /** Share of what the visitor's last message asked (or said it needs) that the reply leaves unanswered. */
