@@ -1,4 +1,4 @@
-export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, STOCK_PHRASES, TransparentBotLikenessModel } from './bot-likeness';
+export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
 export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, parseComplianceRules, Violation, visitorAsksIfBot } from './compliance';
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
@@ -9,10 +9,8 @@ export {
   featuresIn,
   Objection,
   OBJECTION_CUES,
-  OBJECTION_HANDLING,
   OBJECTIONS,
   planServes,
-  plansIn,
   readReply,
   ReplyReading,
   statedNeeds,

@@ -32,7 +32,7 @@ export const OBJECTION_CUES: Record<Objection, RegExp> = {
 };
 
 /** What a reply must say to take up each objection (whole words). */
-export const OBJECTION_HANDLING: Record<Objection, RegExp> = {
+const OBJECTION_HANDLING: Record<Objection, RegExp> = {
   price: /\b(?:annual\w*|discount\w*|nonprofits?|cheaper|saves?|two months free|yearly)\b|\d+\s?% off/i,
   security: /\b(?:soc ?2|encrypt\w*|gdpr|hosting|secure|security)\b/i,
   integration: /\b(?:slack|hubspot|zapier|api|integrat\w*)\b/i,
@@ -79,7 +79,7 @@ export function featuresIn(text: string, catalog: ProductCatalog): string[] {
     .map(([key]) => key);
 }
 
-export function plansIn(text: string, catalog: ProductCatalog): Plan[] {
+function plansIn(text: string, catalog: ProductCatalog): Plan[] {
   return catalog.plans.filter((p) => wholePhrasePattern([p.name]).test(text));
 }
 

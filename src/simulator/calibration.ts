@@ -43,7 +43,7 @@ export async function* calibrate(o: CalibrationOptions): AsyncGenerator<{ row: C
   }
 }
 
-export function calibrationRow(agent: Pick<CalibrationAgent, 'name' | 'kind'>, s: SimulationSummary): CalibrationRow {
+function calibrationRow(agent: Pick<CalibrationAgent, 'name' | 'kind'>, s: SimulationSummary): CalibrationRow {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     agent: agent.name,
@@ -70,7 +70,7 @@ export function twoProportionTest(successesA: number, nA: number, successesB: nu
 }
 
 /** Φ(x) via the Abramowitz–Stegun 7.1.26 erf approximation (|error| < 1.5e-7). */
-export function standardNormalCdf(x: number): number {
+function standardNormalCdf(x: number): number {
   const t = 1 / (1 + (0.3275911 * Math.abs(x)) / Math.SQRT2);
   const poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
   const erf = 1 - poly * Math.exp(-(x * x) / 2);
@@ -96,6 +96,11 @@ export interface RewardScales {
   turnReward: Scale;
   /** Share of agent turns with r_t = 0 (a clean turn). */
   cleanTurnShare: number;
+  /**
+   * GRPO's merged reward s = R + Σ_t r_t: the share of grouped sessions whose merged advantage
+   * has the sign of their session-reward advantage (sessions at their group's mean R left out).
+   */
+  mergedSignAgreement: Record<SessionRewardKind, number>;
 }
 
 /**
@@ -121,7 +126,23 @@ export function rewardScales(sessions: ScoredSession[], groupSize: number): Rewa
     turnRewardSum: scale(sessions.map(turnSum), groups.map((g) => g.map(turnSum))),
     turnReward: scale(allTurns, groups.map(turns)),
     cleanTurnShare: allTurns.filter((r) => r === 0).length / Math.max(1, allTurns.length),
+    mergedSignAgreement: { value: signAgreement(groups, R('value'), turnSum), conversion: signAgreement(groups, R('conversion'), turnSum) },
   };
+}
+
+function signAgreement(groups: ScoredSession[][], R: (s: ScoredSession) => number, turnSum: (s: ScoredSession) => number): number {
+  let agree = 0;
+  let counted = 0;
+  for (const g of groups) {
+    const meanR = mean(g.map(R));
+    const meanMerged = mean(g.map((s) => R(s) + turnSum(s)));
+    for (const s of g) {
+      if (R(s) === meanR) continue;
+      counted++;
+      if (Math.sign(R(s) - meanR) === Math.sign(R(s) + turnSum(s) - meanMerged)) agree++;
+    }
+  }
+  return counted ? agree / counted : 1;
 }
 
 function mean(xs: number[]): number {

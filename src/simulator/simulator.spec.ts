@@ -132,6 +132,9 @@ describe('statistics', () => {
     expect(scales.sessionReward.conversion.mean).toBeCloseTo(sessions.filter((s) => s.outcome.converted).length / 32, 10);
     expect(scales.sessionReward.value.std).toBeGreaterThan(scales.turnRewardSum.std);
     expect(scales.turnReward.mean).toBeLessThanOrEqual(0);
+    // A deal value in the thousands drowns Σ r_t in the merged reward; a 0/1 reward may not.
+    expect(scales.mergedSignAgreement.value).toBe(1);
+    expect(scales.mergedSignAgreement.conversion).toBeLessThanOrEqual(1);
   });
 });
 
