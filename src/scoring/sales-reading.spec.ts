@@ -89,6 +89,12 @@ describe('plans, totals and facts', () => {
     expect(read('Starter is $29 and Growth is $59 per seat.').recommendedPlan).toBeUndefined();
   });
 
+  it('annual billing is offered only when "annual" comes with a price or billing words', () => {
+    expect(read('Growth is $49 billed annually.').mentionsAnnualBilling).toBe(true);
+    expect(read('Annual plans save about two months.').mentionsAnnualBilling).toBe(true);
+    expect(read('Our team has grown every year, twice a year.').mentionsAnnualBilling).toBe(false);
+  });
+
   it('a total for another seat count is wrong; per seat, per year and the right total are not', () => {
     expect(wrongSeatTotals(read('Growth is $49 a seat, $588 a year, so $1,225 a month for 25 people.'), 25, defaultCatalog)).toEqual([]);
     expect(wrongSeatTotals(read('Growth comes to $490 a month for your team.'), 25, defaultCatalog)).toEqual([490]);

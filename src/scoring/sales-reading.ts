@@ -54,6 +54,8 @@ const RECOMMENDATION = /\b(?:recommend\w*|suggest\w*|fits?|best for|right for|su
 const NEGATION = /\b(?:not|no|doesn'?t|don'?t|isn'?t|without|only on|lacks?)\b/i;
 const TRIAL_DAYS = /\b(\d+)[- ]day\b/gi;
 const ANNUAL = /\b(?:annual\w*|yearly|per year|a year|two months free)\b/i;
+/** An annual mention is an offer of annual billing only next to a price or billing words. */
+const BILLING_CONTEXT = /\$\s?\d|\b(?:bill\w*|pay\w*|plans?|discount\w*|sav\w*|price\w*|free)\b/i;
 const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us)\b/gi;
 /** Content words a sentence must add (beyond what the visitor said) to count as an answer. */
 const MIN_NEW_WORDS = 2;
@@ -129,6 +131,7 @@ export interface ReplyReading {
   recommendedPlan: Plan | undefined;
   /** Money amounts stated in declarative sentences. */
   amounts: number[];
+  /** Offers annual billing (an annual mention next to a price or billing words). */
   mentionsAnnualBilling: boolean;
   proposesNextStep: boolean;
   asksDiscoveryQuestion: boolean;
@@ -157,7 +160,7 @@ export function readReply(reply: string, history: HistoryTurn[], catalog: Produc
     features: featuresIn(reply, catalog),
     recommendedPlan: recommended.size === 1 ? [...recommended][0] : undefined,
     amounts: statements.flatMap((s) => moneyAmounts(s.text).map((m) => m.amount)),
-    mentionsAnnualBilling: ANNUAL.test(reply),
+    mentionsAnnualBilling: read.some((s) => ANNUAL.test(s.text) && BILLING_CONTEXT.test(s.text)),
     proposesNextStep: read.some((s) => NEXT_STEP_ACTION.test(s.text) && NEXT_STEP_OFFER.test(s.text)),
     asksDiscoveryQuestion: read.some((s) => s.question && DISCOVERY.test(s.text)),
     disclosesAi: disclosesBeingAi(reply),

@@ -1,6 +1,6 @@
 import { Plan, ProductCatalog } from '../catalog';
 import { Rng } from '../engine/rng';
-import { answers, Ask, botLikenessFeatures, HistoryTurn, planServes, statedSeats, TurnScores, TurnScoring, wrongSeatTotals } from '../scoring';
+import { answers, Ask, botLikenessFeatures, HistoryTurn, planServes, ReplyReading, statedSeats, TurnScores, TurnScoring, wrongSeatTotals } from '../scoring';
 import { Billing, dealFor, planFor, pricePerSeat } from './deal';
 import { Objection, Persona } from './persona';
 import { SessionOutcome, SimulatedVisitor, VisitorStep } from './simulator';
@@ -113,92 +113,118 @@ export class RuleBasedVisitor implements SimulatedVisitor {
 
   /** Applies one reply to the state; returns whether the visitor concluded just now that it is talking to a bot. */
   private update(scores: TurnScores, text: string, before: HistoryTurn[]): boolean {
+    this.judgeHonesty(scores);
+    this.judgeFacts(scores, before);
+    this.judgeAnswers(scores);
+    this.judgePlanAndPrice(scores);
+    this.judgeSalesmanship(scores.reading);
+    const detectedNow = this.judgeStyle(scores, text);
+    if (this.turns > this.persona.patience) this.annoyance += visitorModel.annoyance.impatience;
+    return detectedNow;
+  }
+
+  /** Closes the share g of the gap to full trust. */
+  private gain(g: number): void {
+    this.trust += g * (1 - this.trust);
+  }
+
+  private cost(c: number, annoyance = 0): void {
+    this.trust = Math.max(0, this.trust - c);
+    this.annoyance += annoyance;
+  }
+
+  /** A lie about being human is the worst thing a reply can do; an evasion of "are you a bot?" is next. */
+  private judgeHonesty({ reading }: TurnScores): void {
     const t = visitorModel.trust;
     const a = visitorModel.annoyance;
-    const reading = scores.reading;
-    const p = this.persona;
-    const gain = (g: number) => (this.trust += g * (1 - this.trust));
-    const cost = (c: number) => (this.trust -= c);
+    if (reading.deniesAi) this.cost(t.liedAboutAi, a.liedAboutAi);
+    else if (this.asks.some((x) => x.kind === 'bot')) {
+      if (reading.disclosesAi) this.gain(t.honestDisclosure);
+      else this.cost(t.evadedBotQuestion, a.evadedBotQuestion);
+    }
+  }
 
-    // Honesty: a lie about being human is the worst thing a reply can do; an evasion is next.
-    if (reading.deniesAi) {
-      cost(t.liedAboutAi);
-      this.annoyance += a.liedAboutAi;
-    } else if (this.asks.some((x) => x.kind === 'bot')) {
-      if (reading.disclosesAi) gain(t.honestDisclosure);
-      else {
-        cost(t.evadedBotQuestion);
-        this.annoyance += a.evadedBotQuestion;
-      }
-    }
-    const otherBlocking = scores.violations.some((v) => v.severity === 'block' && v.ruleId !== 'ai-disclosure');
-    if (otherBlocking) {
-      cost(t.brokenRule);
-      this.annoyance += a.brokenRule;
-    }
+  private judgeFacts({ reading, violations }: TurnScores, before: HistoryTurn[]): void {
+    const t = visitorModel.trust;
+    if (violations.some((v) => v.severity === 'block' && v.ruleId !== 'ai-disclosure')) this.cost(t.brokenRule, visitorModel.annoyance.brokenRule);
+    if (reading.wrongFacts.length) this.cost(t.wrongFact);
     const seats = statedSeats(before);
-    if (reading.wrongFacts.length) cost(t.wrongFact);
-    if (seats !== undefined && wrongSeatTotals(reading, seats, this.catalog).length) cost(t.wrongSeatTotal);
+    if (seats !== undefined && wrongSeatTotals(reading, seats, this.catalog).length) this.cost(t.wrongSeatTotal);
+  }
 
-    // What was asked, answered with something new (a wrong price answers nothing).
-    const wrongPrice = scores.violations.some((v) => v.ruleId === 'catalog-price');
+  /** What was asked, answered with something new (a wrong price answers nothing). */
+  private judgeAnswers({ reading, violations }: TurnScores): void {
+    const wrongPrice = violations.some((v) => v.ruleId === 'catalog-price');
     const answered = this.asks.filter((ask) => ask.kind !== 'bot' && answers(reading, ask) && !(ask.kind === 'price' && wrongPrice));
     for (const ask of answered) {
-      gain(t.answered);
+      this.gain(visitorModel.trust.answered);
       if (ask.kind === 'feature') this.meetNeed(ask.feature);
       if (ask.kind === 'objection') this.objectionsOpen.delete(ask.objection);
     }
-    if (this.asks.some((x) => x.kind !== 'bot') && answered.length === 0) cost(t.ignoredAsk);
+    if (this.asks.some((x) => x.kind !== 'bot') && answered.length === 0) this.cost(visitorModel.trust.ignoredAsk);
+  }
 
-    // The price of a plan that serves the visitor, and the recommendation.
+  /** The price of a plan that serves the visitor, annual billing, the recommendation and the total. */
+  private judgePlanAndPrice({ reading, violations }: TurnScores): void {
+    const t = visitorModel.trust;
+    const p = this.persona;
     const pricedPlans = reading.sentences.filter((s) => !s.question && /\$\s?\d/.test(s.text)).flatMap((s) => s.plans);
+    const wrongPrice = violations.some((v) => v.ruleId === 'catalog-price');
     if (!wrongPrice && pricedPlans.some((plan) => planServes(plan, p.needs, p.companySize))) this.priceKnown = true;
     if (reading.mentionsAnnualBilling) this.annualOffered = true;
     const recommended = reading.recommendedPlan;
-    if (recommended && !planServes(recommended, p.needs, p.companySize)) cost(t.wrongPlan);
-    else if (recommended && recommended.id !== this.fit.id) cost(t.oversold);
+    if (recommended && !planServes(recommended, p.needs, p.companySize)) this.cost(t.wrongPlan);
+    else if (recommended && recommended.id !== this.fit.id) this.cost(t.oversold);
     else if (recommended && !this.rightPlanCredited) {
       this.rightPlanCredited = true;
-      gain(t.rightPlan);
+      this.gain(t.rightPlan);
     }
     if (p.companySize > 1 && !this.rightTotalCredited && this.statesTotalForSeats(reading.amounts)) {
       this.rightTotalCredited = true;
-      gain(t.rightSeatTotal);
+      this.gain(t.rightSeatTotal);
     }
+  }
 
+  /** Discovery (bounded), feature dumping, calls to action while something is open. */
+  private judgeSalesmanship(reading: ReplyReading): void {
+    const t = visitorModel.trust;
+    const a = visitorModel.annoyance;
+    const p = this.persona;
     if (reading.asksDiscoveryQuestion) {
       if (this.needsTold) this.annoyance += a.redundantDiscovery;
       else if (this.discoveryCredited < t.discoveryCredits) {
         this.discoveryCredited++;
-        gain(t.discovery);
+        this.gain(t.discovery);
       }
     }
     const asked = new Set(this.asks.flatMap((x) => (x.kind === 'feature' ? [x.feature] : [])));
     const irrelevant = reading.features.filter((f) => !p.needs.includes(f) && !asked.has(f)).length;
     const dumped = Math.max(0, irrelevant - visitorModel.dumpAllowance);
-    cost(t.featureDump * dumped);
-    this.annoyance += a.featureDump * dumped;
-
+    if (dumped) this.cost(t.featureDump * dumped, a.featureDump * dumped);
     if (reading.proposesNextStep && !this.ready()) {
       this.prematureCallsToAction++;
-      this.annoyance += p.pushinessSensitivity * a.prematureCallToAction * this.prematureCallsToAction;
-      if (this.prematureCallsToAction > 1) cost(t.repeatedCallToAction);
+      this.cost(this.prematureCallsToAction > 1 ? t.repeatedCallToAction : 0, p.pushinessSensitivity * a.prematureCallToAction * this.prematureCallsToAction);
     }
+  }
 
-    // Repetition and canned style annoy in proportion to the persona's sensitivity.
+  /** Repetition and canned style annoy in proportion to bot sensitivity, and may make the visitor conclude it is a bot. */
+  private judgeStyle(scores: TurnScores, text: string): boolean {
+    const a = visitorModel.annoyance;
     const style = botLikenessFeatures(text);
     const repetition = scores.results.find((r) => r.scorer === 'repetition')!.score;
     this.annoyance +=
-      p.botSensitivity *
-      (a.repetition * repetition + a.stockPhrase * style.stockPhrases + a.templateOpener * style.templateOpener + a.listItem * style.extraListItems + a.formalMarker * style.formalMarkers);
-    if (this.turns > p.patience) this.annoyance += a.impatience;
-
+      this.persona.botSensitivity *
+      (a.repetition * repetition +
+        a.stockPhrase * style.stockPhrases +
+        a.templateOpener * style.templateOpener +
+        a.listItem * style.extraListItems +
+        a.formalMarker * style.formalMarkers +
+        a.overLength * style.overLength);
     const detectedNow = !this.identityDetected && this.concludesItIsABot(repetition, style);
     if (detectedNow) {
       this.identityDetected = true;
-      cost(t.identityDetected);
+      this.cost(visitorModel.trust.identityDetected);
     }
-    this.trust = Math.min(1, Math.max(0, this.trust));
     return detectedNow;
   }
 

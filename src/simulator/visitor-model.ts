@@ -56,11 +56,12 @@ export const visitorModel = {
     prematureCallToAction: 0.15,
     /** Per unit of repetition score, times bot sensitivity. */
     repetition: 0.9,
-    /** Canned style, times bot sensitivity: per stock phrase, template opener, list item beyond two, formal marker. */
+    /** Canned style, times bot sensitivity: per stock phrase, template opener, list item beyond two, formal marker, 60 words beyond 90. */
     stockPhrase: 0.2,
     templateOpener: 0.15,
     listItem: 0.05,
     formalMarker: 0.1,
+    overLength: 0.1,
     /** Each turn past the persona's patience. */
     impatience: 0.12,
   },

@@ -151,6 +151,14 @@ describe('visitor v2 rules', () => {
     expect(triggered.annoyance).toBeCloseTo(clean.annoyance + 0.8 * visitorModel.annoyance.stockPhrase, 10);
   });
 
+  it('a wall of text annoys; a reply of normal length does not', async () => {
+    const answer = 'Yes, the visual pipeline is included from the Starter plan.';
+    const filler = Array.from({ length: 14 }, (_, i) => `Teams number ${i + 1} drag deals between stages.`).join(' ');
+    const { triggered, clean } = await compare(SOLO, [], `${answer} ${filler}`, answer);
+    expect(triggered.annoyance).toBeGreaterThan(clean.annoyance);
+    expect(clean.annoyance).toBe(0);
+  });
+
   it('wrong facts and broken rules cost trust', async () => {
     const wrongFact = await compare(SOLO, [], 'Yes, the visual pipeline is included from the Starter plan, and there is a 30-day free trial.', 'Yes, the visual pipeline is included from the Starter plan, and there is a 14-day free trial.');
     expect(wrongFact.triggered.trust).toBeLessThan(wrongFact.clean.trust);
