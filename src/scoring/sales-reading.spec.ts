@@ -33,6 +33,11 @@ describe('what the visitor asks', () => {
     expect(visitorAsks("I'll need to think about it.", defaultCatalog)).toEqual([]);
   });
 
+  it('reads through the letter-swap typos visitors make', () => {
+    expect(visitorAsks('Do you hvae visual ppieline? How mcuh does it cost?', defaultCatalog)).toEqual([{ kind: 'feature', feature: 'pipeline' }, { kind: 'price' }]);
+    expect(visitorAsks('Is there a free trail?', defaultCatalog)).toEqual([{ kind: 'objection', objection: 'trial' }]);
+  });
+
   it('reads the seats and needs the visitor stated', () => {
     const history = [visitor('Hi, we are a 300-person firm and need SSO.'), agent('Sure.'), visitor('There are 120 of us; we also need an audit log.')];
     expect(statedSeats(history)).toBe(120);

@@ -1,7 +1,7 @@
 import { Plan, ProductCatalog } from '../catalog';
 import { deniesBeingAi, disclosesBeingAi, isBotQuestion, isMultiple } from './compliance';
 import { RepetitionScorer } from './repetition';
-import { contentWords, moneyAmounts, sentences, wholePhrasePattern } from './text';
+import { contentWords, fixTranspositions, moneyAmounts, sentences, wholePhrasePattern, words } from './text';
 import { HistoryTurn } from './types';
 
 /**
@@ -85,8 +85,28 @@ function plansIn(text: string, catalog: ProductCatalog): Plan[] {
   return catalog.plans.filter((p) => wholePhrasePattern([p.name]).test(text));
 }
 
+/** The words the visitor-side cues are made of, beyond the catalog's feature keywords and names. */
+const CUE_WORDS =
+  'cost costs price prices pricing much expensive budget cheaper cheap afford security secure encrypted hosted privacy protection ' +
+  'integrate integration integrations tools switching switch migrate spreadsheets import moving onboarding contract cancel locked ' +
+  'commit monthly yearly trial credit card demo next step started suggest start talking chatting speaking real person human robot ' +
+  'automated bot machine';
+const visitorVocabularies = new WeakMap<ProductCatalog, Set<string>>();
+
+/** A visitor message with its letter-swap typos undone against the words the cues look for. */
+function visitorText(text: string, catalog: ProductCatalog): string {
+  let vocabulary = visitorVocabularies.get(catalog);
+  if (!vocabulary) {
+    const featureWords = Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name].flatMap(words));
+    vocabulary = new Set([...featureWords, ...CUE_WORDS.split(' ')].filter((w) => w.length >= 4));
+    visitorVocabularies.set(catalog, vocabulary);
+  }
+  return fixTranspositions(text, vocabulary);
+}
+
 /** What a visitor message asks for, or states it needs (a stated need wants an answer too). */
-export function visitorAsks(text: string, catalog: ProductCatalog): Ask[] {
+export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
+  const text = visitorText(message, catalog);
   if (isBotQuestion(text)) return [{ kind: 'bot' }];
   const asks: Ask[] = featuresIn(text, catalog).map((feature) => ({ kind: 'feature', feature }));
   if (PRICE_ASK.test(text)) asks.push({ kind: 'price' });
@@ -107,7 +127,7 @@ export function statedNeeds(history: HistoryTurn[], catalog: ProductCatalog): st
   return featuresIn(
     history
       .filter((t) => t.role === 'visitor')
-      .map((t) => t.text)
+      .map((t) => visitorText(t.text, catalog))
       .join('\n'),
     catalog,
   );

@@ -64,3 +64,19 @@ const MONEY = /\$\s?(\d+(?:,\d{3})*(?:\.\d{1,2})?)|\b(\d+(?:\.\d{1,2})?)\s?(?:do
 export function moneyAmounts(text: string): { match: string; amount: number }[] {
   return [...text.matchAll(MONEY)].map((m) => ({ match: m[0], amount: Number((m[1] ?? m[2]).replace(/,/g, '')) }));
 }
+
+/**
+ * Undoes one swap of adjacent letters in words of 4+ letters that are not in `vocabulary` but
+ * become a vocabulary word when swapped back ("ppieline" → "pipeline"), the typo visitors make.
+ */
+export function fixTranspositions(text: string, vocabulary: Set<string>): string {
+  return text.replace(/\p{L}{4,}/gu, (word) => {
+    const lower = word.toLowerCase();
+    if (vocabulary.has(lower)) return word;
+    for (let i = 0; i + 1 < lower.length; i++) {
+      const swapped = lower.slice(0, i) + lower[i + 1] + lower[i] + lower.slice(i + 2);
+      if (vocabulary.has(swapped)) return swapped;
+    }
+    return word;
+  });
+}
