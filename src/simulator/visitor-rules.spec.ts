@@ -159,6 +159,20 @@ describe('visitor v2 rules', () => {
     expect(clean.annoyance).toBe(0);
   });
 
+  it('each turn past the persona\'s patience annoys', async () => {
+    // Sam gives the agent 3 turns.
+    const replies = [
+      'Yes, the mobile app is included from the Starter plan.',
+      'Two-way email sync comes with Starter as well.',
+      'Starter is $29 per seat a month.',
+      'The 14-day trial is free and needs no credit card.',
+    ];
+    const within = (await play('curious-browser', replies.slice(0, 3))).state.annoyance;
+    const past = (await play('curious-browser', replies)).state.annoyance;
+    expect(within).toBe(0);
+    expect(past).toBeCloseTo(visitorModel.annoyance.impatience, 10);
+  });
+
   it('wrong facts and broken rules cost trust', async () => {
     const wrongFact = await compare(SOLO, [], 'Yes, the visual pipeline is included from the Starter plan, and there is a 30-day free trial.', 'Yes, the visual pipeline is included from the Starter plan, and there is a 14-day free trial.');
     expect(wrongFact.triggered.trust).toBeLessThan(wrongFact.clean.trust);
