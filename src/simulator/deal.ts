@@ -15,9 +15,14 @@ export interface Deal {
   value: number;
 }
 
-/** The plan that fits: the cheapest one covering the persona's needs and seats (the visitor has seen the pricing page). */
+/** The cheapest plan covering these needs and seats (plans are listed cheapest first); the top plan if none does. */
+export function cheapestPlanServing(catalog: ProductCatalog, needs: string[], seats: number): Plan {
+  return catalog.plans.find((p) => planServes(p, needs, seats)) ?? catalog.plans[catalog.plans.length - 1];
+}
+
+/** The plan that fits a persona (the visitor has seen the pricing page). */
 export function planFor(persona: Persona, catalog: ProductCatalog): Plan {
-  return catalog.plans.find((p) => planServes(p, persona.needs, persona.companySize)) ?? catalog.plans[catalog.plans.length - 1];
+  return cheapestPlanServing(catalog, persona.needs, persona.companySize);
 }
 
 export function pricePerSeat(plan: Plan, billing: Billing): number {

@@ -1,6 +1,7 @@
 import { Plan, ProductCatalog } from '../../catalog';
 import { Rng } from '../../engine/rng';
-import { HistoryTurn, Objection, planServes, statedNeeds, statedSeats, visitorAsks } from '../../scoring';
+import { HistoryTurn, Objection, statedNeeds, statedSeats, visitorAsks } from '../../scoring';
+import { cheapestPlanServing } from '../deal';
 import { Agent } from '../session-runner';
 
 /**
@@ -41,7 +42,7 @@ export function scriptedIdealAgent(catalog: ProductCatalog, seed: number): Agent
     const asks = visitorAsks(history[history.length - 1].text, catalog);
     const needs = statedNeeds(history, catalog);
     const seats = statedSeats(history);
-    const plan = fittingPlan(catalog, needs, seats ?? 1);
+    const plan = cheapestPlanServing(catalog, needs, seats ?? 1);
 
     if (asks.some((a) => a.kind === 'bot')) say([`Yes, I'm an AI assistant for ${catalog.product}; a person from our team can follow up by email whenever you like.`]);
     for (const ask of asks) {
@@ -57,10 +58,6 @@ export function scriptedIdealAgent(catalog: ProductCatalog, seed: number): Agent
     if (!parts.length) say(['What else would you like to know before deciding?', 'Is there anything about your setup I should know?']);
     return parts.join(' ');
   };
-}
-
-function fittingPlan(catalog: ProductCatalog, needs: string[], seats: number): Plan {
-  return catalog.plans.find((p) => planServes(p, needs, seats)) ?? catalog.plans[catalog.plans.length - 1];
 }
 
 /** The plan that fits, why, both prices, and the total for the team when the seats are known. */
