@@ -17,12 +17,16 @@ import {
   LlmSimulator,
   LlmSimulatorError,
   RuleBasedSimulator,
+  runCalibrationCommand,
   runSimulation,
-  scriptedGoodAgent,
-  scriptedRoboticAgent,
+  scriptedCalibrationAgents,
+  UnknownAgentError,
   UnknownPersonaError,
 } from './simulator';
 import { describeStartupError } from './startup-error';
+
+/** How the model samples when it plays the agent against the simulator. */
+const SIMULATION_SAMPLING = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
 /**
  * `closer` command line (`npm run closer -- <command>`). Later features add their commands
@@ -73,7 +77,7 @@ export function buildCli(): Command {
   program
     .command('simulate')
     .description('play sessions between an agent and the user simulator; prints a JSON summary')
-    .addOption(new Option('--agent <name>', 'who plays the agent').choices(['policy', 'scripted-good', 'scripted-robotic']).default('policy'))
+    .addOption(new Option('--agent <name>', 'who plays the agent: the model, or a calibration agent').choices(['policy', ...scriptedCalibrationAgents(defaultCatalog).map((a) => a.name)]).default('policy'))
     .option('--policy <dir>', 'model folder for --agent policy', 'models/default')
     .addOption(new Option('--simulator <kind>', 'rule-based, or llm (needs SIMULATOR_URL and SIMULATOR_MODEL)').choices(['rule-based', 'llm']).default('rule-based'))
     .option('--sessions <n>', 'number of sessions', positiveInt, 200)
@@ -83,7 +87,7 @@ export function buildCli(): Command {
     .action(async (o: { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
       const config = loadConfig();
       const model = o.agent === 'policy' ? await ChatModel.load(o.policy) : undefined;
-      const sampling = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
+      const scripted = scriptedCalibrationAgents(defaultCatalog).find((a) => a.name === o.agent);
       const personas = o.persona ? [findPersona(defaultPersonas, o.persona)] : defaultPersonas;
       const simulator =
         o.simulator === 'llm'
@@ -92,12 +96,7 @@ export function buildCli(): Command {
       const { sessions, summary } = await runSimulation({
         simulator,
         personas,
-        agentFor: (_, seed) =>
-          model
-            ? policyAgent(model, defaultCatalog, sampling, seed)
-            : o.agent === 'scripted-good'
-              ? scriptedGoodAgent(defaultCatalog, seed)
-              : scriptedRoboticAgent(defaultCatalog),
+        agentFor: (_, seed) => (model ? policyAgent(model, defaultCatalog, SIMULATION_SAMPLING, seed) : scripted!.make(seed)),
         sessions: o.sessions,
         seed: o.seed,
         scoring: new TurnScoring(defaultCatalog),
@@ -105,6 +104,33 @@ export function buildCli(): Command {
       await model?.release();
       if (o.transcripts) writeFileSync(o.transcripts, sessions.map((s) => JSON.stringify(s)).join('\n') + '\n');
       console.log(JSON.stringify({ agent: o.agent === 'policy' ? o.policy : o.agent, seed: o.seed, ...summary }, null, 2));
+    });
+
+  program
+    .command('calibrate')
+    .description('play the reference agents, the exploit suite and the default model against the rule-based visitor; one JSON line per agent')
+    .option('--sessions <n>', 'sessions per agent', positiveInt, 200)
+    .option('--seed <n>', 'seed for the simulator and the agents', nonNegativeInt, 1)
+    .option('--policy <dir>', 'model folder played as the policy', 'models/default')
+    .option('--agents <names>', 'comma-separated agent names (default: all, the policy named "default-model")')
+    .option('--reward-scales <G>', "also print the policy's reward scales over groups of G sessions", positiveInt)
+    .action(async (o: { sessions: number; seed: number; policy: string; agents?: string; rewardScales?: number }) => {
+      await runCalibrationCommand({
+        catalog: defaultCatalog,
+        personas: defaultPersonas,
+        sessions: o.sessions,
+        seed: o.seed,
+        only: o.agents?.split(','),
+        policy: {
+          name: 'default-model',
+          load: async () => {
+            const model = await ChatModel.load(o.policy);
+            return { make: (seed) => policyAgent(model, defaultCatalog, SIMULATION_SAMPLING, seed), release: () => model.release() };
+          },
+        },
+        rewardScalesGroupSize: o.rewardScales,
+        print: (line) => console.log(line),
+      });
     });
 
   program
@@ -220,7 +246,7 @@ if (require.main === module) {
   buildCli()
     .parseAsync(process.argv)
     .catch((err: unknown) => {
-      const userError = err instanceof UnknownPersonaError || err instanceof LlmSimulatorError || err instanceof TextInputError || err instanceof InvalidArgumentError;
+      const userError = err instanceof UnknownPersonaError || err instanceof UnknownAgentError || err instanceof LlmSimulatorError || err instanceof TextInputError || err instanceof InvalidArgumentError;
       const message = userError ? err.message : describeStartupError(err, { databaseUrl: process.env.DATABASE_URL });
       process.stderr.write(`closer: ${message}\n`);
       process.exit(1);
