@@ -2,104 +2,96 @@ import type * as ort from 'onnxruntime-node';
 import { createSession, exportOnnx, RuntimeOptions, tensor } from '../engine';
 import { Checkpoint } from './checkpoint';
 import { ModelConfig } from './config';
-import { buildStepGraph, cacheNames, stepInputs } from './kv-cache';
-
-/** Key/value cache for a batch of rows, held between steps. */
-export class KvCache {
-  /** Tokens stored per row. */
-  readonly lengths: number[];
-  past: Record<string, Float32Array>;
-
-  constructor(
-    readonly batch: number,
-    readonly capacity: number,
-    config: ModelConfig,
-  ) {
-    this.lengths = new Array<number>(batch).fill(0);
-    const size = batch * config.numKvHeads * capacity * config.headDim;
-    this.past = {};
-    for (let l = 0; l < config.numLayers; l++) {
-      for (const kind of ['key', 'value'] as const) this.past[cacheNames.past(l, kind)] = new Float32Array(size);
-    }
-  }
-}
+import { SlotKvCache } from './kv-cache';
+import { ropeTables } from './llama';
+import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
 
 /**
- * A loaded causal LM for serving: compiles (and caches) one ORT session per (batch, chunk)
- * shape with the weights baked in, and runs prefill and decode steps against a KvCache.
+ * A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on
+ * first use, all fed the same weight tensors. Weights are graph inputs rather than baked
+ * initializers, so `setWeights` (every RL step) swaps tensors without recompiling anything.
  */
 export class CausalLm {
   private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  private readonly baked: Map<string, Float32Array>;
+  private weights: Record<string, ort.Tensor> = {};
+  private readonly rope: { cos: Float32Array; sin: Float32Array };
+  private readonly freshNames: string[];
 
   constructor(
-    readonly checkpoint: Checkpoint,
-    readonly capacity: number,
+    checkpoint: Checkpoint,
+    /** Longest sequence a row may hold (prompt + reply). */
+    readonly maxContext: number,
     private readonly runtime: RuntimeOptions = {},
   ) {
-    this.baked = new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
+    this.config = checkpoint.config;
+    if (maxContext > this.config.maxPositions) throw new Error(`a context of ${maxContext} tokens exceeds the model's ${this.config.maxPositions} positions`);
+    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)])));
+    this.rope = ropeTables(this.config, Array.from({ length: maxContext }, (_, i) => i)) as { cos: Float32Array; sin: Float32Array };
+    this.freshNames = Array.from({ length: this.config.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.fresh(l, kind))).flat();
   }
 
-  get config(): ModelConfig {
-    return this.checkpoint.config;
+  readonly config: ModelConfig;
+
+  newCache(): SlotKvCache {
+    return new SlotKvCache(this.config, this.maxContext);
   }
 
-  newCache(batch: number): KvCache {
-    return new KvCache(batch, this.capacity, this.config);
+  /** Replaces every weight (Hugging Face names and layouts); shapes must match the config. */
+  setWeights(params: ReadonlyMap<string, Float32Array>): void {
+    const weights: Record<string, ort.Tensor> = {};
+    for (const [name, { data, shape }] of servingWeights(this.config, params)) weights[name] = tensor('float32', data, shape);
+    this.weights = weights;
   }
 
   /**
-   * Appends `tokens[b]` to row b of the cache (rows may add different counts, including none) and
-   * returns, for each row, the logits after its last new token (undefined for rows that added none).
+   * Runs `tokens[b]` (≤ chunk tokens, possibly none for a padding row) through the rows in slots
+   * first + b, appends their keys/values to the cache, and returns each row's logits after its
+   * last new token. The cache must already fit every row's new length (`SlotKvCache.fit`).
    */
-  async append(cache: KvCache, tokens: number[][]): Promise<(Float32Array | undefined)[]> {
-    const longest = Math.max(...tokens.map((t) => t.length));
-    const results: (Float32Array | undefined)[] = new Array(cache.batch).fill(undefined);
-    if (longest === 0) return results;
-    const chunk = longest === 1 ? 1 : Math.min(this.capacity, 2 ** Math.ceil(Math.log2(longest)));
-    for (let start = 0; start < longest; start += chunk) {
-      const part = tokens.map((t) => t.slice(start, start + chunk));
-      const logits = await this.step(cache, part, chunk);
-      part.forEach((t, b) => t.length > 0 && (results[b] = logits[b]));
-    }
-    return results;
-  }
-
-  private async step(cache: KvCache, tokens: number[][], chunk: number): Promise<Float32Array[]> {
+  async forward(cache: SlotKvCache, first: number, tokens: number[][], chunk: number): Promise<Float32Array[]> {
     const c = this.config;
-    const B = cache.batch;
-    const counts = tokens.map((t) => t.length);
-    const inputs = stepInputs(c, cache.lengths, counts, chunk, cache.capacity);
+    const hd = c.headDim;
+    const B = tokens.length;
+    const C = cache.capacity;
     const ids = new BigInt64Array(B * chunk);
-    tokens.forEach((t, b) => t.forEach((id, i) => (ids[b * chunk + i] = BigInt(id))));
-    const session = await this.session(B, chunk);
+    const cos = new Float32Array(B * chunk * hd);
+    const sin = new Float32Array(B * chunk * hd);
+    const bias = new Float32Array(B * C).fill(-1e9);
+    const counts = tokens.map((t) => t.length);
+    tokens.forEach((row, b) => {
+      const held = cache.lengths[first + b] ?? 0;
+      if (held + row.length > C) throw new Error(`row ${first + b}: ${held + row.length} positions exceed the cache bucket ${C}`);
+      row.forEach((id, i) => (ids[b * chunk + i] = BigInt(id)));
+      // Padding queries take the last real position: their outputs are discarded.
+      for (let i = 0; i < chunk; i++) {
+        const position = Math.min(held + i, this.maxContext - 1);
+        cos.set(this.rope.cos.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
+        sin.set(this.rope.sin.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
+      }
+      bias.fill(0, b * C, b * C + held);
+    });
     const feeds: Record<string, ort.Tensor> = {
+      ...this.weights,
       input_ids: tensor('int64', ids, [B, chunk]),
-      rope_cos: tensor('float32', inputs.cos, [B, 1, chunk, c.headDim]),
-      rope_sin: tensor('float32', inputs.sin, [B, 1, chunk, c.headDim]),
-      attn_bias: tensor('float32', inputs.bias, [B, 1, chunk, cache.capacity]),
-      write: tensor('float32', inputs.write, [B, 1, cache.capacity, chunk]),
-      keep: tensor('float32', inputs.keep, [B, 1, cache.capacity, 1]),
+      rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
+      rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
+      past_bias: tensor('float32', bias, [B, 1, 1, C]),
     };
-    const cacheShape = [B, c.numKvHeads, cache.capacity, c.headDim];
-    for (const [name, data] of Object.entries(cache.past)) feeds[name] = tensor('float32', data, cacheShape);
-    const out = await session.run(feeds);
-    for (let l = 0; l < c.numLayers; l++) {
-      for (const kind of ['key', 'value'] as const) cache.past[cacheNames.past(l, kind)] = out[cacheNames.present(l, kind)].data as Float32Array;
-    }
-    counts.forEach((n, b) => (cache.lengths[b] += n));
+    const pastShape = [B, c.numKvHeads, C, hd];
+    for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);
+    const out = await (await this.session(B, chunk, C)).run(feeds);
+    cache.append(first, counts, chunk, this.freshNames.map((name) => out[name].data as Float32Array));
     const logits = out.logits.data as Float32Array;
     const V = c.vocabSize;
-    return counts.map((n, b) => logits.slice((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
+    return counts.map((n, b) => logits.subarray((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
   }
 
-  private session(batch: number, chunk: number): Promise<ort.InferenceSession> {
-    const key = `${batch}x${chunk}`;
+  private session(batch: number, chunk: number, capacity: number): Promise<ort.InferenceSession> {
+    const key = `${batch}x${chunk}x${capacity}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const step = buildStepGraph(this.config, batch, chunk, this.capacity);
-      const model = exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.presents }, bakedParams: this.baked });
-      session = createSession(model, this.runtime);
+      const step = buildStepGraph(this.config, batch, chunk, capacity);
+      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv } }), this.runtime);
       this.sessions.set(key, session);
     }
     return session;
