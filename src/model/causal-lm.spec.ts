@@ -117,9 +117,9 @@ describe('KV-cache serving graphs', () => {
     await lm.release();
   });
 
-  it('setWeights swaps the weights without recompiling: logits equal a model built with them', async () => {
+  it.each(['fed', 'baked'] as const)('setWeights (%s weights): logits equal a model built with the new weights', async (weights) => {
     const other = randomCheckpoint(9);
-    const lm = new CausalLm(checkpoint, 16);
+    const lm = new CausalLm(checkpoint, 16, { weights });
     const run = async (model: CausalLm) => {
       const cache = model.newCache();
       cache.fit(1, 4);
@@ -128,7 +128,7 @@ describe('KV-cache serving graphs', () => {
     };
     const before = await run(lm);
     lm.setWeights(new Map([...other.tensors].map(([n, t]) => [n, t.data as Float32Array])));
-    const fresh = new CausalLm(other, 16);
+    const fresh = new CausalLm(other, 16, { weights });
     expect(maxAbsDiff(await run(lm), await run(fresh))).toBe(0);
     expect(maxAbsDiff(await run(lm), before)).toBeGreaterThan(1e-3);
     expect(() => lm.setWeights(new Map())).toThrow('weights: model.embed_tokens.weight is missing');

@@ -7,30 +7,45 @@ import { ropeTables } from './llama';
 import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
 
 /**
- * A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on
- * first use, all fed the same weight tensors. Weights are graph inputs rather than baked
- * initializers, so `setWeights` (every RL step) swaps tensors without recompiling anything.
+ * How weights reach the step graphs. 'baked': initializers, so ORT constant-folds and pre-packs
+ * them (fastest steps; new weights recompile each session shape on its next use). 'fed': graph
+ * inputs, so new weights are a tensor swap (for RL, where weights change every step).
  */
+export type WeightMode = 'baked' | 'fed';
+
+export interface CausalLmOptions extends RuntimeOptions {
+  weights?: WeightMode;
+}
+
+/** A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on first use. */
 export class CausalLm {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  private weights: Record<string, ort.Tensor> = {};
+  readonly config: ModelConfig;
+  private sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Sessions of replaced weights, released once no step runs. */
+  private retired: Promise<ort.InferenceSession>[] = [];
+  private runningSteps = 0;
+  private weights = new Map<string, { data: Float32Array; shape: number[] }>();
+  private fedWeights: Record<string, ort.Tensor> = {};
   private readonly rope: { cos: Float32Array; sin: Float32Array };
   private readonly freshNames: string[];
+  private readonly weightMode: WeightMode;
 
   constructor(
     checkpoint: Checkpoint,
     /** Longest sequence a row may hold (prompt + reply). */
     readonly maxContext: number,
-    private readonly runtime: RuntimeOptions = {},
+    { weights = 'baked', ...runtime }: CausalLmOptions = {},
   ) {
     this.config = checkpoint.config;
+    this.runtime = runtime;
+    this.weightMode = weights;
     if (maxContext > this.config.maxPositions) throw new Error(`a context of ${maxContext} tokens exceeds the model's ${this.config.maxPositions} positions`);
     this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)])));
     this.rope = ropeTables(this.config, Array.from({ length: maxContext }, (_, i) => i)) as { cos: Float32Array; sin: Float32Array };
     this.freshNames = Array.from({ length: this.config.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.fresh(l, kind))).flat();
   }
 
-  readonly config: ModelConfig;
+  private readonly runtime: RuntimeOptions;
 
   newCache(): SlotKvCache {
     return new SlotKvCache(this.config, this.maxContext);
@@ -38,9 +53,14 @@ export class CausalLm {
 
   /** Replaces every weight (Hugging Face names and layouts); shapes must match the config. */
   setWeights(params: ReadonlyMap<string, Float32Array>): void {
-    const weights: Record<string, ort.Tensor> = {};
-    for (const [name, { data, shape }] of servingWeights(this.config, params)) weights[name] = tensor('float32', data, shape);
-    this.weights = weights;
+    this.weights = servingWeights(this.config, params);
+    if (this.weightMode === 'fed') {
+      this.fedWeights = Object.fromEntries([...this.weights].map(([name, { data, shape }]) => [name, tensor('float32', data, shape)]));
+      return;
+    }
+    this.retired.push(...this.sessions.values());
+    this.sessions = new Map();
+    this.releaseRetired();
   }
 
   /**
@@ -71,7 +91,7 @@ export class CausalLm {
       bias.fill(0, b * C, b * C + held);
     });
     const feeds: Record<string, ort.Tensor> = {
-      ...this.weights,
+      ...this.fedWeights,
       input_ids: tensor('int64', ids, [B, chunk]),
       rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
@@ -79,7 +99,15 @@ export class CausalLm {
     };
     const pastShape = [B, c.numKvHeads, C, hd];
     for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);
-    const out = await (await this.session(B, chunk, C)).run(feeds);
+    const session = this.session(B, chunk, C);
+    this.runningSteps++;
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await (await session).run(feeds);
+    } finally {
+      this.runningSteps--;
+      this.releaseRetired();
+    }
     cache.append(first, counts, chunk, this.freshNames.map((name) => out[name].data as Float32Array));
     const logits = out.logits.data as Float32Array;
     const V = c.vocabSize;
@@ -91,14 +119,23 @@ export class CausalLm {
     let session = this.sessions.get(key);
     if (!session) {
       const step = buildStepGraph(this.config, batch, chunk, capacity);
-      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv } }), this.runtime);
+      const bakedParams = this.weightMode === 'baked' ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
+      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), this.runtime);
       this.sessions.set(key, session);
     }
     return session;
   }
 
+  private releaseRetired(): void {
+    if (this.runningSteps > 0 || this.retired.length === 0) return;
+    const retired = this.retired;
+    this.retired = [];
+    for (const s of retired) void s.then((session) => session.release()).catch(() => undefined);
+  }
+
   async release(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map(async (s) => (await s).release()));
+    await Promise.all([...this.sessions.values(), ...this.retired].map(async (s) => (await s).release()));
     this.sessions.clear();
+    this.retired = [];
   }
 }

@@ -1,5 +1,4 @@
-import { RuntimeOptions } from '../engine';
-import { CausalLm } from './causal-lm';
+import { CausalLm, CausalLmOptions } from './causal-lm';
 import { loadCheckpoint } from './checkpoint';
 import { GenerationStream } from './generation-stream';
 import { GenerationRequest, Generator, GeneratorOptions } from './generator';
@@ -23,9 +22,9 @@ export class ChatModel {
   ) {}
 
   /** `capacity`: longest sequence (prompt + reply) a row may hold, at most the model's positions. */
-  static async load(dir: string, { capacity = 512, maxBatch, maxQueue, ...runtime }: RuntimeOptions & GeneratorOptions & { capacity?: number } = {}): Promise<ChatModel> {
+  static async load(dir: string, { capacity = 512, maxBatch, maxQueue, ...lmOptions }: CausalLmOptions & GeneratorOptions & { capacity?: number } = {}): Promise<ChatModel> {
     const [checkpoint, tokenizer] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(dir)]);
-    const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), runtime);
+    const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), lmOptions);
     return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue }));
   }
 

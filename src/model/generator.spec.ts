@@ -104,8 +104,8 @@ describe('Generator (random tiny model, continuous batching)', () => {
     const controller = new AbortController();
     const cancelled = g.submit({ prompt, seed: 4, maxNewTokens: 50, signal: controller.signal });
     const waiting = g.submit({ prompt, seed: 5, maxNewTokens: 10 });
-    expect(g.queued).toBe(1);
     await nthToken(cancelled, 2);
+    expect(g.queued).toBe(1);
     controller.abort();
     const result = await cancelled.result;
     expect(result.finishReason).toBe('cancelled');
@@ -116,7 +116,7 @@ describe('Generator (random tiny model, continuous batching)', () => {
 
   it('refuses beyond maxQueue waiting requests (the busy path)', () => {
     const g = generatorFor({ maxBatch: 1, maxQueue: 2 });
-    const streams = [1, 2, 3].map((seed) => g.submit({ prompt, seed, maxNewTokens: 4 })); // one may start, two wait
+    const streams = [1, 2, 3].map((seed) => g.submit({ prompt, seed, maxNewTokens: 4 })); // one row, two waiting
     expect(() => g.submit({ prompt, seed: 9, maxNewTokens: 4 })).toThrow(QueueFullError);
     return Promise.all(streams.map((s) => s.result));
   });

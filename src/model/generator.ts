@@ -28,7 +28,7 @@ export interface GenerateOptions extends Omit<GenerationRequest, 'prompt' | 'see
 export interface GeneratorOptions {
   /** Rows decoded together. */
   maxBatch?: number;
-  /** Requests allowed to wait for a row; beyond it `submit` throws QueueFullError. */
+  /** Requests allowed to wait beyond the free rows; past it `submit` throws QueueFullError. */
   maxQueue?: number;
 }
 
@@ -40,7 +40,8 @@ export class QueueFullError extends Error {
   }
 }
 
-const PREFILL_CHUNKS = { min: 16, max: 256 };
+/** Prefill chunk lengths (powers of two) and rows prefilled together: bounds the session shapes compiled. */
+const PREFILL = { minChunk: 16, maxChunk: 256, maxRows: 8 };
 
 /**
  * Continuous batching (as vLLM's scheduler does it): requests join the running batch at the next
@@ -69,7 +70,7 @@ export class Generator {
     this.cache = lm.newCache();
   }
 
-  /** Requests waiting for a row. */
+  /** Requests waiting to join the batch (at its next step, or when a row frees up). */
   get queued(): number {
     return this.waiting.length;
   }
@@ -86,7 +87,8 @@ export class Generator {
   submit(request: GenerationRequest): GenerationStream {
     if (request.prompt.length === 0) throw new Error('the prompt is empty');
     if (request.prompt.length >= this.lm.maxContext) throw new Error(`a prompt of ${request.prompt.length} tokens leaves no room in the ${this.lm.maxContext}-token context`);
-    if (this.waiting.length >= this.maxQueue) throw new QueueFullError(this.waiting.length);
+    const freeRows = Math.max(0, this.maxBatch - this.running.length);
+    if (this.waiting.length - freeRows >= this.maxQueue) throw new QueueFullError(this.waiting.length - freeRows);
     const row = new Row(request, this);
     this.waiting.push(row);
     if (!this.looping) {
@@ -105,12 +107,16 @@ export class Generator {
   private async loop(): Promise<void> {
     try {
       while (this.waiting.length > 0 || this.running.length > 0) {
+        // Lets callers whose reply just ended (a rollout's visitor answering) submit their next turn in time to join this step.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         try {
           for (const row of this.waiting.filter((r) => r.request.signal?.aborted)) {
             this.waiting.splice(this.waiting.indexOf(row), 1);
             row.finish('cancelled');
           }
-          while (this.running.length < this.maxBatch && this.waiting.length > 0) await this.admit(this.waiting.shift()!);
+          while (this.running.length < this.maxBatch && this.waiting.length > 0) {
+            await this.admit(this.waiting.splice(0, Math.min(PREFILL.maxRows, this.maxBatch - this.running.length)));
+          }
           this.running.forEach((row) => row.request.signal?.aborted && row.finish('cancelled'));
           this.retireFinished();
           if (this.running.length > 0) await this.decode();
@@ -126,22 +132,25 @@ export class Generator {
     }
   }
 
-  private async admit(row: Row): Promise<void> {
-    if (row.request.signal?.aborted) return row.finish('cancelled');
-    const slot = this.running.length;
-    const prompt = row.request.prompt;
-    this.cache.fit(slot + 1, Math.max(prompt.length, this.longest()));
-    this.running.push(row);
-    this.cache.load(slot, row.sequence, row.claimCache());
-    const reused = this.cache.lengths[slot];
-    let logits: Float32Array | undefined;
-    for (let start = reused; start < prompt.length; ) {
-      const chunk = bucket(prompt.length - start, PREFILL_CHUNKS.min, PREFILL_CHUNKS.max);
-      const part = prompt.slice(start, start + chunk);
-      [logits] = await this.lm.forward(this.cache, slot, [part], chunk);
-      start += part.length;
+  /** Puts joining rows in the next free slots and prefills them together (what each cache does not hold). */
+  private async admit(rows: Row[]): Promise<void> {
+    const first = this.running.length;
+    const batch = bucket(rows.length, 1, Infinity);
+    this.cache.fit(first + batch, Math.max(this.longest(), ...rows.map((r) => r.request.prompt.length)));
+    rows.forEach((row, i) => {
+      this.running.push(row);
+      this.cache.load(first + i, row.sequence, row.claimCache());
+    });
+    const pending = rows.map((row, i) => row.request.prompt.slice(this.cache.lengths[first + i]));
+    const lastLogits: Float32Array[] = [];
+    for (let start = 0; pending.some((p) => p.length > start); ) {
+      const chunk = bucket(Math.max(...pending.map((p) => p.length - start)), PREFILL.minChunk, PREFILL.maxChunk);
+      const parts = Array.from({ length: batch }, (_, i) => pending[i]?.slice(start, start + chunk) ?? []);
+      const logits = await this.lm.forward(this.cache, first, parts, chunk);
+      parts.forEach((part, i) => part.length > 0 && start + part.length === pending[i].length && (lastLogits[i] = logits[i]));
+      start += chunk;
     }
-    row.sample(logits!);
+    rows.forEach((row, i) => row.sample(lastLogits[i]));
     this.retireFinished();
   }
 

@@ -177,8 +177,14 @@ export class SlotKvCache {
 
   /** Moves the row in slot `from` to slot `to` (to keep rows in a prefix of the slots). */
   move(from: number, to: number): void {
-    const size = this.rowSize;
-    for (const a of this.arrays) a.copyWithin(to * size, from * size, (from + 1) * size);
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    const held = this.lengths[from] * hd;
+    for (const a of this.arrays) {
+      for (let h = 0; h < heads; h++) {
+        const src = (from * heads + h) * this.capacity * hd;
+        a.copyWithin((to * heads + h) * this.capacity * hd, src, src + held);
+      }
+    }
     this.lengths[to] = this.lengths[from];
   }
 

@@ -1,4 +1,4 @@
-import { Graph, ops as T, Value } from '../engine';
+import { Graph, init, ops as T, Value } from '../engine';
 import { ModelConfig } from './config';
 import { expectedParameters } from './checkpoint';
 import { declareDecoderParams, decoderLogits } from './llama';
@@ -45,9 +45,9 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
   const causal = new Float32Array(groups * chunk * chunk);
   for (let r = 0; r < groups * chunk; r++) for (let j = (r % chunk) + 1; j < chunk; j++) causal[r * chunk + j] = -1e9;
   const causalBias = g.constant(causal, [groups * chunk, chunk], 'float32');
-  const fedTransposed = (name: string, [rows, cols]: readonly number[]) => T.transpose(g.input(`${name}.T`, [cols, rows]), [1, 0]);
-  const params = declareDecoderParams(g, c, (name, shape) => (shape.length === 2 && name !== EMBEDDING ? fedTransposed(name, shape) : g.input(name, shape)));
-  if (c.tieWordEmbeddings) params.lmHead = fedTransposed('lm_head.weight', [c.vocabSize, c.hiddenSize]);
+  const transposed = (name: string, [rows, cols]: readonly number[]) => T.transpose(g.param(`${name}.T`, [cols, rows], init.zeros()), [1, 0]);
+  const params = declareDecoderParams(g, c, (name, shape, initializer) => (shape.length === 2 && name !== EMBEDDING ? transposed(name, shape) : g.param(name, shape, initializer)));
+  if (c.tieWordEmbeddings) params.lmHead = transposed('lm_head.weight', [c.vocabSize, c.hiddenSize]);
   const freshKv: Record<string, Value> = {};
   const keysT = (x: Value) => T.transpose(x, [0, 1, 3, 2]);
   const logits = decoderLogits(ids, params, c, {

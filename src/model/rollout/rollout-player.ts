@@ -1,6 +1,7 @@
 import { defaultCatalog, ProductCatalog } from '../../catalog';
 import type { HistoryTurn } from '../../scoring';
 import { defaultPersonas, RuleBasedSimulator, SessionOutcome, UserSimulator } from '../../simulator';
+import { WeightMode } from '../causal-lm';
 import { ChatModel } from '../chat-model';
 import { loadCheckpoint } from '../checkpoint';
 import { systemPrompt } from '../default-model/corpus';
@@ -14,6 +15,7 @@ const defaults = {
   maxReplyTokens: 120,
   maxAgentTurns: 16,
   maxBatch: 16,
+  weights: 'fed' as WeightMode,
   sampling: { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 } as Partial<SamplingOptions>,
 };
 
@@ -37,7 +39,7 @@ export class RolloutPlayer {
 
   static async load(options: RolloutPlayerOptions): Promise<RolloutPlayer> {
     const o = { ...defaults, ...options };
-    const model = await ChatModel.load(o.modelDir, { capacity: o.contextTokens, maxBatch: o.maxBatch, intraOpThreads: o.intraOpThreads });
+    const model = await ChatModel.load(o.modelDir, { capacity: o.contextTokens, maxBatch: o.maxBatch, intraOpThreads: o.intraOpThreads, weights: o.weights });
     const catalog = o.catalog ?? defaultCatalog;
     return new RolloutPlayer(model, new RuleBasedSimulator(o.personas ?? defaultPersonas, catalog), catalog, o);
   }

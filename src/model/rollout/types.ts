@@ -1,6 +1,7 @@
 import type { ProductCatalog } from '../../catalog';
 import type { HistoryTurn } from '../../scoring';
 import type { Persona, SessionOutcome } from '../../simulator';
+import type { WeightMode } from '../causal-lm';
 import type { FinishReason } from '../generation-stream';
 import type { SamplingOptions } from '../sampling';
 
@@ -46,6 +47,8 @@ export interface RolloutPlayerOptions {
   modelDir: string;
   /** ORT intra-op threads of this player's model. */
   intraOpThreads?: number;
+  /** 'fed' (default): new weights are a tensor swap; 'baked': faster steps, new weights recompile. */
+  weights?: WeightMode;
   /** Replies generated together (continuous batching). */
   maxBatch?: number;
   /** Longest conversation in tokens (prompt + replies); a session that would exceed it ends with `context_full`. */
