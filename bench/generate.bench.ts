@@ -1,14 +1,16 @@
 /**
  * Generation benchmark on a model folder (default: models/default). Prints JSON lines:
- *   npm run bench:generate [-- --model DIR --tokens 64 --threads 2 --batches 1,8,32]
+ *   npm run bench:generate [-- --model DIR --tokens 64 --threads 2 --batches 1,8,32 --repeats 3]
  * Per batch size, measured in the same run:
- * - `time_to_first_token_ms`: prefill of every row's chat prompt + first token (rows prefill one
- *   after another, as the generator admits them);
+ * - `time_to_first_token_ms`: until every row of the batch has its first token, through `Generator`
+ *   (rows submitted together, prefilled 8 per call);
  * - `decode_tokens_per_s`: greedy decode steps on the bucketed KV cache (model + cache + sampling);
  * - `generator_tokens_per_s`: the same batch through `Generator` (continuous batching, top-p
  *   sampling, repetition penalty, detokenization, stop checks), end to end including prefill;
  * - the baseline: the fixed-capacity cache this replaced (bench/baselines), same prompt and batch.
- * A closing `generate-summary` line gives the ratios the issue's targets are stated in.
+ * Each measurement is repeated (interleaved) and the best run kept: the VM is shared, and other
+ * processes only ever make a run slower. A closing `generate-summary` line gives the ratios the
+ * issue's targets are stated in.
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -25,6 +27,7 @@ const dir = args.get('model') ?? 'models/default';
 const newTokens = Number(args.get('tokens') ?? 64);
 const threads = Number(args.get('threads') ?? 2);
 const batches = (args.get('batches') ?? '1,8,32').split(',').map(Number);
+const repeats = Number(args.get('repeats') ?? 3);
 const capacity = 512;
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, intra_op_threads: threads };
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: dir, machine }));
@@ -44,25 +47,25 @@ async function main() {
   );
   const baseline = new FixedCapacityLm(await loadCheckpoint(dir), capacity, { intraOpThreads: threads });
 
-  /** Prefill + greedy decode of `batch` copies of the prompt on the bucketed cache. */
+  /** Greedy decode steps of `batch` rows on the bucketed cache, after a prefill of the prompt (8 rows per call, as the generator admits them). */
   const bucketed = async (batch: number) => {
     const cache = lm.newCache();
-    const t0 = performance.now();
     let next: number[] = [];
-    for (let slot = 0; slot < batch; slot++) {
-      cache.fit(slot + 1, prompt.length);
-      cache.load(slot, new SequenceKv(lm.config), 0);
-      const chunk = bucket(prompt.length, 16, 256);
-      next.push(argmax((await lm.forward(cache, slot, [prompt], chunk))[0]));
+    for (let first = 0; first < batch; first += 8) {
+      const rows = Math.min(8, batch - first);
+      cache.fit(first + bucket(rows, 1, Infinity), prompt.length);
+      for (let i = 0; i < rows; i++) cache.load(first + i, new SequenceKv(lm.config), 0);
+      const parts = Array.from({ length: bucket(rows, 1, Infinity) }, (_, i) => (i < rows ? prompt : []));
+      const logits = await lm.forward(cache, first, parts, bucket(prompt.length, 16, 256));
+      next.push(...logits.slice(0, rows).map(argmax));
     }
-    const ttft = performance.now() - t0;
     const t1 = performance.now();
     for (let i = 1; i < newTokens; i++) {
       cache.fit(batch, cache.lengths[0] + 1);
       const logits = await lm.forward(cache, 0, next.map((t) => [t]), 1);
       next = logits.map(argmax);
     }
-    return { ttft, decodeTokensPerS: (batch * (newTokens - 1) * 1000) / (performance.now() - t1) };
+    return { decodeTokensPerS: (batch * (newTokens - 1) * 1000) / (performance.now() - t1) };
   };
 
   const fixedCapacity = async (batch: number) => {
@@ -76,14 +79,26 @@ async function main() {
     return { ttft, decodeTokensPerS: (batch * (steps - 1) * 1000) / (performance.now() - t1) };
   };
 
+  /** The batch through the generator: time until every row has its first token, and tokens/s end to end. */
   const throughGenerator = async (batch: number) => {
     const t0 = performance.now();
-    const results = await model.generator.generate(
-      Array.from({ length: batch }, () => prompt),
-      { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1, maxNewTokens: newTokens, seed: 1 },
+    const firstTokens: number[] = [];
+    const streams = Array.from({ length: batch }, (_, b) =>
+      model.generator.submit({ prompt, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1, maxNewTokens: newTokens, seed: 1 + b }),
+    );
+    const results = await Promise.all(
+      streams.map(async (stream) => {
+        let first = true;
+        for await (const e of stream) {
+          if (e.kind === 'token' && first) firstTokens.push(performance.now() - t0);
+          first = false;
+          if (e.kind === 'done') return e.result;
+        }
+        throw new Error('the stream ended without a result');
+      }),
     );
     const tokens = results.reduce((n, r) => n + r.tokens.length, 0);
-    return { tokensPerS: (tokens * 1000) / (performance.now() - t0), meanReplyTokens: tokens / batch };
+    return { ttft: Math.max(...firstTokens), tokensPerS: (tokens * 1000) / (performance.now() - t0), meanReplyTokens: tokens / batch };
   };
 
   const perBatch = new Map<number, { decode: number; fixed: number }>();
@@ -92,16 +107,24 @@ async function main() {
     await bucketed(batch);
     await fixedCapacity(batch);
     await throughGenerator(batch);
-    const ours = await bucketed(batch);
-    const generator = await throughGenerator(batch);
-    const old = await fixedCapacity(batch);
+    const runs = { ours: [] as Awaited<ReturnType<typeof bucketed>>[], generator: [] as Awaited<ReturnType<typeof throughGenerator>>[], old: [] as Awaited<ReturnType<typeof fixedCapacity>>[] };
+    for (let r = 0; r < repeats; r++) {
+      runs.ours.push(await bucketed(batch));
+      runs.generator.push(await throughGenerator(batch));
+      runs.old.push(await fixedCapacity(batch));
+    }
+    const best = <T>(xs: T[], score: (x: T) => number) => xs.reduce((a, b) => (score(b) > score(a) ? b : a));
+    const ours = best(runs.ours, (x) => x.decodeTokensPerS);
+    const generator = best(runs.generator, (x) => x.tokensPerS);
+    const old = best(runs.old, (x) => x.decodeTokensPerS);
     perBatch.set(batch, { decode: ours.decodeTokensPerS, fixed: old.decodeTokensPerS });
     emit({
       bench: 'generate',
       batch,
       prompt_tokens: prompt.length,
       new_tokens: newTokens,
-      time_to_first_token_ms: round(ours.ttft),
+      repeats,
+      time_to_first_token_ms: round(generator.ttft),
       decode_tokens_per_s: round(ours.decodeTokensPerS),
       generator_tokens_per_s: round(generator.tokensPerS),
       generator_mean_reply_tokens: round(generator.meanReplyTokens),

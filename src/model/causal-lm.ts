@@ -120,7 +120,9 @@ export class CausalLm {
     if (!session) {
       const step = buildStepGraph(this.config, batch, chunk, capacity);
       const bakedParams = this.weightMode === 'baked' ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
-      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), this.runtime);
+      // A one-token step is ~150 tiny ops: a second thread only adds hand-offs (and stalls when the other core is busy).
+      const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
+      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
       this.sessions.set(key, session);
     }
     return session;
