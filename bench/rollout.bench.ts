@@ -1,12 +1,13 @@
 /**
  * Rollout benchmark: 64 simulated sessions (8 contexts × 8 seeds) with the default model against
  * the rule-based simulator. Prints JSON lines:
- *   npm run bench:rollout [-- --model DIR --contexts 8 --group 8 --workers 2 --batch 32]
+ *   npm run bench:rollout [-- --model DIR --contexts 8 --group 8 --workers 2 --batch 32 --weights fed --repeats 2]
  * Modes, measured in the same run on the same jobs:
  * - `sequential`: one process, one session at a time, batch 1 (2 intra-op threads: the best a
  *   single batch-1 process gets from the machine);
  * - `pool`: worker threads (1 intra-op thread each) with continuous batching inside each worker.
- * Start-up (loading, session compilation on first use is included in the timed run) is reported apart.
+ * Start-up and a warm-up on other seeds (which compiles the session shapes) are not timed. Modes
+ * alternate `repeats` times and each keeps its best run (the VM is shared; others only slow a run down).
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -21,6 +22,7 @@ const group = Number(args.get('group') ?? 8);
 const workers = Number(args.get('workers') ?? 2);
 const batch = Number(args.get('batch') ?? 32);
 const weights = (args.get('weights') ?? 'fed') as 'fed' | 'baked';
+const repeats = Number(args.get('repeats') ?? 2);
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version };
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: modelDir, machine }));
 const round = (x: number) => Math.round(x * 1000) / 1000;
@@ -59,7 +61,6 @@ async function measure(mode: string, options: RolloutPoolOptions) {
     conversion_rate: round(sessions.filter((s) => s.outcome.converted).length / sessions.length),
     ended: countBy(sessions, (s) => s.ended),
   };
-  emit(line);
   return { line, sessions };
 }
 
@@ -70,8 +71,21 @@ function countBy(sessions: RolloutSession[], key: (s: RolloutSession) => string)
 }
 
 async function main() {
-  const sequential = await measure('sequential', { modelDir, workers: 0, intraOpThreads: 2, maxBatchPerWorker: 1, weights });
-  const pool = await measure('pool', { modelDir, workers, intraOpThreads: 1, maxBatchPerWorker: batch, weights });
+  const modes: [string, RolloutPoolOptions][] = [
+    ['sequential', { modelDir, workers: 0, intraOpThreads: 2, maxBatchPerWorker: 1, weights }],
+    ['pool', { modelDir, workers, intraOpThreads: 1, maxBatchPerWorker: batch, weights }],
+  ];
+  const best = new Map<string, Awaited<ReturnType<typeof measure>>>();
+  for (let r = 0; r < repeats; r++) {
+    for (const [mode, options] of modes) {
+      const run = await measure(mode, options);
+      if (!best.has(mode) || run.line.sessions_per_s > best.get(mode)!.line.sessions_per_s) best.set(mode, run);
+    }
+  }
+  const sequential = best.get('sequential')!;
+  const pool = best.get('pool')!;
+  emit({ ...sequential.line, repeats });
+  emit({ ...pool.line, repeats });
   const identical = pool.sessions.filter((s, i) => JSON.stringify(s.tokens) === JSON.stringify(sequential.sessions[i].tokens)).length;
   emit({
     bench: 'rollout-summary',

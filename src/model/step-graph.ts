@@ -62,9 +62,11 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
       // Grouped-query attention without repeating keys: the query heads sharing a key/value
       // head become extra query rows of that head.
       const qs = T.mul(T.reshape(q, [batch, c.numKvHeads, groups * chunk, hd]), 1 / Math.sqrt(hd));
-      const scores = T.concat([T.add(T.matmul(qs, keysT(pastK)), pastBias), T.add(T.matmul(qs, keysT(k)), causalBias)], -1);
+      // A decode step's own key is one vector per head: a product and a sum, not B·H one-element matmuls.
+      const ownScores = chunk === 1 ? T.reduceSum(T.mul(qs, k), [-1], true) : T.add(T.matmul(qs, keysT(k)), causalBias);
+      const scores = T.concat([T.add(T.matmul(qs, keysT(pastK)), pastBias), ownScores], -1);
       const [toPast, toNew] = T.split(T.softmax(scores, -1), [capacity, chunk], -1);
-      const attended = T.add(T.matmul(toPast, pastV), T.matmul(toNew, v));
+      const attended = T.add(T.matmul(toPast, pastV), chunk === 1 ? T.mul(toNew, v) : T.matmul(toNew, v));
       return T.reshape(attended, [batch, c.numHeads, chunk, hd]);
     },
   });

@@ -2,14 +2,14 @@
  * Rollouts: simulated sessions played by the policy model against the user simulator, for the
  * RL trainer and the offline evaluation. No framework imports.
  *
- *   const pool = await RolloutPool.create({ modelDir: 'models/default', workers: 2, intraOpThreads: 1, maxBatchPerWorker: 16 });
+ *   const pool = await RolloutPool.create({ modelDir: 'models/default', workers: 2, intraOpThreads: 1, maxBatchPerWorker: 32 });
  *   const sessions = await pool.play([{ personaId: 'smb-owner', seed: 1 }, ...]);   // job order
  *   await pool.setWeights(params);   // Map/Record of Float32Array by HF name, or a checkpoint folder
  *   await pool.close();
  *
  * - `RolloutPool.create(options)`: `workers` threads (0 = play in the calling thread), each with its
  *   own ORT session at `intraOpThreads` (default 1) and a continuously batched generator of
- *   `maxBatchPerWorker` rows (default 16); `contextTokens` (512), `maxReplyTokens` (120),
+ *   `maxBatchPerWorker` rows (default 32); `contextTokens` (512), `maxReplyTokens` (120),
  *   `maxAgentTurns` (16), default `sampling` (temperature 0.7, top-p 0.95, repetition penalty 1.1),
  *   `personas` and `catalog` (the defaults) as in RolloutPlayerOptions.
  * - `pool.play(jobs)`: RolloutJob = { personaId, seed, sampling?, maxAgentTurns? } → RolloutSession

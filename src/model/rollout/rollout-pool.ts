@@ -41,7 +41,7 @@ export class RolloutPool {
   private constructor(private readonly lanes: Lane[]) {}
 
   static async create(o: RolloutPoolOptions): Promise<RolloutPool> {
-    const { workers, intraOpThreads = 1, maxBatchPerWorker = 16, ...rest } = o;
+    const { workers, intraOpThreads = 1, maxBatchPerWorker = 32, ...rest } = o;
     const player: RolloutPlayerOptions = { ...rest, intraOpThreads, maxBatch: maxBatchPerWorker };
     if (workers === 0) return new RolloutPool([await InThreadLane.create(player)]);
     return new RolloutPool(await Promise.all(Array.from({ length: workers }, () => WorkerLane.create(player))));
@@ -140,7 +140,7 @@ class WorkerLane implements Lane {
       : new Worker(join(__dirname, 'rollout-worker.ts'), { workerData: init, execArgv: ['-r', '@swc-node/register'] });
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
-        if (m.type === 'ready') resolve(new WorkerLane(worker, player.maxBatch ?? 16));
+        if (m.type === 'ready') resolve(new WorkerLane(worker, player.maxBatch ?? 32));
         else if (m.type === 'fatal') reject(new Error(`rollout worker: ${m.message}`));
         else return;
         worker.off('message', onMessage);
