@@ -11,6 +11,7 @@
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { loadCheckpoint } from '../src/model';
 import { RolloutJob, RolloutPool, RolloutPoolOptions, RolloutSession } from '../src/model/rollout';
 import { defaultPersonas } from '../src/simulator';
 
@@ -32,6 +33,8 @@ const jobs: RolloutJob[] = Array.from({ length: contexts * group }, (_, i) => ({
   seed: 1000 + i,
 }));
 
+let weightsMap: Map<string, Float32Array>;
+
 async function measure(mode: string, options: RolloutPoolOptions) {
   const t0 = performance.now();
   const pool = await RolloutPool.create(options);
@@ -41,6 +44,10 @@ async function measure(mode: string, options: RolloutPoolOptions) {
   const t1 = performance.now();
   const sessions = await pool.play(jobs);
   const seconds = (performance.now() - t1) / 1000;
+  // What an RL step pays to hand new weights to every player (here: the same values again).
+  const t2 = performance.now();
+  await pool.setWeights(weightsMap);
+  const setWeightsMs = performance.now() - t2;
   await pool.close();
   const agentTokens = sessions.reduce((n, s) => n + s.agentTurns.reduce((m, t) => m + t.end - t.start, 0), 0);
   const agentTurns = sessions.reduce((n, s) => n + s.agentTurns.length, 0);
@@ -54,6 +61,7 @@ async function measure(mode: string, options: RolloutPoolOptions) {
     sessions: sessions.length,
     seconds: round(seconds),
     startup_seconds: round(startup / 1000),
+    set_weights_ms: round(setWeightsMs),
     sessions_per_s: round(sessions.length / seconds),
     agent_tokens_per_s: round(agentTokens / seconds),
     mean_agent_turns: round(agentTurns / sessions.length),
@@ -71,6 +79,7 @@ function countBy(sessions: RolloutSession[], key: (s: RolloutSession) => string)
 }
 
 async function main() {
+  weightsMap = new Map([...(await loadCheckpoint(modelDir)).tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
   const modes: [string, RolloutPoolOptions][] = [
     ['sequential', { modelDir, workers: 0, intraOpThreads: 2, maxBatchPerWorker: 1, weights }],
     ['pool', { modelDir, workers, intraOpThreads: 1, maxBatchPerWorker: batch, weights }],

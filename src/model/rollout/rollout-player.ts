@@ -14,7 +14,7 @@ const defaults = {
   contextTokens: 512,
   maxReplyTokens: 120,
   maxAgentTurns: 16,
-  maxBatch: 16,
+  maxBatch: 32,
   weights: 'fed' as WeightMode,
   sampling: { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 } as Partial<SamplingOptions>,
 };

@@ -140,7 +140,7 @@ class WorkerLane implements Lane {
       : new Worker(join(__dirname, 'rollout-worker.ts'), { workerData: init, execArgv: ['-r', '@swc-node/register'] });
     return new Promise((resolve, reject) => {
       const onMessage = (m: FromWorker) => {
-        if (m.type === 'ready') resolve(new WorkerLane(worker, player.maxBatch ?? 32));
+        if (m.type === 'ready') resolve(new WorkerLane(worker, player.maxBatch!));
         else if (m.type === 'fatal') reject(new Error(`rollout worker: ${m.message}`));
         else return;
         worker.off('message', onMessage);
