@@ -74,7 +74,7 @@ export class TurnLoop {
     const blocked: { text: string; rules: string[] }[] = [];
     let final: { text: string; promptTokens: number | null; completionTokens: number | null } | undefined;
     for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
-      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt);
+      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId);
       const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
       if (scores && !scores.blocking) final = candidate;
       else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
@@ -118,8 +118,8 @@ export class TurnLoop {
     return id;
   }
 
-  private async generate(messages: ChatMessage[], seed: number) {
-    for await (const e of this.policy.reply(messages, { seed })) {
+  private async generate(messages: ChatMessage[], seed: number, conversationId: string) {
+    for await (const e of this.policy.reply(messages, { seed, conversationId })) {
       if (e.kind === 'done') return { text: e.text, promptTokens: e.promptTokens, completionTokens: e.completionTokens };
     }
     throw new Error('the policy ended without a reply');

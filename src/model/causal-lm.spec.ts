@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, exportOnnx, Rng, tensor } from '../engine';
 import { CausalLm } from './causal-lm';
+import { SequenceKv, SlotKvCache } from './kv-cache';
 import { Checkpoint, expectedParameters, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { parseModelConfig } from './config';
 import { buildCausalLmGraph } from './llama';
@@ -45,45 +46,98 @@ const maxAbsDiff = (a: Float32Array, b: Float32Array) => Math.max(...Array.from(
 
 describe('KV-cache serving graphs', () => {
   const checkpoint = randomCheckpoint(8);
+  const ids = Array.from({ length: 21 }, (_, i) => (i * 7 + 3) % config.vocabSize);
+  let expected: Float32Array[];
+  beforeAll(async () => (expected = await fullLogits(checkpoint, ids)));
 
-  it('prefill then one-token decode steps give the same logits as full re-runs', async () => {
-    const ids = [1, 5, 9, 3, 12, 0, 7];
-    const expected = await fullLogits(checkpoint, ids);
-    const lm = new CausalLm(checkpoint, 16);
-    const cache = lm.newCache(1);
-    const [afterPrompt] = await lm.append(cache, [ids.slice(0, 3)]);
-    expect(maxAbsDiff(afterPrompt!, expected[2])).toBeLessThan(1e-4);
+  /** A slot cache with small buckets (4, 8, 16, 32), so a short sequence crosses several. */
+  const smallBuckets = () => new SlotKvCache(config, 32, 4);
+
+  it('prefill then decode steps match a full re-run, across capacity-bucket changes', async () => {
+    const lm = new CausalLm(checkpoint, 32);
+    const cache = smallBuckets();
+    cache.fit(1, 3);
+    cache.load(0, new SequenceKv(config), 0);
+    const [afterPrompt] = await lm.forward(cache, 0, [ids.slice(0, 3)], 4);
+    expect(maxAbsDiff(afterPrompt, expected[2])).toBeLessThan(1e-4);
+    const buckets = new Set<number>();
     for (let t = 3; t < ids.length; t++) {
-      const [logits] = await lm.append(cache, [[ids[t]]]);
-      expect(maxAbsDiff(logits!, expected[t])).toBeLessThan(1e-4);
+      cache.fit(1, t + 1);
+      buckets.add(cache.capacity);
+      const [logits] = await lm.forward(cache, 0, [[ids[t]]], 1);
+      expect(maxAbsDiff(logits, expected[t])).toBeLessThan(1e-4);
     }
+    expect([...buckets]).toEqual([4, 8, 16, 32]);
     expect(cache.lengths).toEqual([ids.length]);
     await lm.release();
   });
 
-  it('rows of a batch with different prompt lengths match their own full runs', async () => {
-    const rows = [
-      [4, 4, 8],
-      [11, 2, 6, 1, 10],
-    ];
-    const lm = new CausalLm(checkpoint, 16);
-    const cache = lm.newCache(2);
-    const prefill = await lm.append(cache, rows);
-    const next = await lm.append(cache, [[7], []]);
-    const expected0 = await fullLogits(checkpoint, [...rows[0], 7]);
-    const expected1 = await fullLogits(checkpoint, rows[1]);
-    expect(maxAbsDiff(prefill[0]!, expected0[2])).toBeLessThan(1e-4);
-    expect(maxAbsDiff(prefill[1]!, expected1[4])).toBeLessThan(1e-4);
-    expect(maxAbsDiff(next[0]!, expected0[3])).toBeLessThan(1e-4);
-    expect(next[1]).toBeUndefined();
-    expect(cache.lengths).toEqual([4, 5]);
+  it('rows of different lengths and a padding row in one step match their own full runs', async () => {
+    const rows = [[4, 4, 8], [11, 2, 6, 1, 10], [3]];
+    const lm = new CausalLm(checkpoint, 32);
+    const cache = smallBuckets();
+    cache.fit(4, 5);
+    rows.forEach((_, slot) => cache.load(slot, new SequenceKv(config), 0));
+    const prefill = await lm.forward(cache, 0, [...rows, []], 8);
+    cache.fit(4, 6);
+    const next = await lm.forward(cache, 0, [[7], [9], [5], []], 1);
+    for (const [b, row] of rows.entries()) {
+      const full = await fullLogits(checkpoint, [...row, [7, 9, 5][b]]);
+      expect(maxAbsDiff(prefill[b], full[row.length - 1])).toBeLessThan(1e-4);
+      expect(maxAbsDiff(next[b], full[row.length])).toBeLessThan(1e-4);
+    }
+    expect(cache.lengths).toEqual([4, 6, 2]);
     await lm.release();
   });
 
-  it('refuses to overflow the cache', async () => {
-    const lm = new CausalLm(checkpoint, 4);
-    await expect(lm.append(lm.newCache(1), [[1, 2, 3, 4, 5]])).rejects.toThrow('exceed the cache capacity 4');
+  it("a conversation's cache reused in another slot and bucket (next turn) continues exactly", async () => {
+    const lm = new CausalLm(checkpoint, 32);
+    const first = smallBuckets();
+    first.fit(1, 9);
+    first.load(0, new SequenceKv(config), 0);
+    await lm.forward(first, 0, [ids.slice(0, 9)], 16);
+    const conversation = new SequenceKv(config);
+    first.store(0, conversation, 0);
+    conversation.tokens.push(...ids.slice(0, 9));
+
+    const second = smallBuckets();
+    second.fit(3, 14);
+    for (const slot of [0, 1]) second.load(slot, new SequenceKv(config), 0);
+    const prompt = ids.slice(0, 14);
+    const reused = conversation.commonPrefix(prompt);
+    expect(reused).toBe(9);
+    second.load(2, conversation, reused);
+    const [logits] = await lm.forward(second, 2, [prompt.slice(reused)], 8);
+    expect(maxAbsDiff(logits, expected[13])).toBeLessThan(1e-4);
+    // moved to slot 0 (a row before it left), it keeps decoding exactly
+    second.move(2, 0);
+    second.fit(1, 15);
+    const [moved] = await lm.forward(second, 0, [[ids[14]]], 1);
+    expect(maxAbsDiff(moved, expected[14])).toBeLessThan(1e-4);
     await lm.release();
+  });
+
+  it.each(['fed', 'baked'] as const)('setWeights (%s weights): logits equal a model built with the new weights', async (weights) => {
+    const other = randomCheckpoint(9);
+    const lm = new CausalLm(checkpoint, 16, { weights });
+    const run = async (model: CausalLm) => {
+      const cache = model.newCache();
+      cache.fit(1, 4);
+      cache.load(0, new SequenceKv(config), 0);
+      return (await model.forward(cache, 0, [[1, 5, 9, 3]], 4))[0].slice();
+    };
+    const before = await run(lm);
+    lm.setWeights(new Map([...other.tensors].map(([n, t]) => [n, t.data as Float32Array])));
+    const fresh = new CausalLm(other, 16, { weights });
+    expect(maxAbsDiff(await run(lm), await run(fresh))).toBe(0);
+    expect(maxAbsDiff(await run(lm), before)).toBeGreaterThan(1e-3);
+    expect(() => lm.setWeights(new Map())).toThrow('weights: model.embed_tokens.weight is missing');
+    await Promise.all([lm.release(), fresh.release()]);
+  });
+
+  it('refuses to grow past the context', () => {
+    const cache = new SlotKvCache(config, 16);
+    expect(() => cache.fit(1, 17)).toThrow('17 positions exceed the context of 16 tokens');
   });
 });
 

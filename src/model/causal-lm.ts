@@ -2,111 +2,142 @@ import type * as ort from 'onnxruntime-node';
 import { createSession, exportOnnx, RuntimeOptions, tensor } from '../engine';
 import { Checkpoint } from './checkpoint';
 import { ModelConfig } from './config';
-import { buildStepGraph, cacheNames, stepInputs } from './kv-cache';
-
-/** Key/value cache for a batch of rows, held between steps. */
-export class KvCache {
-  /** Tokens stored per row. */
-  readonly lengths: number[];
-  past: Record<string, Float32Array>;
-
-  constructor(
-    readonly batch: number,
-    readonly capacity: number,
-    config: ModelConfig,
-  ) {
-    this.lengths = new Array<number>(batch).fill(0);
-    const size = batch * config.numKvHeads * capacity * config.headDim;
-    this.past = {};
-    for (let l = 0; l < config.numLayers; l++) {
-      for (const kind of ['key', 'value'] as const) this.past[cacheNames.past(l, kind)] = new Float32Array(size);
-    }
-  }
-}
+import { SlotKvCache } from './kv-cache';
+import { ropeTables } from './llama';
+import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
 
 /**
- * A loaded causal LM for serving: compiles (and caches) one ORT session per (batch, chunk)
- * shape with the weights baked in, and runs prefill and decode steps against a KvCache.
+ * How weights reach the step graphs. 'baked': initializers, so ORT constant-folds and pre-packs
+ * them (fastest steps; new weights recompile each session shape on its next use). 'fed': graph
+ * inputs, so new weights are a tensor swap (for RL, where weights change every step).
  */
+export type WeightMode = 'baked' | 'fed';
+
+export interface CausalLmOptions extends RuntimeOptions {
+  weights?: WeightMode;
+}
+
+/** A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on first use. */
 export class CausalLm {
-  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
-  private readonly baked: Map<string, Float32Array>;
+  readonly config: ModelConfig;
+  private sessions = new Map<string, Promise<ort.InferenceSession>>();
+  /** Sessions of replaced weights, released once no step runs. */
+  private retired: Promise<ort.InferenceSession>[] = [];
+  private runningSteps = 0;
+  private weights = new Map<string, { data: Float32Array; shape: number[] }>();
+  private fedWeights: Record<string, ort.Tensor> = {};
+  private readonly rope: { cos: Float32Array; sin: Float32Array };
+  private readonly freshNames: string[];
+  private readonly weightMode: WeightMode;
 
   constructor(
-    readonly checkpoint: Checkpoint,
-    readonly capacity: number,
-    private readonly runtime: RuntimeOptions = {},
+    checkpoint: Checkpoint,
+    /** Longest sequence a row may hold (prompt + reply). */
+    readonly maxContext: number,
+    { weights = 'baked', ...runtime }: CausalLmOptions = {},
   ) {
-    this.baked = new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
+    this.config = checkpoint.config;
+    this.runtime = runtime;
+    this.weightMode = weights;
+    if (maxContext > this.config.maxPositions) throw new Error(`a context of ${maxContext} tokens exceeds the model's ${this.config.maxPositions} positions`);
+    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)])));
+    this.rope = ropeTables(this.config, Array.from({ length: maxContext }, (_, i) => i)) as { cos: Float32Array; sin: Float32Array };
+    this.freshNames = Array.from({ length: this.config.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.fresh(l, kind))).flat();
   }
 
-  get config(): ModelConfig {
-    return this.checkpoint.config;
+  private readonly runtime: RuntimeOptions;
+
+  newCache(): SlotKvCache {
+    return new SlotKvCache(this.config, this.maxContext);
   }
 
-  newCache(batch: number): KvCache {
-    return new KvCache(batch, this.capacity, this.config);
+  /** Replaces every weight (Hugging Face names and layouts); shapes must match the config. */
+  setWeights(params: ReadonlyMap<string, Float32Array>): void {
+    this.weights = servingWeights(this.config, params);
+    if (this.weightMode === 'fed') {
+      this.fedWeights = Object.fromEntries([...this.weights].map(([name, { data, shape }]) => [name, tensor('float32', data, shape)]));
+      return;
+    }
+    this.retired.push(...this.sessions.values());
+    this.sessions = new Map();
+    this.releaseRetired();
   }
 
   /**
-   * Appends `tokens[b]` to row b of the cache (rows may add different counts, including none) and
-   * returns, for each row, the logits after its last new token (undefined for rows that added none).
+   * Runs `tokens[b]` (≤ chunk tokens, possibly none for a padding row) through the rows in slots
+   * first + b, appends their keys/values to the cache, and returns each row's logits after its
+   * last new token. The cache must already fit every row's new length (`SlotKvCache.fit`).
    */
-  async append(cache: KvCache, tokens: number[][]): Promise<(Float32Array | undefined)[]> {
-    const longest = Math.max(...tokens.map((t) => t.length));
-    const results: (Float32Array | undefined)[] = new Array(cache.batch).fill(undefined);
-    if (longest === 0) return results;
-    const chunk = longest === 1 ? 1 : Math.min(this.capacity, 2 ** Math.ceil(Math.log2(longest)));
-    for (let start = 0; start < longest; start += chunk) {
-      const part = tokens.map((t) => t.slice(start, start + chunk));
-      const logits = await this.step(cache, part, chunk);
-      part.forEach((t, b) => t.length > 0 && (results[b] = logits[b]));
-    }
-    return results;
-  }
-
-  private async step(cache: KvCache, tokens: number[][], chunk: number): Promise<Float32Array[]> {
+  async forward(cache: SlotKvCache, first: number, tokens: number[][], chunk: number): Promise<Float32Array[]> {
     const c = this.config;
-    const B = cache.batch;
-    const counts = tokens.map((t) => t.length);
-    const inputs = stepInputs(c, cache.lengths, counts, chunk, cache.capacity);
+    const hd = c.headDim;
+    const B = tokens.length;
+    const C = cache.capacity;
     const ids = new BigInt64Array(B * chunk);
-    tokens.forEach((t, b) => t.forEach((id, i) => (ids[b * chunk + i] = BigInt(id))));
-    const session = await this.session(B, chunk);
+    const cos = new Float32Array(B * chunk * hd);
+    const sin = new Float32Array(B * chunk * hd);
+    const bias = new Float32Array(B * C).fill(-1e9);
+    const counts = tokens.map((t) => t.length);
+    tokens.forEach((row, b) => {
+      const held = cache.lengths[first + b] ?? 0;
+      if (held + row.length > C) throw new Error(`row ${first + b}: ${held + row.length} positions exceed the cache bucket ${C}`);
+      row.forEach((id, i) => (ids[b * chunk + i] = BigInt(id)));
+      // Padding queries take the last real position: their outputs are discarded.
+      for (let i = 0; i < chunk; i++) {
+        const position = Math.min(held + i, this.maxContext - 1);
+        cos.set(this.rope.cos.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
+        sin.set(this.rope.sin.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
+      }
+      bias.fill(0, b * C, b * C + held);
+    });
     const feeds: Record<string, ort.Tensor> = {
+      ...this.fedWeights,
       input_ids: tensor('int64', ids, [B, chunk]),
-      rope_cos: tensor('float32', inputs.cos, [B, 1, chunk, c.headDim]),
-      rope_sin: tensor('float32', inputs.sin, [B, 1, chunk, c.headDim]),
-      attn_bias: tensor('float32', inputs.bias, [B, 1, chunk, cache.capacity]),
-      write: tensor('float32', inputs.write, [B, 1, cache.capacity, chunk]),
-      keep: tensor('float32', inputs.keep, [B, 1, cache.capacity, 1]),
+      rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
+      rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
+      past_bias: tensor('float32', bias, [B, 1, 1, C]),
     };
-    const cacheShape = [B, c.numKvHeads, cache.capacity, c.headDim];
-    for (const [name, data] of Object.entries(cache.past)) feeds[name] = tensor('float32', data, cacheShape);
-    const out = await session.run(feeds);
-    for (let l = 0; l < c.numLayers; l++) {
-      for (const kind of ['key', 'value'] as const) cache.past[cacheNames.past(l, kind)] = out[cacheNames.present(l, kind)].data as Float32Array;
+    const pastShape = [B, c.numKvHeads, C, hd];
+    for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);
+    const session = this.session(B, chunk, C);
+    this.runningSteps++;
+    let out: ort.InferenceSession.OnnxValueMapType;
+    try {
+      out = await (await session).run(feeds);
+    } finally {
+      this.runningSteps--;
+      this.releaseRetired();
     }
-    counts.forEach((n, b) => (cache.lengths[b] += n));
+    cache.append(first, counts, chunk, this.freshNames.map((name) => out[name].data as Float32Array));
     const logits = out.logits.data as Float32Array;
     const V = c.vocabSize;
-    return counts.map((n, b) => logits.slice((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
+    return counts.map((n, b) => logits.subarray((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
   }
 
-  private session(batch: number, chunk: number): Promise<ort.InferenceSession> {
-    const key = `${batch}x${chunk}`;
+  private session(batch: number, chunk: number, capacity: number): Promise<ort.InferenceSession> {
+    const key = `${batch}x${chunk}x${capacity}`;
     let session = this.sessions.get(key);
     if (!session) {
-      const step = buildStepGraph(this.config, batch, chunk, this.capacity);
-      const model = exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.presents }, bakedParams: this.baked });
-      session = createSession(model, this.runtime);
+      const step = buildStepGraph(this.config, batch, chunk, capacity);
+      const bakedParams = this.weightMode === 'baked' ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
+      // A one-token step is ~150 tiny ops: a second thread only adds hand-offs (and stalls when the other core is busy).
+      const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
+      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
       this.sessions.set(key, session);
     }
     return session;
   }
 
+  private releaseRetired(): void {
+    if (this.runningSteps > 0 || this.retired.length === 0) return;
+    const retired = this.retired;
+    this.retired = [];
+    for (const s of retired) void s.then((session) => session.release()).catch(() => undefined);
+  }
+
   async release(): Promise<void> {
-    await Promise.all([...this.sessions.values()].map(async (s) => (await s).release()));
+    await Promise.all([...this.sessions.values(), ...this.retired].map(async (s) => (await s).release()));
     this.sessions.clear();
+    this.retired = [];
   }
 }

@@ -1,7 +1,7 @@
-import { RuntimeOptions } from '../engine';
-import { CausalLm } from './causal-lm';
+import { CausalLm, CausalLmOptions } from './causal-lm';
 import { loadCheckpoint } from './checkpoint';
-import { GenerateOptions, GenerationEvent, Generator } from './generator';
+import { GenerationStream } from './generation-stream';
+import { GenerationRequest, Generator, GeneratorOptions } from './generator';
 import { ChatMessage, ChatTokenizer } from './tokenizer';
 
 /** A conversation whose latest message alone does not fit the model's context. */
@@ -21,27 +21,28 @@ export class ChatModel {
     readonly generator: Generator,
   ) {}
 
-  static async load(dir: string, { capacity = 512, ...runtime }: RuntimeOptions & { capacity?: number } = {}): Promise<ChatModel> {
+  /** `capacity`: longest sequence (prompt + reply) a row may hold, at most the model's positions. */
+  static async load(dir: string, { capacity = 512, maxBatch, maxQueue, ...lmOptions }: CausalLmOptions & GeneratorOptions & { capacity?: number } = {}): Promise<ChatModel> {
     const [checkpoint, tokenizer] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(dir)]);
-    const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), runtime);
-    return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer));
+    const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), lmOptions);
+    return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue }));
   }
 
   /** Prompt token ids for a conversation, keeping the most recent turns that fit the context. */
   promptIds(messages: ChatMessage[], reserve: number): number[] {
-    const budget = this.generator.lm.capacity - reserve;
+    const budget = this.generator.lm.maxContext - reserve;
     const [system, ...rest] = messages[0]?.role === 'system' ? messages : [undefined, ...messages];
     for (let drop = 0; drop < rest.length; drop++) {
       const kept = [...(system ? [system] : []), ...rest.slice(drop)];
       const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]));
       if (ids.length <= budget) return ids;
     }
-    throw new ContextOverflowError(this.generator.lm.capacity);
+    throw new ContextOverflowError(this.generator.lm.maxContext);
   }
 
-  /** Streams the assistant's reply to a conversation. */
-  reply(messages: ChatMessage[], options: GenerateOptions): AsyncGenerator<GenerationEvent> {
-    return this.generator.stream([this.promptIds(messages, options.maxNewTokens)], options);
+  /** Streams the assistant's reply to a conversation (joining the running batch). */
+  reply(messages: ChatMessage[], options: Omit<GenerationRequest, 'prompt'>): GenerationStream {
+    return this.generator.submit({ ...options, prompt: this.promptIds(messages, options.maxNewTokens) });
   }
 
   async release(): Promise<void> {

@@ -5,22 +5,50 @@ import { Rng } from '../engine';
 import { trainBpe, tokenizerJson } from './bpe-trainer';
 import { CausalLm } from './causal-lm';
 import { chatTokenizerConfig, SPECIAL_TOKENS } from './chat-format';
-import { expectedParameters } from './checkpoint';
+import { Checkpoint, expectedParameters } from './checkpoint';
 import { parseModelConfig } from './config';
-import { Generator, GenerationEvent } from './generator';
+import { ConversationCaches } from './conversation-caches';
+import { GenerationEvent, GenerationResult } from './generation-stream';
+import { Generator, GeneratorOptions, QueueFullError } from './generator';
+import { SequenceKv } from './kv-cache';
 import { ChatTokenizer } from './tokenizer';
 
-describe('Generator (random tiny model)', () => {
+describe('Generator (random tiny model, continuous batching)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'closer-gen-'));
-  let generator: Generator;
+  let tokenizer: ChatTokenizer;
+  let checkpoint: Checkpoint;
   let prompt: number[];
+  const generators: Generator[] = [];
+
+  /** A generator over the tiny model; `eos` overrides the end-of-reply token id. */
+  const generatorFor = (options: GeneratorOptions = {}, eos?: number) => {
+    const config = eos === undefined ? checkpoint.config : { ...checkpoint.config, eosTokenIds: [eos] };
+    const g = new Generator(new CausalLm({ ...checkpoint, config }, 64), tokenizer, options);
+    generators.push(g);
+    return g;
+  };
+  const alone = (request: { prompt: number[]; seed: number; maxNewTokens: number }) => generatorFor().submit(request).result;
+  /**
+   * Same tokens, text and ending; log-probs equal up to float rounding (ORT sums in a different
+   * order for another batch size or capacity bucket, so bit-equality is not promised).
+   */
+  const expectSameReply = (a: GenerationResult, b: GenerationResult) => {
+    expect({ ...a, logprobs: [], rawLogprobs: [] }).toEqual({ ...b, logprobs: [], rawLogprobs: [] });
+    a.logprobs.forEach((lp, i) => expect(Math.abs(lp - b.logprobs[i])).toBeLessThan(1e-4));
+    a.rawLogprobs.forEach((lp, i) => expect(Math.abs(lp - b.rawLogprobs[i])).toBeLessThan(1e-4));
+  };
+  const nthToken = async (events: AsyncIterable<GenerationEvent>, n: number) => {
+    let seen = 0;
+    for await (const e of events) if (e.kind === 'token' && ++seen === n) return;
+  };
 
   beforeAll(async () => {
     const specials = Object.values(SPECIAL_TOKENS);
     const bpe = trainBpe(['the growth plan costs fifty nine dollars per seat. '.repeat(30)], { vocabSize: 80, specialTokens: specials });
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson(bpe, specials)));
-    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify(chatTokenizerConfig()));
-    const tokenizer = await ChatTokenizer.load(dir);
+    // No end-of-reply token in the tokenizer config: tests choose it through the model config.
+    writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ ...chatTokenizerConfig(), eos_token: undefined }));
+    tokenizer = await ChatTokenizer.load(dir);
     const config = parseModelConfig({
       vocab_size: bpe.vocab.size,
       hidden_size: 16,
@@ -36,30 +64,67 @@ describe('Generator (random tiny model)', () => {
         return [name, { name, shape, data: Float32Array.from({ length: n }, () => (name.includes('norm') ? 1 : rng.normal())) }];
       }),
     );
-    generator = new Generator(new CausalLm({ config, tensors }, 64), tokenizer);
+    checkpoint = { config, tensors };
     prompt = tokenizer.encode('the growth plan');
   });
   afterAll(async () => {
-    await generator.lm.release();
+    await Promise.all(generators.map((g) => g.lm.release()));
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('is reproducible for a seed, and rows of a batch use their own seeds', async () => {
     const opts = { maxNewTokens: 12, seed: 3, temperature: 1 };
-    const [a] = await generator.generate([prompt], opts);
-    const [b] = await generator.generate([prompt], opts);
-    expect(a).toEqual(b);
-    const batch = await generator.generate([prompt, prompt], opts);
-    expect(batch[0]).toEqual(a); // row 0 uses seed 3, as alone
+    const a = await alone({ ...opts, prompt });
+    expect(await alone({ ...opts, prompt })).toEqual(a);
+    const batch = await generatorFor().generate([prompt, prompt], opts);
+    expectSameReply(batch[0], a); // row 0 uses seed 3, as alone
+    expect(batch[1].tokens).not.toEqual(a.tokens);
     expect(a.finishReason).toBe('length');
     expect(a.tokens).toHaveLength(12);
-    expect(a.logprobs.every((lp) => lp <= 0)).toBe(true);
+    expect(a.logprobs).toHaveLength(12);
+    expect(a.rawLogprobs).toHaveLength(12);
+    expect(a.logprobs.every((lp, i) => lp <= 0 && a.rawLogprobs[i] <= 0)).toBe(true);
+  });
+
+  it('a row joining a running batch mid-way gets the same tokens as alone with its seed', async () => {
+    const first = { prompt, seed: 1, maxNewTokens: 30 };
+    const second = { prompt: tokenizer.encode('fifty nine dollars per seat'), seed: 2, maxNewTokens: 20 };
+    const g = generatorFor({ maxBatch: 4 });
+    const running = g.submit(first);
+    await nthToken(running, 7);
+    expect(g.active).toBe(1);
+    const joined = g.submit(second);
+    const [a, b] = await Promise.all([running.result, joined.result]);
+    expectSameReply(a, await alone(first));
+    expectSameReply(b, await alone(second));
+  });
+
+  it('cancel ends the row and frees it for a waiting request', async () => {
+    const g = generatorFor({ maxBatch: 1 });
+    const controller = new AbortController();
+    const cancelled = g.submit({ prompt, seed: 4, maxNewTokens: 50, signal: controller.signal });
+    const waiting = g.submit({ prompt, seed: 5, maxNewTokens: 10 });
+    await nthToken(cancelled, 2);
+    expect(g.queued).toBe(1);
+    controller.abort();
+    const result = await cancelled.result;
+    expect(result.finishReason).toBe('cancelled');
+    expect(result.tokens.length).toBeLessThan(5);
+    expectSameReply(await waiting.result, await alone({ prompt, seed: 5, maxNewTokens: 10 }));
+    expect(g.active).toBe(0);
+  });
+
+  it('refuses beyond maxQueue waiting requests (the busy path)', () => {
+    const g = generatorFor({ maxBatch: 1, maxQueue: 2 });
+    const streams = [1, 2, 3].map((seed) => g.submit({ prompt, seed, maxNewTokens: 4 })); // one row, two waiting
+    expect(() => g.submit({ prompt, seed: 9, maxNewTokens: 4 })).toThrow(QueueFullError);
+    return Promise.all(streams.map((s) => s.result));
   });
 
   it('streamed deltas add up to the final text', async () => {
     let streamed = '';
-    let result;
-    for await (const e of generator.stream([prompt], { maxNewTokens: 15, seed: 9 })) {
+    let result: GenerationResult | undefined;
+    for await (const e of generatorFor().submit({ prompt, maxNewTokens: 15, seed: 9 })) {
       if (e.kind === 'token') streamed += e.delta;
       else result = e.result;
     }
@@ -67,22 +132,60 @@ describe('Generator (random tiny model)', () => {
   });
 
   it('stops before a stop sequence', async () => {
-    const [free] = await generator.generate([prompt], { maxNewTokens: 20, seed: 1, temperature: 0 });
+    const free = await alone({ prompt, maxNewTokens: 20, seed: 1 });
     const stop = free.text.slice(3, 5);
-    const [stopped] = await generator.generate([prompt], { maxNewTokens: 20, seed: 1, temperature: 0, stop: [stop] });
+    const stopped = await generatorFor().submit({ prompt, maxNewTokens: 20, seed: 1, stop: [stop] }).result;
     expect(stopped.finishReason).toBe('stop');
     expect(stopped.text).toBe(free.text.slice(0, free.text.indexOf(stop)));
   });
 
-  it('cancellation ends every row with finishReason "cancelled"', async () => {
-    const controller = new AbortController();
-    const events: GenerationEvent[] = [];
-    for await (const e of generator.stream([prompt, prompt], { maxNewTokens: 50, seed: 2, signal: controller.signal })) {
-      events.push(e);
-      if (events.length === 2) controller.abort();
-    }
-    const done = events.filter((e) => e.kind === 'done');
-    expect(done.map((e) => e.kind === 'done' && e.result.finishReason)).toEqual(['cancelled', 'cancelled']);
-    expect(events.filter((e) => e.kind === 'token').length).toBeLessThan(6);
+  it('records the end-of-reply token with its log-probs', async () => {
+    const free = await alone({ prompt, maxNewTokens: 20, seed: 6 });
+    const k = free.tokens.findIndex((t, i) => i > 0 && !free.tokens.slice(0, i).includes(t));
+    const ended = await generatorFor({}, free.tokens[k]).submit({ prompt, maxNewTokens: 20, seed: 6 }).result;
+    expect(ended.finishReason).toBe('eos');
+    expect(ended.tokens).toEqual(free.tokens.slice(0, k + 1));
+    expect(ended.logprobs).toEqual(free.logprobs.slice(0, k + 1));
+    expect(ended.rawLogprobs).toEqual(free.rawLogprobs.slice(0, k + 1));
+    expect(tokenizer.decode(free.tokens.slice(0, k)).startsWith(ended.text)).toBe(true);
+  });
+
+  describe('conversation caches between turns', () => {
+    const visitor = () => tokenizer.encode(' per seat');
+    /** Turn 1, then turn 2 whose prompt is turn 1's prompt + reply + a new message. */
+    const twoTurns = async (g: Generator, cacheFor: () => SequenceKv | undefined) => {
+      const one = await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: cacheFor() }).result;
+      const two = await g.submit({ prompt: [...prompt, ...one.tokens, ...visitor()], seed: 2, maxNewTokens: 8, cache: cacheFor() }).result;
+      return { one, two };
+    };
+
+    it('the second turn prefills only the new tokens and replies as without a cache', async () => {
+      const g = generatorFor();
+      const conversation = new SequenceKv(checkpoint.config);
+      const cached = await twoTurns(g, () => conversation);
+      const uncached = await twoTurns(g, () => undefined);
+      expect(cached.two.reusedTokens).toBe(prompt.length + cached.one.tokens.length - 1);
+      expect(uncached.two.reusedTokens).toBe(0);
+      expect(cached.two.tokens).toEqual(uncached.two.tokens);
+      expect(conversation.tokens).toEqual([...prompt, ...cached.one.tokens, ...visitor(), ...cached.two.tokens].slice(0, -1));
+    });
+
+    it('an evicted conversation is rebuilt transparently: same reply as without eviction', async () => {
+      const g = generatorFor();
+      const kept = new ConversationCaches(checkpoint.config, Infinity);
+      const tight = new ConversationCaches(checkpoint.config, 0);
+      const withCache = await twoTurns(g, () => kept.get('session'));
+      let turn = 0;
+      const evicted = await twoTurns(g, () => {
+        if (turn++ === 1) {
+          tight.evict();
+          expect(tight.has('session')).toBe(false);
+        }
+        return tight.get('session');
+      });
+      expect(withCache.two.reusedTokens).toBeGreaterThan(0);
+      expect(evicted.two.reusedTokens).toBe(0);
+      expect(evicted.two.tokens).toEqual(withCache.two.tokens);
+    });
   });
 });

@@ -1,93 +1,306 @@
 import { Rng } from '../engine';
 import { CausalLm } from './causal-lm';
+import { FinishReason, GenerationResult, GenerationStream } from './generation-stream';
+import { bucket, SequenceKv, SlotKvCache } from './kv-cache';
 import { defaultSampling, sampleToken, SamplingOptions } from './sampling';
 import { ChatTokenizer } from './tokenizer';
 
-export interface GenerateOptions extends Partial<SamplingOptions> {
+export interface GenerationRequest extends Partial<SamplingOptions> {
+  prompt: number[];
   maxNewTokens: number;
+  /** The row's own RNG seed: the same seed gives the same reply whatever else is in the batch. */
+  seed: number;
   /** Generation stops before the first occurrence of any of these strings. */
   stop?: string[];
-  /** One seed per row, or one number: row b then draws from Rng(seed + b). */
-  seed: number | number[];
   signal?: AbortSignal;
+  /**
+   * The conversation's cache: keys/values of the prefix it shares with the prompt are reused
+   * (only the rest is prefilled), and afterwards it holds the prompt and the reply.
+   */
+  cache?: SequenceKv;
 }
 
-export type FinishReason = 'eos' | 'stop' | 'length' | 'cancelled';
-
-export interface GenerationResult {
-  tokens: number[];
-  /** log p(token) under the model for each generated token. */
-  logprobs: number[];
-  text: string;
-  finishReason: FinishReason;
+export interface GenerateOptions extends Omit<GenerationRequest, 'prompt' | 'seed' | 'cache'> {
+  /** One seed per prompt, or one number: prompt b then draws from Rng(seed + b). */
+  seed: number | number[];
 }
 
-export type GenerationEvent =
-  | { kind: 'token'; row: number; token: number; logprob: number; /** New visible text. */ delta: string }
-  | { kind: 'done'; row: number; result: GenerationResult };
+export interface GeneratorOptions {
+  /** Rows decoded together. */
+  maxBatch?: number;
+  /** Requests allowed to wait beyond the free rows; past it `submit` throws QueueFullError. */
+  maxQueue?: number;
+}
 
-/** Batched sampling with a KV cache, streamed token by token. */
+/** The generator's queue is full; the caller should retry later. */
+export class QueueFullError extends Error {
+  constructor(readonly queued: number) {
+    super(`${queued} requests are already waiting`);
+    this.name = 'QueueFullError';
+  }
+}
+
+/** Prefill chunk lengths (powers of two) and rows prefilled together: bounds the session shapes compiled. */
+const PREFILL = { minChunk: 16, maxChunk: 256, maxRows: 8 };
+
+/**
+ * Continuous batching (as vLLM's scheduler does it): requests join the running batch at the next
+ * decode step, each after a prefill of its own new tokens, and leave it as soon as they finish,
+ * freeing their row. One decode step advances every running row by one token.
+ */
 export class Generator {
+  private readonly waiting: Row[] = [];
+  /** Running rows; row i lives in cache slot i. */
+  private readonly running: Row[] = [];
+  private cache: SlotKvCache;
+  private looping = false;
   private readonly eos: Set<number>;
+  readonly maxBatch: number;
+  private readonly maxQueue: number;
 
   constructor(
     readonly lm: CausalLm,
     readonly tokenizer: ChatTokenizer,
+    { maxBatch = 8, maxQueue = Infinity }: GeneratorOptions = {},
   ) {
     const eosToken = tokenizer.config.eos_token ? tokenizer.tokenId(tokenizer.config.eos_token) : undefined;
     this.eos = new Set([...lm.config.eosTokenIds, ...(eosToken === undefined ? [] : [eosToken])]);
+    this.maxBatch = maxBatch;
+    this.maxQueue = maxQueue;
+    this.cache = lm.newCache();
   }
 
-  async *stream(prompts: number[][], o: GenerateOptions): AsyncGenerator<GenerationEvent> {
-    const sampling: SamplingOptions = { ...defaultSampling, ...o };
-    const seedOf = (b: number) => (Array.isArray(o.seed) ? o.seed[b] : o.seed + b);
-    const rows = prompts.map((prompt, b) => ({ prompt, rng: new Rng(seedOf(b)), tokens: [] as number[], logprobs: [] as number[], text: '', done: false }));
-    const cache = this.lm.newCache(prompts.length);
-    let logits = await this.lm.append(cache, prompts);
-    const finish = (b: number, reason: FinishReason): GenerationEvent => {
-      const r = rows[b];
-      r.done = true;
-      return { kind: 'done', row: b, result: { tokens: r.tokens, logprobs: r.logprobs, text: r.text, finishReason: reason } };
-    };
+  /** Requests waiting to join the batch (at its next step, or when a row frees up). */
+  get queued(): number {
+    return this.waiting.length;
+  }
 
-    while (rows.some((r) => !r.done)) {
-      const next: number[][] = rows.map(() => []);
-      for (let b = 0; b < rows.length; b++) {
-        const r = rows[b];
-        if (r.done) continue;
-        if (o.signal?.aborted) {
-          yield finish(b, 'cancelled');
-          continue;
+  /** Rows in the running batch. */
+  get active(): number {
+    return this.running.length;
+  }
+
+  isEndOfReply(token: number): boolean {
+    return this.eos.has(token);
+  }
+
+  submit(request: GenerationRequest): GenerationStream {
+    if (request.prompt.length === 0) throw new Error('the prompt is empty');
+    if (request.prompt.length >= this.lm.maxContext) throw new Error(`a prompt of ${request.prompt.length} tokens leaves no room in the ${this.lm.maxContext}-token context`);
+    const freeRows = Math.max(0, this.maxBatch - this.running.length);
+    if (this.waiting.length - freeRows >= this.maxQueue) throw new QueueFullError(this.waiting.length - freeRows);
+    const row = new Row(request, this);
+    this.waiting.push(row);
+    if (!this.looping) {
+      this.looping = true;
+      void this.loop();
+    }
+    return row.stream;
+  }
+
+  /** Generates for several prompts at once and waits for every result. */
+  async generate(prompts: number[][], o: GenerateOptions): Promise<GenerationResult[]> {
+    const seedOf = (b: number) => (Array.isArray(o.seed) ? o.seed[b] : o.seed + b);
+    return Promise.all(prompts.map((prompt, b) => this.submit({ ...o, prompt, seed: seedOf(b) }).result));
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.waiting.length > 0 || this.running.length > 0) {
+        // Lets callers whose reply just ended (a rollout's visitor answering) submit their next turn in time to join this step.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        try {
+          for (const row of this.waiting.filter((r) => r.request.signal?.aborted)) {
+            this.waiting.splice(this.waiting.indexOf(row), 1);
+            row.finish('cancelled');
+          }
+          while (this.running.length < this.maxBatch && this.waiting.length > 0) {
+            await this.admit(this.waiting.splice(0, Math.min(PREFILL.maxRows, this.maxBatch - this.running.length)));
+          }
+          this.running.forEach((row) => row.request.signal?.aborted && row.finish('cancelled'));
+          this.retireFinished();
+          if (this.running.length > 0) await this.decode();
+        } catch (err) {
+          // A failed step leaves the batch's cache unusable: every running row fails, waiting ones go on.
+          for (const row of this.running) row.fail(err as Error);
+          this.running.length = 0;
+          this.cache = this.lm.newCache();
         }
-        const { token, logprob } = sampleToken(logits[b]!, [...r.prompt, ...r.tokens], sampling, r.rng);
-        if (this.eos.has(token)) {
-          yield finish(b, 'eos');
-          continue;
-        }
-        r.tokens.push(token);
-        r.logprobs.push(logprob);
-        const full = this.tokenizer.decode(r.tokens);
-        const stopAt = firstStop(full, o.stop);
-        const visible = stopAt === undefined ? full : full.slice(0, stopAt);
-        // Hold back a trailing replacement char: it is half of a multi-byte character.
-        const settled = visible.endsWith('\uFFFD') ? r.text : visible;
-        const delta = settled.slice(r.text.length);
-        r.text = settled;
-        yield { kind: 'token', row: b, token, logprob, delta };
-        if (stopAt !== undefined) yield finish(b, 'stop');
-        else if (r.tokens.length >= o.maxNewTokens || cache.lengths[b] + 1 >= cache.capacity) yield finish(b, 'length');
-        else next[b] = [token];
       }
-      if (next.every((t) => t.length === 0)) break;
-      logits = await this.lm.append(cache, next);
+    } finally {
+      this.looping = false;
     }
   }
 
-  async generate(prompts: number[][], o: GenerateOptions): Promise<GenerationResult[]> {
-    const results: GenerationResult[] = new Array(prompts.length);
-    for await (const event of this.stream(prompts, o)) if (event.kind === 'done') results[event.row] = event.result;
-    return results;
+  /** Puts joining rows in the next free slots and prefills them together (what each cache does not hold). */
+  private async admit(rows: Row[]): Promise<void> {
+    const first = this.running.length;
+    const batch = bucket(rows.length, 1, Infinity);
+    this.cache.fit(first + batch, Math.max(this.longest(), ...rows.map((r) => r.request.prompt.length)));
+    rows.forEach((row, i) => {
+      this.running.push(row);
+      this.cache.load(first + i, row.sequence, row.claimCache());
+    });
+    const pending = rows.map((row, i) => row.request.prompt.slice(this.cache.lengths[first + i]));
+    const lastLogits: Float32Array[] = [];
+    for (let start = 0; pending.some((p) => p.length > start); ) {
+      const chunk = bucket(Math.max(...pending.map((p) => p.length - start)), PREFILL.minChunk, PREFILL.maxChunk);
+      const parts = Array.from({ length: batch }, (_, i) => pending[i]?.slice(start, start + chunk) ?? []);
+      const logits = await this.lm.forward(this.cache, first, parts, chunk);
+      parts.forEach((part, i) => part.length > 0 && start + part.length === pending[i].length && (lastLogits[i] = logits[i]));
+      start += chunk;
+    }
+    rows.forEach((row, i) => row.sample(lastLogits[i]));
+    this.retireFinished();
   }
+
+  private async decode(): Promise<void> {
+    const n = this.running.length;
+    const batch = bucket(n, 1, this.maxBatch);
+    this.cache.fit(batch, this.longest());
+    const tokens = Array.from({ length: batch }, (_, i) => (i < n ? [this.running[i].lastToken] : []));
+    const logits = await this.lm.forward(this.cache, 0, tokens, 1);
+    this.running.forEach((row, i) => row.sample(logits[i]));
+    this.retireFinished();
+  }
+
+  /** Positions the longest running row needs at its next step. */
+  private longest(): number {
+    return Math.max(1, ...this.running.map((_, i) => this.cache.lengths[i] + 1));
+  }
+
+  /** Removes finished rows, saving their keys/values to their conversation's cache; rows stay packed in the first slots. */
+  private retireFinished(): void {
+    for (let i = this.running.length - 1; i >= 0; i--) {
+      const row = this.running[i];
+      if (!row.done) continue;
+      row.releaseCache(this.cache, i);
+      const last = this.running.length - 1;
+      if (i !== last) {
+        this.cache.move(last, i);
+        this.running[i] = this.running[last];
+      }
+      this.running.pop();
+      this.cache.pop();
+    }
+  }
+}
+
+/** One request while it waits or runs. */
+class Row {
+  readonly stream = new GenerationStream();
+  readonly sequence: SequenceKv;
+  private readonly sampling: SamplingOptions;
+  private readonly rng: Rng;
+  private readonly tokens: number[] = [];
+  private readonly logprobs: number[] = [];
+  private readonly rawLogprobs: number[] = [];
+  /** Distinct tokens of prompt and reply, for the repetition penalty. */
+  private readonly seen: number[] = [];
+  private readonly seenMask: Uint8Array;
+  private text = '';
+  private reused = 0;
+  private ownsCache = false;
+  done = false;
+
+  constructor(
+    readonly request: GenerationRequest,
+    private readonly generator: Generator,
+  ) {
+    this.sampling = { ...defaultSampling, ...definedOnly(request) };
+    this.rng = new Rng(request.seed);
+    this.seenMask = new Uint8Array(generator.lm.config.vocabSize);
+    request.prompt.forEach((t) => this.see(t));
+    this.sequence = request.cache ?? new SequenceKv(generator.lm.config);
+  }
+
+  get lastToken(): number {
+    return this.tokens[this.tokens.length - 1];
+  }
+
+  /** Takes the conversation's cache for this run; returns how many prompt tokens it already holds. */
+  claimCache(): number {
+    const cache = this.request.cache;
+    // A cache another running request holds is left alone: this one starts from scratch.
+    if (!cache || leased.has(cache)) return 0;
+    leased.add(cache);
+    this.ownsCache = true;
+    // At least the last prompt token is run, for the logits of the first reply token.
+    this.reused = Math.min(cache.commonPrefix(this.request.prompt), this.request.prompt.length - 1);
+    cache.truncate(this.reused);
+    return this.reused;
+  }
+
+  releaseCache(slots: SlotKvCache, slot: number): void {
+    if (!this.ownsCache) return;
+    slots.store(slot, this.sequence, this.reused);
+    const held = slots.lengths[slot];
+    this.sequence.tokens.push(...[...this.request.prompt, ...this.tokens].slice(this.reused, held));
+    leased.delete(this.sequence);
+    this.ownsCache = false;
+  }
+
+  sample(logits: Float32Array): void {
+    if (this.done) return;
+    const { token, logprob, rawLogprob } = sampleToken(logits, this.seen, this.sampling, this.rng);
+    this.tokens.push(token);
+    this.logprobs.push(logprob);
+    this.rawLogprobs.push(rawLogprob);
+    if (this.generator.isEndOfReply(token)) {
+      this.stream.push({ kind: 'token', token, logprob, rawLogprob, delta: '' });
+      return this.finish('eos');
+    }
+    this.see(token);
+    const full = this.generator.tokenizer.decode(this.tokens);
+    const stopAt = firstStop(full, this.request.stop);
+    const visible = stopAt === undefined ? full : full.slice(0, stopAt);
+    // Hold back a trailing replacement char: it is half of a multi-byte character.
+    const settled = visible.endsWith('\uFFFD') ? this.text : visible;
+    const delta = settled.slice(this.text.length);
+    this.text = settled;
+    this.stream.push({ kind: 'token', token, logprob, rawLogprob, delta });
+    if (stopAt !== undefined) this.finish('stop');
+    else if (this.tokens.length >= this.request.maxNewTokens || this.request.prompt.length + this.tokens.length >= this.generator.lm.maxContext) this.finish('length');
+  }
+
+  finish(finishReason: FinishReason): void {
+    if (this.done) return;
+    this.done = true;
+    const result: GenerationResult = {
+      tokens: this.tokens,
+      logprobs: this.logprobs,
+      rawLogprobs: this.rawLogprobs,
+      text: this.text,
+      finishReason,
+      promptTokens: this.request.prompt.length,
+      reusedTokens: this.reused,
+    };
+    this.stream.push({ kind: 'done', result });
+  }
+
+  fail(error: Error): void {
+    this.done = true;
+    if (this.ownsCache) {
+      leased.delete(this.sequence);
+      this.ownsCache = false;
+    }
+    this.stream.fail(error);
+  }
+
+  private see(token: number): void {
+    if (this.seenMask[token]) return;
+    this.seenMask[token] = 1;
+    this.seen.push(token);
+  }
+}
+
+/** Conversation caches held by a running request. */
+const leased = new WeakSet<SequenceKv>();
+
+function definedOnly(o: Partial<SamplingOptions>): Partial<SamplingOptions> {
+  const out: Partial<SamplingOptions> = {};
+  for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty'] as const) if (o[key] !== undefined) out[key] = o[key];
+  return out;
 }
 
 function firstStop(text: string, stops: string[] | undefined): number | undefined {

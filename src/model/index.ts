@@ -1,10 +1,13 @@
 /** The policy model: Llama/Qwen2-family decoder on the engine, checkpoints, tokenizer, generation. */
 export { bytesToUnicode, tokenizerJson, trainBpe } from './bpe-trainer';
-export { CausalLm, KvCache } from './causal-lm';
+export { CausalLm } from './causal-lm';
 export { CHATML_TEMPLATE, chatTokenizerConfig, SPECIAL_TOKENS } from './chat-format';
 export { Checkpoint, expectedParameters, loadCheckpoint, saveCheckpoint } from './checkpoint';
 export { ModelConfig, parseModelConfig } from './config';
-export { FinishReason, GenerateOptions, GenerationEvent, GenerationResult, Generator } from './generator';
+export { ConversationCaches } from './conversation-caches';
+export { FinishReason, GenerationEvent, GenerationResult, GenerationStream } from './generation-stream';
+export { GenerateOptions, GenerationRequest, Generator, GeneratorOptions, QueueFullError } from './generator';
+export { SequenceKv, SlotKvCache } from './kv-cache';
 export { buildCausalLmGraph, CausalLmGraph, declareDecoderParams } from './llama';
 export { defaultSampling, sampleToken, SamplingOptions } from './sampling';
 export { ChatMessage, ChatTokenizer } from './tokenizer';

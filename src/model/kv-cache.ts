@@ -1,81 +1,195 @@
-import { Graph, ops as T, Value } from '../engine';
 import { ModelConfig } from './config';
-import { declareDecoderParams, decoderLogits, DecoderParams, ropeTables, scaledDotAttention } from './llama';
+import { KV_KINDS, kvNames } from './step-graph';
+
+/** Smallest power of two ≥ n and ≥ floor, capped at `cap` (which need not be a power of two). */
+export function bucket(n: number, floor: number, cap: number): number {
+  let b = floor;
+  while (b < n) b *= 2;
+  return Math.min(b, cap);
+}
+
+/** Names of the per-layer key/value arrays, in a fixed order shared by every cache. */
+export function kvArrayNames(c: ModelConfig): string[] {
+  return Array.from({ length: c.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.past(l, kind))).flat();
+}
 
 /**
- * The serving graph: a chunk of P new tokens per row attends over a fixed-capacity key/value
- * cache it is written into. P = 1 is the decode step; larger P is prefill. Shapes are static, so
- * the cost per generated token depends on the cache capacity, never on re-running the context.
- *
- * Inputs: input_ids [B, P]; rope_cos / rope_sin [B, 1, P, hd]; attn_bias [B, 1, P, C] (0 where a
- * query may see a cache slot, −1e9 elsewhere); write [B, 1, C, P] (one-hot: chunk token → slot);
- * keep [B, 1, C, 1] (0 for slots being overwritten); past.{l}.key / past.{l}.value [B, Hkv, C, hd].
- * Outputs: logits [B, P, vocab]; present.{l}.key / present.{l}.value.
+ * One conversation's keys and values outside any batch, kept between its turns: `tokens` are
+ * the tokens whose keys/values are held, in order. Each array is [Hkv, capacity, hd] and grows
+ * by doubling, so appending a turn copies only what is new.
  */
-export interface StepGraph {
-  graph: Graph;
-  params: DecoderParams;
-  logits: Value;
-  presents: Record<string, Value>;
+export class SequenceKv {
+  readonly tokens: number[] = [];
+  private arrays: Float32Array[];
+  private capacity = 0;
+
+  constructor(private readonly config: ModelConfig) {
+    this.arrays = kvArrayNames(config).map(() => new Float32Array(0));
+  }
+
+  /** Memory held by the key/value arrays. */
+  get bytes(): number {
+    return this.arrays.reduce((sum, a) => sum + a.byteLength, 0);
+  }
+
+  /** Forgets everything from position n on (the prefix a new prompt shares is kept). */
+  truncate(n: number): void {
+    this.tokens.length = Math.min(this.tokens.length, n);
+  }
+
+  /** Length of the prefix `prompt` shares with the held tokens. */
+  commonPrefix(prompt: readonly number[]): number {
+    const n = Math.min(prompt.length, this.tokens.length);
+    let i = 0;
+    while (i < n && prompt[i] === this.tokens[i]) i++;
+    return i;
+  }
+
+  /** Head h of array `index`, positions [from, to). */
+  read(index: number, head: number, from: number, to: number): Float32Array {
+    const hd = this.config.headDim;
+    const base = head * this.capacity * hd;
+    return this.arrays[index].subarray(base + from * hd, base + to * hd);
+  }
+
+  /** Makes room for `length` positions, keeping what is held. */
+  reserve(length: number): void {
+    if (length <= this.capacity) return;
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    const capacity = bucket(length, 64, Infinity);
+    this.arrays = this.arrays.map((old) => {
+      const grown = new Float32Array(heads * capacity * hd);
+      for (let h = 0; h < heads; h++) grown.set(old.subarray(h * this.capacity * hd, h * this.capacity * hd + this.tokens.length * hd), h * capacity * hd);
+      return grown;
+    });
+    this.capacity = capacity;
+  }
+
+  /** Writes consecutive positions of head h of array `index`, starting at `position` (after `reserve`). */
+  write(index: number, head: number, position: number, values: Float32Array): void {
+    const hd = this.config.headDim;
+    this.arrays[index].set(values, (head * this.capacity + position) * hd);
+  }
 }
 
-export const cacheNames = {
-  past: (layer: number, kind: 'key' | 'value') => `past.${layer}.${kind}`,
-  present: (layer: number, kind: 'key' | 'value') => `present.${layer}.${kind}`,
-};
+/**
+ * The keys and values of the rows of a running batch, laid out as the step graph reads them:
+ * per layer and kind one array [slots, Hkv, C, hd]. Row r lives in slot r, so a batch of B rows
+ * is the prefix of B slots (fed to ORT as a view, no copy) and one row's prefill is its slot's
+ * view. C is a capacity bucket sized to the longest row, so attention costs what the rows hold
+ * (rounded up to a power of two), not a fixed maximum.
+ */
+export class SlotKvCache {
+  /** Positions held per slot. */
+  readonly lengths: number[] = [];
+  capacity: number;
+  private slots = 0;
+  private arrays: Float32Array[];
+  private readonly names: string[];
 
-export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, capacity: number): StepGraph {
-  const g = new Graph('float32');
-  const ids = g.input('input_ids', [batch, chunk], 'int64');
-  const cos = g.input('rope_cos', [batch, 1, chunk, c.headDim]);
-  const sin = g.input('rope_sin', [batch, 1, chunk, c.headDim]);
-  const bias = g.input('attn_bias', [batch, 1, chunk, capacity]);
-  const write = g.input('write', [batch, 1, capacity, chunk]);
-  const keep = g.input('keep', [batch, 1, capacity, 1]);
-  const cacheShape = [batch, c.numKvHeads, capacity, c.headDim];
-  const presents: Record<string, Value> = {};
-  const params = declareDecoderParams(g, c);
-  const logits = decoderLogits(ids, params, c, {
-    cos,
-    sin,
-    attend: (layer, q, k, v) => {
-      const store = (kind: 'key' | 'value', fresh: Value) => {
-        const past = g.input(cacheNames.past(layer, kind), cacheShape);
-        const present = T.add(T.mul(past, keep), T.matmul(write, fresh));
-        presents[cacheNames.present(layer, kind)] = present;
-        return present;
-      };
-      return scaledDotAttention(q, store('key', k), store('value', v), bias, c.numHeads / c.numKvHeads);
-    },
-  });
-  return { graph: g, params, logits, presents };
-}
+  constructor(
+    private readonly config: ModelConfig,
+    /** Largest capacity bucket (the model's context). */
+    readonly maxCapacity: number,
+    private readonly minCapacity = 64,
+  ) {
+    this.names = kvArrayNames(config);
+    this.capacity = Math.min(minCapacity, maxCapacity);
+    this.arrays = this.names.map(() => new Float32Array(0));
+  }
 
-/** Per-step inputs for rows that already hold `lengths[b]` tokens and add `counts[b]` (≤ chunk) more. */
-export function stepInputs(c: ModelConfig, lengths: number[], counts: number[], chunk: number, capacity: number) {
-  const B = lengths.length;
-  const hd = c.headDim;
-  const cos = new Float32Array(B * chunk * hd);
-  const sin = new Float32Array(B * chunk * hd);
-  const bias = new Float32Array(B * chunk * capacity).fill(-1e9);
-  const write = new Float32Array(B * capacity * chunk);
-  const keep = new Float32Array(B * capacity).fill(1);
-  for (let b = 0; b < B; b++) {
-    if (lengths[b] + counts[b] > capacity) throw new Error(`row ${b}: ${lengths[b] + counts[b]} tokens exceed the cache capacity ${capacity}`);
-    const positions = Array.from({ length: chunk }, (_, i) => lengths[b] + Math.min(i, Math.max(0, counts[b] - 1)));
-    const tables = ropeTables(c, positions);
-    cos.set(tables.cos, b * chunk * hd);
-    sin.set(tables.sin, b * chunk * hd);
-    for (let i = 0; i < chunk; i++) {
-      // Padding queries (i ≥ count) see slot 0 only, so their softmax stays finite; their logits are ignored.
-      const visible = i < counts[b] ? lengths[b] + i : 0;
-      bias.fill(0, (b * chunk + i) * capacity, (b * chunk + i) * capacity + visible + 1);
-      if (i < counts[b]) {
-        const slot = lengths[b] + i;
-        write[(b * capacity + slot) * chunk + i] = 1;
-        keep[b * capacity + slot] = 0;
+  get rowSize(): number {
+    return this.config.numKvHeads * this.capacity * this.config.headDim;
+  }
+
+  /** Arrays by graph input name for slots [first, first + count). */
+  views(first: number, count: number): Map<string, Float32Array> {
+    const size = this.rowSize;
+    return new Map(this.names.map((name, i) => [name, this.arrays[i].subarray(first * size, (first + count) * size)]));
+  }
+
+  /**
+   * Ensures `slots` slots of capacity ≥ `longest` positions; shrinks the capacity bucket when
+   * the rows got shorter. Rows keep their data (re-laid out when the bucket changes).
+   */
+  fit(slots: number, longest: number): void {
+    if (longest > this.maxCapacity) throw new Error(`${longest} positions exceed the context of ${this.maxCapacity} tokens`);
+    const capacity = bucket(longest, this.minCapacity, this.maxCapacity);
+    const newSlots = Math.max(slots, this.slots);
+    if (capacity === this.capacity && newSlots === this.slots) return;
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    this.arrays = this.arrays.map((old) => {
+      const grown = new Float32Array(newSlots * heads * capacity * hd);
+      if (capacity === this.capacity) grown.set(old);
+      else {
+        for (let s = 0; s < this.lengths.length; s++) {
+          for (let h = 0; h < heads; h++) {
+            const from = (s * heads + h) * this.capacity * hd;
+            grown.set(old.subarray(from, from + this.lengths[s] * hd), (s * heads + h) * capacity * hd);
+          }
+        }
+      }
+      return grown;
+    });
+    this.slots = newSlots;
+    this.capacity = capacity;
+  }
+
+  /** Writes step outputs: `fresh[i]` is [B, Hkv, P, hd]; row b's first `counts[b]` positions go to slot first + b. */
+  append(first: number, counts: number[], chunk: number, fresh: Float32Array[]): void {
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    const C = this.capacity;
+    fresh.forEach((src, i) => {
+      const dst = this.arrays[i];
+      counts.forEach((n, b) => {
+        if (n === 0) return;
+        const slot = first + b;
+        for (let h = 0; h < heads; h++) {
+          const from = (b * heads + h) * chunk * hd;
+          dst.set(src.subarray(from, from + n * hd), ((slot * heads + h) * C + this.lengths[slot]) * hd);
+        }
+      });
+    });
+    counts.forEach((n, b) => n > 0 && (this.lengths[first + b] += n));
+  }
+
+  /** Loads the first n positions of a conversation's cache into a slot. */
+  load(slot: number, seq: SequenceKv, n: number): void {
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    this.arrays.forEach((dst, i) => {
+      for (let h = 0; h < heads; h++) dst.set(seq.read(i, h, 0, n), (slot * heads + h) * this.capacity * hd);
+    });
+    this.lengths[slot] = n;
+  }
+
+  /** Copies positions [from, lengths[slot]) of a slot into a conversation's cache. */
+  store(slot: number, seq: SequenceKv, from: number): void {
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    const to = this.lengths[slot];
+    seq.reserve(to);
+    this.arrays.forEach((src, i) => {
+      for (let h = 0; h < heads; h++) {
+        const base = (slot * heads + h) * this.capacity * hd;
+        seq.write(i, h, from, src.subarray(base + from * hd, base + to * hd));
+      }
+    });
+  }
+
+  /** Moves the row in slot `from` to slot `to` (to keep rows in a prefix of the slots). */
+  move(from: number, to: number): void {
+    const { numKvHeads: heads, headDim: hd } = this.config;
+    const held = this.lengths[from] * hd;
+    for (const a of this.arrays) {
+      for (let h = 0; h < heads; h++) {
+        const src = (from * heads + h) * this.capacity * hd;
+        a.copyWithin((to * heads + h) * this.capacity * hd, src, src + held);
       }
     }
+    this.lengths[to] = this.lengths[from];
   }
-  return { cos, sin, bias, write, keep };
+
+  /** Frees the last slot. */
+  pop(): void {
+    this.lengths.pop();
+  }
 }

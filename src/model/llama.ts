@@ -25,18 +25,21 @@ export interface DecoderParams {
   lmHead: Value;
 }
 
+/** How a parameter enters a graph: a trainable parameter by default, or e.g. a fed input when serving. */
+export type DeclareParam = (name: string, shape: number[], initializer: Initializer) => Value;
+
 /**
  * Declares every parameter with its Hugging Face name and layout (Linear weights are
  * [out_features, in_features]), so checkpoints load without renaming or transposing.
  */
-export function declareDecoderParams(g: Graph, c: ModelConfig, std = 0.02): DecoderParams {
-  const w: Initializer = init.normal(std);
+export function declareDecoderParams(g: Graph, c: ModelConfig, declare: DeclareParam = (name, shape, initializer) => g.param(name, shape, initializer)): DecoderParams {
+  const w: Initializer = init.normal(0.02);
   const qDim = c.numHeads * c.headDim;
   const kvDim = c.numKvHeads * c.headDim;
-  const embed = g.param('model.embed_tokens.weight', [c.vocabSize, c.hiddenSize], w);
+  const embed = declare('model.embed_tokens.weight', [c.vocabSize, c.hiddenSize], w);
   const layers: LayerParams[] = [];
   for (let l = 0; l < c.numLayers; l++) {
-    const p = (name: string, shape: number[], initializer: Initializer) => g.param(`model.layers.${l}.${name}`, shape, initializer);
+    const p = (name: string, shape: number[], initializer: Initializer) => declare(`model.layers.${l}.${name}`, shape, initializer);
     layers.push({
       inputNorm: p('input_layernorm.weight', [c.hiddenSize], init.ones()),
       q: p('self_attn.q_proj.weight', [qDim, c.hiddenSize], w),
@@ -56,8 +59,8 @@ export function declareDecoderParams(g: Graph, c: ModelConfig, std = 0.02): Deco
       down: p('mlp.down_proj.weight', [c.hiddenSize, c.intermediateSize], w),
     });
   }
-  const norm = g.param('model.norm.weight', [c.hiddenSize], init.ones());
-  const lmHead = c.tieWordEmbeddings ? embed : g.param('lm_head.weight', [c.vocabSize, c.hiddenSize], w);
+  const norm = declare('model.norm.weight', [c.hiddenSize], init.ones());
+  const lmHead = c.tieWordEmbeddings ? embed : declare('lm_head.weight', [c.vocabSize, c.hiddenSize], w);
   return { embed, layers, norm, lmHead };
 }
 

@@ -3,18 +3,20 @@ import { HistoryTurn } from '../scoring';
 import type { Agent } from '../simulator';
 import { ChatModel } from './chat-model';
 import { systemPrompt } from './default-model/corpus';
-import { GenerateOptions } from './generator';
+import { GenerationRequest } from './generator';
+import { SequenceKv } from './kv-cache';
 import { ChatMessage } from './tokenizer';
 
-/** The model as a simulator agent: the conversation so far in, one sampled reply out. */
-export function policyAgent(model: ChatModel, catalog: ProductCatalog, options: Omit<GenerateOptions, 'seed'>, seed: number): Agent {
+/** The model as a simulator agent: the conversation so far in, one sampled reply out (its cache kept between turns). */
+export function policyAgent(model: ChatModel, catalog: ProductCatalog, options: Omit<GenerationRequest, 'prompt' | 'seed' | 'cache'>, seed: number): Agent {
   let turn = 0;
+  const cache = new SequenceKv(model.generator.lm.config);
   return async (history: HistoryTurn[]) => {
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
-    const [result] = await model.generator.generate([model.promptIds(messages, options.maxNewTokens)], { ...options, seed: seed + turn++ });
+    const result = await model.reply(messages, { ...options, seed: seed + turn++, cache }).result;
     // An empty reply would be rejected by the scorers; the visitor sees a visible non-answer instead.
     return result.text.trim() || '...';
   };

@@ -15,54 +15,133 @@ export const defaultSampling: SamplingOptions = { temperature: 1, topK: 0, topP:
 
 export interface SampledToken {
   token: number;
-  /** log p(token) under the model (raw logits, before temperature and filters), for RL. */
+  /**
+   * log q(token) under the distribution actually sampled from (repetition penalty, temperature,
+   * top-k and top-p applied; 0 when greedy): the behaviour policy's log-prob for RL.
+   */
   logprob: number;
+  /** log p(token) under the model's raw logits. */
+  rawLogprob: number;
+}
+
+/** log Σ exp(x) of a row, stable. */
+function logSumExp(x: ArrayLike<number>, scale = 1): number {
+  let max = -Infinity;
+  for (let i = 0; i < x.length; i++) max = Math.max(max, x[i] * scale);
+  let sum = 0;
+  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] * scale - max);
+  return max + Math.log(sum);
 }
 
 /** log-softmax of a logits row. */
 export function logSoftmax(logits: Float32Array): Float64Array {
-  let max = -Infinity;
-  for (const x of logits) max = Math.max(max, x);
-  let sum = 0;
-  for (const x of logits) sum += Math.exp(x - max);
-  const logZ = max + Math.log(sum);
+  const logZ = logSumExp(logits);
   return Float64Array.from(logits, (x) => x - logZ);
 }
 
 /**
- * Picks the next token: repetition penalty on the context's tokens, temperature, top-k, top-p,
- * then a draw from the seeded RNG (or argmax at temperature 0).
+ * Picks the next token: repetition penalty on `seen` (distinct token ids of the context),
+ * temperature, top-k, top-p, then a draw from the seeded RNG (argmax at temperature 0).
+ * Top-k/top-p walk a max-heap of the vocabulary only as far as they keep tokens, so the
+ * vocabulary is never sorted. One uniform draw per token, whatever the options.
  */
-export function sampleToken(logits: Float32Array, context: Iterable<number>, o: SamplingOptions, rng: Rng): SampledToken {
-  const raw = logSoftmax(logits);
+export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng): SampledToken {
+  const rawLogZ = logSumExp(logits);
   const scores = Float64Array.from(logits);
   if (o.repetitionPenalty !== 1) {
-    for (const t of new Set(context)) scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
+    for (let i = 0; i < seen.length; i++) {
+      const t = seen[i];
+      scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
+    }
   }
+  const u = rng.next();
+  const picked = (token: number, logprob: number): SampledToken => ({ token, logprob, rawLogprob: logits[token] - rawLogZ });
   if (o.temperature <= 0) {
     let best = 0;
     for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
-    return { token: best, logprob: raw[best] };
+    return picked(best, 0);
   }
-  let order = Array.from(scores.keys()).sort((a, b) => scores[b] - scores[a]);
-  if (o.topK > 0) order = order.slice(0, o.topK);
-  const max = scores[order[0]];
-  let probs = order.map((i) => Math.exp((scores[i] - max) / o.temperature));
-  const total = probs.reduce((a, b) => a + b, 0);
-  probs = probs.map((p) => p / total);
+  const inv = 1 / o.temperature;
+  const logZ = logSumExp(scores, inv);
+  if (o.topK <= 0 && o.topP >= 1) {
+    let target = u;
+    for (let i = 0; i < scores.length; i++) {
+      target -= Math.exp(scores[i] * inv - logZ);
+      if (target < 0) return picked(i, scores[i] * inv - logZ);
+    }
+    const last = scores.length - 1;
+    return picked(last, scores[last] * inv - logZ);
+  }
+  // The kept tokens, most likely first: the top k, then the top-p nucleus of what is left.
+  const heap = new ScoreHeap(scores);
+  const kept: number[] = [];
+  const weight = (t: number) => Math.exp(scores[t] * inv - logZ);
+  let mass = 0;
+  for (let i = 0; i < Math.min(o.topK, scores.length); i++) {
+    kept.push(heap.pop());
+    mass += weight(kept[i]);
+  }
   if (o.topP < 1) {
-    let cumulative = 0;
-    const keep = probs.findIndex((p) => (cumulative += p) >= o.topP) + 1;
-    order = order.slice(0, Math.max(1, keep));
-    probs = probs.slice(0, Math.max(1, keep));
-    const kept = probs.reduce((a, b) => a + b, 0);
-    probs = probs.map((p) => p / kept);
+    const total = o.topK > 0 ? mass : 1;
+    let nucleus = 0;
+    let n = 0;
+    if (o.topK > 0) {
+      while (n < kept.length && nucleus < o.topP * total) nucleus += weight(kept[n++]);
+      kept.length = n;
+    } else {
+      while (nucleus < o.topP && heap.length > 0) nucleus += weight(kept[kept.push(heap.pop()) - 1]);
+    }
+    mass = nucleus;
   }
-  let u = rng.next();
-  for (let i = 0; i < order.length; i++) {
-    u -= probs[i];
-    if (u < 0) return { token: order[i], logprob: raw[order[i]] };
+  const keptLogZ = logZ + Math.log(mass);
+  let target = u;
+  for (const t of kept) {
+    target -= Math.exp(scores[t] * inv - keptLogZ);
+    if (target < 0) return picked(t, scores[t] * inv - keptLogZ);
   }
-  const last = order[order.length - 1];
-  return { token: last, logprob: raw[last] };
+  const last = kept[kept.length - 1];
+  return picked(last, scores[last] * inv - keptLogZ);
+}
+
+/** A max-heap of token ids by score (ties: lower id first), built in O(V). */
+class ScoreHeap {
+  private readonly ids: Int32Array;
+  private size: number;
+
+  constructor(private readonly scores: Float64Array) {
+    this.size = scores.length;
+    this.ids = new Int32Array(this.size);
+    for (let i = 0; i < this.size; i++) this.ids[i] = i;
+    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
+  }
+
+  get length(): number {
+    return this.size;
+  }
+
+  pop(): number {
+    const top = this.ids[0];
+    this.ids[0] = this.ids[--this.size];
+    this.down(0);
+    return top;
+  }
+
+  private above(a: number, b: number): boolean {
+    const sa = this.scores[a];
+    const sb = this.scores[b];
+    return sa > sb || (sa === sb && a < b);
+  }
+
+  private down(i: number): void {
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let best = i;
+      if (l < this.size && this.above(this.ids[l], this.ids[best])) best = l;
+      if (r < this.size && this.above(this.ids[r], this.ids[best])) best = r;
+      if (best === i) return;
+      [this.ids[i], this.ids[best]] = [this.ids[best], this.ids[i]];
+      i = best;
+    }
+  }
 }

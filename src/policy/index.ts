@@ -1,4 +1,3 @@
-export { BatchingQueue } from './batching-queue';
 export { ModelPolicyService } from './model-policy.service';
 export { PolicyModule } from './policy.module';
-export { PolicyBusyError, REPLY_POLICY, ReplyEvent, ReplyPolicy } from './reply-policy';
+export { PolicyBusyError, REPLY_POLICY, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';

@@ -2,36 +2,36 @@ import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from 
 import { ConfigService } from '@nestjs/config';
 import { basename } from 'node:path';
 import { AppConfig, PolicyConfig } from '../config';
-import { ChatMessage, ChatModel } from '../model';
+import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
 import { ModelStatus } from '../health';
-import { BatchingQueue } from './batching-queue';
-import { PolicyBusyError, ReplyEvent, ReplyPolicy } from './reply-policy';
-
-interface Request {
-  prompt: number[];
-  seed: number;
-  signal?: AbortSignal;
-  push(event: ReplyEvent | Error): void;
-}
+import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
-/** The served model: loaded at start-up, replies generated in batches across sessions. */
+/** Memory for conversations' key/value caches kept between their turns (least recently used dropped first). */
+const CONVERSATION_CACHE_BYTES = 256 * 1024 * 1024;
+
+/**
+ * The served model: loaded at start-up; replies of concurrent sessions share the running batch
+ * (continuous batching: a reply joins at the next decode step and leaves when it ends), and each
+ * session's cache survives between its turns so a turn prefills only what is new.
+ */
 @Injectable()
 export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ModelPolicyService.name);
   private readonly config: PolicyConfig;
   private model: ChatModel | undefined;
-  private readonly queue: BatchingQueue<Request>;
+  private caches: ConversationCaches | undefined;
 
   constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
     this.config = config.get('policy', { infer: true });
-    this.queue = new BatchingQueue(this.config.maxBatch, this.config.maxQueue, (batch) => this.run(batch));
   }
 
   async onModuleInit(): Promise<void> {
-    this.model = await ChatModel.load(this.config.modelDir, { capacity: this.config.contextTokens });
-    this.logger.log(`serving ${this.config.modelDir}`);
+    const { modelDir, contextTokens, maxBatch, maxQueue } = this.config;
+    this.model = await ChatModel.load(modelDir, { capacity: contextTokens, maxBatch, maxQueue });
+    this.caches = new ConversationCaches(this.model.generator.lm.config, CONVERSATION_CACHE_BYTES);
+    this.logger.log(`serving ${modelDir}`);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -50,57 +50,30 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
   }
 
-  async *reply(messages: ChatMessage[], { seed, signal }: { seed: number; signal?: AbortSignal }): AsyncIterable<ReplyEvent> {
-    const prompt = this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
-    const events: (ReplyEvent | Error)[] = [];
-    let wake: (() => void) | undefined;
-    const accepted = this.queue.push({
-      prompt,
-      seed,
-      signal,
-      push: (e) => {
-        events.push(e);
-        wake?.();
-      },
-    });
-    if (!accepted) throw new PolicyBusyError(this.queue.queued);
-    for (;;) {
-      while (events.length === 0) await new Promise<void>((r) => (wake = r));
-      const event = events.shift()!;
-      if (event instanceof Error) throw event;
-      yield event;
-      if (event.kind === 'done') return;
+  async *reply(messages: ChatMessage[], { seed, signal, conversationId }: ReplyOptions): AsyncIterable<ReplyEvent> {
+    const model = this.loadedModel();
+    const cache = conversationId === undefined ? undefined : this.caches!.get(conversationId);
+    let stream;
+    try {
+      stream = model.reply(messages, { ...sampling, maxNewTokens: this.config.replyMaxTokens, seed, signal, cache });
+    } catch (err) {
+      throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;
+    }
+    try {
+      for await (const e of stream) {
+        if (e.kind === 'token') {
+          if (e.delta) yield { kind: 'delta', text: e.delta };
+        } else {
+          yield { kind: 'done', text: e.result.text.trim(), completionTokens: e.result.tokens.length, promptTokens: e.result.promptTokens };
+        }
+      }
+    } finally {
+      this.caches!.evict();
     }
   }
 
   private loadedModel(): ChatModel {
     if (!this.model) throw new Error('the policy model is not loaded');
     return this.model;
-  }
-
-  private async run(batch: Request[]): Promise<void> {
-    const model = this.model!;
-    // One abort for the batch only when every row was cancelled; rows stop on their own otherwise.
-    const controller = new AbortController();
-    const onAbort = () => batch.every((r) => r.signal?.aborted) && controller.abort();
-    batch.forEach((r) => r.signal?.addEventListener('abort', onAbort));
-    try {
-      const stream = model.generator.stream(
-        batch.map((r) => r.prompt),
-        { ...sampling, maxNewTokens: this.config.replyMaxTokens, seed: batch.map((r) => r.seed), stop: ['<|im_end|>'], signal: controller.signal },
-      );
-      for await (const e of stream) {
-        const request = batch[e.row];
-        if (e.kind === 'token') {
-          if (e.delta) request.push({ kind: 'delta', text: e.delta });
-        } else {
-          request.push({ kind: 'done', text: e.result.text.trim(), completionTokens: e.result.tokens.length, promptTokens: request.prompt.length });
-        }
-      }
-    } catch (err) {
-      for (const r of batch) r.push(err as Error);
-    } finally {
-      batch.forEach((r) => r.signal?.removeEventListener('abort', onAbort));
-    }
   }
 }

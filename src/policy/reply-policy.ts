@@ -9,7 +9,14 @@ export interface ReplyPolicy {
   isLoaded(): boolean;
   /** Throws (e.g. ContextOverflowError) when the conversation cannot be answered at all. */
   assertFits(messages: ChatMessage[]): void;
-  reply(messages: ChatMessage[], options: { seed: number; signal?: AbortSignal }): AsyncIterable<ReplyEvent>;
+  reply(messages: ChatMessage[], options: ReplyOptions): AsyncIterable<ReplyEvent>;
+}
+
+export interface ReplyOptions {
+  seed: number;
+  signal?: AbortSignal;
+  /** The chat session: its cache is kept between turns, so a turn prefills only the new messages. */
+  conversationId?: string;
 }
 
 export const REPLY_POLICY = Symbol('REPLY_POLICY');
