@@ -7,15 +7,17 @@ import { LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../si
 import { describeStartupError } from '../startup-error';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
+import { registerCompare } from './compare';
 import { registerGenerate } from './generate';
 import { registerMigrate } from './migrate';
 import { registerSimulate } from './simulate';
 import { registerSiteAdd } from './site-add';
+import { registerTrain } from './train';
 
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare]) register(program);
   return program;
 }
 

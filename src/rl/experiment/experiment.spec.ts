@@ -18,7 +18,7 @@ function banditBackend() {
       opened.push(`${run.estimator}/${run.seed}`);
       const optimizer = await PolicyOptimizer.create(banditModel, banditInitialParams(3), banditOptimizerConfig, { intraOpThreads: 1 });
       const rollouts = await BanditRollouts.create();
-      return { optimizer, rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
+      return { optimizer, rollouts, evaluation: rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
     },
   };
   return { backend, opened };

@@ -16,9 +16,12 @@ export interface RunSpec {
   rewardScale: number;
 }
 
-/** Opens what a run trains with: an optimizer on the initial weights and rollouts scoring at the run's reward scale. */
+/**
+ * Opens what a run trains with: an optimizer on the initial weights, rollouts scoring at the run's
+ * reward scale, and the source held-out evaluation plays with (same weights, serving sampling).
+ */
 export interface TrainingBackend {
-  open(run: RunSpec): Promise<{ optimizer: PolicyOptimizer; rollouts: RolloutSource; close(): Promise<void> }>;
+  open(run: RunSpec): Promise<{ optimizer: PolicyOptimizer; rollouts: RolloutSource; evaluation: RolloutSource; close(): Promise<void> }>;
 }
 
 export interface ExperimentConfig {
@@ -62,7 +65,7 @@ export async function runExperiment(
     log('evaluating the initial model');
     const first = await backend.open({ estimator: c.baseline, seed: 0, rewardScale: 1 });
     try {
-      await writeJsonl(initPath, await evaluate(first.rollouts, c.evaluation));
+      await writeJsonl(initPath, await evaluate(first.evaluation, c.evaluation));
     } finally {
       await first.close();
     }
@@ -84,12 +87,13 @@ async function trainAndEvaluate(
   if (!existsSync(evaluationPath)) {
     const loop: TrainingLoopConfig = { ...c.loop, estimator: spec.estimator as TrainingLoopConfig['estimator'], seed: spec.seed };
     await run.create({ ...loop, rewardScale: spec.rewardScale });
-    const { optimizer, rollouts, close } = await backend.open(spec);
+    const { optimizer, rollouts, evaluation, close } = await backend.open(spec);
     try {
       log(`training ${runName(spec)}`);
       await runTrainingLoop(run, loop, optimizer, rollouts, (p) => onStep(spec, p));
       log(`evaluating ${runName(spec)}`);
-      await writeJsonl(evaluationPath, await evaluate(rollouts, c.evaluation));
+      await evaluation.setWeights(optimizer.params);
+      await writeJsonl(evaluationPath, await evaluate(evaluation, c.evaluation));
     } finally {
       await close();
     }

@@ -1,4 +1,4 @@
-import { Graph, Rng } from '../../engine';
+import { Graph, init, Rng } from '../../engine';
 import { declareDecoderParams, parseModelConfig } from '../../model';
 import { Episode } from '../episode';
 import { defaultPolicyOptimizerConfig, PolicyOptimizer, PolicyOptimizerConfig } from '../policy';
@@ -33,7 +33,8 @@ export const banditOptimizerConfig: PolicyOptimizerConfig = {
 
 export function banditInitialParams(seed: number): Map<string, Float32Array> {
   const g = new Graph();
-  declareDecoderParams(g, banditModel, 0.2);
+  // Wider than the usual 0.02 so the initial policy is not uniform; norms keep their ones.
+  declareDecoderParams(g, banditModel, (name, shape, initializer) => g.param(name, shape, /norm\.weight$/.test(name) ? initializer : init.normal(0.2)));
   const rng = new Rng(seed);
   return new Map([...g.params].map(([name, p]) => [name, Float32Array.from(p.init(p.value.shape, rng))]));
 }
