@@ -35,7 +35,7 @@ export function registerCompare(program: Command): void {
     .option('--scales <list>', 'reward-scale sweep: session-reward multipliers besides 1 (e.g. 0.1,10)', positiveNumberList)
     .option('--scale-estimators <names>', 'estimators of the reward-scale sweep', 'hian,grpo')
     .option('--scale-seeds <n>', 'seeds of the reward-scale sweep', positiveInt, 1)
-    .option('--eval-sessions <n>', 'held-out sessions per model', positiveInt, 96)
+    .option('--eval-sessions <n>', 'held-out sessions per model', positiveInt, 192)
     .option('--baseline <name>', 'the estimator relative changes are reported against', 'grpo')
     .option('--root <dir>', 'where run folders go (reused: finished runs are read back)', 'runs/compare')
     .option('--report <file>', 'the markdown report (figures beside it)', 'docs/results/duca-vs-grpo.md')
