@@ -11,13 +11,14 @@ import { registerCompare } from './compare';
 import { registerGenerate } from './generate';
 import { registerMigrate } from './migrate';
 import { registerSimulate } from './simulate';
+import { registerRolloutWorker } from './rollout-worker';
 import { registerSiteAdd } from './site-add';
 import { registerTrain } from './train';
 
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare, registerRolloutWorker]) register(program);
   return program;
 }
 

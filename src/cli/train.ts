@@ -29,13 +29,15 @@ export function registerTrain(program: Command): void {
         personas: trainingPersonaIds(),
         checkpointEvery: f.checkpointEvery,
       };
-      const recorded = { loop, options: poolTrainingOptions(f, f.rewardScale) };
+      const { redisUrl, ...options } = poolTrainingOptions(f, f.rewardScale);
+      // Where rollouts are played (and the Redis credentials) is not part of the run's identity.
+      const recorded = { loop, options };
       const previous = await run.readConfig<typeof recorded>();
       if (previous && (await run.latestCheckpoint()) && !isDeepStrictEqual(previous, JSON.parse(JSON.stringify(recorded)))) {
         throw new InvalidArgumentError(`${run.root} holds a run with other settings (see its config.json); resume it with the same flags or choose another --out`);
       }
       await run.create(recorded);
-      const training = await openPoolTraining(recorded.options);
+      const training = await openPoolTraining({ ...options, redisUrl });
       try {
         const started = performance.now();
         const metrics = await runTrainingLoop(run, loop, training.optimizer, training.rollouts, ({ step, steps, metrics: m }) => {

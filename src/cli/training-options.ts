@@ -32,6 +32,7 @@ export interface TrainingFlags {
   gamma: number;
   sessionReward: SessionRewardKind;
   updateThreads: number;
+  rollouts: 'local' | 'redis';
 }
 
 export function addTrainingOptions(command: Command): Command {
@@ -59,7 +60,8 @@ export function addTrainingOptions(command: Command): Command {
     .option('--lambda <x>', 'MT-GRPO weight of the outcome advantage', nonNegativeNumber, defaultAdvantageConfig.lambda)
     .option('--gamma <x>', 'MAPO discount over turns', nonNegativeNumber, defaultAdvantageConfig.gamma)
     .addOption(new Option('--session-reward <kind>', 'deal value, or 1/0 conversion').choices(['value', 'conversion']).default(defaultRewardConfig.sessionReward))
-    .option('--update-threads <n>', 'ORT threads of the update', positiveInt, 2);
+    .option('--update-threads <n>', 'ORT threads of the update', positiveInt, 2)
+    .addOption(new Option('--rollouts <where>', 'local worker threads, or `closer rollout-worker` processes through BullMQ on REDIS_URL').choices(['local', 'redis']).default('local'));
 }
 
 export function advantageConfig(f: TrainingFlags): AdvantageConfig {
@@ -90,7 +92,13 @@ export function poolTrainingOptions(f: TrainingFlags, rewardScale: number): Pool
     rewards: { ...defaultRewardConfig, sessionReward: f.sessionReward },
     rewardScale,
     updateThreads: f.updateThreads,
+    redisUrl: f.rollouts === 'redis' ? requireRedisUrl() : undefined,
   };
+}
+
+function requireRedisUrl(): string {
+  if (!process.env.REDIS_URL) throw new InvalidArgumentError('--rollouts redis needs REDIS_URL');
+  return process.env.REDIS_URL;
 }
 
 export const trainingPersonaIds = () => defaultPersonas.map((p) => p.id);

@@ -16,15 +16,21 @@ export const SERVING_SAMPLING = { temperature: 0.7, topK: 0, topP: 0.95, repetit
 const REPETITIVE_TURN = 0.5;
 
 export interface RolloutRewards {
-  catalog: ProductCatalog;
   turnWeights: TurnRewardWeights;
   sessionReward: SessionRewardKind;
   /** Multiplier on the session reward (the reward-scale sweep); 1 normally. */
   rewardScale: number;
 }
 
+/** How a source plays and scores sessions; plain JSON, so remote rollout workers receive it with each chunk. */
+export interface PoolRolloutSettings {
+  sampling: 'on-policy' | 'serving';
+  maxAgentTurns?: number;
+  rewards: RolloutRewards;
+}
+
 /** Scores a played session into the episode the trainer learns from and the figures it reports. */
-export function scoreRollout(session: RolloutSession, rewards: RolloutRewards, scoring = new TurnScoring(rewards.catalog, rewards.turnWeights)): ScoredSession {
+export function scoreRollout(session: RolloutSession, rewards: RolloutRewards, scoring: TurnScoring): ScoredSession {
   const turnRewards: number[] = [];
   let repetitiveTurns = 0;
   let violations = 0;
@@ -59,10 +65,10 @@ export class PoolRolloutSource implements RolloutSource {
 
   constructor(
     private readonly pool: RolloutPool,
-    private readonly rewards: RolloutRewards,
-    private readonly o: { sampling: 'on-policy' | 'serving'; maxAgentTurns?: number },
+    private readonly settings: PoolRolloutSettings,
+    catalog: ProductCatalog,
   ) {
-    this.scoring = new TurnScoring(rewards.catalog, rewards.turnWeights);
+    this.scoring = new TurnScoring(catalog, settings.rewards.turnWeights);
   }
 
   async play(jobs: RolloutJob[]): Promise<ScoredSession[]> {
@@ -71,11 +77,11 @@ export class PoolRolloutSource implements RolloutSource {
         personaId: j.personaId,
         seed: j.visitorSeed,
         agentSeed: j.agentSeed,
-        sampling: this.o.sampling === 'on-policy' ? ON_POLICY_SAMPLING : SERVING_SAMPLING,
-        maxAgentTurns: this.o.maxAgentTurns,
+        sampling: this.settings.sampling === 'on-policy' ? ON_POLICY_SAMPLING : SERVING_SAMPLING,
+        maxAgentTurns: this.settings.maxAgentTurns,
       })),
     );
-    return played.map((s) => scoreRollout(s, this.rewards, this.scoring));
+    return played.map((s) => scoreRollout(s, this.settings.rewards, this.scoring));
   }
 
   setWeights(params: Map<string, Float32Array>): Promise<void> {

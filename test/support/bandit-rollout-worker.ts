@@ -4,7 +4,7 @@ import { BanditRollouts } from '../../src/rl/testing/bandit';
 
 void (async () => {
   const local = await BanditRollouts.create();
-  const server = serveRollouts({ redisUrl: process.env.REDIS_URL!, prefix: process.env.BULLMQ_PREFIX }, local);
+  const server = serveRollouts({ redisUrl: process.env.REDIS_URL!, prefix: process.env.BULLMQ_PREFIX }, () => local);
   process.on('SIGTERM', () => {
     void server.close().then(() => local.release()).then(() => process.exit(0));
   });

@@ -10,6 +10,8 @@ interface RolloutChunk {
   runId: string;
   /** Redis key of the weights blob to play with (one per weights version of the run). */
   weightsKey: string;
+  /** How the producer's sessions are played and scored (JSON), passed to the worker's source factory. */
+  settings: unknown;
   jobs: RolloutJob[];
 }
 
@@ -39,8 +41,11 @@ export class BullMqRolloutSource implements RolloutSource {
   private readonly chunkSize: number;
   private readonly jobTimeoutMs: number;
 
-  constructor(o: BullMqOptions & { runId: string; chunkSize?: number; jobTimeoutMs?: number }) {
+  private readonly settings: unknown;
+
+  constructor(o: BullMqOptions & { runId: string; settings?: unknown; chunkSize?: number; jobTimeoutMs?: number }) {
     this.runId = o.runId;
+    this.settings = o.settings ?? null;
     this.chunkSize = o.chunkSize ?? 8;
     this.jobTimeoutMs = o.jobTimeoutMs ?? 10 * 60_000;
     this.redis = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
@@ -62,7 +67,7 @@ export class BullMqRolloutSource implements RolloutSource {
     const chunks: RolloutJob[][] = [];
     for (let i = 0; i < jobs.length; i += this.chunkSize) chunks.push(jobs.slice(i, i + this.chunkSize));
     const queued = await this.queue.addBulk(
-      chunks.map((chunk) => ({ name: 'play', data: { runId: this.runId, weightsKey, jobs: chunk }, opts: { attempts: 2, removeOnComplete: true, removeOnFail: 100 } })),
+      chunks.map((chunk) => ({ name: 'play', data: { runId: this.runId, weightsKey, settings: this.settings, jobs: chunk }, opts: { attempts: 2, removeOnComplete: true, removeOnFail: 100 } })),
     );
     const results = await Promise.all(queued.map((job) => job.waitUntilFinished(this.events, this.jobTimeoutMs) as Promise<ScoredSession[]>));
     return results.flat();
@@ -76,15 +81,17 @@ export class BullMqRolloutSource implements RolloutSource {
 }
 
 /**
- * A rollout worker process: plays queued chunks with a local source (its own pool), loading the
- * weights a chunk names whenever they differ from the ones it holds.
+ * A rollout worker process: plays queued chunks with a local source (its own pool) made for the
+ * chunk's settings, loading the weights a chunk names whenever they differ from the ones it holds.
+ * Every source `sourceFor` returns must share the weights (e.g. wrap one pool).
  */
-export function serveRollouts(o: BullMqOptions, local: RolloutSource): { close(): Promise<void> } {
+export function serveRollouts(o: BullMqOptions, sourceFor: (settings: unknown) => RolloutSource): { close(): Promise<void> } {
   const redis = new IORedis(o.redisUrl, { maxRetriesPerRequest: null });
   let loaded: string | undefined;
   const worker = new Worker<RolloutChunk, ScoredSession[]>(
     ROLLOUT_QUEUE,
     async (job: Job<RolloutChunk>) => {
+      const local = sourceFor(job.data.settings);
       if (job.data.weightsKey !== loaded) {
         const blob = await redis.getBuffer(job.data.weightsKey);
         if (!blob) throw new Error(`weights ${job.data.weightsKey} are gone from Redis`);
