@@ -87,7 +87,8 @@ export class TurnLoop {
       score: blocked.length,
       evidence: { regenerations: blocked.length, fallback: !final, blocked },
     };
-    const total: ScoreResult = { scorer: 'total', version: '1', score: scores.total, evidence: {} };
+    // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
+    const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };
 
     // Stored first (no lost turns), then streamed word by word.
     const versionName = this.policy.versionName();
