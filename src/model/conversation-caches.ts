@@ -29,16 +29,8 @@ export class ConversationCaches {
     return total;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   has(key: string): boolean {
     return this.entries.has(key);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
   }
 
   /** Drops least recently used conversations until the rest fit in `maxBytes`. */
