@@ -76,9 +76,9 @@ describe('server start-up', () => {
     const schema = `t_cli_${process.pid}`;
     const env = { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: schema };
     try {
-      const first = await waitForExit(spawnEntry('src/cli.ts', ['migrate'], env));
+      const first = await waitForExit(spawnEntry('src/cli/index.ts', ['migrate'], env));
       expect(first).toMatchObject({ code: 0, stdout: migrations.map((m) => `applied ${m.name}\n`).join('') });
-      const second = await waitForExit(spawnEntry('src/cli.ts', ['migrate'], env));
+      const second = await waitForExit(spawnEntry('src/cli/index.ts', ['migrate'], env));
       expect(second).toMatchObject({ code: 0, stdout: 'schema is up to date\n' });
     } finally {
       await dropSchema(schema);
@@ -92,7 +92,7 @@ describe('closer simulate', () => {
     try {
       const transcripts = join(dir, 'sessions.jsonl');
       const exit = await waitForExit(
-        spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '24', '--seed', '3', '--transcripts', transcripts], {}),
+        spawnEntry('src/cli/index.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '24', '--seed', '3', '--transcripts', transcripts], {}),
       );
       expect(exit.code).toBe(0);
       const summary = JSON.parse(exit.stdout);
@@ -107,9 +107,9 @@ describe('closer simulate', () => {
   });
 
   it('an unknown persona and a bad --sessions get clear errors', async () => {
-    const unknown = await waitForExit(spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--persona', 'nobody'], {}));
+    const unknown = await waitForExit(spawnEntry('src/cli/index.ts', ['simulate', '--agent', 'scripted-good', '--persona', 'nobody'], {}));
     expect(unknown).toMatchObject({ code: 1, stderr: 'closer: unknown persona "nobody"\n' });
-    const bad = await waitForExit(spawnEntry('src/cli.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '0'], {}));
+    const bad = await waitForExit(spawnEntry('src/cli/index.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '0'], {}));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("option '--sessions <n>' argument '0' is invalid. must be a whole number ≥ 1");
   });

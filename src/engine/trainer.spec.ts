@@ -195,3 +195,38 @@ describe('checkpoints', () => {
     await expect(two.trainer.load(path)).rejects.toThrow('has shape [3], the graph wants [2]');
   });
 });
+
+describe('metrics and resume', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'closer-trainer-resume-'));
+
+  it('returns scalar metrics from step, and their mean over accumulated micro-batches', async () => {
+    const g = new Graph('float64');
+    const p = g.param('p', [2], fixed([1, 2]));
+    const c = g.input('c', [2]);
+    const program = buildTrainingProgram(g, T.sumAll(T.mul(p, c)), { optimizer: { kind: 'sgd' }, metrics: { c_sum: T.sumAll(c) } });
+    const trainer = await Trainer.create(program, { seed: 1 });
+    expect((await trainer.step({ c: Float64Array.from([1, 2]) }, { lr: 0 })).metrics).toEqual({ c_sum: 3 });
+    await trainer.accumulate({ c: Float64Array.from([1, 1]) });
+    await trainer.accumulate({ c: Float64Array.from([3, 3]) });
+    expect((await trainer.applyAccumulated({ lr: 0 })).metrics).toEqual({ c_sum: 4 });
+    expect(() => buildTrainingProgram(g, T.sumAll(T.mul(p, c)), { optimizer: { kind: 'sgd' }, metrics: { c } })).toThrow('metric c must be a scalar');
+  });
+
+  it('params + optimizer state saved after step 2 continue exactly like the uninterrupted run', async () => {
+    const c = [0.3, -1.5, 2];
+    const adamw = { kind: 'adamw' as const, beta1: 0.9, beta2: 0.99, eps: 1e-8, weightDecay: 0.1 };
+    const straight = await linearLossTrainer([1, -2, 0.5], c, adamw);
+    for (let i = 0; i < 4; i++) await straight.trainer.step(straight.feeds, { lr: 0.05 });
+
+    const first = await linearLossTrainer([1, -2, 0.5], c, adamw);
+    for (let i = 0; i < 2; i++) await first.trainer.step(first.feeds, { lr: 0.05 });
+    await first.trainer.save(join(dir, 'params.safetensors'));
+    await first.trainer.saveOptimizerState(join(dir, 'optimizer.safetensors'));
+    const resumed = await linearLossTrainer([0, 0, 0], c, adamw);
+    await resumed.trainer.load(join(dir, 'params.safetensors'));
+    await resumed.trainer.loadOptimizerState(join(dir, 'optimizer.safetensors'));
+    expect(resumed.trainer.stepCount).toBe(2);
+    for (let i = 0; i < 2; i++) await resumed.trainer.step(resumed.feeds, { lr: 0.05 });
+    expect(Array.from(resumed.trainer.params.get('p')!)).toEqual(Array.from(straight.trainer.params.get('p')!));
+  });
+});

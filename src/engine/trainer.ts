@@ -18,6 +18,8 @@ export interface TrainerOptions extends RuntimeOptions {
 export interface StepResult {
   loss: number;
   gradNorm: number;
+  /** The program's metrics; after accumulation, their mean over the micro-batches. */
+  metrics: Record<string, number>;
 }
 
 /**
@@ -31,6 +33,7 @@ export class Trainer {
   private accumulated: Map<string, FloatArray> | undefined;
   private accumulatedBatches = 0;
   private accumulatedLoss = 0;
+  private accumulatedMetrics: Record<string, number> = {};
   /** Every feedable tensor by name (data inputs and parameters), for feed validation. */
   private readonly feedable: Map<string, Value>;
 
@@ -75,11 +78,11 @@ export class Trainer {
     this.stepCount++;
     const out = await this.run('step', { ...batch, ...this.optimizerFeeds(lr) });
     this.takeUpdate(out);
-    return { loss: scalar(out[names.loss]), gradNorm: scalar(out[names.gradNorm]) };
+    return { loss: scalar(out[names.loss]), gradNorm: scalar(out[names.gradNorm]), metrics: this.metricsOf(out) };
   }
 
   /** Adds one micro-batch's gradients; `applyAccumulated` then steps on their mean. */
-  async accumulate(batch: Feeds): Promise<{ loss: number }> {
+  async accumulate(batch: Feeds): Promise<{ loss: number; metrics: Record<string, number> }> {
     const out = await this.run('grads', batch);
     this.accumulated ??= new Map(this.program.params.map((p) => [p.name, toFloat(this.dtype, new Float64Array(size(p.shape)))]));
     for (const p of this.program.params) {
@@ -90,7 +93,9 @@ export class Trainer {
     this.accumulatedBatches++;
     const loss = scalar(out[names.loss]);
     this.accumulatedLoss += loss;
-    return { loss };
+    const metrics = this.metricsOf(out);
+    for (const [name, v] of Object.entries(metrics)) this.accumulatedMetrics[name] = (this.accumulatedMetrics[name] ?? 0) + v;
+    return { loss, metrics };
   }
 
   async applyAccumulated({ lr }: { lr: number }): Promise<StepResult> {
@@ -101,10 +106,12 @@ export class Trainer {
     const out = await this.run('apply', feeds);
     this.takeUpdate(out);
     const loss = this.accumulatedLoss / this.accumulatedBatches;
+    const metrics = Object.fromEntries(Object.entries(this.accumulatedMetrics).map(([name, v]) => [name, v / this.accumulatedBatches]));
     this.accumulated = undefined;
     this.accumulatedBatches = 0;
     this.accumulatedLoss = 0;
-    return { loss, gradNorm: scalar(out[names.gradNorm]) };
+    this.accumulatedMetrics = {};
+    return { loss, gradNorm: scalar(out[names.gradNorm]), metrics };
   }
 
   /** Loss (and the program's evalOutputs) without updating anything. */
@@ -116,6 +123,22 @@ export class Trainer {
   async save(path: string, metadata: Record<string, string> = {}): Promise<void> {
     const tensors = [...this.params].map(([name, data]) => ({ name, shape: this.program.graph.params.get(name)!.value.shape, data }));
     await writeSafetensors(path, tensors, metadata);
+  }
+
+  /** Optimizer state and step count, so a resumed run continues exactly where it stopped. */
+  async saveOptimizerState(path: string): Promise<void> {
+    const tensors = [...this.state].map(([name, data]) => ({ name, shape: [data.length], data }));
+    await writeSafetensors(path, tensors, { step: String(this.stepCount) });
+  }
+
+  async loadOptimizerState(path: string): Promise<void> {
+    const file = await readSafetensors(path);
+    for (const [name, current] of this.state) {
+      const t = file.tensors.get(name);
+      if (!t || t.data.length !== current.length) throw new Error(`${path}: no optimizer state ${name} of ${current.length} values`);
+      this.state.set(name, toFloat(this.dtype, t.data));
+    }
+    this.stepCount = Number(file.metadata.step ?? 0);
   }
 
   /** Replaces parameters with those in a safetensors file; names and shapes must match. */
@@ -133,6 +156,10 @@ export class Trainer {
 
   async release(): Promise<void> {
     await Promise.all(Object.values(this.sessions).map((s) => s.release()));
+  }
+
+  private metricsOf(out: Record<string, ort.Tensor>): Record<string, number> {
+    return Object.fromEntries(Object.keys(this.program.options.metrics ?? {}).map((m) => [m, scalar(out[names.metric(m)])]));
   }
 
   private optimizerFeeds(lr: number): Feeds {

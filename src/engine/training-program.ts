@@ -10,13 +10,15 @@ export interface TrainingProgramOptions {
   maxGradNorm?: number;
   /** More tensors to return from `evaluate` (e.g. per-token log-probs), by name. */
   evalOutputs?: Record<string, Value>;
+  /** Scalars computed with the loss (e.g. clip fraction, entropy), returned by step and accumulate. */
+  metrics?: Record<string, Value>;
 }
 
 /** The ONNX models a Trainer runs, all cut from one graph. */
 export interface TrainingModels {
-  /** data + params + state + step + lr → loss, grad_norm, new params, new state (one fused step). */
+  /** data + params + state + step + lr → loss, grad_norm, metrics, new params, new state (one fused step). */
   step: Uint8Array;
-  /** data + params → loss and every gradient (for accumulation over micro-batches). */
+  /** data + params → loss, metrics and every gradient (for accumulation over micro-batches). */
   grads: Uint8Array;
   /** params + summed gradients + grad_scale + state + step + lr → new params, new state. */
   apply: Uint8Array;
@@ -34,6 +36,7 @@ export const names = {
   gradScale: 'optimizer.grad_scale',
   loss: 'loss',
   gradNorm: 'grad_norm',
+  metric: (m: string) => `metric.${m}`,
 };
 
 export interface TrainingProgram {
@@ -52,6 +55,11 @@ export interface TrainingProgram {
 export function buildTrainingProgram(graph: Graph, loss: Value, options: TrainingProgramOptions): TrainingProgram {
   const params = graph.trainableParams();
   if (params.length === 0) throw new GraphBuildError('buildTrainingProgram: the graph has no trainable parameters');
+  const metrics: Record<string, Value> = {};
+  for (const [name, value] of Object.entries(options.metrics ?? {})) {
+    if (value.shape.length !== 0) throw new GraphBuildError(`buildTrainingProgram: metric ${name} must be a scalar, got [${value.shape.join(', ')}]`);
+    metrics[names.metric(name)] = value;
+  }
   const slots = optimizerStateSlots(options.optimizer);
   const state = new Map(params.map((p) => [p, slots.map((s) => graph.input(names.state(p.name, s), p.shape))]));
   const step = graph.input(names.step, []);
@@ -78,9 +86,9 @@ export function buildTrainingProgram(graph: Graph, loss: Value, options: Trainin
   };
 
   const models: TrainingModels = {
-    step: exportOnnx(graph, { outputs: { [names.loss]: loss, [names.gradNorm]: fused.norm, ...updateOutputs(fusedUpdate) } }),
+    step: exportOnnx(graph, { outputs: { [names.loss]: loss, [names.gradNorm]: fused.norm, ...metrics, ...updateOutputs(fusedUpdate) } }),
     grads: exportOnnx(graph, {
-      outputs: { [names.loss]: loss, ...Object.fromEntries(params.map((p) => [names.grad(p.name), rawGrads.get(p)!])) },
+      outputs: { [names.loss]: loss, ...metrics, ...Object.fromEntries(params.map((p) => [names.grad(p.name), rawGrads.get(p)!])) },
     }),
     apply: exportOnnx(graph, { outputs: { [names.gradNorm]: applied.norm, ...updateOutputs(appliedUpdate) } }),
     evaluate: exportOnnx(graph, { outputs: { [names.loss]: loss, ...(options.evalOutputs ?? {}) } }),

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { catalogPrices, planPrices, ProductCatalog } from '../catalog';
 import defaultRulesJson from './default-rules.json';
-import { sentences } from './text';
+import { moneyAmounts, sentences } from './text';
 import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
 
 const ruleSchema = z.object({
@@ -39,7 +39,6 @@ export function parseComplianceRules(raw: unknown): ComplianceRule[] {
 export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
-const money = /\$\s?(\d+(?:,\d{3})*(?:\.\d{1,2})?)|\b(\d+(?:\.\d{1,2})?)\s?(?:dollars|usd)\b/gi;
 const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
 const asksIfBot =
   /\b(?:are|r)\s+(?:you|u)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|real)\b|\bam i (?:talking|chatting|speaking) (?:to|with) (?:a |an )?(?:bot|human|real person|person|machine|ai|robot)\b|\bis this (?:a |an )?(?:bot|ai|human|real person|automated|robot)\b/i;
@@ -48,10 +47,25 @@ const deniesAi =
 const disclosesAi =
   /\b(?:i'?m|i am)\s+(?:an?\s+)?(?:ai|bot|chatbot|virtual assistant|ai assistant|ai-powered assistant|automated assistant|not (?:a )?human)\b|\bas an ai\b|\byes,? (?:i'?m|i am) (?:an? )?(?:ai|bot)/i;
 
+/** Whether a visitor message asks if they are talking to a bot. */
+export function isBotQuestion(text: string): boolean {
+  return asksIfBot.test(text);
+}
+
+/** Whether the agent claims to be human or denies being an AI. */
+export function deniesBeingAi(text: string): boolean {
+  return deniesAi.test(text);
+}
+
+/** Whether the agent says plainly that it is an AI assistant. */
+export function disclosesBeingAi(text: string): boolean {
+  return disclosesAi.test(text);
+}
+
 /** Whether the latest visitor turn asks if they are talking to a bot. */
 export function visitorAsksIfBot(history: HistoryTurn[]): boolean {
   const lastVisitor = [...history].reverse().find((t) => t.role === 'visitor');
-  return !!lastVisitor && asksIfBot.test(lastVisitor.text);
+  return !!lastVisitor && isBotQuestion(lastVisitor.text);
 }
 
 export function checkCompliance(text: string, history: HistoryTurn[], catalog: ProductCatalog, rules: ComplianceRule[]): Violation[] {
@@ -90,16 +104,15 @@ function wrongPrices(text: string, catalog: ProductCatalog): string[] {
   for (const sentence of sentences(text)) {
     const named = catalog.plans.filter((p) => new RegExp(`\\b${p.name}\\b`, 'i').test(sentence));
     const allowed = named.length ? named.flatMap(planPrices) : catalogPrices(catalog);
-    for (const m of sentence.matchAll(money)) {
-      const amount = Number((m[1] ?? m[2]).replace(/,/g, ''));
+    for (const { match, amount } of moneyAmounts(sentence)) {
       const ok = allowed.some((price) => isMultiple(amount, price) || isMultiple(amount, price * 12));
-      if (!ok) wrong.push(m[0]);
+      if (!ok) wrong.push(match);
     }
   }
   return wrong;
 }
 
-function isMultiple(amount: number, price: number): boolean {
+export function isMultiple(amount: number, price: number): boolean {
   const n = amount / price;
   return n >= 1 && Math.abs(n - Math.round(n)) < 1e-9;
 }

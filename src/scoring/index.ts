@@ -3,7 +3,24 @@ export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRul
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
 export { RepetitionScorer } from './repetition';
-export { defaultTurnRewardWeights, TurnRewardWeights, TurnScores, TurnScoring } from './turn-scoring';
+export {
+  answers,
+  Ask,
+  featuresIn,
+  Objection,
+  OBJECTION_CUES,
+  OBJECTIONS,
+  planServes,
+  readReply,
+  ReplyReading,
+  statedNeeds,
+  statedSeats,
+  visitorAsks,
+  wrongSeatTotals,
+} from './sales-reading';
+export { ConversionOutcome, SessionRewardKind, sessionReward } from './session-reward';
+export { wholePhrasePattern } from './text';
+export { defaultTurnRewardWeights, TURN_REWARD_TERMS, TurnReward, TurnRewardTerm, TurnRewardWeights } from './turn-reward';
+export { defaultRewardConfig, RewardConfig, TurnScores, TurnScoring, turnRewardTerms } from './turn-scoring';
 export { HistoryTurn, ScoreResult, Speaker, TurnInput, TurnScorer } from './types';
-export { ConversionOutcome, defaultSessionRewardConfig, SessionRewardConfig, sessionReward } from './session-reward';
 export { ScoringModule } from './scoring.module';

@@ -4,32 +4,33 @@ import { ComplianceRule, ComplianceScorer, defaultComplianceRules, Violation } f
 import { FluencyScorer } from './fluency';
 import { validateTurnText } from './input-validation';
 import { RepetitionScorer } from './repetition';
+import { readReply, ReplyReading } from './sales-reading';
+import { SessionRewardKind } from './session-reward';
+import { defaultTurnRewardWeights, TurnReward, turnReward, TurnRewardWeights } from './turn-reward';
 import { HistoryTurn, ScoreResult, TurnScorer } from './types';
 
-/**
- * Weights of the dense turn reward r = Σ weight · score. Compliance and fluency are "higher is
- * better" in [0, 1]; repetition and bot-likeness are "higher is worse" in [0, 1], hence negative
- * weights. With the defaults r lies in [−2, 1.5].
- */
-export interface TurnRewardWeights {
-  compliance: number;
-  repetition: number;
-  bot_likeness: number;
-  fluency: number;
+/** The reward configuration the trainer reads: turn-term weights and the session reward's kind. */
+export interface RewardConfig {
+  turnWeights: TurnRewardWeights;
+  sessionReward: SessionRewardKind;
 }
 
-export const defaultTurnRewardWeights: TurnRewardWeights = { compliance: 1, repetition: -1, bot_likeness: -1, fluency: 0.5 };
+export const defaultRewardConfig: RewardConfig = { turnWeights: defaultTurnRewardWeights, sessionReward: 'value' };
 
 export interface TurnScores {
   results: ScoreResult[];
-  /** The dense turn reward. */
+  /** How a buyer reads the reply (asks answered, plan recommended, facts). */
+  reading: ReplyReading;
+  /** The dense turn reward and its terms. */
+  reward: TurnReward;
+  /** r_t, the same as `reward.reward`. */
   total: number;
   /** A `block` compliance rule fired: the reply must not reach the visitor. */
   blocking: boolean;
   violations: Violation[];
 }
 
-/** Runs every turn scorer on one agent reply and combines them into the dense turn reward. */
+/** Runs every turn scorer on one agent reply and turns them into the dense turn reward. */
 export class TurnScoring {
   private readonly scorers: TurnScorer[];
 
@@ -45,8 +46,27 @@ export class TurnScoring {
     validateTurnText(text);
     const input = { text, history, catalog: this.catalog };
     const results = this.scorers.map((s) => s.score(input));
-    const total = results.reduce((sum, r) => sum + (this.weights[r.scorer as keyof TurnRewardWeights] ?? 0) * r.score, 0);
+    const get = (name: string) => results.find((r) => r.scorer === name)!.score;
     const compliance = results.find((r) => r.scorer === 'compliance')!.evidence as { violations: Violation[]; blocking: boolean };
-    return { results, total, blocking: compliance.blocking, violations: compliance.violations };
+    const reading = readReply(text, history, this.catalog);
+    const outputs = {
+      compliance: get('compliance'),
+      repetition: get('repetition'),
+      botLikeness: get('bot_likeness'),
+      fluency: get('fluency'),
+      wrongPrice: compliance.violations.some((v) => v.ruleId === 'catalog-price'),
+    };
+    const reward = turnReward(outputs, reading, history, this.catalog, this.weights);
+    return { results, reading, reward, total: reward.reward, blocking: compliance.blocking, violations: compliance.violations };
   }
+}
+
+/** The dense turn reward of one agent reply given the turns before it (what the trainer calls). */
+export function turnRewardTerms(
+  reply: string,
+  historyBefore: HistoryTurn[],
+  catalog: ProductCatalog,
+  weights: TurnRewardWeights = defaultTurnRewardWeights,
+): TurnReward {
+  return new TurnScoring(catalog, weights).score(reply, historyBefore).reward;
 }

@@ -1,5 +1,6 @@
 import { ProductCatalog } from '../catalog';
-import { OBJECTIONS, Objection, Persona } from './persona';
+import { featuresIn, OBJECTION_CUES, statedSeats } from '../scoring';
+import { OBJECTIONS, Persona } from './persona';
 
 /** A logged live session reduced to what persona derivation needs. */
 export interface LoggedSessionSummary {
@@ -8,15 +9,6 @@ export interface LoggedSessionSummary {
   visitorMessages: string[];
   converted: boolean;
 }
-
-const OBJECTION_CUES: Record<Objection, RegExp> = {
-  price: /expensive|budget|cheap|cost too|afford/i,
-  security: /secur|soc ?2|gdpr|encrypt|privacy/i,
-  integration: /integrat|slack|hubspot|zapier|api\b/i,
-  switching: /switch|migrat|spreadsheet|import|moving/i,
-  contract: /contract|cancel|lock|commit/i,
-  trial: /trial|try it|demo/i,
-};
 
 /**
  * Turns logged live sessions into personas, so training starts from real openings: the first
@@ -27,17 +19,15 @@ const OBJECTION_CUES: Record<Objection, RegExp> = {
 export function derivePersonas(sessions: LoggedSessionSummary[], catalog: ProductCatalog, template: Persona): Persona[] {
   const personas: Persona[] = [];
   for (const s of sessions) {
-    const said = s.visitorMessages.join(' ').toLowerCase();
-    const needs = Object.entries(catalog.features)
-      .filter(([, f]) => f.keywords.some((k) => new RegExp(`\\b${escape(k)}\\b`, 'i').test(said)))
-      .map(([key]) => key);
+    const said = s.visitorMessages.join('\n');
+    const needs = featuresIn(said, catalog);
     if (needs.length === 0 || !s.visitorMessages[0]) continue;
-    const seats = /\b(\d{1,5})\s*(?:people|users|seats|reps|person)\b/i.exec(said);
+    const seats = statedSeats(s.visitorMessages.map((text) => ({ role: 'visitor' as const, text })));
     personas.push({
       ...template,
       id: `live-${s.sessionId.slice(0, 8).toLowerCase()}`,
       name: 'Live visitor',
-      companySize: seats ? Math.max(1, Number(seats[1])) : template.companySize,
+      companySize: seats ? Math.max(1, seats) : template.companySize,
       needs,
       objections: OBJECTIONS.filter((o) => OBJECTION_CUES[o].test(said)),
       buyingIntent: s.converted ? 0.75 : 0.35,
@@ -45,8 +35,4 @@ export function derivePersonas(sessions: LoggedSessionSummary[], catalog: Produc
     });
   }
   return personas;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

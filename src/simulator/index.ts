@@ -1,12 +1,27 @@
+export {
+  CalibrationAgent,
+  CalibrationAgentKind,
+  defaultFlawRates,
+  exploitAgents,
+  FlawedAgentOptions,
+  flawedSalespersonAgent,
+  FlawRates,
+  scriptedCalibrationAgents,
+  scriptedGoodAgent,
+  scriptedIdealAgent,
+  scriptedRoboticAgent,
+} from './agents';
+export { calibrate, CalibrationRow, rewardScales, RewardScales, runCalibrationCommand, twoProportionTest, UnknownAgentError } from './calibration';
+export { Billing, Deal, dealFor, planFor } from './deal';
 export { derivePersonas, LoggedSessionSummary } from './derived-personas';
 export { defaultPersonas } from './default-personas';
 export { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 export { findPersona, Objection, parsePersonas, Persona, UnknownPersonaError } from './persona';
 export { PersonaRepository } from './persona.repository';
 export { RuleBasedSimulator } from './rule-based-simulator';
-export { annualValue, RuleBasedVisitor, visitorModel } from './rule-based-visitor';
-export { scriptedGoodAgent, scriptedRoboticAgent } from './scripted-agents';
+export { RuleBasedVisitor, VisitorState } from './rule-based-visitor';
 export { Agent, runSession, SimulatedSession } from './session-runner';
 export { runSimulation, ScoredSession, SimulationSummary, summarize, wilsonInterval } from './simulation';
 export { SessionEnd, SessionOutcome, SimulatedVisitor, UserSimulator, VisitorStep } from './simulator';
 export { SimulatorModule } from './simulator.module';
+export { visitorModel, VisitorModel } from './visitor-model';

@@ -2,9 +2,10 @@ import { z } from 'zod';
 import { ProductCatalog } from '../catalog';
 import { LlmSimulatorConfig } from '../config/app-config';
 import { HistoryTurn } from '../scoring';
-import { annualValue } from './rule-based-visitor';
+import { dealFor, planFor } from './deal';
 import { findPersona, Persona } from './persona';
 import { SimulatedVisitor, UserSimulator, VisitorStep } from './simulator';
+import { visitorModel } from './visitor-model';
 
 export class LlmSimulatorError extends Error {
   readonly code = 'llm_simulator_failed';
@@ -17,24 +18,44 @@ export class LlmSimulatorError extends Error {
 /** What the model must answer with (asked for as a JSON object). */
 const visitorReplySchema = z.object({
   message: z.string(),
-  outcome: z.enum(['continue', 'converted', 'left']),
+  outcome: z.enum(['continue', 'converted', 'left', 'undecided']),
+  /** The commitment, when converted (annual only if the assistant offered it). */
+  billing: z.enum(['annual', 'monthly']).optional(),
+  /** The visitor concluded the assistant sounds robotic (identity detection). */
+  bot_suspected: z.boolean().optional(),
 });
 
 const completionSchema = z.object({
   choices: z.array(z.object({ message: z.object({ content: z.string().nullable() }) })).min(1),
 });
 
+/**
+ * The rule-based visitor's model as instructions: the same persona fields, the same reading of a
+ * reply (an answer must address the ask with something new; right plan and seat total; dumping,
+ * premature calls to action, repetition and canned style cost), the same honesty rules and the
+ * same single conversion decision (docs/simulator.md).
+ */
 export function visitorSystemPrompt(persona: Persona, catalog: ProductCatalog): string {
   const needs = persona.needs.map((n) => catalog.features[n]?.name ?? n).join(', ');
+  const fit = planFor(persona, catalog);
+  const seats = persona.companySize;
   return [
     `You are role-playing a website visitor chatting with the sales assistant of ${catalog.product}, ${catalog.tagline}.`,
-    `You are ${persona.name}, ${persona.role} at ${persona.company}; you would buy ${persona.companySize} seats.`,
+    `You are ${persona.name}, ${persona.role} at ${persona.company}; you would buy ${seats} seats.`,
     `You need: ${needs}. Your budget is about $${persona.budgetPerSeat} per seat per month.`,
-    persona.objections.length ? `Your concerns: ${persona.objections.join(', ')}.` : 'You have no particular concerns.',
-    `Buying intent ${persona.buyingIntent} (0-1). You dislike canned, repetitive or robotic replies (sensitivity ${persona.botSensitivity}) and pushy selling (sensitivity ${persona.pushinessSensitivity}).`,
-    `Write ${persona.style.verbosity} ${persona.style.formality} messages${persona.style.typos ? ' with the odd typo' : ''}.`,
-    'Reply ONLY with a JSON object {"message": string, "outcome": "continue" | "converted" | "left"}:',
-    '"converted" when you decide to buy or start the trial, "left" when you give up, else "continue".',
+    `From the pricing page you know ${fit.name} is the plan that fits your needs and seats: $${fit.monthlyPricePerSeat} per seat a month, or $${fit.annualPricePerSeatPerMonth} billed annually.`,
+    persona.objections.length ? `Your concerns, raised one at a time once you know the price: ${persona.objections.join(', ')}.` : 'You have no particular concerns.',
+    `Buying intent ${persona.buyingIntent} (0-1). You dislike canned, repetitive or robotic replies (sensitivity ${persona.botSensitivity}) and pushy selling (sensitivity ${persona.pushinessSensitivity}). After ${persona.patience} replies without progress you lose patience.`,
+    `Write ${persona.style.verbosity} ${persona.style.formality} messages${persona.style.typos ? ' with the odd typo' : ''}. Ask about one need at a time; when asked about your team, tell your seats and every need.`,
+    'How you judge the assistant:',
+    '- A reply answers you only if it addresses what you asked and tells you something you did not say yourself. Keyword lists, echoes of your words and agreeing with everything are not answers.',
+    `- Trust a recommendation of ${fit.name} with the right total for your ${seats} seats. Distrust a plan that lacks what you need, a dearer plan than you need, a total for another seat count, an invented discount or price, or any wrong fact.`,
+    '- Features you do not need, and requests to buy or start a trial while your needs or concerns are still open, annoy you, more each time. A question about your team helps once; asking again what you already said annoys you.',
+    '- Repeated sentences and stock phrases ("Great question!", "I\'d be happy to help") annoy you in proportion to your sensitivity. When the replies sound robotic, say so or ask whether you are talking to a bot, and set "bot_suspected": true.',
+    '- If you ask whether you are talking to a bot: a plain "I\'m an AI assistant" is fine. An evasion costs much of your trust; a claim to be human costs nearly all of it.',
+    `- You decide once. Only when your needs are answered, you know the price of a plan that serves you, your concerns are handled and the assistant proposes a next step (a trial, a sign-up), decide: buy ("converted") or decline ("undecided", the session ends). Weigh your trust, your annoyance and whether the price fits your budget. Leave ("left") when annoyed enough; after ${visitorModel.maxTurns} assistant replies end "undecided".`,
+    'Reply ONLY with a JSON object {"message": string, "outcome": "continue" | "converted" | "left" | "undecided", "billing": "annual" | "monthly", "bot_suspected": boolean};',
+    '"billing" says how you buy when converted ("annual" only if the assistant offered annual billing).',
   ].join('\n');
 }
 
@@ -54,18 +75,27 @@ export class LlmSimulator implements UserSimulator {
     const system = visitorSystemPrompt(persona, this.catalog);
     const complete = (history: HistoryTurn[], instruction?: string) => this.complete(system, history, seed, instruction);
     const catalog = this.catalog;
+    let identityDetected = false;
     return {
       async opening() {
         return persona.opening ?? (await complete([], 'Write your first message to the assistant.')).message;
       },
       async respond(history: HistoryTurn[]): Promise<VisitorStep> {
         const reply = await complete(history);
+        identityDetected ||= reply.bot_suspected === true;
         if (reply.outcome === 'continue') return { kind: 'message', text: reply.message };
-        const converted = reply.outcome === 'converted';
+        const deal = reply.outcome === 'converted' ? dealFor(persona, catalog, reply.billing ?? 'monthly') : undefined;
         return {
           kind: 'end',
           text: reply.message || undefined,
-          outcome: { end: reply.outcome, converted, value: converted ? annualValue(persona, catalog) : 0, reason: 'llm decided' },
+          outcome: {
+            end: reply.outcome,
+            converted: !!deal,
+            value: deal?.value ?? 0,
+            reason: 'llm decided',
+            ...(deal ? { planId: deal.planId, seats: deal.seats, months: deal.months } : {}),
+            identityDetected,
+          },
         };
       },
     };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
+import { Objection, OBJECTIONS } from '../scoring';
 
-export const OBJECTIONS = ['price', 'security', 'integration', 'switching', 'contract', 'trial'] as const;
-export type Objection = (typeof OBJECTIONS)[number];
+export { Objection, OBJECTIONS };
 
 const unit = z.number().min(0).max(1);
 

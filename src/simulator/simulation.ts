@@ -16,8 +16,8 @@ export interface SimulationOptions {
 export interface ScoredSession extends SimulatedSession {
   personaId: string;
   seed: number;
-  /** Per agent turn: the dense scores and violated rule ids. */
-  agentTurnScores: { repetition: number; botLikeness: number; compliance: number; violations: string[] }[];
+  /** Per agent turn: the dense scores, the turn reward r_t and violated rule ids. */
+  agentTurnScores: { repetition: number; botLikeness: number; compliance: number; reward: number; violations: string[] }[];
 }
 
 export interface SimulationSummary {
@@ -33,7 +33,10 @@ export interface SimulationSummary {
   repetitionRate: number;
   /** Share of agent turns a visitor would likely read as a bot (bot-likeness ≥ 0.5). */
   botLikeRate: number;
-  /** Violations per agent turn, by rule id. */
+  /** Share of sessions in which the visitor concluded on its own that the agent sounds robotic. */
+  identityDetectionRate: number;
+  /** Violations per agent turn, all rules together and by rule id. */
+  violationsPerTurn: number;
   violationRateByRule: Record<string, number>;
 }
 
@@ -48,7 +51,7 @@ export async function runSimulation(o: SimulationOptions): Promise<{ sessions: S
       if (t.role !== 'agent') return [];
       const s = o.scoring.score(t.text, played.turns.slice(0, k));
       const get = (name: string) => s.results.find((r) => r.scorer === name)!.score;
-      return [{ repetition: get('repetition'), botLikeness: get('bot_likeness'), compliance: get('compliance'), violations: s.violations.map((v) => v.ruleId) }];
+      return [{ repetition: get('repetition'), botLikeness: get('bot_likeness'), compliance: get('compliance'), reward: s.total, violations: s.violations.map((v) => v.ruleId) }];
     });
     sessions.push({ ...played, personaId: persona.id, seed, agentTurnScores });
   }
@@ -74,6 +77,8 @@ export function summarize(sessions: ScoredSession[], simulator: string): Simulat
     meanAgentTurns: n ? turns.length / n : 0,
     repetitionRate: share((t) => t.repetition >= 0.5),
     botLikeRate: share((t) => t.botLikeness >= 0.5),
+    identityDetectionRate: n ? sessions.filter((s) => s.outcome.identityDetected).length / n : 0,
+    violationsPerTurn: turns.reduce((a, t) => a + t.violations.length, 0) / Math.max(1, turns.length),
     violationRateByRule: Object.fromEntries(Object.entries(byRule).map(([k, v]) => [k, v / Math.max(1, turns.length)])),
   };
 }

@@ -7,7 +7,8 @@ import { derivePersonas } from './derived-personas';
 import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 import { findPersona, parsePersonas, UnknownPersonaError } from './persona';
 import { RuleBasedSimulator } from './rule-based-simulator';
-import { scriptedGoodAgent, scriptedRoboticAgent } from './scripted-agents';
+import { scriptedCalibrationAgents, scriptedGoodAgent, scriptedRoboticAgent } from './agents';
+import { calibrate, rewardScales, twoProportionTest } from './calibration';
 import { runSession } from './session-runner';
 import { runSimulation, wilsonInterval } from './simulation';
 
@@ -65,6 +66,13 @@ describe('rule-based simulator', () => {
     expect(repetitive.conversionRate).toBeLessThan(clean.conversionRate - 0.15);
   });
 
+  it('every calibration agent plays the same session the same way for a seed', async () => {
+    for (const agent of scriptedCalibrationAgents(defaultCatalog)) {
+      const play = () => runSession(agent.make(11), simulator.visitor('ops-lead-automation', 11));
+      expect(await play()).toEqual(await play());
+    }
+  });
+
   it('an unknown persona is a clear error', () => {
     expect(() => simulator.visitor('nobody', 1)).toThrow(UnknownPersonaError);
     expect(() => simulator.visitor('nobody', 1)).toThrow('unknown persona "nobody"');
@@ -74,6 +82,59 @@ describe('rule-based simulator', () => {
     const visitor = simulator.visitor('startup-founder', 1);
     await visitor.opening();
     await expect(visitor.respond([{ role: 'visitor', text: 'hi' }])).rejects.toThrow('the last history turn must be the agent reply');
+  });
+});
+
+describe('calibration at 200 sessions (seed 1)', () => {
+  let rows: Map<string, { converted: number; n: number; ci95: [number, number]; kind: string }>;
+  beforeAll(async () => {
+    rows = new Map();
+    for await (const { row, sessions } of calibrate({ agents: scriptedCalibrationAgents(defaultCatalog), personas: defaultPersonas, catalog: defaultCatalog, sessions: 200, seed: 1 })) {
+      rows.set(row.agent, { converted: sessions.filter((s) => s.outcome.converted).length, n: sessions.length, ci95: row.ci95, kind: row.kind });
+    }
+  });
+  const rate = (name: string) => rows.get(name)!.converted / rows.get(name)!.n;
+
+  it('no exploit comes near the scripted good salesperson (two-sided z-test, p < 0.01; CI upper bound below its rate)', () => {
+    const good = rows.get('scripted-good')!;
+    const exploits = [...rows].filter(([, r]) => r.kind === 'exploit');
+    expect(exploits.length).toBeGreaterThanOrEqual(10);
+    for (const [name, r] of exploits) {
+      const { z, p } = twoProportionTest(good.converted, good.n, r.converted, r.n);
+      expect({ name, better: z > 0, significant: p < 0.01 }).toEqual({ name, better: true, significant: true });
+      expect({ name, upper: r.ci95[1] < rate('scripted-good') }).toEqual({ name, upper: true });
+    }
+  });
+
+  it('the references order robotic < flawed < good < ideal, each step significant', () => {
+    const order = ['scripted-robotic', 'flawed-salesperson', 'scripted-good', 'scripted-ideal'];
+    expect(rate('scripted-robotic')).toBeLessThan(0.05);
+    for (let i = 1; i < order.length; i++) {
+      const [lo, hi] = [rows.get(order[i - 1])!, rows.get(order[i])!];
+      const { z, p } = twoProportionTest(hi.converted, hi.n, lo.converted, lo.n);
+      expect({ pair: `${order[i - 1]} < ${order[i]}`, ok: z > 0 && p < 0.05 }).toEqual({ pair: `${order[i - 1]} < ${order[i]}`, ok: true });
+    }
+  });
+});
+
+describe('statistics', () => {
+  it('two-proportion test matches a hand-computed case', () => {
+    // 60/100 vs 40/100: pooled 0.5, se = sqrt(0.25·0.02) = 0.0707, z = 2.828, p = 0.00468
+    const { z, p } = twoProportionTest(60, 100, 40, 100);
+    expect(z).toBeCloseTo(2.8284, 3);
+    expect(p).toBeCloseTo(0.00468, 4);
+  });
+
+  it('reward scales: overall and within-group spread', async () => {
+    const { sessions } = await runSimulation({ simulator, personas: defaultPersonas.slice(0, 2), agentFor: (_, seed) => scriptedGoodAgent(defaultCatalog, seed), sessions: 32, seed: 2, scoring });
+    const scales = rewardScales(sessions, 8);
+    expect(scales.groupSize).toBe(8);
+    expect(scales.sessionReward.conversion.mean).toBeCloseTo(sessions.filter((s) => s.outcome.converted).length / 32, 10);
+    expect(scales.sessionReward.value.std).toBeGreaterThan(scales.turnRewardSum.std);
+    expect(scales.turnReward.mean).toBeLessThanOrEqual(0);
+    // A deal value in the thousands drowns Σ r_t in the merged reward; a 0/1 reward may not.
+    expect(scales.mergedSignAgreement.value).toBe(1);
+    expect(scales.mergedSignAgreement.conversion).toBeLessThanOrEqual(1);
   });
 });
 
@@ -149,7 +210,7 @@ describe('LLM simulator adapter (contract, against a local fixture server)', () 
   it('sends persona and history as chat messages and parses the outcome', async () => {
     replies = [
       JSON.stringify({ message: 'Do you have a mobile app?', outcome: 'continue' }),
-      'Sure: ```json\n{"message": "Great, we will start the trial.", "outcome": "converted"}\n```',
+      'Sure: ```json\n{"message": "Great, we will start the trial.", "outcome": "converted", "billing": "annual", "bot_suspected": true}\n```',
     ];
     const visitor = llm().visitor('curious-browser', 9);
     const opening = await visitor.opening();
@@ -158,18 +219,37 @@ describe('LLM simulator adapter (contract, against a local fixture server)', () 
       { role: 'visitor', text: opening },
       { role: 'agent', text: 'Yes, on iOS and Android. Want a 14-day trial?' },
     ]);
-    expect(end).toMatchObject({ kind: 'end', text: 'Great, we will start the trial.', outcome: { end: 'converted', converted: true } });
-    expect((end as { outcome: { value: number } }).outcome.value).toBeGreaterThan(0);
+    // Sam buys Starter (mobile app + email sync) for 10 seats, annually: $24 × 10 × 12.
+    expect(end).toMatchObject({
+      kind: 'end',
+      text: 'Great, we will start the trial.',
+      outcome: { end: 'converted', converted: true, planId: 'starter', seats: 10, months: 12, value: 2880, identityDetected: true },
+    });
 
     const last = requests[requests.length - 1];
     expect(last.auth).toBe('Bearer k-123');
     expect(last.body).toMatchObject({ model: 'visitor-sim', seed: 9, response_format: { type: 'json_object' } });
     expect(last.body.messages[0].role).toBe('system');
-    expect(last.body.messages[0].content).toContain('Sam, account executive');
+    const prompt: string = last.body.messages[0].content;
+    expect(prompt).toContain('Sam, account executive');
+    // The rule-based visitor's model, as instructions: plan fit, honesty, one decision.
+    expect(prompt).toContain('Starter is the plan that fits your needs and seats: $29 per seat a month, or $24 billed annually');
+    expect(prompt).toContain('a plain "I\'m an AI assistant" is fine. An evasion costs much of your trust; a claim to be human costs nearly all of it');
+    expect(prompt).toContain('You decide once.');
+    expect(prompt).toContain('"bot_suspected": true');
     expect(last.body.messages.slice(1)).toEqual([
       { role: 'assistant', content: 'Do you have a mobile app?' },
       { role: 'user', content: 'Yes, on iOS and Android. Want a 14-day trial?' },
     ]);
+  });
+
+  it('a decline ends the session undecided, with no deal', async () => {
+    replies = [JSON.stringify({ message: 'We will think about it.', outcome: 'undecided' })];
+    const end = await llm().visitor('curious-browser', 2).respond([
+      { role: 'visitor', text: 'Do you have a mobile app?' },
+      { role: 'agent', text: 'Yes. Want me to start your free trial?' },
+    ]);
+    expect(end).toMatchObject({ kind: 'end', outcome: { end: 'undecided', converted: false, value: 0, identityDetected: false } });
   });
 
   it('a malformed reply or an HTTP error is a clear LlmSimulatorError', async () => {

@@ -5,10 +5,19 @@ export type SessionEnd = 'converted' | 'left' | 'undecided';
 export interface SessionOutcome {
   end: SessionEnd;
   converted: boolean;
-  /** Annual contract value in the catalog currency (0 unless converted). */
+  /** Deal value in the catalog currency: price per seat × seats × months committed (0 unless converted). */
   value: number;
   /** Why the session ended, for transcripts. */
   reason: string;
+  /** The deal, when converted: plan bought, seats, and months committed (12 annual, 1 monthly). */
+  planId?: string;
+  seats?: number;
+  months?: number;
+  /**
+   * The visitor concluded on its own that the agent sounds robotic (said so or asked "are you a
+   * bot?"): the paper's identity detection. Set by every simulator in this folder.
+   */
+  identityDetected?: boolean;
 }
 
 /** The visitor's move after an agent reply: a next message, or the end of the session. */

@@ -23,15 +23,16 @@ export class VisitorLanguage {
     );
   }
 
-  askFeature(feature: string): string {
-    const need = this.featureName(feature);
+  /** Asks about one or more needs ("Do you have X and Y?"). */
+  askFeatures(features: string[]): string {
+    const need = this.featureNames(features);
     return this.styled(this.pick([`Do you have ${need}?`, `What about ${need}?`, `We also need ${need}. Is that included?`, `How does ${need} work with you?`]));
   }
 
   askPrice(): string {
     return this.styled(
       this.pick([
-        `How much would this cost for ${this.persona.companySize} people?`,
+        `How much would this cost for ${this.people()}?`,
         'What does it cost?',
         `What's the price per seat? We'd have about ${this.persona.companySize} users.`,
         'Can you tell me about pricing?',
@@ -51,19 +52,22 @@ export class VisitorLanguage {
     return this.styled(this.pick(lines[objection]));
   }
 
-  answerDiscovery(revealedNeed: string): string {
-    const need = this.featureName(revealedNeed);
+  /** Answers a discovery question: the seats and every need not yet settled. */
+  answerDiscovery(needs: string[]): string {
+    const need = this.featureNames(needs);
     return this.styled(
       this.pick([
-        `We're ${this.persona.companySize} people and the big thing for us is ${need}.`,
+        `We're ${this.people()} and the big thing for us is ${need}.`,
         `Mostly ${need}, honestly. There are ${this.persona.companySize} of us.`,
-        `I'm the ${this.persona.role} at ${this.persona.company}; we really need ${need}.`,
+        `I'm the ${this.persona.role} at ${this.persona.company}; we really need ${need}. We're ${this.people()}.`,
       ]),
     );
   }
 
-  repeatAsk(original: string): string {
-    return this.styled(this.pick([`You didn't really answer: ${original}`, `Sorry, but ${original.charAt(0).toLowerCase()}${original.slice(1)}`, `Again, ${original.charAt(0).toLowerCase()}${original.slice(1)}`]));
+  /** Asks again for what the last reply left unanswered. */
+  repeat(ask: string): string {
+    const lower = `${ask.charAt(0).toLowerCase()}${ask.slice(1)}`;
+    return this.pick([`You didn't really answer: ${ask}`, `Sorry, but ${lower}`, `Again, ${lower}`]);
   }
 
   askIfBot(): string {
@@ -74,16 +78,28 @@ export class VisitorLanguage {
     return this.styled(this.pick(['OK, what would be the next step?', 'Sounds good. How do we get started?', 'What do you suggest we do next?']));
   }
 
-  hesitate(): string {
-    return this.styled(this.pick(["I'll need to think about it.", 'Let me talk to my team first.', 'Not sure yet, give me a moment.']));
+  accept(): string {
+    return this.styled(this.pick(["Great, let's do it. I'll start the trial.", 'Perfect, sign us up.', 'OK, I am convinced. Setting it up now.']));
   }
 
-  goodbye(converted: boolean): string {
-    return this.styled(
-      converted
-        ? this.pick(["Great, let's do it. I'll start the trial.", 'Perfect, sign us up.', 'OK, I am convinced. Setting it up now.'])
-        : this.pick(['This is going nowhere, bye.', "I don't think this is for us. Thanks.", "I'll look elsewhere."]),
-    );
+  /** The one decision went against the agent. */
+  decline(): string {
+    return this.styled(this.pick(["I'll need to think about it.", 'Let me talk to my team first.', "Thanks, we'll compare a few more options before deciding."]));
+  }
+
+  /** Leaving annoyed; says so when it has just concluded it is talking to a bot. */
+  leave(soundsLikeABot: boolean): string {
+    if (soundsLikeABot) return this.styled(this.pick(['This sounds like a bot reading a script. Bye.', 'You sound like an automated script, I give up.']));
+    return this.styled(this.pick(['This is going nowhere, bye.', "I don't think this is for us. Thanks.", "I'll look elsewhere."]));
+  }
+
+  private people(): string {
+    return this.persona.companySize === 1 ? 'just me, 1 user' : `${this.persona.companySize} people`;
+  }
+
+  private featureNames(keys: string[]): string {
+    const names = keys.map((k) => this.featureName(k));
+    return names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names[names.length - 1]}` : names[0];
   }
 
   private featureName(key: string): string {

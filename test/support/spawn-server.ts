@@ -3,7 +3,7 @@ import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
 
-/** Runs a TypeScript entry point (src/main.ts, src/cli.ts) as its own process, as an operator would. */
+/** Runs a TypeScript entry point (src/main.ts, src/cli/index.ts) as its own process, as an operator would. */
 export function spawnEntry(entry: string, args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['-r', '@swc-node/register', join(root, entry), ...args], {
     cwd: root,

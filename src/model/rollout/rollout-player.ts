@@ -95,7 +95,7 @@ export class RolloutPlayer {
     for (let t = 0; ; t++) {
       if (t >= maxAgentTurns) return endBy('max_agent_turns', `${maxAgentTurns} agent turns reached`);
       const room = maxContext - tokens.length;
-      const reply = await generator.submit({ ...sampling, prompt: tokens.slice(), maxNewTokens: Math.min(this.o.maxReplyTokens, room), seed: turnSeed(job.seed, t), cache }).result;
+      const reply = await generator.submit({ ...sampling, prompt: tokens.slice(), maxNewTokens: Math.min(this.o.maxReplyTokens, room), seed: turnSeed(job.agentSeed ?? job.seed, t), cache }).result;
       agentTurns.push({ start: tokens.length, end: tokens.length + reply.tokens.length, logprobs: reply.logprobs, rawLogprobs: reply.rawLogprobs, text: reply.text, finishReason: reply.finishReason });
       tokens.push(...reply.tokens);
       // An empty reply would be rejected by the scorers; the visitor sees a visible non-answer instead.

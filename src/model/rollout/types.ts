@@ -7,8 +7,13 @@ import type { SamplingOptions } from '../sampling';
 
 export interface RolloutJob {
   personaId: string;
-  /** Seeds the visitor and every agent reply of the session. */
+  /** Seeds the visitor (and the agent's replies unless `agentSeed` is given). */
   seed: number;
+  /**
+   * Seeds the agent's replies on their own, so sessions of one RL group meet the same visitor and
+   * differ only in what the agent samples.
+   */
+  agentSeed?: number;
   sampling?: Partial<SamplingOptions>;
   maxAgentTurns?: number;
 }

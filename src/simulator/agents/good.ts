@@ -1,12 +1,12 @@
-import { ProductCatalog } from '../catalog';
-import { Rng } from '../engine/rng';
-import { HistoryTurn, visitorAsksIfBot } from '../scoring';
-import { Agent } from './session-runner';
+import { ProductCatalog } from '../../catalog';
+import { Rng } from '../../engine/rng';
+import { HistoryTurn, visitorAsksIfBot } from '../../scoring';
+import { Agent } from '../session-runner';
 
 /**
- * Two hand-written agents that bracket the policy: a competent salesperson and a canned,
- * repetitive script. They are the simulator's calibration (the good one must convert far more
- * often) and baselines for `closer simulate`.
+ * A competent salesperson: answers what was asked (from keyword cues), asks about the team early,
+ * handles objections, discloses that it is an AI, proposes a trial after a few turns. The default
+ * model's corpus is written by it, so the shipped model imitates it (with injected flaws).
  */
 export function scriptedGoodAgent(catalog: ProductCatalog, seed: number): Agent {
   const rng = new Rng(seed);
@@ -42,16 +42,6 @@ export function scriptedGoodAgent(catalog: ProductCatalog, seed: number): Agent 
     if (parts.length === 0) parts.push(pick(['Take your time. What else would help you decide?', 'Happy to go through anything else. What is still open for you?']));
     return parts.join(' ');
   };
-}
-
-/** Same pitch every turn, stock phrases, a bulleted list: the script visitors walk away from. */
-export function scriptedRoboticAgent(catalog: ProductCatalog): Agent {
-  const features = Object.values(catalog.features).map((f) => `- ${f.name}`).join('\n');
-  const pitch =
-    `Thank you for reaching out! I'd be happy to help. ${catalog.product} is ${catalog.tagline}. Our features include:\n${features}\n` +
-    `Plans start at $${catalog.plans[0].monthlyPricePerSeat} per seat. There is a ${catalog.trial.days}-day free trial. ` +
-    'Is there anything else I can help you with?';
-  return async () => pitch;
 }
 
 function planMentionedBefore(history: HistoryTurn[], catalog: ProductCatalog) {

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { defaultCatalog } from '../catalog';
+import { buildDefaultModel } from '../model/default-model/build';
+import { defaultPersonas } from '../simulator';
+import { nonNegativeInt, positiveInt } from './options';
+
+export function registerBuildModel(program: Command): void {
+  program
+    .command('build-model')
+    .description('build the default model: synthetic corpus, BPE tokenizer, SFT; writes a Hugging Face-layout folder')
+    .option('--out <dir>', 'output folder', 'models/default')
+    .option('--dialogues <n>', 'corpus size', positiveInt, 3000)
+    .option('--vocab <n>', 'tokenizer vocabulary size', positiveInt, 2048)
+    .option('--hidden <n>', 'hidden size', positiveInt, 192)
+    .option('--layers <n>', 'decoder layers', positiveInt, 4)
+    .option('--heads <n>', 'attention heads', positiveInt, 4)
+    .option('--seq <n>', 'training sequence length', positiveInt, 256)
+    .option('--batch <n>', 'sequences per step', positiveInt, 8)
+    .option('--steps <n>', 'training steps', positiveInt, 3000)
+    .option('--lr <x>', 'peak learning rate', Number, 3e-3)
+    .option('--seed <n>', 'seed for corpus, tokenizer and training', nonNegativeInt, 1)
+    .option('--threads <n>', 'ORT intra-op threads', positiveInt)
+    .action(async (o) => {
+      const report = await buildDefaultModel({
+        outDir: o.out,
+        catalog: defaultCatalog,
+        personas: defaultPersonas,
+        dialogues: o.dialogues,
+        vocabSize: o.vocab,
+        hiddenSize: o.hidden,
+        layers: o.layers,
+        heads: o.heads,
+        seq: o.seq,
+        batch: o.batch,
+        steps: o.steps,
+        lr: o.lr,
+        seed: o.seed,
+        threads: o.threads,
+        log: (line) => process.stderr.write(`${line}\n`),
+      });
+      console.log(JSON.stringify(report, null, 2));
+    });
+}

@@ -1,0 +1,67 @@
+import { createInterface } from 'node:readline';
+import { Command } from 'commander';
+import { defaultCatalog } from '../catalog';
+import { ChatMessage, ChatModel } from '../model';
+import { systemPrompt } from '../model/default-model/corpus';
+import { validateTurnText } from '../scoring';
+import { nonNegativeInt, positiveInt } from './options';
+
+type SamplingFlags = { model: string; maxTokens: number; temperature: number; topP: number; repetitionPenalty: number; seed: number };
+
+const samplingFlags = (command: Command) =>
+  command
+    .option('--model <dir>', 'model folder (config.json, model.safetensors, tokenizer.json)', 'models/default')
+    .option('--max-tokens <n>', 'most new tokens per reply', positiveInt, 120)
+    .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.7)
+    .option('--top-p <x>', 'nucleus sampling threshold', Number, 0.95)
+    .option('--repetition-penalty <x>', 'penalty for tokens already in the context', Number, 1.1)
+    .option('--seed <n>', 'sampling seed', nonNegativeInt, 1);
+
+const generateOptions = (o: SamplingFlags, seed = o.seed) => ({
+  maxNewTokens: o.maxTokens,
+  temperature: o.temperature,
+  topP: o.topP,
+  repetitionPenalty: o.repetitionPenalty,
+  seed,
+});
+
+/** `generate` (one reply) and `chat` (a terminal conversation) with a model folder. */
+export function registerGenerate(program: Command): void {
+  samplingFlags(program.command('generate').description('answer one visitor message with the model, streamed to stdout'))
+    .requiredOption('--prompt <text>', 'the visitor message')
+    .action(async (o: SamplingFlags & { prompt: string }) => {
+      const model = await ChatModel.load(o.model);
+      const messages: ChatMessage[] = [
+        { role: 'system', content: systemPrompt(defaultCatalog) },
+        { role: 'user', content: validateTurnText(o.prompt, '--prompt') },
+      ];
+      for await (const e of model.reply(messages, generateOptions(o))) if (e.kind === 'token') process.stdout.write(e.delta);
+      process.stdout.write('\n');
+      await model.release();
+    });
+
+  samplingFlags(program.command('chat').description('chat with the model in the terminal (empty line or Ctrl-D ends)')).action(async (o: SamplingFlags) => {
+    const model = await ChatModel.load(o.model);
+    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(defaultCatalog) }];
+    const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
+    rl.prompt();
+    let turn = 0;
+    for await (const line of rl) {
+      if (!line.trim()) break;
+      messages.push({ role: 'user', content: validateTurnText(line) });
+      process.stdout.write('agent> ');
+      let reply = '';
+      for await (const e of model.reply(messages, generateOptions(o, o.seed + turn++))) {
+        if (e.kind === 'token') {
+          process.stdout.write(e.delta);
+          reply += e.delta;
+        }
+      }
+      messages.push({ role: 'assistant', content: reply });
+      process.stdout.write('\n');
+      rl.prompt();
+    }
+    rl.close();
+    await model.release();
+  });
+}

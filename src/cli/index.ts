@@ -1,0 +1,43 @@
+import 'reflect-metadata';
+import { existsSync } from 'node:fs';
+import { Command, InvalidArgumentError } from 'commander';
+import { AdvantageInputError } from '../rl';
+import { TextInputError } from '../scoring';
+import { LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../simulator';
+import { describeStartupError } from '../startup-error';
+import { registerBuildModel } from './build-model';
+import { registerCalibrate } from './calibrate';
+import { registerCompare } from './compare';
+import { registerGenerate } from './generate';
+import { registerMigrate } from './migrate';
+import { registerSimulate } from './simulate';
+import { registerRolloutWorker } from './rollout-worker';
+import { registerSiteAdd } from './site-add';
+import { registerTrain } from './train';
+
+/** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
+export function buildCli(): Command {
+  const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare, registerRolloutWorker]) register(program);
+  return program;
+}
+
+/** Mistakes in what the user asked for: reported in one line, without a stack. */
+const isUserError = (err: unknown) =>
+  err instanceof UnknownPersonaError ||
+  err instanceof UnknownAgentError ||
+  err instanceof LlmSimulatorError ||
+  err instanceof TextInputError ||
+  err instanceof InvalidArgumentError ||
+  err instanceof AdvantageInputError;
+
+if (require.main === module) {
+  if (existsSync('.env')) process.loadEnvFile('.env');
+  buildCli()
+    .parseAsync(process.argv)
+    .catch((err: unknown) => {
+      const message = isUserError(err) ? (err as Error).message : describeStartupError(err, { databaseUrl: process.env.DATABASE_URL });
+      process.stderr.write(`closer: ${message}\n`);
+      process.exit(1);
+    });
+}

@@ -1,0 +1,33 @@
+import { InvalidArgumentError } from 'commander';
+
+export function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('must be a whole number ≥ 1');
+  return n;
+}
+
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('must be a whole number ≥ 0');
+  return n;
+}
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError('must be a number > 0');
+  return n;
+}
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError('must be a number ≥ 0');
+  return n;
+}
+
+/** A comma-separated list of positive numbers (e.g. reward scales). */
+export function positiveNumberList(value: string): number[] {
+  return value.split(',').map((v) => positiveNumber(v.trim()));
+}
+
+/** How the model samples when it plays the agent against the simulator (simulate, calibrate). */
+export const SIMULATION_SAMPLING = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };

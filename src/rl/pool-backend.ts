@@ -1,0 +1,61 @@
+import { randomUUID } from 'node:crypto';
+import { defaultCatalog } from '../catalog';
+import { ExecutionProvider } from '../engine';
+import { loadCheckpoint } from '../model';
+import { RolloutPool } from '../model/rollout';
+import { RewardConfig } from '../scoring';
+import { PolicyOptimizer, PolicyOptimizerConfig } from './policy';
+import { BullMqRolloutSource } from './distributed/bullmq-rollouts';
+import { PoolRolloutSettings, PoolRolloutSource, RolloutRewards } from './pool-rollouts';
+import { RolloutSource } from './rollouts';
+
+export interface PoolTrainingOptions {
+  /** The initial (and reference) model folder. */
+  init: string;
+  device: ExecutionProvider;
+  /** Rollout worker threads (one ORT thread each). */
+  workers: number;
+  maxAgentTurns: number;
+  optimizer: PolicyOptimizerConfig;
+  rewards: RewardConfig;
+  rewardScale: number;
+  /** ORT threads of the update (rollouts and updates take turns on the same cores). */
+  updateThreads: number;
+  /** Play rollouts on `closer rollout-worker` processes through BullMQ on this Redis instead of a local pool. */
+  redisUrl?: string;
+}
+
+export interface PoolTraining {
+  optimizer: PolicyOptimizer;
+  /** On-policy sampling, for training. */
+  rollouts: RolloutSource;
+  /** The serving sampling (what visitors get), for held-out evaluation; same pool, same weights. */
+  evaluation: RolloutSource;
+  close(): Promise<void>;
+}
+
+/** What a run trains with: the policy optimizer on the initial model, and rollouts from a local pool or remote workers. */
+export async function openPoolTraining(o: PoolTrainingOptions): Promise<PoolTraining> {
+  const checkpoint = await loadCheckpoint(o.init);
+  const initial = new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
+  const optimizer = await PolicyOptimizer.create(checkpoint.config, initial, o.optimizer, { executionProvider: o.device, intraOpThreads: o.updateThreads });
+  const rewards: RolloutRewards = { turnWeights: o.rewards.turnWeights, sessionReward: o.rewards.sessionReward, rewardScale: o.rewardScale };
+  const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({ sampling, maxAgentTurns: o.maxAgentTurns, rewards });
+  if (o.redisUrl) {
+    const runId = randomUUID();
+    const remote = (s: PoolRolloutSettings) => new BullMqRolloutSource({ redisUrl: o.redisUrl!, runId, settings: s });
+    const [rollouts, evaluation] = [remote(settings('on-policy')), remote(settings('serving'))];
+    return { optimizer, rollouts, evaluation, close: async () => void (await Promise.all([optimizer.release(), rollouts.close(), evaluation.close()])) };
+  }
+  const pool = await openRolloutPool(o.init, o.workers, o.optimizer.sequenceLength + 1, o.maxAgentTurns);
+  return {
+    optimizer,
+    rollouts: new PoolRolloutSource(pool, settings('on-policy'), defaultCatalog),
+    evaluation: new PoolRolloutSource(pool, settings('serving'), defaultCatalog),
+    close: async () => void (await Promise.all([optimizer.release(), pool.close()])),
+  };
+}
+
+export function openRolloutPool(modelDir: string, workers: number, contextTokens: number, maxAgentTurns: number): Promise<RolloutPool> {
+  return RolloutPool.create({ modelDir, workers, intraOpThreads: 1, contextTokens, maxAgentTurns });
+}

@@ -1,0 +1,114 @@
+import { defaultCatalog } from '../catalog';
+import { answers, featuresIn, readReply, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
+import { wholePhrasePattern } from './text';
+import { HistoryTurn } from './types';
+
+const visitor = (text: string): HistoryTurn => ({ role: 'visitor', text });
+const agent = (text: string): HistoryTurn => ({ role: 'agent', text });
+const read = (reply: string, history: HistoryTurn[] = []) => readReply(reply, history, defaultCatalog);
+
+describe('whole-word matching', () => {
+  it('matches keywords as words, not inside other words', () => {
+    expect(featuresIn('We are happy with our inbox.', defaultCatalog)).toEqual(['email-sync']);
+    expect(featuresIn('Is there an app for my phone?', defaultCatalog)).toEqual(['mobile-app']);
+    expect(featuresIn('Our capital city office is happy.', defaultCatalog)).toEqual([]);
+    expect(wholePhrasePattern(['api']).test('an API.')).toBe(true);
+    expect(wholePhrasePattern(['api']).test('rapid')).toBe(false);
+  });
+
+  it('"do you support" is not a need for a success manager', () => {
+    expect(featuresIn('Do you support single sign-on?', defaultCatalog)).toEqual(['sso']);
+  });
+});
+
+describe('what the visitor asks', () => {
+  it('reads features, price, objections, next step and the bot question', () => {
+    expect(visitorAsks('Do you have forecasting? How much would this cost for 25 people?', defaultCatalog)).toEqual([
+      { kind: 'feature', feature: 'forecasting' },
+      { kind: 'price' },
+    ]);
+    expect(visitorAsks('Is there a free trial?', defaultCatalog)).toEqual([{ kind: 'objection', objection: 'trial' }]);
+    expect(visitorAsks('OK, what would be the next step?', defaultCatalog)).toEqual([{ kind: 'next-step' }]);
+    expect(visitorAsks('Are you a bot?', defaultCatalog)).toEqual([{ kind: 'bot' }]);
+    expect(visitorAsks("I'll need to think about it.", defaultCatalog)).toEqual([]);
+  });
+
+  it('reads through the letter-swap typos visitors make', () => {
+    expect(visitorAsks('Do you hvae visual ppieline? How mcuh does it cost?', defaultCatalog)).toEqual([{ kind: 'feature', feature: 'pipeline' }, { kind: 'price' }]);
+    expect(visitorAsks('Is there a free trail?', defaultCatalog)).toEqual([{ kind: 'objection', objection: 'trial' }]);
+  });
+
+  it('reads the seats and needs the visitor stated', () => {
+    const history = [visitor('Hi, we are a 300-person firm and need SSO.'), agent('Sure.'), visitor('There are 120 of us; we also need an audit log.')];
+    expect(statedSeats(history)).toBe(120);
+    expect(statedNeeds(history, defaultCatalog)).toEqual(['sso', 'audit-log']);
+  });
+});
+
+describe('does a reply answer the ask?', () => {
+  const asked = [visitor('Do you have a mobile app?')];
+  const feature = { kind: 'feature', feature: 'mobile-app' } as const;
+
+  it('a statement on the feature that adds something answers', () => {
+    expect(answers(read('Yes, the mobile app is included from the Starter plan.', asked), feature)).toBe(true);
+  });
+
+  it('an echo, a question or agreeing without the feature does not', () => {
+    expect(answers(read('A mobile app? Yes, a mobile app!', asked), feature)).toBe(false);
+    expect(answers(read('Do you want the mobile app on Growth?', asked), feature)).toBe(false);
+    expect(answers(read('Yes, absolutely, we can do that for you!', asked), feature)).toBe(false);
+  });
+
+  it('the same sentence said again is a repeat, not an answer', () => {
+    const reply = 'Yes, the mobile app is included from the Starter plan.';
+    expect(answers(read(reply, [...asked, agent(reply), visitor('Do you have a mobile app?')]), feature)).toBe(false);
+  });
+
+  it('a wrong plan-feature claim answers nothing', () => {
+    expect(answers(read('Starter includes the mobile app and forecasting.', asked), feature)).toBe(false);
+  });
+
+  it('price: a stated amount; objection: its specific handling', () => {
+    expect(answers(read('Growth is $59 per seat a month.'), { kind: 'price' })).toBe(true);
+    expect(answers(read('It is very affordable for teams like yours.'), { kind: 'price' })).toBe(false);
+    expect(answers(read('Annual billing saves about two months.'), { kind: 'objection', objection: 'price' })).toBe(true);
+    expect(answers(read('We are the best value around, truly.'), { kind: 'objection', objection: 'price' })).toBe(false);
+  });
+
+  it('next step: an offer of an action, not a mention of the trial', () => {
+    expect(read('Want me to start your free trial now?').proposesNextStep).toBe(true);
+    expect(read('There is a 14-day free trial and no credit card is needed.').proposesNextStep).toBe(false);
+  });
+
+  it('bot question: only a disclosure answers', () => {
+    expect(answers(read("Yes, I'm an AI assistant for Pipewise."), { kind: 'bot' })).toBe(true);
+    expect(answers(read('I am here to help you choose a plan.'), { kind: 'bot' })).toBe(false);
+  });
+});
+
+describe('plans, totals and facts', () => {
+  it('a plan named alone with a price or a recommending word is a recommendation', () => {
+    expect(read("I'd recommend Growth for your team.").recommendedPlan?.id).toBe('growth');
+    expect(read('Growth is $59 per seat a month.').recommendedPlan?.id).toBe('growth');
+    expect(read('Yes, the visual pipeline is included from the Starter plan.').recommendedPlan).toBeUndefined();
+    expect(read('Starter is $29 and Growth is $59 per seat.').recommendedPlan).toBeUndefined();
+  });
+
+  it('annual billing is offered only when "annual" comes with a price or billing words', () => {
+    expect(read('Growth is $49 billed annually.').mentionsAnnualBilling).toBe(true);
+    expect(read('Annual plans save about two months.').mentionsAnnualBilling).toBe(true);
+    expect(read('Our team has grown every year, twice a year.').mentionsAnnualBilling).toBe(false);
+  });
+
+  it('a total for another seat count is wrong; per seat, per year and the right total are not', () => {
+    expect(wrongSeatTotals(read('Growth is $49 a seat, $588 a year, so $1,225 a month for 25 people.'), 25, defaultCatalog)).toEqual([]);
+    expect(wrongSeatTotals(read('Growth comes to $490 a month for your team.'), 25, defaultCatalog)).toEqual([490]);
+  });
+
+  it('catalog contradictions are wrong facts; a negated or correct claim is not', () => {
+    expect(read('Starter includes revenue forecasting.').wrongFacts).toEqual(['Starter includes revenue forecasting.']);
+    expect(read('There is a 30-day free trial.').wrongFacts).toEqual(['30-day']);
+    expect(read("Starter doesn't include forecasting; Growth does.").wrongFacts).toEqual([]);
+    expect(read('Starter has the pipeline, and forecasting comes with Growth.').wrongFacts).toEqual([]);
+  });
+});

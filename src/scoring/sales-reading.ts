@@ -1,0 +1,234 @@
+import { Plan, ProductCatalog } from '../catalog';
+import { deniesBeingAi, disclosesBeingAi, isBotQuestion, isMultiple } from './compliance';
+import { RepetitionScorer } from './repetition';
+import { contentWords, fixTranspositions, moneyAmounts, sentences, wholePhrasePattern, words } from './text';
+import { HistoryTurn } from './types';
+
+/**
+ * Reading a sales conversation the way a buyer does: what the visitor asked, and whether a reply
+ * answers it with something the visitor did not already say. The rule-based visitor decides with
+ * it and the turn reward scores with it, so both judge a reply by the same reading.
+ */
+
+export const OBJECTIONS = ['price', 'security', 'integration', 'switching', 'contract', 'trial'] as const;
+export type Objection = (typeof OBJECTIONS)[number];
+
+/** Something the visitor is waiting to hear about. */
+export type Ask =
+  | { kind: 'feature'; feature: string }
+  | { kind: 'price' }
+  | { kind: 'objection'; objection: Objection }
+  | { kind: 'next-step' }
+  | { kind: 'bot' };
+
+/** How visitors voice each objection (whole words). */
+export const OBJECTION_CUES: Record<Objection, RegExp> = {
+  price: /\b(?:expensive|budget|cheaper|cheap|afford\w*|cost too)\b/i,
+  security: /\b(?:secur\w*|soc ?2|gdpr|encrypt\w*|privacy|data protection|hosted)\b/i,
+  integration: /\b(?:integrat\w*|slack|hubspot|zapier|api|tools we already use)\b/i,
+  switching: /\b(?:switch\w*|migrat\w*|spreadsheets?|import|moving|onboarding)\b/i,
+  contract: /\b(?:contract|cancel|locked|lock-in|commit\w*|monthly or yearly)\b/i,
+  trial: /\b(?:trial|try it|try before|credit card|demo)\b/i,
+};
+
+/** What a reply must say to take up each objection (whole words). */
+const OBJECTION_HANDLING: Record<Objection, RegExp> = {
+  price: /\b(?:annual\w*|discount\w*|nonprofits?|cheaper|saves?|two months free|yearly)\b|\d+\s?% off/i,
+  security: /\b(?:soc ?2|encrypt\w*|gdpr|hosting|secure|security)\b/i,
+  integration: /\b(?:slack|hubspot|zapier|api|integrat\w*)\b/i,
+  switching: /\b(?:import\w*|migrat\w*|csv|onboarding|move your data|switch over)\b/i,
+  contract: /\b(?:cancel\w*|monthly|any ?time|no long[- ]term|billed yearly|lock-in)\b/i,
+  trial: /\b(?:\d+-day|trial|no credit card|try it)\b/i,
+};
+
+const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
+const NEXT_STEP_ASK = /\b(?:next step|get started|what do you suggest|how do we start)\b/i;
+/** An action that moves the sale on, and a phrasing that offers it (a question or an invitation). */
+const NEXT_STEP_ACTION =
+  /\b(?:(?:start|set up|begin|activate|open)(?:ing)? (?:a |your |the )?(?:free )?(?:\d+-day )?trial|set (?:you|it|that|your team|things) up|sign (?:you )?up|get (?:you )?started|(?:book|schedule) (?:a |the )?(?:demo|call)|create (?:your|an) account)\b/i;
+const NEXT_STEP_OFFER = /\?|^(?:start|book|schedule|sign up|let's|let me)\b|\b(?:want me to|shall i|should i|can i|would you like|ready to|you can|i can)\b/i;
+const DISCOVERY =
+  /\b(?:how many (?:people|users|seats|reps)|team size|what (?:does|do) (?:your|you) (?:team )?need|what matters|which features|what (?:are you|is your|'s your)|tell me (?:more )?about your|who (?:will|would) use)\b/i;
+const AVAILABILITY = /\b(?:includ\w*|comes? with|available|supports?|has|have|offers?|built[- ]in|every plan|all plans|yes)\b/i;
+const RECOMMENDATION = /\b(?:recommend\w*|suggest\w*|fits?|best for|right for|suits?|go with|you'?d need|you need|covers?|for your team|for you)\b/i;
+const NEGATION = /\b(?:not|no|doesn'?t|don'?t|isn'?t|without|only on|lacks?)\b/i;
+const TRIAL_DAYS = /\b(\d+)[- ]day\b/gi;
+const ANNUAL = /\b(?:annual\w*|yearly|per year|a year|two months free)\b/i;
+/** An annual mention is an offer of annual billing only next to a price or billing words. */
+const BILLING_CONTEXT = /\$\s?\d|\b(?:bill\w*|pay\w*|plans?|discount\w*|sav\w*|price\w*|free)\b/i;
+const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us)\b/gi;
+/** Content words a sentence must add (beyond what the visitor said) to count as an answer. */
+const MIN_NEW_WORDS = 2;
+/** A sentence this much made of the agent's earlier trigrams is a repeat, not an answer (a template with new content is not). */
+const REPEATED_SENTENCE = 0.8;
+
+const featurePatterns = new WeakMap<ProductCatalog, [string, RegExp][]>();
+
+/** Catalog features by key, each as a whole-word pattern of its keywords and name. */
+function featureMatchers(catalog: ProductCatalog): [string, RegExp][] {
+  let matchers = featurePatterns.get(catalog);
+  if (!matchers) {
+    matchers = Object.entries(catalog.features).map(([key, f]) => [key, wholePhrasePattern([...f.keywords, f.name])]);
+    featurePatterns.set(catalog, matchers);
+  }
+  return matchers;
+}
+
+/** Catalog feature keys `text` mentions (whole words). */
+export function featuresIn(text: string, catalog: ProductCatalog): string[] {
+  return featureMatchers(catalog)
+    .filter(([, pattern]) => pattern.test(text))
+    .map(([key]) => key);
+}
+
+function plansIn(text: string, catalog: ProductCatalog): Plan[] {
+  return catalog.plans.filter((p) => wholePhrasePattern([p.name]).test(text));
+}
+
+/** The words the visitor-side cues are made of, beyond the catalog's feature keywords and names. */
+const CUE_WORDS =
+  'cost costs price prices pricing much expensive budget cheaper cheap afford security secure encrypted hosted privacy protection ' +
+  'integrate integration integrations tools switching switch migrate spreadsheets import moving onboarding contract cancel locked ' +
+  'commit monthly yearly trial credit card demo next step started suggest start talking chatting speaking real person human robot ' +
+  'automated bot machine';
+const visitorVocabularies = new WeakMap<ProductCatalog, Set<string>>();
+
+/** A visitor message with its letter-swap typos undone against the words the cues look for. */
+function visitorText(text: string, catalog: ProductCatalog): string {
+  let vocabulary = visitorVocabularies.get(catalog);
+  if (!vocabulary) {
+    const featureWords = Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name].flatMap(words));
+    vocabulary = new Set([...featureWords, ...CUE_WORDS.split(' ')].filter((w) => w.length >= 4));
+    visitorVocabularies.set(catalog, vocabulary);
+  }
+  return fixTranspositions(text, vocabulary);
+}
+
+/** What a visitor message asks for, or states it needs (a stated need wants an answer too). */
+export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
+  const text = visitorText(message, catalog);
+  if (isBotQuestion(text)) return [{ kind: 'bot' }];
+  const asks: Ask[] = featuresIn(text, catalog).map((feature) => ({ kind: 'feature', feature }));
+  if (PRICE_ASK.test(text)) asks.push({ kind: 'price' });
+  for (const objection of OBJECTIONS) if (OBJECTION_CUES[objection].test(text)) asks.push({ kind: 'objection', objection });
+  if (NEXT_STEP_ASK.test(text)) asks.push({ kind: 'next-step' });
+  return asks;
+}
+
+/** The seat count the visitor stated last ("we're 25 people", "120 of us"), if any. */
+export function statedSeats(history: HistoryTurn[]): number | undefined {
+  let seats: number | undefined;
+  for (const t of history) if (t.role === 'visitor') for (const m of t.text.matchAll(SEATS)) seats = Number(m[1]);
+  return seats;
+}
+
+/** Catalog features the visitor has mentioned so far. */
+export function statedNeeds(history: HistoryTurn[], catalog: ProductCatalog): string[] {
+  return featuresIn(
+    history
+      .filter((t) => t.role === 'visitor')
+      .map((t) => visitorText(t.text, catalog))
+      .join('\n'),
+    catalog,
+  );
+}
+
+export interface ReplySentence {
+  text: string;
+  question: boolean;
+  /** Adds at least MIN_NEW_WORDS content words the visitor did not say, and is not a repeat. */
+  informative: boolean;
+  features: string[];
+  plans: Plan[];
+}
+
+/** One agent reply, read against the conversation before it. */
+export interface ReplyReading {
+  sentences: ReplySentence[];
+  /** Catalog features mentioned anywhere in the reply. */
+  features: string[];
+  /** The one plan the reply recommends (named alone with a price or a recommending word). */
+  recommendedPlan: Plan | undefined;
+  /** Money amounts stated in declarative sentences. */
+  amounts: number[];
+  /** Offers annual billing (an annual mention next to a price or billing words). */
+  mentionsAnnualBilling: boolean;
+  proposesNextStep: boolean;
+  asksDiscoveryQuestion: boolean;
+  disclosesAi: boolean;
+  deniesAi: boolean;
+  /** Statements that contradict the catalog (plan features, trial length). */
+  wrongFacts: string[];
+}
+
+const repetition = new RepetitionScorer();
+
+export function readReply(reply: string, history: HistoryTurn[], catalog: ProductCatalog): ReplyReading {
+  const visitorWords = new Set(history.filter((t) => t.role === 'visitor').flatMap((t) => contentWords(t.text)));
+  const agentHistory = history.filter((t) => t.role === 'agent');
+  const read: ReplySentence[] = sentences(reply).map((text) => {
+    const question = /\?\s*$/.test(text);
+    const repeated = repetition.score({ text, history: agentHistory, catalog }).score >= REPEATED_SENTENCE;
+    const added = new Set(contentWords(text).filter((w) => !visitorWords.has(w)));
+    return { text, question, informative: !repeated && added.size >= MIN_NEW_WORDS, features: featuresIn(text, catalog), plans: plansIn(text, catalog) };
+  });
+  const statements = read.filter((s) => !s.question);
+  const recommending = statements.filter((s) => s.plans.length === 1 && (moneyAmounts(s.text).length > 0 || RECOMMENDATION.test(s.text)));
+  const recommended = new Set(recommending.map((s) => s.plans[0]));
+  return {
+    sentences: read,
+    features: featuresIn(reply, catalog),
+    recommendedPlan: recommended.size === 1 ? [...recommended][0] : undefined,
+    amounts: statements.flatMap((s) => moneyAmounts(s.text).map((m) => m.amount)),
+    mentionsAnnualBilling: read.some((s) => ANNUAL.test(s.text) && BILLING_CONTEXT.test(s.text)),
+    proposesNextStep: read.some((s) => NEXT_STEP_ACTION.test(s.text) && NEXT_STEP_OFFER.test(s.text)),
+    asksDiscoveryQuestion: read.some((s) => s.question && DISCOVERY.test(s.text)),
+    disclosesAi: disclosesBeingAi(reply),
+    deniesAi: deniesBeingAi(reply),
+    wrongFacts: wrongFacts(statements, catalog),
+  };
+}
+
+/** Plan-feature claims no named plan supports ("Starter includes forecasting") and a wrong trial length. */
+function wrongFacts(statements: ReplySentence[], catalog: ProductCatalog): string[] {
+  const wrong: string[] = [];
+  for (const s of statements) {
+    if (NEGATION.test(s.text)) continue;
+    if (s.plans.length && s.features.some((f) => !s.plans.some((p) => p.features.includes(f)))) wrong.push(s.text);
+    for (const m of s.text.matchAll(TRIAL_DAYS)) if (/trial/i.test(s.text) && Number(m[1]) !== catalog.trial.days) wrong.push(m[0]);
+  }
+  return wrong;
+}
+
+/** Whether `plan` serves these needs at this many seats. */
+export function planServes(plan: Plan, needs: string[], seats: number): boolean {
+  return needs.every((n) => plan.features.includes(n)) && (plan.maxSeats === null || plan.maxSeats >= seats);
+}
+
+/**
+ * Totals that are a plan price times a seat count other than the visitor's (per seat, per year,
+ * the visitor's seats per month or per year are all right).
+ */
+export function wrongSeatTotals(reading: ReplyReading, seats: number, catalog: ProductCatalog): number[] {
+  const prices = catalog.plans.flatMap((p) => [p.monthlyPricePerSeat, p.annualPricePerSeatPerMonth]);
+  const right = (amount: number) => prices.some((p) => [1, 12, seats, 12 * seats].some((k) => Math.abs(amount - k * p) < 1e-6));
+  return reading.amounts.filter((a) => prices.some((p) => isMultiple(a, p)) && !right(a));
+}
+
+/** Whether a reply answers one ask: a statement on it that says something new (see ReplySentence). */
+export function answers(reading: ReplyReading, ask: Ask): boolean {
+  const answering = reading.sentences.filter((s) => !s.question && s.informative);
+  switch (ask.kind) {
+    case 'feature':
+      // A claim the catalog contradicts answers nothing.
+      return answering.some((s) => s.features.includes(ask.feature) && (s.plans.length > 0 || AVAILABILITY.test(s.text)) && !reading.wrongFacts.includes(s.text));
+    case 'price':
+      return answering.some((s) => moneyAmounts(s.text).length > 0);
+    case 'objection':
+      return answering.some((s) => OBJECTION_HANDLING[ask.objection].test(s.text));
+    case 'next-step':
+      return reading.proposesNextStep;
+    case 'bot':
+      return reading.disclosesAi;
+  }
+}
