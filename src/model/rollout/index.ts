@@ -19,7 +19,9 @@
  *   included, with per-token `logprobs` (sampling distribution) and `rawLogprobs` (raw model).
  *   A reply cut by `maxReplyTokens` is closed by the template's end-of-turn text, which lies
  *   outside the span (not sampled). A session that would overflow `contextTokens` ends
- *   (`ended: 'context_full'`, outcome undecided) instead of dropping history.
+ *   (`ended: 'context_full'`, outcome undecided) instead of dropping history; `maxAgentTurns`
+ *   ends it as `max_agent_turns`. `tokens` always ends with the last agent reply (a final visitor
+ *   message is in `turns` only: the model never read it).
  * - `pool.setWeights(weights)`: between `play` calls; weights are graph inputs, so no recompilation.
  * - Deterministic per job (persona, seed, sampling, weights) whatever the worker count or batch.
  */

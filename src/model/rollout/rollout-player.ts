@@ -116,7 +116,10 @@ export class RolloutPlayer {
       // The sampled end-of-reply token already closed the turn; the template's copy is not added twice.
       if (endOfReply && between.startsWith(endOfReply)) between = between.slice(endOfReply.length);
       const next = tokenizer.encode(between);
-      // The visitor's message stays in `turns`; its tokens are left out, as the model never reads them.
+      // A limit reached here ends the session after the agent's reply: the visitor's message stays
+      // in `turns`, its tokens are left out (the model never reads them), so `tokens` always ends
+      // with the last reply.
+      if (t + 1 >= maxAgentTurns) return endBy('max_agent_turns', `${maxAgentTurns} agent turns reached`);
       if (tokens.length + next.length > maxContext - MIN_REPLY_ROOM) return endBy('context_full', `the conversation filled the ${maxContext}-token context`);
       tokens.push(...next);
     }

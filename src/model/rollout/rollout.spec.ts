@@ -43,6 +43,7 @@ describe('RolloutPool (default model, rule-based visitor)', () => {
         expect(tokenizer.decode(sampled)).toBe(turn.text);
       }
       expect(s.ended === 'visitor' || s.agentTurns.length === 4).toBe(true);
+      expect(s.tokens).toHaveLength(s.agentTurns.at(-1)!.end); // nothing the model did not read
     }
   });
 
