@@ -9,17 +9,27 @@ import { SequenceKv } from './kv-cache';
 export class ConversationCaches {
   /** Map order is recency order: oldest first. */
   private readonly entries = new Map<string, SequenceKv>();
+  private lastUsed: SequenceKv | undefined;
 
   constructor(
     private readonly config: ModelConfig,
     readonly maxBytes: number,
   ) {}
 
-  /** The conversation's cache (a new empty one if none is held), marked most recently used. */
-  get(key: string): SequenceKv {
-    const cache = this.entries.get(key) ?? new SequenceKv(this.config);
-    this.entries.delete(key);
+  /**
+   * The conversation's cache, marked most recently used. A conversation not held starts from
+   * the prefix its prompt shares with the most recently used one (the system prompt, typically),
+   * so a new session's first turn does not prefill what every session starts with.
+   */
+  get(key: string, prompt: readonly number[]): SequenceKv {
+    let cache = this.entries.get(key);
+    if (cache) this.entries.delete(key);
+    else {
+      cache = new SequenceKv(this.config);
+      if (this.lastUsed) cache.copyPrefix(this.lastUsed, this.lastUsed.commonPrefix(prompt));
+    }
     this.entries.set(key, cache);
+    this.lastUsed = cache;
     return cache;
   }
 
@@ -29,16 +39,8 @@ export class ConversationCaches {
     return total;
   }
 
-  get size(): number {
-    return this.entries.size;
-  }
-
   has(key: string): boolean {
     return this.entries.has(key);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
   }
 
   /** Drops least recently used conversations until the rest fit in `maxBytes`. */
@@ -48,6 +50,7 @@ export class ConversationCaches {
       if (total <= this.maxBytes) return;
       total -= cache.bytes;
       this.entries.delete(key);
+      if (cache === this.lastUsed) this.lastUsed = undefined;
     }
   }
 }

@@ -153,9 +153,10 @@ describe('Generator (random tiny model, continuous batching)', () => {
   describe('conversation caches between turns', () => {
     const visitor = () => tokenizer.encode(' per seat');
     /** Turn 1, then turn 2 whose prompt is turn 1's prompt + reply + a new message. */
-    const twoTurns = async (g: Generator, cacheFor: () => SequenceKv | undefined) => {
-      const one = await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: cacheFor() }).result;
-      const two = await g.submit({ prompt: [...prompt, ...one.tokens, ...visitor()], seed: 2, maxNewTokens: 8, cache: cacheFor() }).result;
+    const twoTurns = async (g: Generator, cacheFor: (prompt: number[]) => SequenceKv | undefined) => {
+      const one = await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: cacheFor(prompt) }).result;
+      const next = [...prompt, ...one.tokens, ...visitor()];
+      const two = await g.submit({ prompt: next, seed: 2, maxNewTokens: 8, cache: cacheFor(next) }).result;
       return { one, two };
     };
 
@@ -174,18 +175,31 @@ describe('Generator (random tiny model, continuous batching)', () => {
       const g = generatorFor();
       const kept = new ConversationCaches(checkpoint.config, Infinity);
       const tight = new ConversationCaches(checkpoint.config, 0);
-      const withCache = await twoTurns(g, () => kept.get('session'));
+      const withCache = await twoTurns(g, (p) => kept.get('session', p));
       let turn = 0;
-      const evicted = await twoTurns(g, () => {
+      const evicted = await twoTurns(g, (p) => {
         if (turn++ === 1) {
           tight.evict();
           expect(tight.has('session')).toBe(false);
         }
-        return tight.get('session');
+        return tight.get('session', p);
       });
       expect(withCache.two.reusedTokens).toBeGreaterThan(0);
       expect(evicted.two.reusedTokens).toBe(0);
       expect(evicted.two.tokens).toEqual(withCache.two.tokens);
+    });
+
+    it("a new conversation starts from the prefix it shares with the last one used (the system prompt)", async () => {
+      const g = generatorFor();
+      const caches = new ConversationCaches(checkpoint.config, Infinity);
+      await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: caches.get('first', prompt) }).result;
+      const other = [...prompt.slice(0, 3), ...tokenizer.encode(' fifty nine')];
+      const seeded = await g.submit({ prompt: other, seed: 3, maxNewTokens: 8, cache: caches.get('second', other) }).result;
+      let shared = 0;
+      while (prompt[shared] === other[shared]) shared++;
+      expect(shared).toBeGreaterThanOrEqual(3);
+      expect(seeded.reusedTokens).toBe(shared);
+      expect(seeded.tokens).toEqual((await alone({ prompt: other, seed: 3, maxNewTokens: 8 })).tokens);
     });
   });
 });

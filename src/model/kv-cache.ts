@@ -45,6 +45,16 @@ export class SequenceKv {
     return i;
   }
 
+  /** Takes the first n positions (keys, values, tokens) of another conversation's cache, e.g. a shared system prompt. */
+  copyPrefix(from: SequenceKv, n: number): void {
+    this.truncate(0);
+    this.reserve(n);
+    this.arrays.forEach((_, i) => {
+      for (let h = 0; h < this.config.numKvHeads; h++) this.write(i, h, 0, from.read(i, h, 0, n));
+    });
+    this.tokens.push(...from.tokens.slice(0, n));
+  }
+
   /** Head h of array `index`, positions [from, to). */
   read(index: number, head: number, from: number, to: number): Float32Array {
     const hd = this.config.headDim;

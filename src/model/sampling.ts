@@ -33,12 +33,6 @@ function logSumExp(x: ArrayLike<number>, scale = 1): number {
   return max + Math.log(sum);
 }
 
-/** log-softmax of a logits row. */
-export function logSoftmax(logits: Float32Array): Float64Array {
-  const logZ = logSumExp(logits);
-  return Float64Array.from(logits, (x) => x - logZ);
-}
-
 /**
  * Picks the next token: repetition penalty on `seen` (distinct token ids of the context),
  * temperature, top-k, top-p, then a draw from the seeded RNG (argmax at temperature 0).

@@ -52,10 +52,11 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
 
   async *reply(messages: ChatMessage[], { seed, signal, conversationId }: ReplyOptions): AsyncIterable<ReplyEvent> {
     const model = this.loadedModel();
-    const cache = conversationId === undefined ? undefined : this.caches!.get(conversationId);
+    const prompt = model.promptIds(messages, this.config.replyMaxTokens);
+    const cache = conversationId === undefined ? undefined : this.caches!.get(conversationId, prompt);
     let stream;
     try {
-      stream = model.reply(messages, { ...sampling, maxNewTokens: this.config.replyMaxTokens, seed, signal, cache });
+      stream = model.generator.submit({ ...sampling, prompt, maxNewTokens: this.config.replyMaxTokens, seed, signal, cache });
     } catch (err) {
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;
     }

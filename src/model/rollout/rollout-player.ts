@@ -30,6 +30,9 @@ const MIN_REPLY_ROOM = 16;
  * re-tokenizing the history, so it is exactly what the model saw.
  */
 export class RolloutPlayer {
+  /** Keys/values of the system prompt every session starts with (computed with the current weights). */
+  private systemPrefix: Promise<SequenceKv> | undefined;
+
   private constructor(
     private readonly model: ChatModel,
     private readonly simulator: UserSimulator,
@@ -56,6 +59,7 @@ export class RolloutPlayer {
           ? weights
           : new Map(Object.entries(weights));
     this.model.generator.lm.setWeights(params);
+    this.systemPrefix = undefined;
   }
 
   async play(job: RolloutJob): Promise<RolloutSession> {
@@ -72,7 +76,10 @@ export class RolloutPlayer {
     ];
     let rendered = tokenizer.renderChat(messages);
     const tokens = tokenizer.encode(rendered);
+    // Every session starts with the same system prompt: its keys/values are computed once and copied.
     const cache = new SequenceKv(generator.lm.config);
+    const shared = await this.sharedSystemPrefix();
+    cache.copyPrefix(shared, shared.commonPrefix(tokens));
     const agentTurns: AgentTurn[] = [];
     const endBy = (ended: RolloutEnd, reason: string): RolloutSession => ({
       personaId: job.personaId,
@@ -109,10 +116,25 @@ export class RolloutPlayer {
       // The sampled end-of-reply token already closed the turn; the template's copy is not added twice.
       if (endOfReply && between.startsWith(endOfReply)) between = between.slice(endOfReply.length);
       const next = tokenizer.encode(between);
-      // The visitor's message stays in `turns`; its tokens are left out, as the model never reads them.
+      // A limit reached here ends the session after the agent's reply: the visitor's message stays
+      // in `turns`, its tokens are left out (the model never reads them), so `tokens` always ends
+      // with the last reply.
+      if (t + 1 >= maxAgentTurns) return endBy('max_agent_turns', `${maxAgentTurns} agent turns reached`);
       if (tokens.length + next.length > maxContext - MIN_REPLY_ROOM) return endBy('context_full', `the conversation filled the ${maxContext}-token context`);
       tokens.push(...next);
     }
+  }
+
+  private sharedSystemPrefix(): Promise<SequenceKv> {
+    this.systemPrefix ??= (async () => {
+      const { tokenizer, generator } = this.model;
+      const prefix = new SequenceKv(generator.lm.config);
+      const prompt = tokenizer.encode(tokenizer.renderChat([{ role: 'system', content: systemPrompt(this.catalog) }], false));
+      // One sampled token (discarded) leaves the cache holding exactly the prompt.
+      await generator.submit({ prompt, maxNewTokens: 1, seed: 0, cache: prefix }).result;
+      return prefix;
+    })();
+    return this.systemPrefix;
   }
 
   async release(): Promise<void> {

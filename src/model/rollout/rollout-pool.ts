@@ -111,6 +111,8 @@ class WorkerLane implements Lane {
   inFlight = 0;
   private nextId = 0;
   private readonly pending = new Map<number, Pending>();
+  private failure: Error | undefined;
+  private exited = false;
 
   private constructor(
     private readonly worker: Worker,
@@ -124,11 +126,15 @@ class WorkerLane implements Lane {
       else p?.resolve(m.type === 'played' ? m.session : undefined);
     });
     const failAll = (err: Error) => {
+      this.failure ??= err;
       for (const p of this.pending.values()) p.reject(err);
       this.pending.clear();
     };
     worker.on('error', failAll);
-    worker.on('exit', (code) => failAll(new Error(`rollout worker exited (code ${code})`)));
+    worker.on('exit', (code) => {
+      this.exited = true;
+      failAll(new Error(`rollout worker exited (code ${code})`));
+    });
   }
 
   static create(player: RolloutPlayerOptions): Promise<WorkerLane> {
@@ -160,12 +166,15 @@ class WorkerLane implements Lane {
   }
 
   async close(): Promise<void> {
+    if (this.exited) return;
     const exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.postMessage({ type: 'close' } satisfies ToWorker);
     await exited;
   }
 
   private request(message: (id: number) => ToWorker): Promise<unknown> {
+    // A worker that died answers nothing: what is sent to it fails at once.
+    if (this.failure) return Promise.reject(this.failure);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject });

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
+import { createSession, exportOnnx, tensor } from '../../engine';
 import { defaultPersonas } from '../../simulator';
 import { loadCheckpoint } from '../checkpoint';
+import { buildCausalLmGraph } from '../llama';
 import { ChatTokenizer } from '../tokenizer';
 import { RolloutPool } from './rollout-pool';
 import { RolloutJob, RolloutSession } from './types';
@@ -43,7 +45,24 @@ describe('RolloutPool (default model, rule-based visitor)', () => {
         expect(tokenizer.decode(sampled)).toBe(turn.text);
       }
       expect(s.ended === 'visitor' || s.agentTurns.length === 4).toBe(true);
+      expect(s.tokens).toHaveLength(s.agentTurns.at(-1)!.end); // nothing the model did not read
     }
+  });
+
+  it("raw log-probs equal a full forward pass over the session's tokens (what the trainer recomputes)", async () => {
+    const session = sequential.reduce((a, b) => (b.agentTurns.length > a.agentTurns.length ? b : a));
+    expect(session.agentTurns.length).toBeGreaterThan(1); // several turns: cache reuse and template appends in between
+    const checkpoint = await loadCheckpoint(modelDir);
+    const n = session.tokens.length - 1;
+    const graph = buildCausalLmGraph(checkpoint.config, 1, n);
+    const baked = new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data]));
+    const run = await createSession(exportOnnx(graph.graph, { outputs: { lp: graph.tokenLogProbs }, bakedParams: baked }));
+    const ids = (from: number) => tensor('int64', BigInt64Array.from(session.tokens.slice(from, from + n).map(BigInt)), [1, n]);
+    const lp = (await run.run({ input_ids: ids(0), target_ids: ids(1) })).lp.data as Float32Array;
+    await run.release();
+    let worst = 0;
+    for (const turn of session.agentTurns) turn.rawLogprobs.forEach((raw, k) => (worst = Math.max(worst, Math.abs(raw - lp[turn.start + k - 1]))));
+    expect(worst).toBeLessThan(1e-4);
   });
 
   it('is deterministic per job whatever the worker count and batching', async () => {
