@@ -66,8 +66,9 @@ export class BullMqRolloutSource implements RolloutSource {
     await this.events.waitUntilReady();
     const chunks: RolloutJob[][] = [];
     for (let i = 0; i < jobs.length; i += this.chunkSize) chunks.push(jobs.slice(i, i + this.chunkSize));
+    // Finished jobs stay a while: waitUntilFinished reads a job that may complete before it listens.
     const queued = await this.queue.addBulk(
-      chunks.map((chunk) => ({ name: 'play', data: { runId: this.runId, weightsKey, settings: this.settings, jobs: chunk }, opts: { attempts: 2, removeOnComplete: true, removeOnFail: 100 } })),
+      chunks.map((chunk) => ({ name: 'play', data: { runId: this.runId, weightsKey, settings: this.settings, jobs: chunk }, opts: { attempts: 2, removeOnComplete: { age: 600 }, removeOnFail: { age: 86400 } } })),
     );
     const results = await Promise.all(queued.map((job) => job.waitUntilFinished(this.events, this.jobTimeoutMs) as Promise<ScoredSession[]>));
     return results.flat();
