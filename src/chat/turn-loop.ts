@@ -6,7 +6,7 @@ import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../model/default-model/corpus';
 import { REPLY_POLICY, ReplyPolicy } from '../policy';
-import { HistoryTurn, ScoreResult, TurnScoring, validateTurnText } from '../scoring';
+import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 
 /** Sent when every attempt broke a blocking rule: compliant, honest, and moves the chat on. */
@@ -121,7 +121,8 @@ export class TurnLoop {
 
   private async generate(messages: ChatMessage[], seed: number, conversationId: string) {
     for await (const e of this.policy.reply(messages, { seed, conversationId })) {
-      if (e.kind === 'done') return { text: e.text, promptTokens: e.promptTokens, completionTokens: e.completionTokens };
+      // A byte-level model can sample control bytes no turn may carry: the visitor never sees them.
+      if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens };
     }
     throw new Error('the policy ended without a reply');
   }

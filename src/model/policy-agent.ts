@@ -1,5 +1,5 @@
 import { ProductCatalog } from '../catalog';
-import { HistoryTurn } from '../scoring';
+import { HistoryTurn, visibleReply } from '../scoring';
 import type { Agent } from '../simulator';
 import { ChatModel } from './chat-model';
 import { systemPrompt } from './default-model/corpus';
@@ -17,7 +17,6 @@ export function policyAgent(model: ChatModel, catalog: ProductCatalog, options: 
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
     const result = await model.reply(messages, { ...options, seed: seed + turn++, cache }).result;
-    // An empty reply would be rejected by the scorers; the visitor sees a visible non-answer instead.
-    return result.text.trim() || '...';
+    return visibleReply(result.text);
   };
 }

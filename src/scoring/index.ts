@@ -1,7 +1,7 @@
 export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
 export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, parseComplianceRules, Violation, visitorAsksIfBot } from './compliance';
 export { FluencyScorer } from './fluency';
-export { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
+export { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
 export { RepetitionScorer } from './repetition';
 export {
   answers,

@@ -15,7 +15,22 @@ export class TextInputError extends Error {
 
 // C0/C1 control characters other than tab and line breaks, and unpaired UTF-16 surrogates
 // (what a non-UTF-8 byte sequence becomes after a lossy decode is U+FFFD, rejected too).
-const invalid = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const invalidSource = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFD]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.source;
+const invalid = new RegExp(invalidSource);
+const everyInvalid = new RegExp(invalidSource, 'g');
+
+/**
+ * What a visitor may be shown of generated text: a byte-level model can sample any byte,
+ * including control characters no turn may carry, so those are dropped.
+ */
+export function stripInvalidCharacters(text: string): string {
+  return text.replace(everyInvalid, '');
+}
+
+/** A generated reply as a simulated visitor reads it: cleaned, and "..." when nothing visible is left. */
+export function visibleReply(text: string): string {
+  return stripInvalidCharacters(text).trim() || '...';
+}
 
 /** Throws a TextInputError with a code for text no turn may carry; returns it unchanged otherwise. */
 export function validateTurnText(text: unknown, field = 'text'): string {

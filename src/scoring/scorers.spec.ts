@@ -2,7 +2,7 @@ import { defaultCatalog } from '../catalog';
 import { BotLikenessScorer } from './bot-likeness';
 import { ComplianceScorer, Violation } from './compliance';
 import { FluencyScorer } from './fluency';
-import { MAX_TURN_CHARS, TextInputError, validateTurnText } from './input-validation';
+import { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
 import { RepetitionScorer } from './repetition';
 import { TurnScoring } from './turn-scoring';
 import { HistoryTurn } from './types';
@@ -165,5 +165,15 @@ describe('bad input gets a clear error', () => {
 
   it('keeps tabs, newlines and emoji', () => {
     expect(validateTurnText('line one\n\tline two 👍')).toBe('line one\n\tline two 👍');
+  });
+});
+
+describe('generated text as shown', () => {
+  it('drops control bytes and lone surrogates a byte-level model can sample, keeps line breaks, shows "..." for nothing', () => {
+    expect(stripInvalidCharacters('Gro\u0000wth is $59\u0007.\nYes\uFFFD')).toBe('Growth is $59.\nYes');
+    expect(stripInvalidCharacters('a\uD800b')).toBe('ab');
+    expect(visibleReply(' \u0000 ')).toBe('...');
+    expect(visibleReply('  Hi there ')).toBe('Hi there');
+    expect(() => validateTurnText(visibleReply('Pri\u0000ce'))).not.toThrow();
   });
 });

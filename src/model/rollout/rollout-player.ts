@@ -1,5 +1,5 @@
 import { defaultCatalog, ProductCatalog } from '../../catalog';
-import type { HistoryTurn } from '../../scoring';
+import { HistoryTurn, visibleReply } from '../../scoring';
 import { defaultPersonas, RuleBasedSimulator, SessionOutcome, UserSimulator } from '../../simulator';
 import { WeightMode } from '../causal-lm';
 import { ChatModel } from '../chat-model';
@@ -98,8 +98,8 @@ export class RolloutPlayer {
       const reply = await generator.submit({ ...sampling, prompt: tokens.slice(), maxNewTokens: Math.min(this.o.maxReplyTokens, room), seed: turnSeed(job.agentSeed ?? job.seed, t), cache }).result;
       agentTurns.push({ start: tokens.length, end: tokens.length + reply.tokens.length, logprobs: reply.logprobs, rawLogprobs: reply.rawLogprobs, text: reply.text, finishReason: reply.finishReason });
       tokens.push(...reply.tokens);
-      // An empty reply would be rejected by the scorers; the visitor sees a visible non-answer instead.
-      turns.push({ role: 'agent', text: reply.text.trim() || '...' });
+      // The visitor reads the reply as shown (control bytes dropped, "..." for nothing); the tokens keep what was sampled.
+      turns.push({ role: 'agent', text: visibleReply(reply.text) });
       const step = await visitor.respond(turns);
       if (step.kind === 'end') {
         if (step.text) turns.push({ role: 'visitor', text: step.text });
