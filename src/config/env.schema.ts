@@ -39,7 +39,7 @@ export const envSchema = z
   DATA_DIR: z.string().min(1).default('./data'),
   MODEL_DIR: z.string().min(1).default('models/default'),
   MODEL_CONTEXT_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(64, 'must be at least 64').max(8192, 'must be at most 8192').default(512),
-  POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(32),
+  POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
   POLICY_MAX_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(64),
   REPLY_MAX_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(8, 'must be at least 8').max(1024, 'must be at most 1024').default(120),
   GUARDRAIL_MAX_REGENERATIONS: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(5, 'must be at most 5').default(2),
