@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { io, Socket } from 'socket.io-client';
-import { SAFE_FALLBACK } from '../src/chat';
+import { defaultCatalog } from '../src/catalog';
+import { aiDisclosureFallback, SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
 import { ReplyEvent, ReplyPolicy } from '../src/policy';
 import { ChatSessionRepository } from '../src/sessions';
@@ -191,6 +192,40 @@ describe('/chat guardrail', () => {
       );
       expect(guard[0].evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: violating, rules: ['no-guaranteed-results'] }] });
       expect(guard[1].evidence).toMatchObject({ regenerations: 3, fallback: true });
+      socket.disconnect();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('/chat AI disclosure', () => {
+  const dbConfig = testSchemaConfig('disclose');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it('asked whether a person is answering, the visitor always reads that it is an AI assistant', async () => {
+    const evasion = 'Yes, visual pipeline is included in every plan.';
+    const honest = "I'm an AI assistant for Pipewise. A person from our team can follow up by email.";
+    // One evasion, then an honest answer (regenerated), then evasions only (fallback).
+    const { app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy([evasion, honest, evasion]), env: { GUARDRAIL_MAX_REGENERATIONS: '2' } });
+    try {
+      const socket = await connect(await listen(app));
+      const seen: string[] = [];
+      socket.on('reply:delta', (d: { text: string }) => seen.push(d.text));
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const regenerated = await request(socket, 'message:send', { clientMessageId: 'd0', text: 'Am I talking to a human?' });
+      expect(regenerated.text).toBe(honest);
+      const phrasings = ['Are you a bot?', 'are u a real person', 'Is this an automated reply?', 'Who am I talking to?'];
+      for (const [i, text] of phrasings.entries()) {
+        const reply = await request(socket, 'message:send', { clientMessageId: `d${i + 1}`, text });
+        expect(reply).toMatchObject({ ok: true, text: aiDisclosureFallback(defaultCatalog) });
+      }
+      expect(seen.join('')).not.toContain('visual pipeline');
+      const guard = await db.dataSource.query(
+        `SELECT s.evidence FROM turn_scores s JOIN turns t ON t.id = s.turn_id WHERE s.scorer = 'guardrail' ORDER BY t.index`,
+      );
+      expect(guard[0].evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: evasion, rules: ['ai-question-unanswered'] }] });
+      expect(guard.slice(1).map((g: { evidence: { fallback: boolean } }) => g.evidence.fallback)).toEqual(phrasings.map(() => true));
       socket.disconnect();
     } finally {
       await app.close();

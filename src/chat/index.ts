@@ -1,2 +1,3 @@
 export { ChatModule } from './chat.module';
-export { SAFE_FALLBACK, TurnLoop } from './turn-loop';
+export { aiDisclosureFallback, SAFE_FALLBACK, safeFallback } from './safe-fallback';
+export { TurnLoop } from './turn-loop';

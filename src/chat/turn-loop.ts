@@ -8,9 +8,7 @@ import { systemPrompt } from '../model/default-model/corpus';
 import { REPLY_POLICY, ReplyPolicy } from '../policy';
 import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
-
-/** Sent when every attempt broke a blocking rule: compliant, honest, and moves the chat on. */
-export const SAFE_FALLBACK = "I'm sorry, I can't help with that in this chat. Could you tell me a bit more about what your team needs?";
+import { safeFallback } from './safe-fallback';
 
 export interface TurnListener {
   typing(): void;
@@ -79,7 +77,7 @@ export class TurnLoop {
       if (scores && !scores.blocking) final = candidate;
       else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
     }
-    const reply = final ?? { text: SAFE_FALLBACK, promptTokens: null, completionTokens: null };
+    const reply = final ?? { text: safeFallback(history, defaultCatalog), promptTokens: null, completionTokens: null };
     const scores = this.scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',

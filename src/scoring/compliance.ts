@@ -40,16 +40,25 @@ export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
 const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
-const asksIfBot =
-  /\b(?:are|r)\s+(?:you|u)\s+(?:a\s+|an\s+)?(?:real\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|real)\b|\bam i (?:talking|chatting|speaking) (?:to|with) (?:a |an )?(?:bot|human|real person|person|machine|ai|robot)\b|\bis this (?:a |an )?(?:bot|ai|human|real person|automated|robot)\b/i;
+/** Ways a visitor asks whether a person or a machine is answering. */
+const botQuestions = [
+  /\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|computer|automated|real(?=\s*[?!.,]|\s*$))\b/i,
+  /\b(?:am i|are we)\s+(?:talking|chatting|speaking|writing|texting)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|program|computer)\b/i,
+  /\bis\s+(?:this|that|it)\s+(?:an?\s+)?(?:real\s+|actual\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|computer|chatgpt)\b/i,
+  /\bis\s+(?:this|the)\s+(?:chat|conversation|reply|answer)\s+(?:automated|ai|a bot|generated)\b/i,
+  /\bis\s+(?:there\s+)?an?\s+(?:real\s+|actual\s+|live\s+)?(?:human|person)\s+(?:here|there|answering|typing|replying|on the other end|behind)/i,
+  /\b(?:you'?re|you are)\s+(?:just\s+)?(?:an?\s+)?(?:bot|robot|ai|machine|chatbot)\b[^.!?]*\?/i,
+  /\b(?:human|person|bot|ai)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot)\b[^.!]*\?/i,
+  /\bwho\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)\b/i,
+];
 const deniesAi =
-  /\b(?:i'?m|i am)\s+(?:not\s+(?:a\s+|an\s+)?(?:bot|ai|robot|machine|chatbot|automated|program)|(?:a\s+)?(?:real\s+)?(?:human|person|real person)(?:\s+being)?)\b|\bno,?\s+(?:i'?m|i am)\s+not\s+(?:a\s+|an\s+)?(?:bot|ai)\b|\bi'?m\s+(?:definitely|totally|100%)\s+(?:human|a real person)\b/i;
+  /\b(?:i'?m|i am)\s+(?:not\s+(?:an?\s+)?(?:bot|ai|robot|machine|chatbot|automated|program|computer)|(?:definitely\s+|totally\s+|really\s+|100%\s+)?(?:an?\s+)?(?:real\s+|actual\s+)?(?:human|person|real person)(?:\s+being)?)\b|\byou(?:'re| are)\s+(?:talking|chatting|speaking)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+|actual\s+)?(?:human|person)\b|\bthis\s+(?:is\s+not|isn'?t)\s+(?:an?\s+)?(?:bot|ai|automated)\b/i;
 const disclosesAi =
-  /\b(?:i'?m|i am)\s+(?:an?\s+)?(?:ai|bot|chatbot|virtual assistant|ai assistant|ai-powered assistant|automated assistant|not (?:a )?human)\b|\bas an ai\b|\byes,? (?:i'?m|i am) (?:an? )?(?:ai|bot)/i;
+  /\b(?:i'?m|i am|this is|you'?re (?:talking|chatting|speaking) (?:to|with))\s+(?:(?:an?|the|your)\s+(?:[\w-]+\s+){0,2}?)?(?:ai|bot|chatbot|virtual assistant|automated assistant)\b|\b(?:i'?m|i am)\s+not\s+(?:a\s+)?human\b|\bas an ai\b/i;
 
 /** Whether a visitor message asks if they are talking to a bot. */
 export function isBotQuestion(text: string): boolean {
-  return asksIfBot.test(text);
+  return botQuestions.some((p) => p.test(text));
 }
 
 /** Whether the agent claims to be human or denies being an AI. */
@@ -94,6 +103,7 @@ function check(rule: ComplianceRule, text: string, history: HistoryTurn[], catal
     case 'ai-denial':
       return [...text.matchAll(new RegExp(deniesAi.source, 'gi'))].map((m) => m[0]);
     case 'ai-question-evaded':
+      // A denial is the ai-denial rule's violation; counted once.
       return visitorAsksIfBot(history) && !disclosesAi.test(text) && !deniesAi.test(text) ? ['(did not say it is an AI)'] : [];
   }
 }

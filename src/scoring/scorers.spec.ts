@@ -1,6 +1,6 @@
 import { defaultCatalog } from '../catalog';
 import { BotLikenessScorer } from './bot-likeness';
-import { ComplianceScorer, Violation } from './compliance';
+import { ComplianceScorer, isBotQuestion, Violation } from './compliance';
 import { FluencyScorer } from './fluency';
 import { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
 import { RepetitionScorer } from './repetition';
@@ -61,15 +61,55 @@ describe('compliance', () => {
       expect(violations("I'm not a human, I'm the Pipewise AI assistant.", asked)).toEqual([]);
     });
 
-    it('dodging the question is a warning', () => {
+    it('dodging the question is blocked', () => {
       const r = scorer.score(input('Let me tell you about our pricing instead.', asked));
-      expect(r.evidence.violations).toEqual([expect.objectContaining({ ruleId: 'ai-question-unanswered', severity: 'warn' })]);
-      expect(r.score).toBe(0.75);
+      expect(r.evidence.violations).toEqual([expect.objectContaining({ ruleId: 'ai-question-unanswered', severity: 'block' })]);
+      expect(r.evidence.blocking).toBe(true);
+      expect(r.score).toBe(0);
     });
 
-    it('claiming to be human is a violation even unprompted', () => {
+    const botQuestions = [
+      'Are you a bot?',
+      'Am I talking to a human?',
+      'are u a real person',
+      'Is this an automated reply?',
+      'Are you human?',
+      'Am I chatting with an AI right now?',
+      'Is there a real person on the other end?',
+      "You're a bot, aren't you?",
+      'Human or bot?',
+      'Who am I talking to?',
+      'Is this chat automated?',
+      'Are you real?',
+    ];
+
+    it.each(botQuestions)('asked "%s": an evasion is blocked, a plain disclosure passes', (question) => {
+      expect(isBotQuestion(question)).toBe(true);
+      const history = [visitor(question)];
+      expect(violations('Yes, visual pipeline is included in every plan.', history)).toEqual(['ai-question-unanswered:block']);
+      expect(violations("I'm here to help you find the right Pipewise plan!", history)).toEqual(['ai-question-unanswered:block']);
+      expect(violations("I'm an AI assistant for Pipewise. A person from our team can follow up by email.", history)).toEqual([]);
+      expect(violations('Yes, this is an AI assistant. How can I help?', history)).toEqual([]);
+    });
+
+    it('ordinary questions are not read as asking about a bot', () => {
+      for (const q of ['Are you a real estate CRM?', 'Is it per person or per team?', 'Do you integrate with Slack?', 'Is automation in Growth?']) {
+        expect(isBotQuestion(q)).toBe(false);
+      }
+    });
+
+    it('enthusiasm about AI is not a disclosure', () => {
+      expect(violations("I'm excited about AI features too! Growth has forecasting.", asked)).toEqual(['ai-question-unanswered:block']);
+      expect(scorer.score(input("I'm not a bot.", asked)).evidence.disclosedAi).toBe(false);
+    });
+
+    it('claiming to be human is blocked everywhere, asked or not', () => {
       expect(violations("As a real person I can tell you it's great.")).toEqual([]);
       expect(violations("I'm a real person, so trust me.")).toEqual(['ai-disclosure:block']);
+      for (const claim of ["You're talking to a real person on our sales team.", "This isn't a bot, it's Sam from sales.", "I'm definitely human.", "No, I'm not an AI."]) {
+        expect(violations(claim)).toEqual(['ai-disclosure:block']);
+        expect(violations(claim, asked)).toEqual(['ai-disclosure:block']);
+      }
     });
   });
 });

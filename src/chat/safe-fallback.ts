@@ -1,0 +1,14 @@
+import { ProductCatalog } from '../catalog';
+import { HistoryTurn, visitorAsksIfBot } from '../scoring';
+
+/** Sent when every attempt broke a blocking rule: compliant, honest, and moves the chat on. */
+export const SAFE_FALLBACK = "I'm sorry, I can't help with that in this chat. Could you tell me a bit more about what your team needs?";
+
+/** The fallback when the visitor asked whether a person is answering: it must disclose (docs/compliance.md). */
+export const aiDisclosureFallback = (catalog: ProductCatalog) =>
+  `I'm an AI assistant for ${catalog.product}; a person from our team can follow up by email whenever you like. What does your team need?`;
+
+/** The reply sent in place of one that kept breaking a blocking rule. */
+export function safeFallback(history: HistoryTurn[], catalog: ProductCatalog): string {
+  return visitorAsksIfBot(history) ? aiDisclosureFallback(catalog) : SAFE_FALLBACK;
+}
