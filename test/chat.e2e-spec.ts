@@ -3,7 +3,7 @@ import { io, Socket } from 'socket.io-client';
 import { defaultCatalog } from '../src/catalog';
 import { aiDisclosureFallback, SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
-import { ReplyEvent, ReplyPolicy } from '../src/policy';
+import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../src/policy';
 import { ChatSessionRepository } from '../src/sessions';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -230,6 +230,97 @@ describe('/chat AI disclosure', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+/** A policy the test steers: refuses with `busy`, or holds its reply until released. */
+function steeredPolicy() {
+  const state = { busy: false, hold: Promise.resolve(), generating: () => undefined as void };
+  const policy: ReplyPolicy = {
+    versionName: () => 'steered',
+    isLoaded: () => true,
+    assertFits: () => undefined,
+    async *reply(): AsyncIterable<ReplyEvent> {
+      if (state.busy) throw new PolicyBusyError(64);
+      state.generating();
+      await state.hold;
+      const text = 'Growth is $59 per seat a month.';
+      yield { kind: 'delta', text };
+      yield { kind: 'done', text, promptTokens: 10, completionTokens: 5 };
+    },
+  };
+  return { policy, state };
+}
+
+describe('/chat refusals and retries', () => {
+  const dbConfig = testSchemaConfig('refusal');
+  const { policy, state } = steeredPolicy();
+  let app: INestApplication;
+  let db: Database;
+  let socket: Socket;
+  const events: string[] = [];
+  const turnsOf = async (sessionId: unknown) =>
+    (await db.dataSource.query(`SELECT role, client_message_id FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId])) as { role: string; client_message_id: string }[];
+
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy }));
+    socket = await connect(await listen(app));
+    for (const name of ['typing', 'reply:delta', 'reply:final', 'chat:error']) socket.on(name, () => events.push(name));
+  });
+  beforeEach(() => {
+    events.length = 0;
+    state.busy = false;
+    state.hold = Promise.resolve();
+  });
+  afterAll(async () => {
+    socket.disconnect();
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('busy stores nothing and emits nothing but the error; the retry is answered as new', async () => {
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    state.busy = true;
+    expect(await request(socket, 'message:send', { clientMessageId: 'b1', text: 'How much is Growth?' })).toMatchObject({ ok: false, error: { code: 'busy' } });
+    expect(events).toEqual(['chat:error']);
+    expect(await turnsOf(sessionId)).toEqual([]);
+    state.busy = false;
+    expect(await request(socket, 'message:send', { clientMessageId: 'b1', text: 'How much is Growth?' })).toMatchObject({ ok: true, duplicate: false });
+    expect((await turnsOf(sessionId)).map((t) => t.role)).toEqual(['visitor', 'agent']);
+  });
+
+  it('a retry that gets its reply for the first time is not a duplicate; the next one is', async () => {
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    // The visitor turn was stored by a server that stopped before replying.
+    await app.get(ChatSessionRepository).addVisitorTurn(sessionId as string, 'r1', 'Is there a trial?');
+    const first = await request(socket, 'message:send', { clientMessageId: 'r1', text: 'Is there a trial?' });
+    expect(first).toMatchObject({ ok: true, duplicate: false });
+    expect(await request(socket, 'message:send', { clientMessageId: 'r1', text: 'Is there a trial?' })).toMatchObject({ ok: true, duplicate: true, turnId: first.turnId });
+    expect((await turnsOf(sessionId)).map((t) => t.role)).toEqual(['visitor', 'agent']);
+  });
+
+  it('session:end during generation: no reply is stored or sent', async () => {
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    let release = () => undefined as void;
+    state.hold = new Promise((resolve) => (release = resolve));
+    const generating = new Promise<void>((resolve) => (state.generating = resolve));
+    const pending = request(socket, 'message:send', { clientMessageId: 'e1', text: 'What does Starter include?' });
+    await generating;
+    expect(await request(socket, 'session:end')).toEqual({ ok: true });
+    release();
+    expect(await pending).toMatchObject({ ok: false, error: { code: 'session_closed' } });
+    expect(events).toEqual(['typing', 'chat:error']);
+    expect((await turnsOf(sessionId)).map((t) => t.role)).toEqual(['visitor']);
+  });
+
+  it('an unknown event is answered with unknown_event, acknowledged or not', async () => {
+    expect(await request(socket, 'message:sent', { clientMessageId: 'x', text: 'typo in the event' })).toEqual({
+      ok: false,
+      error: { code: 'unknown_event', message: expect.stringContaining('message:send') },
+    });
+    const error = new Promise((resolve) => socket.once('chat:error', resolve));
+    socket.emit('hello');
+    expect(await error).toMatchObject({ event: 'hello', code: 'unknown_event' });
   });
 });
 

@@ -1,15 +1,19 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Socket } from 'socket.io';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
-import { ChatSessionRepository, Turn } from '../sessions';
+import { ChatSessionRepository, SessionClosedError, Turn } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { TurnLoop } from './turn-loop';
 
 type Ack = { ok: true } & Record<string, unknown>;
 type Nack = { ok: false; error: { code: string; message: string } };
+
+/** The requests of the protocol; anything else is answered with `unknown_event`. */
+const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;
+const knownEvents = new Set<string>(Object.values(EVENTS));
 
 const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
 
@@ -19,7 +23,7 @@ const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, t
  * `chat:error` events, and the socket stays usable.
  */
 @WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
-export class ChatGateway {
+export class ChatGateway implements OnGatewayConnection {
   private readonly logger = new Logger(ChatGateway.name);
 
   constructor(
@@ -27,9 +31,21 @@ export class ChatGateway {
     private readonly turns: TurnLoop,
   ) {}
 
-  @SubscribeMessage('session:start')
+  /** socket.io drops events no handler listens to; every request gets an answer instead. */
+  handleConnection(socket: Socket): void {
+    socket.onAny((event: unknown, ...args: unknown[]) => {
+      if (typeof event === 'string' && knownEvents.has(event)) return;
+      const name = String(event).slice(0, 64);
+      const error = { code: 'unknown_event', message: `unknown event "${name}"; the events are ${[...knownEvents].join(', ')}` };
+      socket.emit('chat:error', { event: name, ...error });
+      const ack = args.at(-1);
+      if (typeof ack === 'function') ack({ ok: false, error });
+    });
+  }
+
+  @SubscribeMessage(EVENTS.start)
   start(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return this.guard(socket, 'session:start', async () => {
+    return this.guard(socket, EVENTS.start, async () => {
       const { siteKey, resumeToken } = parsePayload(startSessionSchema, payload);
       if (resumeToken) {
         const session = await this.sessions.findByResumeToken(resumeToken);
@@ -44,9 +60,9 @@ export class ChatGateway {
     });
   }
 
-  @SubscribeMessage('message:send')
+  @SubscribeMessage(EVENTS.send)
   send(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return this.guard(socket, 'message:send', async () => {
+    return this.guard(socket, EVENTS.send, async () => {
       const sessionId = await this.activeSession(socket);
       const { clientMessageId, text } = parsePayload(sendMessageSchema, payload);
       const result = await this.turns.handle(sessionId, clientMessageId, text, {
@@ -59,9 +75,9 @@ export class ChatGateway {
     });
   }
 
-  @SubscribeMessage('conversion:report')
+  @SubscribeMessage(EVENTS.convert)
   convert(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
-    return this.guard(socket, 'conversion:report', async () => {
+    return this.guard(socket, EVENTS.convert, async () => {
       const sessionId = await this.activeSession(socket, { allowClosed: true });
       const { ctaId, value, currency } = parsePayload(reportConversionSchema, payload);
       const id = await this.sessions.recordConversion({
@@ -76,9 +92,9 @@ export class ChatGateway {
     });
   }
 
-  @SubscribeMessage('session:end')
+  @SubscribeMessage(EVENTS.end)
   end(@ConnectedSocket() socket: Socket) {
-    return this.guard(socket, 'session:end', async () => {
+    return this.guard(socket, EVENTS.end, async () => {
       await this.sessions.end(await this.activeSession(socket));
       return { ok: true };
     });
@@ -98,7 +114,7 @@ export class ChatGateway {
     try {
       return await handler();
     } catch (err) {
-      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError;
+      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError;
       if (!known) this.logger.error({ err, event }, 'chat handler failed');
       const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
       socket.emit('chat:error', { event, ...error });

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
-import { ChatSessionRepository } from '../sessions';
+import { ChatSessionRepository, SessionClosedError } from '../sessions';
 import { TurnLoop } from './turn-loop';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
@@ -57,7 +57,7 @@ export class RasaGateway {
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {
-      if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError) return this.fail(socket, err.code, err.message);
+      if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError) return this.fail(socket, err.code, err.message);
       this.logger.error({ err }, 'rasa user_uttered failed');
       this.fail(socket, 'internal', 'something went wrong; please retry');
     }

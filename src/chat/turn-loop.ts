@@ -5,7 +5,7 @@ import { defaultCatalog } from '../catalog';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../model/default-model/corpus';
-import { REPLY_POLICY, ReplyPolicy } from '../policy';
+import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
 import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { safeFallback } from './safe-fallback';
@@ -18,7 +18,7 @@ export interface TurnListener {
 export interface TurnResult {
   visitorTurn: Turn;
   reply: Turn;
-  /** The message id was seen before: nothing new was stored or generated. */
+  /** The reply was stored before (a retried message id): nothing new was stored or generated. */
   duplicate: boolean;
 }
 
@@ -59,8 +59,17 @@ export class TurnLoop {
     this.policy.assertFits([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
+    try {
+      return { visitorTurn, reply: await this.answer(sessionId, clientMessageId, visitorTurn, listener, started), duplicate: false };
+    } catch (err) {
+      // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
+      if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
+      throw err;
+    }
+  }
 
-    listener.typing();
+  /** Generates, checks and stores the reply to the latest visitor turn, then streams it. */
+  private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
       .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
@@ -68,11 +77,17 @@ export class TurnLoop {
       { role: 'system', content: systemPrompt(defaultCatalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
+    // `typing` goes out once the policy has accepted the reply, so a `busy` refusal emits nothing.
+    let typing = false;
+    const accepted = () => {
+      if (!typing) listener.typing();
+      typing = true;
+    };
 
     const blocked: { text: string; rules: string[] }[] = [];
     let final: { text: string; promptTokens: number | null; completionTokens: number | null } | undefined;
     for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
-      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId);
+      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId, accepted);
       const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
       if (scores && !scores.blocking) final = candidate;
       else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
@@ -88,7 +103,7 @@ export class TurnLoop {
     // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };
 
-    // Stored first (no lost turns), then streamed word by word.
+    // Stored first (no lost turns), then streamed word by word; a session ended meanwhile gets nothing stored.
     const versionName = this.policy.versionName();
     const agentTurn = await this.sessions.addAgentTurn(
       sessionId,
@@ -104,7 +119,7 @@ export class TurnLoop {
       [...scores.results, total, guardrail],
     );
     for (const piece of reply.text.match(/\S+\s*/g) ?? [reply.text]) listener.delta(piece);
-    return { visitorTurn, reply: agentTurn, duplicate };
+    return agentTurn;
   }
 
   private versionId(name: string): Promise<string> {
@@ -117,8 +132,9 @@ export class TurnLoop {
     return id;
   }
 
-  private async generate(messages: ChatMessage[], seed: number, conversationId: string) {
+  private async generate(messages: ChatMessage[], seed: number, conversationId: string, accepted: () => void) {
     for await (const e of this.policy.reply(messages, { seed, conversationId })) {
+      accepted();
       // A byte-level model can sample control bytes no turn may carry: the visitor never sees them.
       if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens };
     }

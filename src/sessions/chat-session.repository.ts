@@ -11,6 +11,15 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 /** A client message id's agent reply is stored under this derived id (unique per session). */
 export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply`;
 
+/** The session ended or timed out before the reply was stored: nothing is stored for it. */
+export class SessionClosedError extends Error {
+  readonly code = 'session_closed';
+  constructor() {
+    super('the session ended while the reply was being written');
+    this.name = 'SessionClosedError';
+  }
+}
+
 export interface ConversionRecord {
   sessionId: string;
   source: 'widget' | 'webhook';
@@ -80,10 +89,17 @@ export class ChatSessionRepository {
     });
   }
 
-  /** Stores the agent turn and its scores together. */
+  /** Takes back a visitor turn that was refused before any reply (e.g. `busy`). */
+  async withdrawVisitorTurn(sessionId: string, turnId: string): Promise<void> {
+    await this.db.query(`DELETE FROM turns WHERE session_id = $1 AND id = $2 AND role = 'visitor'`, [sessionId, turnId]);
+  }
+
+  /** Stores the agent turn and its scores together, only while the session is active (SessionClosedError otherwise). */
   async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[]): Promise<Turn> {
     return this.db.transaction(async (tx) => {
       await this.lockSession(tx, sessionId);
+      const [{ status }] = await tx.query(`SELECT status FROM chat_sessions WHERE id = $1`, [sessionId]);
+      if (status !== 'active') throw new SessionClosedError();
       const turn = await tx.getRepository(Turn).save({
         sessionId,
         index: await this.nextIndex(tx, sessionId),
