@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config';
+import { bodyParsers, HttpErrorFilter } from './http';
 
 /** The repository root: where package.json is, whether running from src/ or dist/src/. */
 function packageRoot(dir: string): string {
@@ -35,6 +36,10 @@ class PathIoAdapter extends IoAdapter {
 /** What every instance of the app needs on top of its modules (server and tests alike). */
 export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
+  // Registered before any route (the app is created with bodyParser: false), errors answered as { code, message }.
+  app.use('/api/v1/conversions', bodyParsers.webhook);
+  app.use(bodyParsers.json);
+  app.useGlobalFilters(new HttpErrorFilter());
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
   app.useWebSocketAdapter(new PathIoAdapter(app, app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true })));
 }
@@ -44,8 +49,7 @@ export async function createApp(options: AppModuleOptions): Promise<INestApplica
   const app = await NestFactory.create(AppModule.forRoot(options), {
     bufferLogs: true,
     abortOnError: false,
-    // The conversions webhook verifies an HMAC over the exact bytes received.
-    rawBody: true,
+    bodyParser: false,
   });
   configureApp(app);
   app.enableShutdownHooks();

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { LoggerModule } from 'nestjs-pino';
 import { AppConfig } from './config/app-config';
+import { requestErrorObject, requestLogLevel } from './http/request-log';
 
 /** Structured JSON logs (pino). Credentials and signatures in headers never reach a log line. */
 @Module({
@@ -21,6 +22,8 @@ import { AppConfig } from './config/app-config';
             ],
             censor: '[redacted]',
           },
+          customLogLevel: requestLogLevel,
+          customErrorObject: requestErrorObject,
           autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
         },
       }),

@@ -73,4 +73,32 @@ describe('POST /api/v1/conversions (signed webhook, real Postgres)', () => {
     expect((await post({ sessionId, eventId: 'o-late', occurredAt: late }).expect(422)).body.code).toBe('outside_attribution_window');
     expect(await count()).toBe(before);
   });
+
+  it('a correctly signed JSON body is accepted whatever its content type; form encodings are refused with 415', async () => {
+    const signedPost = (raw: string, contentType: string | undefined) => {
+      const timestamp = String(Math.floor(Date.now() / 1000));
+      const headers: Record<string, string> = { 'x-closer-site': 'shop-1', 'x-closer-timestamp': timestamp, 'x-closer-signature': signWebhook(secret, timestamp, raw) };
+      if (contentType) headers['content-type'] = contentType;
+      return fetch(`${url}/api/v1/conversions`, { method: 'POST', headers, body: Buffer.from(raw) });
+    };
+    await app.listen(0, '127.0.0.1');
+    const url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
+    const plain = await signedPost(JSON.stringify({ sessionId, eventId: 'o-text' }), 'text/plain');
+    expect(plain.status).toBe(200);
+    expect(await plain.json()).toMatchObject({ ok: true, duplicate: false });
+    const none = await signedPost(JSON.stringify({ sessionId, eventId: 'o-none' }), undefined);
+    expect(none.status).toBe(200);
+    const charset = await signedPost(JSON.stringify({ sessionId, eventId: 'o-charset' }), 'application/json; charset=utf-8');
+    expect(charset.status).toBe(200);
+
+    const before = await count();
+    const notJson = await signedPost('sessionId=x', 'text/plain');
+    expect([notJson.status, await notJson.json()]).toEqual([400, { code: 'invalid_json', message: 'the body is not valid JSON' }]);
+    for (const type of ['application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+      const form = await signedPost(`sessionId=${sessionId}&eventId=o-form`, type);
+      expect(form.status).toBe(415);
+      expect(await form.json()).toEqual({ code: 'unsupported_media_type', message: expect.stringContaining('JSON') });
+    }
+    expect(await count()).toBe(before);
+  });
 });

@@ -1,10 +1,11 @@
-import { Body, Controller, Headers, HttpCode, HttpException, HttpStatus, Inject, Post, RawBodyRequest, Req } from '@nestjs/common';
+import { Controller, Headers, HttpCode, HttpStatus, Inject, Post, Req } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppConfig } from '../config';
+import { httpError as fail } from '../http';
 import { ChatSessionRepository } from '../sessions';
 import { signatureMatches } from './signature';
 import { SitesRepository } from './sites.repository';
@@ -20,7 +21,8 @@ const conversionSchema = z.object({
 /** Signatures older (or further in the future) than this are refused. */
 const TIMESTAMP_TOLERANCE_SECONDS = 300;
 
-const fail = (status: HttpStatus, code: string, message: string) => new HttpException({ code, message }, status);
+/** Form encodings are refused: the body is JSON, whatever content type the sender's HTTP client sets. */
+const formTypes = ['application/x-www-form-urlencoded', 'multipart/form-data'];
 
 /**
  * `POST /api/v1/conversions`: the customer's backend reports a sale for a chat session. Signed with
@@ -40,23 +42,27 @@ export class ConversionsController {
   @Post()
   @HttpCode(200)
   async report(
-    @Req() req: RawBodyRequest<IncomingMessage>,
+    @Req() req: IncomingMessage & { body?: unknown },
     @Headers('x-closer-site') siteKey: string | undefined,
     @Headers('x-closer-timestamp') timestamp: string | undefined,
     @Headers('x-closer-signature') signature: string | undefined,
-    @Body() body: unknown,
   ) {
-    if (!siteKey || !timestamp || !signature || !req.rawBody) {
+    if (formTypes.includes(mediaType(req))) {
+      throw fail(HttpStatus.UNSUPPORTED_MEDIA_TYPE, 'unsupported_media_type', 'send the conversion as a JSON body (application/json), not form-encoded');
+    }
+    if (!siteKey || !timestamp || !signature) {
       throw fail(HttpStatus.UNAUTHORIZED, 'missing_signature', 'X-Closer-Site, X-Closer-Timestamp and X-Closer-Signature are required');
     }
+    // The exact bytes received (the webhook's parser keeps them whatever the content type); none: an empty body.
+    const rawBody = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const site = await this.sites.find(siteKey);
-    if (!site || !signatureMatches(site.webhookSecret, timestamp, req.rawBody, signature)) {
+    if (!site || !signatureMatches(site.webhookSecret, timestamp, rawBody, signature)) {
       throw fail(HttpStatus.UNAUTHORIZED, 'invalid_signature', 'the signature does not match the body for this site');
     }
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
       throw fail(HttpStatus.UNAUTHORIZED, 'stale_timestamp', `the timestamp must be within ${TIMESTAMP_TOLERANCE_SECONDS} s of now`);
     }
-    const parsed = conversionSchema.safeParse(body);
+    const parsed = conversionSchema.safeParse(parseJson(rawBody));
     if (!parsed.success) {
       throw fail(HttpStatus.BAD_REQUEST, 'invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
     }
@@ -82,5 +88,15 @@ export class ConversionsController {
       );
       return { ok: true, duplicate: id === undefined, conversionId: id ?? null };
     });
+  }
+}
+
+const mediaType = (req: IncomingMessage) => (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw fail(HttpStatus.BAD_REQUEST, 'invalid_json', 'the body is not valid JSON');
   }
 }

@@ -18,7 +18,7 @@ export async function startTestApp(database: DatabaseConfig, options: TestAppOpt
   const db = await Database.open(database);
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, database: db })] });
   if (options.replyPolicy) builder = builder.overrideProvider(REPLY_POLICY).useValue(options.replyPolicy);
-  const app = (await builder.compile()).createNestApplication({ bufferLogs: true, rawBody: true });
+  const app = (await builder.compile()).createNestApplication({ bufferLogs: true, bodyParser: false });
   configureApp(app);
   await app.init();
   return { app, db, config };

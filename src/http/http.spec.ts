@@ -1,0 +1,34 @@
+import { HttpException } from '@nestjs/common';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { bodyError, errorBodyOf, requestErrorObject, requestLogLevel } from '.';
+
+describe('bodyError', () => {
+  it('turns body-parser client errors into { code, message } HTTP errors', () => {
+    const aborted = bodyError(Object.assign(new Error('request aborted'), { status: 400, type: 'request.aborted' }));
+    expect(aborted).toBeInstanceOf(HttpException);
+    expect((aborted as HttpException).getStatus()).toBe(400);
+    expect(errorBodyOf(aborted as HttpException)).toEqual({ code: 'request_aborted', message: 'request aborted' });
+    const tooLarge = bodyError(Object.assign(new Error('request entity too large'), { status: 413, type: 'entity.too.large' })) as HttpException;
+    expect(errorBodyOf(tooLarge)).toEqual({ code: 'payload_too_large', message: 'request entity too large' });
+  });
+
+  it('leaves server-side failures alone (answered 500 and logged)', () => {
+    const failure = new Error('disk full');
+    expect(bodyError(failure)).toBe(failure);
+  });
+});
+
+describe('request log lines', () => {
+  const req = {} as IncomingMessage;
+  const res = (statusCode: number) => ({ statusCode }) as ServerResponse;
+
+  it('client errors are warnings without a stack; server failures are errors with it', () => {
+    expect(requestLogLevel(req, res(200))).toBe('info');
+    expect(requestLogLevel(req, res(413))).toBe('warn');
+    expect(requestLogLevel(req, res(200), new Error('aborted'))).toBe('warn');
+    expect(requestLogLevel(req, res(500))).toBe('error');
+    const err = new Error('request entity too large');
+    expect(requestErrorObject(req, res(413), err, { err, responseTime: 3 })).toEqual({ err: { type: 'Error', message: 'request entity too large' }, responseTime: 3 });
+    expect(requestErrorObject(req, res(500), err, { err })).toEqual({ err });
+  });
+});
