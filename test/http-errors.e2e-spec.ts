@@ -9,7 +9,8 @@ describe('HTTP errors: one body shape { code, message }', () => {
   let app: INestApplication;
 
   beforeAll(async () => {
-    ({ app } = await startTestApp(dbConfig));
+    // A model that is not loaded: readiness answers 503 in the same shape.
+    ({ app } = await startTestApp(dbConfig, { modelStatus: { isLoaded: () => false, versionName: () => undefined } }));
   });
   afterAll(async () => {
     await app.close();
@@ -37,8 +38,11 @@ describe('HTTP errors: one body shape { code, message }', () => {
     expectError(await request(server).post('/health').set('content-type', 'application/json').set('content-encoding', 'bogus').send(gz), 415, 'unsupported_encoding');
   });
 
-  it('an unknown route and a missing signature answer the same shape', async () => {
+  it('an unknown route, a missing signature and readiness answer the same shape', async () => {
     expectError(await request(app.getHttpServer()).get('/no/such/route'), 404, 'not_found');
     expectError(await request(app.getHttpServer()).post('/api/v1/conversions').send({}), 401, 'missing_signature');
+    const notReady = await request(app.getHttpServer()).get('/health/ready');
+    expectError(notReady, 503, 'not_ready');
+    expect(notReady.body.message).toBe('not ready: model');
   });
 });

@@ -1,6 +1,7 @@
-import { Controller, Get, Inject } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { Controller, Get, HttpStatus, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Database } from '../database/database';
+import { httpError } from '../http';
 import { MODEL_STATUS, ModelStatus } from './model-status';
 
 @Controller('health')
@@ -21,21 +22,27 @@ export class HealthController {
     return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
   }
 
-  /** Readiness: the database answers and the serving model is loaded. */
+  /** Readiness: the database answers and the serving model is loaded; 503 `not_ready` naming what is down. */
   @Get('ready')
   @HealthCheck()
-  ready() {
-    return this.health.check([
-      async () => {
-        const { database } = await this.typeOrm.pingCheck('database', { timeout: 3000 });
-        return { database: { ...database, kind: this.database.kind } };
-      },
-      async () => {
-        const indicator = this.indicators.check('model');
-        return this.model.isLoaded()
-          ? indicator.up({ loaded: true, version: this.model.versionName() })
-          : indicator.down({ loaded: false });
-      },
-    ]);
+  async ready() {
+    try {
+      return await this.health.check([
+        async () => {
+          const { database } = await this.typeOrm.pingCheck('database', { timeout: 3000 });
+          return { database: { ...database, kind: this.database.kind } };
+        },
+        async () => {
+          const indicator = this.indicators.check('model');
+          return this.model.isLoaded()
+            ? indicator.up({ loaded: true, version: this.model.versionName() })
+            : indicator.down({ loaded: false });
+        },
+      ]);
+    } catch (err) {
+      if (!(err instanceof ServiceUnavailableException)) throw err;
+      const down = Object.keys((err.getResponse() as HealthCheckResult).error ?? {});
+      throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'not_ready', `not ready: ${down.join(', ') || 'a check failed'}`);
+    }
   }
 }

@@ -4,11 +4,14 @@ import { AppModule } from '../../src/app.module';
 import { configureApp } from '../../src/bootstrap';
 import { AppConfig, DatabaseConfig, loadConfig } from '../../src/config';
 import { Database } from '../../src/database';
+import { MODEL_STATUS, ModelStatus } from '../../src/health';
 import { REPLY_POLICY, ReplyPolicy } from '../../src/policy';
 
 export interface TestAppOptions {
   /** Replaces the served model (e.g. a scripted policy that breaks a rule on purpose). */
   replyPolicy?: ReplyPolicy;
+  /** Replaces what readiness reports about the served model. */
+  modelStatus?: ModelStatus;
   env?: Record<string, string>;
 }
 
@@ -18,6 +21,7 @@ export async function startTestApp(database: DatabaseConfig, options: TestAppOpt
   const db = await Database.open(database);
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, database: db })] });
   if (options.replyPolicy) builder = builder.overrideProvider(REPLY_POLICY).useValue(options.replyPolicy);
+  if (options.modelStatus) builder = builder.overrideProvider(MODEL_STATUS).useValue(options.modelStatus);
   const app = (await builder.compile()).createNestApplication({ bufferLogs: true, bodyParser: false });
   configureApp(app);
   await app.init();
