@@ -192,6 +192,8 @@ describe('/chat guardrail', () => {
       );
       expect(guard[0].evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: violating, rules: ['no-guaranteed-results'] }] });
       expect(guard[1].evidence).toMatchObject({ regenerations: 3, fallback: true });
+      const [fallbackTurn] = await db.dataSource.query(`SELECT time_to_first_token_ms FROM turns WHERE id = $1`, [fallback.turnId]);
+      expect(fallbackTurn.time_to_first_token_ms).toBeNull(); // no model token was sent
       socket.disconnect();
     } finally {
       await app.close();
@@ -321,6 +323,36 @@ describe('/chat refusals and retries', () => {
     const error = new Promise((resolve) => socket.once('chat:error', resolve));
     socket.emit('hello');
     expect(await error).toMatchObject({ event: 'hello', code: 'unknown_event' });
+  });
+});
+
+describe('/chat stored timings', () => {
+  const dbConfig = testSchemaConfig('timing');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it('time_to_first_token_ms runs from the start of generation to the first token, not to the end of the reply', async () => {
+    const slowTail: ReplyPolicy = {
+      versionName: () => 'slow-tail',
+      isLoaded: () => true,
+      assertFits: () => undefined,
+      async *reply(): AsyncIterable<ReplyEvent> {
+        yield { kind: 'delta', text: 'Growth is $59' };
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        yield { kind: 'done', text: 'Growth is $59 per seat a month.', promptTokens: 10, completionTokens: 8 };
+      },
+    };
+    const { app, db } = await startTestApp(dbConfig, { replyPolicy: slowTail });
+    try {
+      const socket = await connect(await listen(app));
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const reply = await request(socket, 'message:send', { clientMessageId: 't1', text: 'How much is Growth?' });
+      const [turn] = await db.dataSource.query(`SELECT latency_ms, time_to_first_token_ms FROM turns WHERE id = $1`, [reply.turnId]);
+      expect(turn.latency_ms).toBeGreaterThanOrEqual(300);
+      expect(turn.latency_ms - turn.time_to_first_token_ms).toBeGreaterThanOrEqual(290);
+      socket.disconnect();
+    } finally {
+      await app.close();
+    }
   });
 });
 

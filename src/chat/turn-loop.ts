@@ -85,14 +85,14 @@ export class TurnLoop {
     };
 
     const blocked: { text: string; rules: string[] }[] = [];
-    let final: { text: string; promptTokens: number | null; completionTokens: number | null } | undefined;
+    let final: { text: string; promptTokens: number | null; completionTokens: number | null; timeToFirstTokenMs: number | null } | undefined;
     for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
       const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId, accepted);
       const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
       if (scores && !scores.blocking) final = candidate;
       else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
     }
-    const reply = final ?? { text: safeFallback(history, defaultCatalog), promptTokens: null, completionTokens: null };
+    const reply = final ?? { text: safeFallback(history, defaultCatalog), promptTokens: null, completionTokens: null, timeToFirstTokenMs: null };
     const scores = this.scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',
@@ -112,7 +112,7 @@ export class TurnLoop {
         replyTo: clientMessageId,
         modelVersionId: versionName ? await this.versionId(versionName) : null,
         latencyMs: Math.round(performance.now() - started),
-        timeToFirstTokenMs: Math.round(performance.now() - started),
+        timeToFirstTokenMs: reply.timeToFirstTokenMs,
         promptTokens: reply.promptTokens,
         completionTokens: reply.completionTokens,
       },
@@ -132,11 +132,15 @@ export class TurnLoop {
     return id;
   }
 
+  /** One attempt; its time to first token runs from the start of its generation to its first piece of text. */
   private async generate(messages: ChatMessage[], seed: number, conversationId: string, accepted: () => void) {
+    const began = performance.now();
+    let timeToFirstTokenMs: number | undefined;
     for await (const e of this.policy.reply(messages, { seed, conversationId })) {
       accepted();
+      timeToFirstTokenMs ??= Math.round(performance.now() - began);
       // A byte-level model can sample control bytes no turn may carry: the visitor never sees them.
-      if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens };
+      if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens, timeToFirstTokenMs };
     }
     throw new Error('the policy ended without a reply');
   }
