@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config';
+import { CONVERSIONS_PATH } from './conversions';
 import { bodyParsers, HttpErrorFilter } from './http';
 
 /** The repository root: where package.json is, whether running from src/ or dist/src/. */
@@ -37,7 +38,7 @@ class PathIoAdapter extends IoAdapter {
 export function configureApp(app: INestApplication): void {
   app.useLogger(app.get(Logger));
   // Registered before any route (the app is created with bodyParser: false), errors answered as { code, message }.
-  app.use('/api/v1/conversions', bodyParsers.webhook);
+  app.use(`/${CONVERSIONS_PATH}`, bodyParsers.webhook);
   app.use(bodyParsers.json);
   app.useGlobalFilters(new HttpErrorFilter());
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);

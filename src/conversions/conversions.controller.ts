@@ -18,6 +18,9 @@ const conversionSchema = z.object({
   occurredAt: z.iso.datetime({ offset: true, error: 'occurredAt must be an ISO 8601 date-time' }).optional(),
 });
 
+/** The webhook's route (its body parser is mounted on it: see src/bootstrap.ts). */
+export const CONVERSIONS_PATH = 'api/v1/conversions';
+
 /** Signatures older (or further in the future) than this are refused. */
 const TIMESTAMP_TOLERANCE_SECONDS = 300;
 
@@ -30,7 +33,7 @@ const formTypes = ['application/x-www-form-urlencoded', 'multipart/form-data'];
  * sha256=HMAC(secret, "<timestamp>.<raw body>")`); a replayed request is refused, a repeated
  * event id is ignored, and the sale must fall within the attribution window of the session.
  */
-@Controller('api/v1/conversions')
+@Controller(CONVERSIONS_PATH)
 export class ConversionsController {
   constructor(
     private readonly sites: SitesRepository,

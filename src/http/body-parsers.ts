@@ -7,7 +7,6 @@ interface ParserOptions {
   type?: () => boolean;
 }
 // Express's own body parsers; this install has no type declarations for express, so they are typed here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const { json, raw } = require('express') as { json(options: ParserOptions): Middleware; raw(options: ParserOptions): Middleware };
 
 /** Largest request body accepted (a conversion report or an admin call is a few hundred bytes). */
@@ -21,7 +20,6 @@ const codesByType: Record<string, string> = {
   'charset.unsupported': 'unsupported_charset',
   'request.aborted': 'request_aborted',
   'request.size.invalid': 'invalid_content_length',
-  'stream.encoding.set': 'invalid_body',
 };
 
 /** A client's malformed body (bad JSON or gzip, too large, aborted) as a `{ code, message }` HTTP error. */
