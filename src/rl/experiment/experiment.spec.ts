@@ -44,7 +44,7 @@ describe('experiment', () => {
     const first = banditBackend();
     const report = await runExperiment(config, first.backend);
     expect(first.opened).toEqual(['grpo/0', 'grpo/1', 'hian/1']); // the initial model, then each run
-    expect(report).toContain('| hian − grpo |');
+    expect(report).toContain('| hian − grpo (1 seed) |');
     expect(readFileSync(config.reportPath, 'utf8')).toContain('![conversion_rate](figures/conversion_rate.svg)');
     expect(existsSync(join(root, 'docs', 'figures', 'kl.svg'))).toBe(true);
 

@@ -49,21 +49,32 @@ describe('experiment report', () => {
     init: 'models/default',
     baseline: 'grpo',
     initEvaluation: records(20, 5, 2),
-    runs: [run('grpo', 1, 8, 2), run('grpo', 2, 8, 2), run('hian', 1, 10, 1), run('hian', 2, 10, 1), run('grpo', 1, 4, 2, 10), run('hian', 1, 10, 1, 10)],
+    runs: [
+      run('grpo', 1, 8, 2),
+      run('grpo', 2, 8, 2),
+      run('hian', 1, 10, 1),
+      run('hian', 2, 10, 1),
+      run('turn-only', 1, 6, 0),
+      run('grpo', 1, 4, 2, 10),
+      run('hian', 1, 10, 1, 10),
+    ],
     figures: { conversion_rate: 'figures/conversion_rate.svg' },
     notes: ['a note'],
   });
 
   it('has the paper-style table with relative change against the baseline', () => {
     // hian converts 50% vs grpo 40% → +25.00% CVR; repetition 0.25 vs 0.5 per turn → −50.00%.
-    expect(report).toContain('| hian | 50.0% ');
-    expect(report).toMatch(/\| hian \| 50\.0% \[[^\]]+\] \| \+25\.00% \| 0\.250 \| -50\.00% \|/);
-    expect(report).toMatch(/\| grpo \| 40\.0% \[[^\]]+\] \| \+0\.00% \|/);
-    expect(report).toMatch(/\| initial model \| 25\.0% /);
+    expect(report).toMatch(/\| hian \| 2 \| 50\.0% \[[^\]]+\] \| \+25\.00% \| 0\.250 \| -50\.00% \|/);
+    expect(report).toMatch(/\| grpo \| 2 \| 40\.0% \[[^\]]+\] \| \+0\.00% \|/);
+    expect(report).toMatch(/\| turn-only \| 1 \| 30\.0% /);
+    expect(report).toMatch(/\| initial model \| 1 \| 25\.0% /);
   });
 
   it('reports paired differences, per-seed rows with training time, the scale sweep and the figures', () => {
-    expect(report).toMatch(/\| hian − grpo \| \+10\.0% \[/);
+    expect(report).toMatch(/\| hian − grpo \(2 seeds\) \| \+10\.0% \[/);
+    // An ablation run on fewer seeds is paired with the baseline on its own seeds only.
+    expect(report).toMatch(/\| turn-only − grpo \(1 seed\) \| -10\.0% \[/);
+    expect(report).toMatch(/\| turn-only − initial \| \+5\.0% \[/);
     expect(report).toContain('| hian | 2 | 50.0% | 0.250 | 0.0% | 0.000 | 2.0 |');
     expect(report).toContain('## Reward-scale sweep');
     expect(report).toMatch(/\| ×10 \| grpo \| 20\.0% /);

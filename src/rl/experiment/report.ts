@@ -30,15 +30,19 @@ const interval = ([lo, hi]: [number, number], f: (x: number) => string) => `[${f
 const diff = (d: PairedDifference, f: (x: number) => string) =>
   `${d.difference >= 0 ? '+' : ''}${f(d.difference)} ${interval(d.ci95, f)}${d.ci95[0] > 0 || d.ci95[1] < 0 ? ' *' : ''}`;
 
-/** Records of every seed of one estimator at one scale, concatenated in seed order (pairs line up). */
-function pooled(runs: RunResult[], estimator: string, scale: number): EvaluationRecord[] {
-  return runs
-    .filter((r) => r.estimator === estimator && r.rewardScale === scale)
-    .sort((a, b) => a.seed - b.seed)
+const runsOf = (runs: RunResult[], estimator: string, scale: number) =>
+  runs.filter((r) => r.estimator === estimator && r.rewardScale === scale).sort((a, b) => a.seed - b.seed);
+
+/** Records of one estimator at one scale, concatenated in seed order, optionally only for `seeds`. */
+function pooled(runs: RunResult[], estimator: string, scale: number, seeds?: number[]): EvaluationRecord[] {
+  return runsOf(runs, estimator, scale)
+    .filter((r) => !seeds || seeds.includes(r.seed))
     .flatMap((r) => r.evaluation);
 }
 
-/** The initial model's evaluation repeated once per seed, to pair with pooled runs. */
+const seedsOf = (runs: RunResult[], estimator: string, scale = 1) => runsOf(runs, estimator, scale).map((r) => r.seed);
+
+/** The initial model's evaluation once per seed, to pair with records pooled over those seeds. */
 const initPooled = (c: ReportContext, seeds: number) => Array.from({ length: seeds }, () => c.initEvaluation).flat();
 
 export function buildReport(c: ReportContext): string {
@@ -58,32 +62,35 @@ export function buildReport(c: ReportContext): string {
       `\`${c.baseline}\`, the way the paper reports it.`,
     '',
   );
-  lines.push('| model | conversion (95% CI) | Δ CVR | repetition / turn | Δ | identity detection | Δ | violations / turn | Δ | mean session reward |');
-  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
-  const row = (name: string, records: EvaluationRecord[]) => {
+  lines.push('| model | seeds | conversion (95% CI) | Δ CVR | repetition / turn | Δ | identity detection | Δ | violations / turn | Δ | mean session reward |');
+  lines.push('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+  const row = (name: string, seedCount: number, records: EvaluationRecord[]) => {
     const s = summarize(records);
     const rel = (v: number, b: number | undefined) => (b === undefined ? 'n/a' : signedPct(relativeChange(v, b)));
     lines.push(
-      `| ${name} | ${pct(s.conversion_rate)} ${interval(s.conversion_ci95, pct)} | ${rel(s.conversion_rate, baseSummary?.conversion_rate)} | ` +
+      `| ${name} | ${seedCount} | ${pct(s.conversion_rate)} ${interval(s.conversion_ci95, pct)} | ${rel(s.conversion_rate, baseSummary?.conversion_rate)} | ` +
         `${num(s.repetition_rate)} | ${rel(s.repetition_rate, baseSummary?.repetition_rate)} | ` +
         `${pct(s.identity_detection_rate)} | ${rel(s.identity_detection_rate, baseSummary?.identity_detection_rate)} | ` +
         `${num(s.violations_per_turn)} | ${rel(s.violations_per_turn, baseSummary?.violations_per_turn)} | ${num(s.mean_session_reward, 1)} |`,
     );
   };
-  row('initial model', initPooled(c, seeds.length));
-  for (const e of estimators) row(e, pooled(c.runs, e, 1));
+  row('initial model', 1, c.initEvaluation);
+  for (const e of estimators) row(e, seedsOf(c.runs, e).length, pooled(c.runs, e, 1));
   lines.push('');
 
   lines.push('## Paired differences', '');
-  lines.push('Same visitors and agent seeds for both sides; `*` marks a 95% interval that excludes 0.', '');
+  lines.push('Same visitors and agent seeds for both sides, over the seeds both sides have; `*` marks a 95% interval that excludes 0.', '');
   lines.push('| comparison | Δ conversion | Δ repetition / turn | Δ identity detection | Δ violations / turn |');
   lines.push('| --- | --- | --- | --- | --- |');
   const pairRow = (name: string, a: EvaluationRecord[], b: EvaluationRecord[]) => {
     const d = compare(a, b);
     lines.push(`| ${name} | ${diff(d.conversion, pct)} | ${diff(d.repetition, num)} | ${diff(d.identity_detection, pct)} | ${diff(d.violations, num)} |`);
   };
-  for (const e of estimators.filter((e) => e !== c.baseline)) pairRow(`${e} − ${c.baseline}`, pooled(c.runs, e, 1), base);
-  for (const e of estimators) pairRow(`${e} − initial`, pooled(c.runs, e, 1), initPooled(c, seeds.length));
+  for (const e of estimators.filter((e) => e !== c.baseline)) {
+    const common = seedsOf(c.runs, e).filter((s) => seedsOf(c.runs, c.baseline).includes(s));
+    if (common.length) pairRow(`${e} − ${c.baseline} (${common.length} seed${common.length > 1 ? 's' : ''})`, pooled(c.runs, e, 1, common), pooled(c.runs, c.baseline, 1, common));
+  }
+  for (const e of estimators) pairRow(`${e} − initial`, pooled(c.runs, e, 1), initPooled(c, seedsOf(c.runs, e).length));
   lines.push('');
 
   lines.push('## Per seed', '');
