@@ -1,3 +1,3 @@
 /** Offline evaluation: held-out simulated sessions, summaries and paired model comparisons. */
-export { compare, evaluate, EvaluationComparison, evaluationJobs, EvaluationPlan, EvaluationRecord, EvaluationSummary, summarize, toRecord } from './offline-evaluation';
-export { BootstrapOptions, defaultBootstrap, mean, PairedDifference, pairedDifference, percentileInterval, relativeChange } from './paired-statistics';
+export { compare, evaluate, EvaluationComparison, evaluationJobs, EvaluationPlan, EvaluationRecord, EvaluationSummary, summarize } from './offline-evaluation';
+export { BootstrapOptions, defaultBootstrap, PairedDifference, pairedDifference, percentileInterval, relativeChange } from './paired-statistics';

@@ -1,4 +1,5 @@
 import { EVALUATION_SEED_BASE, mixSeeds, RolloutJob, RolloutSource, ScoredSession } from '../rl';
+import { wilsonInterval } from '../simulator/simulation';
 import { BootstrapOptions, defaultBootstrap, PairedDifference, pairedDifference } from './paired-statistics';
 
 /** Which held-out sessions an evaluation plays: the same for every model it compares. */
@@ -57,7 +58,7 @@ export async function evaluate(source: RolloutSource, plan: EvaluationPlan): Pro
   return played.map((s, i) => toRecord(jobs[i], s));
 }
 
-export function toRecord(job: RolloutJob, s: ScoredSession): EvaluationRecord {
+function toRecord(job: RolloutJob, s: ScoredSession): EvaluationRecord {
   return {
     ...job,
     converted: s.converted,
@@ -69,18 +70,14 @@ export function toRecord(job: RolloutJob, s: ScoredSession): EvaluationRecord {
   };
 }
 
-export function summarize(records: readonly EvaluationRecord[], o: BootstrapOptions = defaultBootstrap): EvaluationSummary {
-  const conversion = pairedDifference(
-    records.map((r) => Number(r.converted)),
-    records.map(() => 0),
-    o,
-  );
+export function summarize(records: readonly EvaluationRecord[]): EvaluationSummary {
+  const converted = records.filter((r) => r.converted).length;
   const turns = records.reduce((a, r) => a + r.agentTurns, 0);
   const share = (f: (r: EvaluationRecord) => number) => records.reduce((a, r) => a + f(r), 0);
   return {
     sessions: records.length,
-    conversion_rate: conversion.meanCandidate,
-    conversion_ci95: conversion.candidateCi95,
+    conversion_rate: converted / Math.max(1, records.length),
+    conversion_ci95: wilsonInterval(converted, records.length),
     repetition_rate: share((r) => r.repetitiveTurns) / Math.max(1, turns),
     identity_detection_rate: share((r) => Number(r.identityDetected)) / Math.max(1, records.length),
     violations_per_turn: share((r) => r.violations) / Math.max(1, turns),

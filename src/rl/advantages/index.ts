@@ -6,5 +6,4 @@ export {
   computeAdvantages,
   isAdvantageEstimatorName,
 } from './registry';
-export { standardize } from './statistics';
 export { AdvantageConfig, AdvantageEstimator, AdvantageInputError, defaultAdvantageConfig, RewardGroup, SessionRewards, TurnAdvantages } from './types';

@@ -58,7 +58,7 @@ export function buildReport(c: ReportContext): string {
   lines.push('## Held-out evaluation', '');
   lines.push(
     `Every model plays the same ${c.initEvaluation.length} held-out sessions per seed (visitors from the evaluation seed range, fixed agent seeds). ` +
-      'Rates pool all seeds; 95% intervals are percentile bootstrap over sessions. Relative change is against ' +
+      'Rates pool all seeds; 95% intervals: Wilson for a conversion rate, paired percentile bootstrap over sessions for differences. Relative change is against ' +
       `\`${c.baseline}\`, the way the paper reports it.`,
     '',
   );
