@@ -17,7 +17,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultCatalog } from '../src/catalog';
 import { Rng } from '../src/engine';
 import { ChatModel, defaultSampling, loadCheckpoint, sampleToken, SequenceKv } from '../src/model';
-import { systemPrompt } from '../src/model/default-model/corpus';
+import { systemPrompt } from '../src/catalog';
 import { bucket } from '../src/model/kv-cache';
 import { FixedCapacityLm } from './baselines/fixed-capacity-cache';
 

@@ -4,7 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { defaultCatalog } from '../catalog';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
-import { systemPrompt } from '../model/default-model/corpus';
+import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
 import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Command } from 'commander';
 import { defaultCatalog } from '../catalog';
 import { ChatMessage, ChatModel } from '../model';
-import { systemPrompt } from '../model/default-model/corpus';
+import { systemPrompt } from '../catalog';
 import { validateTurnText } from '../scoring';
 import { nonNegativeInt, positiveInt } from './options';
 

@@ -2,7 +2,7 @@ import { ProductCatalog } from '../catalog';
 import { HistoryTurn, visibleReply } from '../scoring';
 import type { Agent } from '../simulator';
 import { ChatModel } from './chat-model';
-import { systemPrompt } from './default-model/corpus';
+import { systemPrompt } from '../catalog';
 import { GenerationRequest } from './generator';
 import { SequenceKv } from './kv-cache';
 import { ChatMessage } from './tokenizer';

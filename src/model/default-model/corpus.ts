@@ -1,4 +1,4 @@
-import { ProductCatalog } from '../../catalog';
+import { ProductCatalog, systemPrompt } from '../../catalog';
 import { Rng } from '../../engine';
 import { FlawRates, flawedSalespersonAgent, Persona, RuleBasedSimulator, runSession } from '../../simulator';
 import { ChatMessage } from '../tokenizer';
@@ -16,10 +16,6 @@ export interface CorpusDialogue {
   messages: ChatMessage[];
   /** Which agent turns (index into messages) carry which injected flaw. */
   flaws: { index: number; flaw: keyof FlawRates }[];
-}
-
-export function systemPrompt(catalog: ProductCatalog): string {
-  return `You are the AI sales assistant of ${catalog.product}, ${catalog.tagline}. Be accurate, brief and honest.`;
 }
 
 /**

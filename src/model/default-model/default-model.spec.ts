@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { defaultCatalog } from '../../catalog';
 import { checkCompliance, defaultComplianceRules } from '../../scoring';
 import { ChatModel } from '../chat-model';
-import { systemPrompt } from './corpus';
+import { systemPrompt } from '../../catalog';
 
 /** The shipped model (models/default, committed; rebuilt by `npm run build:model`). */
 describe('default model', () => {

@@ -4,7 +4,7 @@ import { defaultPersonas, RuleBasedSimulator, SessionOutcome, UserSimulator } fr
 import { WeightMode } from '../causal-lm';
 import { ChatModel } from '../chat-model';
 import { loadCheckpoint } from '../checkpoint';
-import { systemPrompt } from '../default-model/corpus';
+import { systemPrompt } from '../../catalog';
 import { SequenceKv } from '../kv-cache';
 import { SamplingOptions } from '../sampling';
 import { ChatMessage } from '../tokenizer';
