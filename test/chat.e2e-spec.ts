@@ -1,12 +1,14 @@
 import { INestApplication } from '@nestjs/common';
 import { io, Socket } from 'socket.io-client';
-import { defaultCatalog } from '../src/catalog';
+import { shippedCatalog } from '../src/catalog';
 import { aiDisclosureFallback, SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
 import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../src/policy';
 import { ChatSessionRepository } from '../src/sessions';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
+
+const defaultCatalog = shippedCatalog();
 
 type Ack = { ok: boolean; error?: { code: string; message: string }; [k: string]: unknown };
 

@@ -1,8 +1,8 @@
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { TurnScoring } from '../scoring';
-import { defaultPersonas } from './default-personas';
+import { loadPersonaLibrary } from './persona-library';
 import { derivePersonas } from './derived-personas';
 import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 import { findPersona, parsePersonas, UnknownPersonaError } from './persona';
@@ -11,6 +11,9 @@ import { scriptedCalibrationAgents, scriptedGoodAgent, scriptedRoboticAgent } fr
 import { calibrate, rewardScales, twoProportionTest } from './calibration';
 import { runSession } from './session-runner';
 import { runSimulation, wilsonInterval } from './simulation';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 const simulator = new RuleBasedSimulator(defaultPersonas, defaultCatalog);
 const scoring = new TurnScoring(defaultCatalog);
