@@ -2,7 +2,7 @@ import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/comm
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config';
 import { PersonaRepository } from './persona.repository';
-import { loadPersonaLibrary } from './persona-library';
+import { loadPersonaLibrary } from './persona-library-loader';
 
 @Injectable()
 class PersonaLibrarySeeder implements OnApplicationBootstrap {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shippedCatalog } from '../catalog';
 import { TurnScoring } from '../scoring';
-import { loadPersonaLibrary } from './persona-library';
+import { loadPersonaLibrary } from './persona-library-loader';
 import { derivePersonas } from './derived-personas';
 import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 import { findPersona, parsePersonas, UnknownPersonaError } from './persona';

@@ -1,6 +1,6 @@
 import { shippedCatalog } from '../catalog';
 import { HistoryTurn } from '../scoring';
-import { loadPersonaLibrary } from './persona-library';
+import { loadPersonaLibrary } from './persona-library-loader';
 import { findPersona } from './persona';
 import { RuleBasedVisitor } from './rule-based-visitor';
 import { VisitorStep } from './simulator';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ProductCatalog } from '../catalog';
-import { parsePersonas, Persona } from './persona';
+import { InvalidPersonasError, parsePersonas, Persona } from './persona';
 import shippedPersonasJson from './persona-library.json';
 
 /**
@@ -15,7 +15,8 @@ export function loadPersonaLibrary(catalog: ProductCatalog, path?: string): Pers
   try {
     return parsePersonas(structuredClone(shippedPersonasJson), features, 'the shipped persona library');
   } catch (err) {
-    throw new Error(`${(err as Error).message}; the shipped personas are written for the Pipewise catalog: give ${catalog.product}'s own (PERSONAS_PATH or --personas FILE)`);
+    if (!(err instanceof InvalidPersonasError)) throw err;
+    throw new InvalidPersonasError(`${err.message}; the shipped personas are written for the Pipewise catalog: give ${catalog.product}'s own (PERSONAS_PATH or --personas FILE)`);
   }
 }
 
@@ -23,6 +24,6 @@ function readJson(path: string): unknown {
   try {
     return JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    throw new Error(`${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`}`);
+    throw new InvalidPersonasError(`${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`}`);
   }
 }
