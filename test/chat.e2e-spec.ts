@@ -73,9 +73,25 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
     expect(turns.map((t: { role: string }) => t.role)).toEqual(['visitor', 'agent', 'visitor', 'agent']);
     expect(turns[1].text).toBe(first.text);
     expect(turns[1].model_version_id).not.toBeNull();
+    // The model answering visitors is the registry's champion, and the only one.
+    const versions = await db.dataSource.query(`SELECT id, name, status, promoted_at FROM model_versions WHERE status = 'champion'`);
+    expect(versions).toEqual([expect.objectContaining({ id: turns[1].model_version_id, name: 'default', status: 'champion' })]);
+    expect(versions[0].promoted_at).not.toBeNull();
     expect(turns[1].completion_tokens).toBeGreaterThan(0);
     const scorers = await db.dataSource.query(`SELECT scorer FROM turn_scores WHERE turn_id = $1 ORDER BY scorer`, [first.turnId]);
     expect(scorers.map((s: { scorer: string }) => s.scorer)).toEqual(['bot_likeness', 'compliance', 'fluency', 'guardrail', 'repetition', 'total']);
+  });
+
+  it('a server that starts answering with another model makes it the champion and retires the previous one', async () => {
+    const repository = new ChatSessionRepository(db.dataSource);
+    const first = await repository.servedModelVersionId('served-a', '/models/a');
+    expect(await repository.servedModelVersionId('served-a', '/models/a')).toBe(first);
+    const second = await repository.servedModelVersionId('served-b', '/models/b');
+    const rows = await db.dataSource.query(`SELECT id, status FROM model_versions WHERE id IN ($1, $2) ORDER BY name`, [first, second]);
+    expect(rows).toEqual([
+      { id: first, status: 'retired' },
+      { id: second, status: 'champion' },
+    ]);
   });
 
   it('a retried client message id gets the stored reply and creates nothing', async () => {

@@ -126,7 +126,7 @@ export class TurnLoop {
   private versionId(name: string): Promise<string> {
     let id = this.versionIds.get(name);
     if (!id) {
-      id = this.sessions.modelVersionId(name, this.config.modelDir);
+      id = this.sessions.servedModelVersionId(name, this.config.modelDir);
       id.catch(() => this.versionIds.delete(name));
       this.versionIds.set(name, id);
     }
