@@ -33,6 +33,30 @@ export interface PolicyConfig {
   maxRegenerations: number;
 }
 
+/** The nightly pipeline: schedule, worker, run defaults, the evaluation gate, the registry's artifacts. */
+export interface NightlyConfig {
+  /** Cron expression (UTC) of the nightly enqueue; the admin setting `training.cron` overrides it. */
+  cron: string;
+  /** `spawn`: the server runs `closer worker` as a child process; `off`: run workers yourself. */
+  worker: 'off' | 'spawn';
+  device: 'cpu' | 'cuda' | 'auto';
+  /** Trained model versions (`versions/<name>`) and run folders (`runs/<id>`). */
+  artifactDir: string;
+  estimator: 'hian' | 'grpo' | 'session-only' | 'turn-only' | 'hian-batch' | 'hian-position' | 'mt-grpo' | 'mapo';
+  steps: number;
+  contexts: number;
+  group: number;
+  evalSessions: number;
+  /** Logged sessions of the last N days feed a run's personas. */
+  dataDays: number;
+  maxAttempts: number;
+  heartbeatSeconds: number;
+  /** A running run whose heartbeat is older than this is taken back (requeued or failed). */
+  staleSeconds: number;
+  championPollSeconds: number;
+  gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
@@ -51,6 +75,7 @@ export interface AppConfig {
   personasPath?: string;
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
+  nightly: NightlyConfig;
 }
 
 export class ConfigError extends Error {
@@ -101,6 +126,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     catalog,
     personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
+    nightly: {
+      cron: e.TRAINING_CRON,
+      worker: e.TRAINING_WORKER,
+      device: e.TRAIN_DEVICE,
+      artifactDir: resolve(e.ARTIFACT_DIR ?? resolve(dataDir, 'artifacts')),
+      estimator: e.TRAINING_ESTIMATOR,
+      steps: e.TRAINING_STEPS,
+      contexts: e.TRAINING_CONTEXTS,
+      group: e.TRAINING_GROUP,
+      evalSessions: e.TRAINING_EVAL_SESSIONS,
+      dataDays: e.TRAINING_DATA_DAYS,
+      maxAttempts: e.TRAINING_MAX_ATTEMPTS,
+      heartbeatSeconds: e.TRAINING_HEARTBEAT_SECONDS,
+      staleSeconds: e.TRAINING_STALE_SECONDS,
+      championPollSeconds: e.CHAMPION_POLL_SECONDS,
+      gate: {
+        conversionMargin: e.GATE_CONVERSION_MARGIN,
+        maxViolationsIncrease: e.GATE_MAX_VIOLATIONS_INCREASE,
+        maxRepetitionIncrease: e.GATE_MAX_REPETITION_INCREASE,
+        maxIdentityIncrease: e.GATE_MAX_IDENTITY_INCREASE,
+      },
+    },
   };
 }
 
