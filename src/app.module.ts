@@ -3,10 +3,12 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
+import { JobsModule } from './jobs';
 import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { PolicyModule } from './policy';
+import { RegistryModule } from './registry';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -30,6 +32,8 @@ export class AppModule {
         PolicyModule,
         ChatModule,
         ConversionsModule,
+        RegistryModule,
+        JobsModule,
       ],
     };
   }

@@ -82,15 +82,16 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
     expect(scorers.map((s: { scorer: string }) => s.scorer)).toEqual(['bot_likeness', 'compliance', 'fluency', 'guardrail', 'repetition', 'total']);
   });
 
-  it('a server that starts answering with another model makes it the champion and retires the previous one', async () => {
+  it('a server answering with another model registers it without replacing the champion (the registry owns promotions)', async () => {
     const repository = new ChatSessionRepository(db.dataSource);
-    const first = await repository.servedModelVersionId('served-a', '/models/a');
-    expect(await repository.servedModelVersionId('served-a', '/models/a')).toBe(first);
-    const second = await repository.servedModelVersionId('served-b', '/models/b');
-    const rows = await db.dataSource.query(`SELECT id, status FROM model_versions WHERE id IN ($1, $2) ORDER BY name`, [first, second]);
+    await repository.servedModelVersionId('served-a', '/models/a'); // the champion, unless a reply already made one
+    const [champion] = await db.dataSource.query(`SELECT id FROM model_versions WHERE status = 'champion'`);
+    const other = await repository.servedModelVersionId('served-b', '/models/b');
+    expect(await repository.servedModelVersionId('served-b', '/models/b')).toBe(other);
+    const rows = await db.dataSource.query(`SELECT id, status FROM model_versions WHERE id IN ($1, $2) ORDER BY name`, [champion.id, other]);
     expect(rows).toEqual([
-      { id: first, status: 'retired' },
-      { id: second, status: 'champion' },
+      { id: champion.id, status: 'champion' },
+      { id: other, status: 'candidate' },
     ]);
   });
 

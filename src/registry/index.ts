@@ -2,3 +2,5 @@ export { ModelVersion, ModelVersionStatus } from './entities/model-version.entit
 export { CandidateRecord, Champion, CHAMPION_CHANNEL, ModelRegistry } from './model-registry';
 export { ChampionWatcher, ChampionWatcherOptions } from './champion-watcher';
 export { RegistryError } from './registry-error';
+export { ChampionWatcherService } from './champion-watcher.service';
+export { RegistryModule } from './registry.module';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { ModelRegistry } from '../registry/model-registry';
 import { ScoreResult } from '../scoring';
 import { ChatSession, SessionChannel } from './entities/chat-session.entity';
 import { Turn } from './entities/turn.entity';
@@ -151,22 +152,11 @@ export class ChatSessionRepository {
 
   /**
    * The model_versions row of the model this server answers with, created on first use. The
-   * model that answers visitors is the champion: a previous champion is retired (one champion at
-   * a time, a partial unique index). Idempotent: an existing champion row keeps its promotion time.
+   * registry owns champion changes: the served model becomes the champion only on a fresh
+   * database (see ModelRegistry.adoptServed).
    */
-  async servedModelVersionId(name: string, artifactPath: string): Promise<string> {
-    return this.db.transaction(async (tx) => {
-      // Serialises servers starting at once, so the retire-then-promote below cannot interleave.
-      await tx.query(`LOCK TABLE model_versions IN SHARE ROW EXCLUSIVE MODE`);
-      await tx.query(`UPDATE model_versions SET status = 'retired' WHERE status = 'champion' AND name <> $1`, [name]);
-      const [row] = await tx.query(
-        `INSERT INTO model_versions (name, artifact_path, status, promoted_at) VALUES ($1, $2, 'champion', now())
-         ON CONFLICT (name) DO UPDATE SET status = 'champion', promoted_at = CASE WHEN model_versions.status = 'champion' THEN model_versions.promoted_at ELSE now() END
-         RETURNING id`,
-        [name, artifactPath],
-      );
-      return row.id;
-    });
+  servedModelVersionId(name: string, artifactPath: string): Promise<string> {
+    return new ModelRegistry(this.db).adoptServed(name, artifactPath);
   }
 
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {
