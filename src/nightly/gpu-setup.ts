@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createSession, exportOnnx, ExecutionProvider, Graph, ops, tensor } from '../engine';
+import * as ort from 'onnxruntime-node';
+import { exportOnnx, ExecutionProvider, Graph, ops, tensor } from '../engine';
 
 /** ONNX Runtime 1.29.0's CUDA provider, built for CUDA 13 / cuDNN 9 (see DESIGN.md, "Engine"). */
 export const GPU_PACKAGE = 'com.github.asus4.onnxruntime.linux-x64-gpu';
@@ -93,7 +94,7 @@ export function providersInstalled(binDir: string): boolean {
   return PROVIDER_FILES.every((f) => existsSync(join(binDir, f)));
 }
 
-/** Turns ORT's load failure into what is missing on this host. */
+/** Turns ORT's load failure (or the shared libraries the dynamic loader cannot find) into what is missing on this host. */
 export function diagnoseCudaFailure(message: string): GpuSetupError {
   const first = message.split('\n')[0];
   if (/libcudnn/i.test(message)) return new GpuSetupError('cudnn_missing', `cuDNN 9 for CUDA 13 is not installed or not on the library path (${first})`);
@@ -103,6 +104,24 @@ export function diagnoseCudaFailure(message: string): GpuSetupError {
     return new GpuSetupError('no_gpu', `no usable NVIDIA GPU: the CUDA driver found no device or is older than CUDA 13 needs (${first})`);
   }
   return new GpuSetupError('cuda_session_failed', `a CUDA session could not be created: ${first}`);
+}
+
+/**
+ * Libraries the CUDA provider links against that the dynamic loader cannot find (`ldd`): ORT
+ * itself only reports "Failed to load shared library", so this is how cuDNN 9 or CUDA 13 being
+ * absent is told apart.
+ */
+export function missingSharedLibraries(file: string, run: typeof execFileSync = execFileSync): string[] {
+  let out: string;
+  try {
+    out = run('ldd', [file], { encoding: 'utf8' }).toString();
+  } catch {
+    return [];
+  }
+  return out
+    .split('\n')
+    .map((l) => /^\s*(\S+)\s+=>\s+not found/.exec(l)?.[1])
+    .filter((l): l is string => l !== undefined);
 }
 
 /** Whether the host exposes an NVIDIA GPU driver at all (cheap check before loading CUDA). */
@@ -116,11 +135,13 @@ export async function probeCuda(binDir = ortBinaryDir(), hasDriver = nvidiaDrive
     throw new GpuSetupError('providers_not_installed', `ONNX Runtime's CUDA provider libraries are not in ${binDir}: run \`closer gpu-setup\``);
   }
   if (!hasDriver) throw new GpuSetupError('no_gpu', 'no NVIDIA GPU driver on this host (/proc/driver/nvidia/version and /dev/nvidiactl are absent)');
+  const missing = missingSharedLibraries(join(binDir, PROVIDER_FILES[0]));
+  if (missing.length) throw diagnoseCudaFailure(`missing shared libraries: ${missing.join(', ')}`);
   const g = new Graph();
   const x = g.input('x', [2]);
   const model = exportOnnx(g, { outputs: { y: ops.add(x, x) } });
   try {
-    const session = await createSession(model, { executionProvider: 'cuda' });
+    const session = await ort.InferenceSession.create(model, { executionProviders: ['cuda'] });
     await session.run({ x: tensor('float32', Float32Array.of(1, 2), [2]) });
     await session.release();
   } catch (err) {
