@@ -60,9 +60,13 @@ export class TrainingWorker {
         this.o.log?.(`worker error: ${err.message}`);
         return undefined;
       });
+      // A referenced timer: it is what keeps an idle worker process alive between polls.
       if (!done && !this.stopping) await new Promise<void>((resolve) => {
-        this.wake = resolve;
-        setTimeout(resolve, this.o.pollSeconds * 1000).unref();
+        const timer = setTimeout(resolve, this.o.pollSeconds * 1000);
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
       });
     }
   }
