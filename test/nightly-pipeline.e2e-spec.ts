@@ -112,7 +112,7 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
       return [];
     };
     const run = await enqueue('worse', { evalSessions: 12, maxAgentTurns: 4, gate: config.nightly.gate });
-    const worker = new TrainingWorker(queue, pipeline(sabotage), 'test-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 });
+    const worker = new TrainingWorker(queue, pipeline(sabotage), registry, 'test-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 });
     const result = await worker.runOnce(run.id);
     expect(result?.run.status).toBe('rejected');
     expect(result?.outcome?.gate.promote).toBe(false);
@@ -137,7 +137,7 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
     expect(await championName()).toBe('default');
 
     await new Promise((r) => setTimeout(r, 2500)); // its heartbeat goes stale
-    const survivor = new TrainingWorker(queue, pipeline(), 'survivor', { heartbeatSeconds: 1, staleSeconds: 2, pollSeconds: 1 });
+    const survivor = new TrainingWorker(queue, pipeline(), registry, 'survivor', { heartbeatSeconds: 1, staleSeconds: 2, pollSeconds: 1 });
     const result = await survivor.runOnce();
     expect(result?.run.id).toBe(run.id);
     expect(result?.run).toEqual(expect.objectContaining({ status: 'promoted', attempts: 2, workerId: 'survivor' }));
@@ -158,8 +158,27 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
       throw new Error('not cancelled');
     };
     const before = await championName();
-    const result = await new TrainingWorker(queue, pipeline(slow), 'canceller', { heartbeatSeconds: 0.2, staleSeconds: 30, pollSeconds: 1 }).runOnce(run.id);
+    const result = await new TrainingWorker(queue, pipeline(slow), registry, 'canceller', { heartbeatSeconds: 0.2, staleSeconds: 30, pollSeconds: 1 }).runOnce(run.id);
     expect(result?.run).toEqual(expect.objectContaining({ status: 'cancelled', error: 'cancelled on request' }));
+    expect(await championName()).toBe(before);
+  }, 30_000);
+
+  it('a run cancelled during evaluation rejects its registered candidate and keeps the champion', async () => {
+    const copy: CandidateTrainer = async (job) => {
+      const init = await loadCheckpoint(job.init);
+      await writeCandidateModel(job.init, new Map([...init.tensors].map(([n, t]) => [n, Float32Array.from(t.data)])), job.outDir, '# copy');
+      return [];
+    };
+    const run = await enqueue('cancel-evaluating', { evalSessions: 8, maxAgentTurns: 3 });
+    const before = await championName();
+    const worker = new TrainingWorker(queue, pipeline(copy), registry, 'eval-canceller', { heartbeatSeconds: 0.1, staleSeconds: 30, pollSeconds: 1 });
+    const running = worker.runOnce(run.id);
+    while ((await queue.get(run.id)).status !== 'evaluating') await new Promise((r) => setTimeout(r, 20));
+    await queue.requestCancel(run.id);
+    const result = await running;
+    expect(result?.run.status).toBe('cancelled');
+    const [candidate] = await db.dataSource.query(`SELECT status, metrics FROM model_versions WHERE id = $1`, [result?.run.candidateModelVersionId]);
+    expect(candidate).toEqual({ status: 'rejected', metrics: expect.objectContaining({ discarded: 'cancelled on request' }) });
     expect(await championName()).toBe(before);
   }, 30_000);
 });

@@ -63,7 +63,7 @@ export function registerNightly(program: Command): void {
             maxAttempts: n.maxAttempts,
           });
           log(`run ${run.id}: queued (${runConfig.steps} steps × ${runConfig.contexts} contexts × ${runConfig.group}, gate on ${runConfig.evalSessions} sessions)`);
-          const worker = new TrainingWorker(services.queue, services.pipeline, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: 1, log });
+          const worker = new TrainingWorker(services.queue, services.pipeline, services.registry, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: 1, log });
           // A failure with attempts left puts the run back in the queue: retry it here, resuming from its checkpoint.
           let final = await worker.runOnce(run.id);
           while (final?.run.status === 'queued') final = await worker.runOnce(run.id);

@@ -14,7 +14,7 @@ export function registerWorker(program: Command): void {
       const log = (line: string) => process.stderr.write(`${new Date().toISOString()} ${line}\n`);
       const services = await openNightly(config, { log });
       const n = config.nightly;
-      const worker = new TrainingWorker(services.queue, services.pipeline, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: f.poll, log });
+      const worker = new TrainingWorker(services.queue, services.pipeline, services.registry, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: f.poll, log });
       let signals = 0;
       const onSignal = () => {
         // A second signal abandons the run: its heartbeat goes stale and another worker resumes it from its checkpoint.

@@ -3,7 +3,7 @@ export { CandidateTrainer, CandidateTrainingJob, ducaCandidateTrainer } from './
 export { decideGate, GateCheck, GateDecision, GateReport, GateRules } from './gate';
 export { evaluateForGate, GateEvaluationRequest } from './gate-evaluation';
 export * from './gpu-setup';
-export { candidateName, gateSummary, NightlyPipeline, NightlyPipelineDeps, RunOutcome } from './nightly-pipeline';
+export { candidateName, discardCandidate, gateSummary, NightlyPipeline, NightlyPipelineDeps, RunOutcome } from './nightly-pipeline';
 export { nightlyRunConfig, NightlyRunConfig, NightlyRunOverrides, parseRunConfig } from './run-config';
 export { buildTrainingData, dataWindow, DataWindow, TrainingData, TrainingDataRecord } from './training-data';
 export { newWorkerId, TrainingWorker, TrainingWorkerOptions, WorkerResult } from './training-worker';

@@ -157,6 +157,13 @@ export class NightlyPipeline {
   }
 }
 
+/** A run that ended without a gate decision (failed, cancelled): its registered candidate, if any, is rejected so it is never mistaken for a pending one. */
+export async function discardCandidate(registry: ModelRegistry, run: TrainingRun, reason: string): Promise<void> {
+  if (!run.candidateModelVersionId) return;
+  const version = await registry.find(run.candidateModelVersionId);
+  if (version.status === 'candidate') await registry.reject(version.id, { discarded: reason });
+}
+
 /** The gate's figures in brief, kept on the model version (the full report is on the run). */
 export function gateSummary(r: GateReport) {
   return {

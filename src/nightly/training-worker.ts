@@ -3,7 +3,8 @@ import { TrainingRun } from '../jobs/entities/training-run.entity';
 import { RunCancelledError, RunLease } from '../jobs/run-lease';
 import { RunQueueError } from '../jobs/run-queue-error';
 import { TrainingRunQueue } from '../jobs/training-run.queue';
-import { NightlyPipeline, RunOutcome } from './nightly-pipeline';
+import { ModelRegistry } from '../registry';
+import { discardCandidate, NightlyPipeline, RunOutcome } from './nightly-pipeline';
 
 export interface TrainingWorkerOptions {
   heartbeatSeconds: number;
@@ -30,6 +31,7 @@ export class TrainingWorker {
   constructor(
     private readonly queue: TrainingRunQueue,
     private readonly pipeline: NightlyPipeline,
+    private readonly registry: ModelRegistry,
     readonly workerId: string,
     private readonly o: TrainingWorkerOptions,
   ) {}
@@ -85,9 +87,11 @@ export class TrainingWorker {
     if (err instanceof RunCancelledError) {
       await this.queue.advance(run.id, this.workerId, 'cancelled', { error: 'cancelled on request' }).catch(() => undefined);
       this.o.log?.(`run ${run.id}: cancelled`);
-      return;
+    } else {
+      const status = await this.queue.fail(run.id, this.workerId, err.message);
+      this.o.log?.(`run ${run.id}: ${err.message} → ${status ?? 'already taken back'}`);
     }
-    const status = await this.queue.fail(run.id, this.workerId, err.message);
-    this.o.log?.(`run ${run.id}: ${err.message} → ${status ?? 'already taken back'}`);
+    const ended = await this.queue.get(run.id);
+    if (ended.status === 'failed' || ended.status === 'cancelled') await discardCandidate(this.registry, ended, ended.error ?? ended.status);
   }
 }
