@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -56,6 +57,15 @@ describe('gpu-setup', () => {
     expect(readFileSync(join(bin, both[0]), 'utf8')).toBe(`contents of ${both[0]}`);
     expect(providersInstalled(bin)).toBe(true);
     expect(locateGpuPackage(pkg)).toBe(pkg);
+  });
+
+  it('unpacks a package tarball as `npm pack` makes it (files under package/)', () => {
+    const staged = join(root, 'staged');
+    mkdirSync(staged);
+    renameSync(fakePackage('tgz-src', { name: GPU_PACKAGE, version: GPU_PACKAGE_VERSION }, both), join(staged, 'package'));
+    const tgz = join(root, `${GPU_PACKAGE}-${GPU_PACKAGE_VERSION}.tgz`);
+    execFileSync('tar', ['-czf', tgz, '-C', staged, 'package']);
+    expect(Object.keys(providerFilesIn(locateGpuPackage(tgz))).sort()).toEqual(both);
   });
 
   it('refuses another version of the package, a folder that is no package, and a package missing a library', () => {
