@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AppConfig, loadConfig } from '../src/config';
 import { Database } from '../src/database';
 import { NightlyScheduler, nightlyRunKey, RunQueueError, SettingsRepository, TRAINING_CRON_SETTING, TrainingRunQueue } from '../src/jobs';
-import { Champion, ChampionWatcher, ModelRegistry, RegistryError } from '../src/registry';
+import { Champion, ChampionWatcher, ChampionWatcherService, ModelRegistry, RegistryError } from '../src/registry';
+import { startTestApp } from './support/test-app';
 import { dropSchema, testDatabaseUrl, testSchemaConfig } from './support/test-database';
 
 const settings = testSchemaConfig('nightly_registry');
@@ -184,5 +185,30 @@ describe('run queue and schedule', () => {
     await queue.claim('w', running.id);
     expect((await queue.requestCancel(running.id)).status).toBe('preparing');
     expect(await queue.heartbeat(running.id, 'w')).toEqual({ owned: true, cancelRequested: true });
+  });
+});
+
+describe('in the server', () => {
+  it("the app's champion watcher listens and reports a promotion; the scheduler is registered", async () => {
+    const appSchema = testSchemaConfig('nightly_app');
+    const { app } = await startTestApp(appSchema, {});
+    try {
+      const watcher = app.get(ChampionWatcherService);
+      expect(watcher.listening).toBe(true);
+      expect(app.get(NightlyScheduler).schedule).toBe(config.nightly.cron);
+      const appRegistry = app.get(ModelRegistry);
+      expect(watcher.champion).toBeNull(); // a fresh database: no reply served yet
+      const first = nextChange(watcher);
+      await appRegistry.adoptServed('default', '/models/default');
+      expect((await first).name).toBe('default');
+      await appRegistry.adoptServed('app-next', '/models/app-next');
+      const next = nextChange(watcher);
+      await appRegistry.promote('app-next');
+      expect((await next).name).toBe('app-next');
+      expect(watcher.champion?.name).toBe('app-next');
+    } finally {
+      await app.close();
+      await dropSchema(appSchema.schema);
+    }
   });
 });
