@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { cronExpression } from '../config/env.schema';
 import { TRAINING_CRON_SETTING } from '../jobs';
-import { gateSummary, GateReport, newWorkerId, nightlyRunConfig, openNightly, TrainingWorker } from '../nightly';
+import { gateSummary, newWorkerId, nightlyRunConfig, openNightly, RunOutcome, TrainingWorker } from '../nightly';
 import { positiveInt } from './options';
 
 interface NightlyFlags {
@@ -68,7 +68,7 @@ export function registerNightly(program: Command): void {
           let final = await worker.runOnce(run.id);
           while (final?.run.status === 'queued') final = await worker.runOnce(run.id);
           const ended = final?.run ?? (await services.queue.get(run.id));
-          const gate = ended.gate as (GateReport & { blocked?: string }) | null;
+          const gate = ended.gate as RunOutcome['gate'] | null;
           console.log(JSON.stringify({
             run: ended.id,
             state: ended.status,

@@ -32,7 +32,8 @@ export interface NightlyPipelineDeps {
 export interface RunOutcome {
   state: 'promoted' | 'rejected';
   candidate: string;
-  gate: GateReport & { blocked?: string };
+  /** The full report, against which champion, and why a passing candidate was not promoted (pinned or changed champion). */
+  gate: GateReport & { championId: string; championName: string; blocked?: string };
 }
 
 /** A trained version's name, also its folder under ARTIFACT_DIR/versions (servers name the served version by folder). */
@@ -139,7 +140,7 @@ export class NightlyPipeline {
       rules: config.gate,
     });
     lease.assertHeld();
-    const gate: RunOutcome['gate'] = { ...report, championName: champion.name, championId: champion.id } as RunOutcome['gate'];
+    const gate: RunOutcome['gate'] = { ...report, championName: champion.name, championId: champion.id };
     let state: RunOutcome['state'] = 'rejected';
     if (report.promote) {
       try {

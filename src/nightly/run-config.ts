@@ -51,11 +51,11 @@ export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverride
 export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
   const c = raw as unknown as NightlyRunConfig;
   const whole = ['steps', 'contexts', 'group', 'seed', 'checkpointEvery', 'maxAgentTurns', 'workers', 'updateThreads', 'evalSessions', 'evalSeed', 'dataDays', 'maxDerivedPersonas'] as const;
-  const bad = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
-  if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator' as never);
-  if (!['cpu', 'cuda', 'auto'].includes(c.device)) bad.push('device' as never);
-  if (!c.gate || typeof c.gate.conversionMargin !== 'number') bad.push('gate' as never);
-  if (c.group < 2) bad.push('group' as never);
+  const bad: string[] = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
+  if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator');
+  if (!['cpu', 'cuda', 'auto'].includes(c.device)) bad.push('device');
+  if (!c.gate || typeof c.gate.conversionMargin !== 'number') bad.push('gate');
+  if (c.group < 2) bad.push('group');
   if (bad.length) throw new Error(`training run config is invalid: ${bad.join(', ')}`);
   return c;
 }
