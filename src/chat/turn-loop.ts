@@ -6,14 +6,14 @@ import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
-import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
+import { HistoryTurn, ScoreResult, TurnScoring, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
-import { safeFallback } from './safe-fallback';
+import { replySeed } from './reply-seed';
+import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
+import { SentenceGate } from './sentence-gate';
+import { ReplyListener, SentenceStream } from './sentence-stream';
 
-export interface TurnListener {
-  typing(): void;
-  delta(text: string): void;
-}
+export type TurnListener = ReplyListener;
 
 export interface TurnResult {
   visitorTurn: Turn;
@@ -23,10 +23,11 @@ export interface TurnResult {
 }
 
 /**
- * One visitor message, end to end: store it → prompt from the history (chat template) → generate →
- * score → regenerate or fall back if a blocking rule fires → store the reply with its scores → send.
- * The reply is checked and stored before any of it reaches the visitor, then streamed out. Messages of one
- * session run one at a time; a retried message id returns the stored reply.
+ * One visitor message, end to end: store it → prompt from the history (chat template) → generate,
+ * streaming each sentence once the reply so far passes the blocking rules (a sentence that breaks
+ * one is regenerated from the sentences sent, or the reply is closed with the fallback) → store the
+ * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time;
+ * a retried message id returns the stored reply.
  */
 @Injectable()
 export class TurnLoop {
@@ -68,44 +69,38 @@ export class TurnLoop {
     }
   }
 
-  /** Generates, checks and stores the reply to the latest visitor turn, then streams it. */
+  /** Streams the reply to the latest visitor turn sentence by sentence, each checked before it is sent, then stores exactly what was sent. */
   private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
+    const catalog = defaultCatalog;
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
       .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
     const messages: ChatMessage[] = [
-      { role: 'system', content: systemPrompt(defaultCatalog) },
+      { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
-    // `typing` goes out once the policy has accepted the reply, so a `busy` refusal emits nothing.
-    let typing = false;
-    const accepted = () => {
-      if (!typing) listener.typing();
-      typing = true;
-    };
+    const reply = await new SentenceStream(this.policy, new SentenceGate(this.scoring, history), listener, {
+      messages,
+      conversationId: sessionId,
+      seed: (attempt) => replySeed(sessionId, visitorTurn.index, attempt),
+      maxRegenerations: this.config.maxRegenerations,
+      fallback: safeFallback(history, catalog),
+      closing: CLOSING_FALLBACK,
+    }).run();
 
-    const blocked: { text: string; rules: string[] }[] = [];
-    let final: { text: string; promptTokens: number | null; completionTokens: number | null; timeToFirstTokenMs: number | null } | undefined;
-    for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
-      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId, accepted);
-      const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
-      if (scores && !scores.blocking) final = candidate;
-      else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
-    }
-    const reply = final ?? { text: safeFallback(history, defaultCatalog), promptTokens: null, completionTokens: null, timeToFirstTokenMs: null };
     const scores = this.scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',
-      version: '1',
-      score: blocked.length,
-      evidence: { regenerations: blocked.length, fallback: !final, blocked },
+      version: '2',
+      score: reply.blocked.length,
+      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
     };
     // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };
 
-    // Stored first (no lost turns), then streamed word by word; a session ended meanwhile gets nothing stored.
+    // The reply counts once stored (the ack comes after); a session ended meanwhile gets nothing stored.
     const versionName = this.policy.versionName();
-    const agentTurn = await this.sessions.addAgentTurn(
+    return this.sessions.addAgentTurn(
       sessionId,
       {
         text: reply.text,
@@ -113,13 +108,12 @@ export class TurnLoop {
         modelVersionId: versionName ? await this.versionId(versionName) : null,
         latencyMs: Math.round(performance.now() - started),
         timeToFirstTokenMs: reply.timeToFirstTokenMs,
+        timeToFirstDeltaMs: Math.round(reply.firstDeltaAt - started),
         promptTokens: reply.promptTokens,
         completionTokens: reply.completionTokens,
       },
       [...scores.results, total, guardrail],
     );
-    for (const piece of reply.text.match(/\S+\s*/g) ?? [reply.text]) listener.delta(piece);
-    return agentTurn;
   }
 
   private versionId(name: string): Promise<string> {
@@ -130,18 +124,5 @@ export class TurnLoop {
       this.versionIds.set(name, id);
     }
     return id;
-  }
-
-  /** One attempt; its time to first token runs from the start of its generation to its first piece of text. */
-  private async generate(messages: ChatMessage[], seed: number, conversationId: string, accepted: () => void) {
-    const began = performance.now();
-    let timeToFirstTokenMs: number | undefined;
-    for await (const e of this.policy.reply(messages, { seed, conversationId })) {
-      accepted();
-      timeToFirstTokenMs ??= Math.round(performance.now() - began);
-      // A byte-level model can sample control bytes no turn may carry: the visitor never sees them.
-      if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens, timeToFirstTokenMs };
-    }
-    throw new Error('the policy ended without a reply');
   }
 }
