@@ -91,4 +91,21 @@ describe('Rasa-compatible socket.io channel', () => {
     expect((await tooLong).code).toBe('text_too_long');
     expect(await count()).toBe(before);
   });
+
+  it('an unknown event is answered with unknown_event (chat:error, and the ack when asked) and stores nothing', async () => {
+    const socket = await connect();
+    const count = async () => Number((await db.dataSource.query(`SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM chat_sessions) AS n`))[0].n);
+    const before = await count();
+    const error = next<{ event: string; code: string; message: string }>(socket, 'chat:error');
+    socket.emit('user_utterd', { message: 'typo in the event', session_id: 'web-typo' });
+    expect(await error).toMatchObject({ event: 'user_utterd', code: 'unknown_event', message: expect.stringContaining('user_uttered') });
+    expect(await socket.timeout(5000).emitWithAck('bot_uttered', { text: 'not a client event' })).toEqual({
+      ok: false,
+      error: { code: 'unknown_event', message: expect.stringContaining('session_request') },
+    });
+    expect(await count()).toBe(before);
+    const confirmed = next<string>(socket, 'session_confirm');
+    socket.emit('session_request', { session_id: 'web-after-typo' });
+    expect(await confirmed).toBe('web-after-typo');
+  });
 });

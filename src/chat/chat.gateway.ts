@@ -88,7 +88,7 @@ export class ChatGateway implements OnGatewayConnection {
   @SubscribeMessage(EVENTS.end)
   end(@ConnectedSocket() socket: Socket) {
     return this.guard(socket, EVENTS.end, async () => {
-      await this.sessions.end(await this.activeSession(socket));
+      await this.turns.endSession(await this.activeSession(socket));
       return { ok: true };
     });
   }

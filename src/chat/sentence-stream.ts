@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { ChatMessage } from '../model';
 import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../policy';
 import { stripInvalidCharacters } from '../scoring';
+import { SessionClosedError } from '../sessions';
 import { SentenceBuffer } from './sentence-buffer';
 import { SentenceGate } from './sentence-gate';
 
@@ -13,6 +14,8 @@ export interface ReplyListener {
 }
 
 export interface SentenceStreamOptions {
+  /** The session ended: stop, send nothing more (SessionClosedError). */
+  ended: AbortSignal;
   messages: ChatMessage[];
   conversationId: string;
   /** The sampling seed of attempt n (0 = first generation). */
@@ -123,6 +126,8 @@ export class SentenceStream {
     let done: Extract<ReplyEvent, { kind: 'done' }> | undefined;
     // After a block the stream is still read to its end: the aborted generation reports its tokens and frees the session's cache.
     for await (const e of events) {
+      if (this.options.ended.aborted) abort.abort();
+      this.assertOpen();
       if (!this.started) this.listener.typing();
       this.started = true;
       firstTokenMs ??= Math.round(performance.now() - began);
@@ -164,11 +169,16 @@ export class SentenceStream {
   }
 
   private send(sentences: string[]): void {
+    this.assertOpen();
     for (const sentence of sentences) {
       this.listener.delta(this.sent.length ? ` ${sentence}` : sentence);
       this.sent.push(sentence);
       this.firstDeltaAt ??= performance.now();
     }
+  }
+
+  private assertOpen(): void {
+    if (this.options.ended.aborted) throw new SessionClosedError();
   }
 
   private result(how: { fallback: boolean; closing: boolean; busy: boolean }): StreamedReply {

@@ -32,6 +32,8 @@ export interface TurnResult {
 @Injectable()
 export class TurnLoop {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Aborted when the session ends while a reply streams: nothing more is sent or stored. */
+  private readonly streaming = new Map<string, AbortController>();
   /** model_versions ids by served version name, looked up once rather than on every reply. */
   private readonly versionIds = new Map<string, Promise<string>>();
   private readonly config: PolicyConfig;
@@ -54,14 +56,30 @@ export class TurnLoop {
     return run;
   }
 
+  /** Ends the session; a reply streaming for it stops at once (it fails with session_closed). */
+  async endSession(sessionId: string): Promise<void> {
+    await this.sessions.end(sessionId);
+    this.streaming.get(sessionId)?.abort();
+  }
+
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    const ended = new AbortController();
+    this.streaming.set(sessionId, ended);
+    try {
+      return await this.respond(sessionId, clientMessageId, text, listener, ended.signal);
+    } finally {
+      this.streaming.delete(sessionId);
+    }
+  }
+
+  private async respond(sessionId: string, clientMessageId: string, text: string, listener: TurnListener, ended: AbortSignal): Promise<TurnResult> {
     const started = performance.now();
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
     this.policy.assertFits([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
     try {
-      return { visitorTurn, reply: await this.answer(sessionId, clientMessageId, visitorTurn, listener, started), duplicate: false };
+      return { visitorTurn, reply: await this.answer(sessionId, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
     } catch (err) {
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
       if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
@@ -70,7 +88,7 @@ export class TurnLoop {
   }
 
   /** Streams the reply to the latest visitor turn sentence by sentence, each checked before it is sent, then stores exactly what was sent. */
-  private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
+  private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number, ended: AbortSignal): Promise<Turn> {
     const catalog = defaultCatalog;
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
@@ -80,6 +98,7 @@ export class TurnLoop {
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
     const reply = await new SentenceStream(this.policy, new SentenceGate(this.scoring, history), listener, {
+      ended,
       messages,
       conversationId: sessionId,
       seed: (attempt) => replySeed(sessionId, visitorTurn.index, attempt),
