@@ -26,7 +26,7 @@ export class SentenceGate {
 
   /** The reply so far (complete sentences). `final`: no more text will follow, so a whole-reply rule blocks too. */
   check(replySoFar: string, final: boolean): Verdict {
-    const rules = [...new Set(this.scoring.score(replySoFar, this.history).violations.filter((v) => v.severity === 'block').map((v) => v.ruleId))];
+    const rules = [...new Set(this.scoring.violations(replySoFar, this.history).filter((v) => v.severity === 'block').map((v) => v.ruleId))];
     if (rules.length === 0) return { kind: 'pass' };
     return !final && rules.every((r) => wholeReplyRules.has(r)) ? { kind: 'hold', rules } : { kind: 'block', rules };
   }
