@@ -4,7 +4,9 @@
  * `/chat` socket.io protocol one after another. Prints one JSON line:
  *   npm run bench:chat [-- --sessions 50 --messages 3 --max-batch 8 --max-queue 64]
  * Reply latency is message:send → its acknowledgement (the reply stored); time to first delta is
- * message:send → its first `reply:delta`. `busy` counts replies refused with the busy error.
+ * message:send → its first `reply:delta` (the first checked sentence: replies stream sentence by
+ * sentence); `first_delta_share_p95` is p95 first delta / p95 latency. `busy` counts replies
+ * refused with the busy error.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
 import { spawn } from 'node:child_process';
@@ -109,6 +111,7 @@ async function main() {
         replies_per_s: round(replies / seconds),
         latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
         time_to_first_delta_ms: { p50: round(percentile(firstDeltas, 50)), p95: round(percentile(firstDeltas, 95)), p99: round(percentile(firstDeltas, 99)) },
+        first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
         machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
       }),
