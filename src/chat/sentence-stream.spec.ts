@@ -89,6 +89,19 @@ describe('SentenceStream', () => {
     expect(reply.completionTokens).toBe(8); // both attempts wrote sent text
   });
 
+  it('control bytes a byte-level model sampled never reach the visitor, in the deltas or the final text', async () => {
+    const policy: ReplyPolicy = {
+      ...scripted([]).policy,
+      async *reply(): AsyncIterable<ReplyEvent> {
+        yield { kind: 'delta', text: 'Growth is \u0007$59' };
+        yield { kind: 'done', text: 'Growth is \u0007$59 per seat\u0001 a month.', promptTokens: 10, completionTokens: 9 };
+      },
+    };
+    const { events, run } = stream(policy, asked);
+    expect((await run()).text).toBe(s1);
+    expect(events).toEqual(['typing', s1]);
+  });
+
   it('closes with the closing sentence when every continuation breaks a rule', async () => {
     const { policy } = scripted([`${s1} ${bad}`, bad]);
     const { events, run } = stream(policy, asked);

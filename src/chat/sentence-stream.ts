@@ -138,7 +138,7 @@ export class SentenceStream {
         take(buffer.push(text));
       } else {
         done = e;
-        take([...buffer.push(tail(e.text, streamed)), ...buffer.end()]);
+        take([...buffer.push(tail(stripInvalidCharacters(e.text), streamed)), ...buffer.end()]);
       }
     }
     if (!done) throw new Error('the policy ended without a reply');
