@@ -122,11 +122,12 @@ export class SentenceStream {
     };
 
     const prefix = this.sent.join(' ');
-    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, signal: abort.signal, prefix: prefix || undefined });
+    // The session ending stops the generation too, even while it waits for a row.
+    const signal = AbortSignal.any([abort.signal, this.options.ended]);
+    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, signal, prefix: prefix || undefined });
     let done: Extract<ReplyEvent, { kind: 'done' }> | undefined;
     // After a block the stream is still read to its end: the aborted generation reports its tokens and frees the session's cache.
     for await (const e of events) {
-      if (this.options.ended.aborted) abort.abort();
       this.assertOpen();
       if (!this.started) this.listener.typing();
       this.started = true;
