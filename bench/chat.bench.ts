@@ -80,6 +80,22 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
   }
 }
 
+/** What the server stored per agent turn (message received → first sentence sent), as a check on the client's figure. */
+async function storedTimings(since: Date): Promise<{ p50: number; p95: number }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_delta_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY time_to_first_delta_ms) AS p95
+         FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`,
+      [since],
+    );
+    return { p50: round(Number(rows[0].p50)), p95: round(Number(rows[0].p95)) };
+  } finally {
+    await client.end();
+  }
+}
+
 async function main() {
   const server = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue },
@@ -93,12 +109,14 @@ async function main() {
     const latencies: number[] = [];
     const firstDeltas: number[] = [];
     const counts: Record<string, number> = { replies: 0 };
+    const since = new Date();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: sessions }, (_, i) => visitor(url, i, latencies, firstDeltas, counts)));
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
+    const stored = await storedTimings(since);
     console.log(
       JSON.stringify({
         bench: 'chat',
@@ -111,6 +129,7 @@ async function main() {
         replies_per_s: round(replies / seconds),
         latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
         time_to_first_delta_ms: { p50: round(percentile(firstDeltas, 50)), p95: round(percentile(firstDeltas, 95)), p99: round(percentile(firstDeltas, 99)) },
+        stored_time_to_first_delta_ms: stored,
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
         machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
