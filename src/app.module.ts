@@ -7,7 +7,6 @@ import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { PolicyModule } from './policy';
-import { ScoringModule } from './scoring';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -27,7 +26,6 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         HealthModule,
-        ScoringModule,
         SimulatorModule,
         PolicyModule,
         ChatModule,

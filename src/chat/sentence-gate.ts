@@ -5,7 +5,7 @@ import { defaultComplianceRules, HistoryTurn, TurnScoring } from '../scoring';
  * answering, and the reply says it is an AI" is broken by every prefix before the disclosure and
  * kept by the reply that discloses later. Every other blocking rule looks at what a sentence
  * says (a phrase, a price, a discount, a denial), so a prefix that breaks one stays broken.
- * The live TurnScoring runs the default rules (ScoringModule).
+ * The live TurnScoring runs the default rules (SiteCatalogs builds it from a catalog alone).
  */
 const wholeReplyRules = new Set(defaultComplianceRules.filter((r) => r.kind === 'ai-question-evaded').map((r) => r.id));
 

@@ -1,4 +1,4 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from '../policy';
 import { HistoryTurn, TurnScoring } from '../scoring';
 import { SessionClosedError } from '../sessions';
@@ -6,6 +6,7 @@ import { SentenceBuffer } from './sentence-buffer';
 import { SentenceGate } from './sentence-gate';
 import { SentenceStream, SentenceStreamOptions } from './sentence-stream';
 
+const catalog = shippedCatalog();
 const CLOSING = 'Could you tell me a bit more about what your team needs?';
 const FALLBACK = `I'm sorry, I can't help with that in this chat. ${CLOSING}`;
 
@@ -33,7 +34,7 @@ function scripted(script: (string | Error)[]) {
 function stream(policy: ReplyPolicy, history: HistoryTurn[], options: Partial<SentenceStreamOptions> = {}) {
   const events: string[] = [];
   const listener = { typing: () => events.push('typing'), delta: (text: string) => events.push(text) };
-  const s = new SentenceStream(policy, new SentenceGate(new TurnScoring(defaultCatalog), history), listener, {
+  const s = new SentenceStream(policy, new SentenceGate(new TurnScoring(catalog), history), listener, {
     ended: new AbortController().signal,
     messages: [{ role: 'user', content: history.at(-1)!.text }],
     conversationId: 'c1',
@@ -162,7 +163,7 @@ describe('SentenceStream', () => {
     const ended = new AbortController();
     const { policy } = scripted([`${s1} ${s2}`]);
     const events: string[] = [];
-    const s = new SentenceStream(policy, new SentenceGate(new TurnScoring(defaultCatalog), asked), {
+    const s = new SentenceStream(policy, new SentenceGate(new TurnScoring(catalog), asked), {
       typing: () => events.push('typing'),
       delta: (t) => {
         events.push(t);

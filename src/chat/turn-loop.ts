@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
-import { defaultCatalog } from '../catalog';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
-import { HistoryTurn, ScoreResult, TurnScoring, validateTurnText } from '../scoring';
+import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
+import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
 import { SentenceGate } from './sentence-gate';
@@ -40,7 +40,7 @@ export class TurnLoop {
 
   constructor(
     private readonly sessions: ChatSessionRepository,
-    private readonly scoring: TurnScoring,
+    private readonly catalogs: SiteCatalogs,
     @Inject(REPLY_POLICY) private readonly policy: ReplyPolicy,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
@@ -74,12 +74,13 @@ export class TurnLoop {
 
   private async respond(sessionId: string, clientMessageId: string, text: string, listener: TurnListener, ended: AbortSignal): Promise<TurnResult> {
     const started = performance.now();
+    const site = await this.catalogs.forSession(sessionId);
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
-    this.policy.assertFits([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: text }]);
+    this.policy.assertFits([{ role: 'system', content: systemPrompt(site.catalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
     try {
-      return { visitorTurn, reply: await this.answer(sessionId, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
+      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
     } catch (err) {
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
       if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
@@ -88,8 +89,15 @@ export class TurnLoop {
   }
 
   /** Streams the reply to the latest visitor turn sentence by sentence, each checked before it is sent, then stores exactly what was sent. */
-  private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number, ended: AbortSignal): Promise<Turn> {
-    const catalog = defaultCatalog;
+  private async answer(
+    sessionId: string,
+    { catalog, scoring }: SiteCatalog,
+    clientMessageId: string,
+    visitorTurn: Turn,
+    listener: TurnListener,
+    started: number,
+    ended: AbortSignal,
+  ): Promise<Turn> {
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
       .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
@@ -97,7 +105,7 @@ export class TurnLoop {
       { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
-    const reply = await new SentenceStream(this.policy, new SentenceGate(this.scoring, history), listener, {
+    const reply = await new SentenceStream(this.policy, new SentenceGate(scoring, history), listener, {
       ended,
       messages,
       conversationId: sessionId,
@@ -107,7 +115,7 @@ export class TurnLoop {
       closing: CLOSING_FALLBACK,
     }).run();
 
-    const scores = this.scoring.score(reply.text, history);
+    const scores = scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',
       version: '2',
@@ -138,7 +146,7 @@ export class TurnLoop {
   private versionId(name: string): Promise<string> {
     let id = this.versionIds.get(name);
     if (!id) {
-      id = this.sessions.modelVersionId(name, this.config.modelDir);
+      id = this.sessions.servedModelVersionId(name, this.config.modelDir);
       id.catch(() => this.versionIds.delete(name));
       this.versionIds.set(name, id);
     }

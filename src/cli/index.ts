@@ -1,9 +1,10 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { CatalogError } from '../catalog';
 import { AdvantageInputError } from '../rl';
 import { TextInputError } from '../scoring';
-import { LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../simulator';
+import { InvalidPersonasError, LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../simulator';
 import { describeStartupError } from '../startup-error';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
@@ -25,6 +26,8 @@ export function buildCli(): Command {
 /** Mistakes in what the user asked for: reported in one line, without a stack. */
 const isUserError = (err: unknown) =>
   err instanceof UnknownPersonaError ||
+  err instanceof InvalidPersonasError ||
+  err instanceof CatalogError ||
   err instanceof UnknownAgentError ||
   err instanceof LlmSimulatorError ||
   err instanceof TextInputError ||

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -8,6 +11,18 @@ describe('loadConfig', () => {
     expect(config.database.schema).toBe('public');
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
     expect(config.logLevel).toBe('info');
+  });
+
+  it('reads the catalog from CATALOG_PATH, and names the variable and the field when it is bad', () => {
+    expect(loadConfig({}).catalog.product).toBe('Pipewise');
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const good = join(dir, 'acme.json');
+    writeFileSync(good, JSON.stringify({ ...loadConfig({}).catalog, product: 'Acme CRM' }));
+    expect(loadConfig({ CATALOG_PATH: good }).catalog.product).toBe('Acme CRM');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...loadConfig({}).catalog, currency: 'dollars' }));
+    expect(() => loadConfig({ CATALOG_PATH: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ CATALOG_PATH: bad })).toThrow(`CATALOG_PATH: ${bad}: currency: must be an ISO 4217 code such as USD`);
   });
 
   it('treats an exported but empty variable as unset', () => {
@@ -35,6 +50,7 @@ describe('loadConfig', () => {
       ATTRIBUTION_WINDOW_HOURS: '48',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
+      PERSONAS_PATH: '/srv/closer/personas.json',
     });
     expect(config).toEqual({
       env: 'production',
@@ -50,6 +66,8 @@ describe('loadConfig', () => {
       policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
       attributionWindowHours: 48,
+      catalog: loadConfig({}).catalog,
+      personasPath: '/srv/closer/personas.json',
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
     });
   });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { CatalogError, loadCatalog, ProductCatalog } from '../catalog';
 import { envSchema } from './env.schema';
 
 export interface DatabaseConfig {
@@ -44,6 +45,10 @@ export interface AppConfig {
   sessionIdleMinutes: number;
   /** A conversion counts for a session if it happens within this many hours of the session's start. */
   attributionWindowHours: number;
+  /** What the agent sells (CATALOG_PATH, else the shipped Pipewise catalog); a site may have its own. */
+  catalog: ProductCatalog;
+  /** The simulator's persona library (PERSONAS_PATH); undefined: the shipped one. */
+  personasPath?: string;
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
 }
@@ -65,6 +70,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  let catalog: ProductCatalog;
+  try {
+    catalog = loadCatalog(e.CATALOG_PATH && resolve(e.CATALOG_PATH));
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError([`CATALOG_PATH: ${err.message}`]);
+    throw err;
+  }
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, socketIoPath: e.SOCKET_IO_PATH },
@@ -86,6 +98,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
+    catalog,
+    personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
   };
 }

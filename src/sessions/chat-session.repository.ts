@@ -151,14 +151,24 @@ export class ChatSessionRepository {
     return affected;
   }
 
-  /** The model_versions row for a served model folder, created on first use. */
-  async modelVersionId(name: string, artifactPath: string): Promise<string> {
-    const [row] = await this.db.query(
-      `INSERT INTO model_versions (name, artifact_path) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET artifact_path = model_versions.artifact_path RETURNING id`,
-      [name, artifactPath],
-    );
-    return row.id;
+  /**
+   * The model_versions row of the model this server answers with, created on first use. The
+   * model that answers visitors is the champion: a previous champion is retired (one champion at
+   * a time, a partial unique index). Idempotent: an existing champion row keeps its promotion time.
+   */
+  async servedModelVersionId(name: string, artifactPath: string): Promise<string> {
+    return this.db.transaction(async (tx) => {
+      // Serialises servers starting at once, so the retire-then-promote below cannot interleave.
+      await tx.query(`LOCK TABLE model_versions IN SHARE ROW EXCLUSIVE MODE`);
+      await tx.query(`UPDATE model_versions SET status = 'retired' WHERE status = 'champion' AND name <> $1`, [name]);
+      const [row] = await tx.query(
+        `INSERT INTO model_versions (name, artifact_path, status, promoted_at) VALUES ($1, $2, 'champion', now())
+         ON CONFLICT (name) DO UPDATE SET status = 'champion', promoted_at = CASE WHEN model_versions.status = 'champion' THEN model_versions.promoted_at ELSE now() END
+         RETURNING id`,
+        [name, artifactPath],
+      );
+      return row.id;
+    });
   }
 
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {
