@@ -54,6 +54,12 @@ describe('Rasa-compatible socket.io channel', () => {
         WHERE s.metadata->>'rasaSessionId' = 'web-abc123' GROUP BY s.id`,
     );
     expect(rows).toEqual([{ channel: 'rasa', site_key: 'rasa', turns: 4 }]);
+    // Rasa gets each reply whole (one bot_uttered), so no time to a first delta is stored for it.
+    const timings = await db.dataSource.query(
+      `SELECT t.latency_ms, t.time_to_first_delta_ms FROM turns t JOIN chat_sessions s ON s.id = t.session_id WHERE s.metadata->>'rasaSessionId' = 'web-abc123' AND t.role = 'agent'`,
+    );
+    expect(timings).toEqual([expect.objectContaining({ time_to_first_delta_ms: null }), expect.objectContaining({ time_to_first_delta_ms: null })]);
+    expect(timings.every((t: { latency_ms: number }) => t.latency_ms > 0)).toBe(true);
   });
 
   it('serves on a configured path (SOCKET_IO_PATH)', async () => {

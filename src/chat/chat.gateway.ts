@@ -59,6 +59,7 @@ export class ChatGateway implements OnGatewayConnection {
       const sessionId = await this.activeSession(socket);
       const { clientMessageId, text } = parsePayload(sendMessageSchema, payload);
       const result = await this.turns.handle(sessionId, clientMessageId, text, {
+        streams: true,
         typing: () => socket.emit('typing', { clientMessageId }),
         delta: (piece) => socket.emit('reply:delta', { clientMessageId, text: piece }),
       });

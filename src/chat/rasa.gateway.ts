@@ -62,7 +62,7 @@ export class RasaGateway implements OnGatewayConnection {
       const session = await this.sessions.findOrStartRasa(id, socket.data.siteKey ?? RASA_DEFAULT_SITE);
       // Rasa messages carry no id: each one is a new turn.
       const messageId = `rasa-${randomBytes(8).toString('hex')}`;
-      const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { typing: () => undefined, delta: () => undefined });
+      const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { streams: false, typing: () => undefined, delta: () => undefined });
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {

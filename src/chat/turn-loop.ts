@@ -13,7 +13,10 @@ import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
 import { SentenceGate } from './sentence-gate';
 import { ReplyListener, SentenceStream } from './sentence-stream';
 
-export type TurnListener = ReplyListener;
+export interface TurnListener extends ReplyListener {
+  /** The channel shows deltas as they come (the widget); false when it sends the reply whole (Rasa): no time to first delta then. */
+  streams: boolean;
+}
 
 export interface TurnResult {
   visitorTurn: Turn;
@@ -135,7 +138,7 @@ export class TurnLoop {
         modelVersionId: versionName ? await this.versionId(versionName) : null,
         latencyMs: Math.round(performance.now() - started),
         timeToFirstTokenMs: reply.timeToFirstTokenMs,
-        timeToFirstDeltaMs: Math.round(reply.firstDeltaAt - started),
+        timeToFirstDeltaMs: listener.streams ? Math.round(reply.firstDeltaAt - started) : null,
         promptTokens: reply.promptTokens,
         completionTokens: reply.completionTokens,
       },
