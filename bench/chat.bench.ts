@@ -80,17 +80,26 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
   }
 }
 
-/** What the server stored per agent turn (message received → first sentence sent), as a check on the client's figure. */
-async function storedTimings(since: Date): Promise<{ p50: number; p95: number }> {
+/**
+ * What the server stored per agent turn: the tokens the model wrote (replies/s depends on how long
+ * replies are) and the time to first delta (message received → first sentence sent), a check on the
+ * client's figure; null from a build that stores none (to run this benchmark against an older server).
+ */
+async function stored(since: Date): Promise<{ completionTokens: number; timeToFirstDelta: { p50: number; p95: number } | null }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
+  const agentTurns = `FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`;
   try {
-    const { rows } = await client.query(
-      `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY time_to_first_delta_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY time_to_first_delta_ms) AS p95
-         FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`,
-      [since],
-    );
-    return { p50: round(Number(rows[0].p50)), p95: round(Number(rows[0].p95)) };
+    const [{ tokens }] = (await client.query(`SELECT COALESCE(sum(t.completion_tokens), 0) AS tokens ${agentTurns}`, [since])).rows;
+    const [{ column }] = (await client.query(`SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $2 AND table_name = 'turns' AND column_name = 'time_to_first_delta_ms') AS column`, [`"${schema}".turns`, schema])).rows;
+    if (!column) return { completionTokens: Number(tokens), timeToFirstDelta: null };
+    const [q] = (
+      await client.query(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t.time_to_first_delta_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY t.time_to_first_delta_ms) AS p95 ${agentTurns}`,
+        [since],
+      )
+    ).rows;
+    return { completionTokens: Number(tokens), timeToFirstDelta: { p50: round(Number(q.p50)), p95: round(Number(q.p95)) } };
   } finally {
     await client.end();
   }
@@ -116,7 +125,7 @@ async function main() {
     latencies.sort((a, b) => a - b);
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
-    const stored = await storedTimings(since);
+    const fromServer = await stored(since);
     console.log(
       JSON.stringify({
         bench: 'chat',
@@ -129,7 +138,9 @@ async function main() {
         replies_per_s: round(replies / seconds),
         latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
         time_to_first_delta_ms: { p50: round(percentile(firstDeltas, 50)), p95: round(percentile(firstDeltas, 95)), p99: round(percentile(firstDeltas, 99)) },
-        stored_time_to_first_delta_ms: stored,
+        stored_time_to_first_delta_ms: fromServer.timeToFirstDelta,
+        agent_tokens_per_s: round(fromServer.completionTokens / seconds),
+        mean_reply_tokens: round(fromServer.completionTokens / replies),
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
         machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
