@@ -4,7 +4,9 @@
  * `/chat` socket.io protocol one after another. Prints one JSON line:
  *   npm run bench:chat [-- --sessions 50 --messages 3 --max-batch 8 --max-queue 64]
  * Reply latency is message:send → its acknowledgement (the reply stored); time to first delta is
- * message:send → its first `reply:delta`. `busy` counts replies refused with the busy error.
+ * message:send → its first `reply:delta` (the first checked sentence: replies stream sentence by
+ * sentence); `first_delta_share_p95` is p95 first delta / p95 latency. `busy` counts replies
+ * refused with the busy error.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
 import { spawn } from 'node:child_process';
@@ -78,6 +80,31 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
   }
 }
 
+/**
+ * What the server stored per agent turn: the tokens the model wrote (replies/s depends on how long
+ * replies are) and the time to first delta (message received → first sentence sent), a check on the
+ * client's figure; null from a build that stores none (to run this benchmark against an older server).
+ */
+async function stored(since: Date): Promise<{ completionTokens: number; timeToFirstDelta: { p50: number; p95: number } | null }> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  const agentTurns = `FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`;
+  try {
+    const [{ tokens }] = (await client.query(`SELECT COALESCE(sum(t.completion_tokens), 0) AS tokens ${agentTurns}`, [since])).rows;
+    const [{ column }] = (await client.query(`SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $2 AND table_name = 'turns' AND column_name = 'time_to_first_delta_ms') AS column`, [`"${schema}".turns`, schema])).rows;
+    if (!column) return { completionTokens: Number(tokens), timeToFirstDelta: null };
+    const [q] = (
+      await client.query(
+        `SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY t.time_to_first_delta_ms) AS p50, percentile_cont(0.95) WITHIN GROUP (ORDER BY t.time_to_first_delta_ms) AS p95 ${agentTurns}`,
+        [since],
+      )
+    ).rows;
+    return { completionTokens: Number(tokens), timeToFirstDelta: { p50: round(Number(q.p50)), p95: round(Number(q.p95)) } };
+  } finally {
+    await client.end();
+  }
+}
+
 async function main() {
   const server = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue },
@@ -91,12 +118,14 @@ async function main() {
     const latencies: number[] = [];
     const firstDeltas: number[] = [];
     const counts: Record<string, number> = { replies: 0 };
+    const since = new Date();
     const t0 = performance.now();
     await Promise.all(Array.from({ length: sessions }, (_, i) => visitor(url, i, latencies, firstDeltas, counts)));
     const seconds = (performance.now() - t0) / 1000;
     latencies.sort((a, b) => a - b);
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
+    const fromServer = await stored(since);
     console.log(
       JSON.stringify({
         bench: 'chat',
@@ -109,6 +138,10 @@ async function main() {
         replies_per_s: round(replies / seconds),
         latency_ms: { p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)) },
         time_to_first_delta_ms: { p50: round(percentile(firstDeltas, 50)), p95: round(percentile(firstDeltas, 95)), p99: round(percentile(firstDeltas, 99)) },
+        stored_time_to_first_delta_ms: fromServer.timeToFirstDelta,
+        agent_tokens_per_s: round(fromServer.completionTokens / seconds),
+        mean_reply_tokens: round(fromServer.completionTokens / replies),
+        first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
         machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
       }),

@@ -54,6 +54,12 @@ describe('Rasa-compatible socket.io channel', () => {
         WHERE s.metadata->>'rasaSessionId' = 'web-abc123' GROUP BY s.id`,
     );
     expect(rows).toEqual([{ channel: 'rasa', site_key: 'rasa', turns: 4 }]);
+    // Rasa gets each reply whole (one bot_uttered), so no time to a first delta is stored for it.
+    const timings = await db.dataSource.query(
+      `SELECT t.latency_ms, t.time_to_first_delta_ms FROM turns t JOIN chat_sessions s ON s.id = t.session_id WHERE s.metadata->>'rasaSessionId' = 'web-abc123' AND t.role = 'agent'`,
+    );
+    expect(timings).toEqual([expect.objectContaining({ time_to_first_delta_ms: null }), expect.objectContaining({ time_to_first_delta_ms: null })]);
+    expect(timings.every((t: { latency_ms: number }) => t.latency_ms > 0)).toBe(true);
   });
 
   it('serves on a configured path (SOCKET_IO_PATH)', async () => {
@@ -90,5 +96,22 @@ describe('Rasa-compatible socket.io channel', () => {
     socket.emit('user_uttered', { message: 'x'.repeat(20000), session_id: 'web-x' });
     expect((await tooLong).code).toBe('text_too_long');
     expect(await count()).toBe(before);
+  });
+
+  it('an unknown event is answered with unknown_event (chat:error, and the ack when asked) and stores nothing', async () => {
+    const socket = await connect();
+    const count = async () => Number((await db.dataSource.query(`SELECT (SELECT count(*) FROM turns) + (SELECT count(*) FROM chat_sessions) AS n`))[0].n);
+    const before = await count();
+    const error = next<{ event: string; code: string; message: string }>(socket, 'chat:error');
+    socket.emit('user_utterd', { message: 'typo in the event', session_id: 'web-typo' });
+    expect(await error).toMatchObject({ event: 'user_utterd', code: 'unknown_event', message: expect.stringContaining('user_uttered') });
+    expect(await socket.timeout(5000).emitWithAck('bot_uttered', { text: 'not a client event' })).toEqual({
+      ok: false,
+      error: { code: 'unknown_event', message: expect.stringContaining('session_request') },
+    });
+    expect(await count()).toBe(before);
+    const confirmed = next<string>(socket, 'session_confirm');
+    socket.emit('session_request', { session_id: 'web-after-typo' });
+    expect(await confirmed).toBe('web-after-typo');
   });
 });

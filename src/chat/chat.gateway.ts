@@ -7,6 +7,7 @@ import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { TurnLoop } from './turn-loop';
+import { answerUnknownEvents } from './unknown-events';
 
 type Ack = { ok: true } & Record<string, unknown>;
 type Nack = { ok: false; error: { code: string; message: string } };
@@ -31,16 +32,8 @@ export class ChatGateway implements OnGatewayConnection {
     private readonly turns: TurnLoop,
   ) {}
 
-  /** socket.io drops events no handler listens to; every request gets an answer instead. */
   handleConnection(socket: Socket): void {
-    socket.onAny((event: unknown, ...args: unknown[]) => {
-      if (typeof event === 'string' && knownEvents.has(event)) return;
-      const name = String(event).slice(0, 64);
-      const error = { code: 'unknown_event', message: `unknown event "${name}"; the events are ${[...knownEvents].join(', ')}` };
-      socket.emit('chat:error', { event: name, ...error });
-      const ack = args.at(-1);
-      if (typeof ack === 'function') ack({ ok: false, error });
-    });
+    answerUnknownEvents(socket, knownEvents);
   }
 
   @SubscribeMessage(EVENTS.start)
@@ -66,6 +59,7 @@ export class ChatGateway implements OnGatewayConnection {
       const sessionId = await this.activeSession(socket);
       const { clientMessageId, text } = parsePayload(sendMessageSchema, payload);
       const result = await this.turns.handle(sessionId, clientMessageId, text, {
+        streams: true,
         typing: () => socket.emit('typing', { clientMessageId }),
         delta: (piece) => socket.emit('reply:delta', { clientMessageId, text: piece }),
       });
@@ -95,7 +89,7 @@ export class ChatGateway implements OnGatewayConnection {
   @SubscribeMessage(EVENTS.end)
   end(@ConnectedSocket() socket: Socket) {
     return this.guard(socket, EVENTS.end, async () => {
-      await this.sessions.end(await this.activeSession(socket));
+      await this.turns.endSession(await this.activeSession(socket));
       return { ok: true };
     });
   }

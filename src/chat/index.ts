@@ -1,3 +1,3 @@
 export { ChatModule } from './chat.module';
-export { aiDisclosureFallback, SAFE_FALLBACK, safeFallback } from './safe-fallback';
+export { aiDisclosureFallback, CLOSING_FALLBACK, SAFE_FALLBACK, safeFallback } from './safe-fallback';
 export { TurnLoop } from './turn-loop';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'socket.io';
 import { z } from 'zod';
@@ -8,6 +8,7 @@ import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
 import { ChatSessionRepository, SessionClosedError } from '../sessions';
 import { TurnLoop } from './turn-loop';
+import { answerUnknownEvents } from './unknown-events';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
 const sessionRequestSchema = z.object({ session_id: sessionId.nullish(), customData: z.object({ siteKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).passthrough().nullish() }).passthrough().nullish();
@@ -16,6 +17,9 @@ const userUtteredSchema = z.object({ message: z.string(), session_id: sessionId.
 /** Site key for Rasa clients that send none in `customData.siteKey`. */
 const RASA_DEFAULT_SITE = 'rasa';
 
+/** The events of Rasa's socket.io input channel; anything else is answered with `unknown_event`. */
+const RASA_EVENTS = new Set(['session_request', 'user_uttered']);
+
 /**
  * Rasa's socket.io input channel, on the default namespace and path (`/socket.io/`), so a site's
  * existing Rasa web chat front end can point at Closer unchanged: `session_request` →
@@ -23,13 +27,18 @@ const RASA_DEFAULT_SITE = 'rasa';
  * `{ message, session_id }` → `bot_uttered` `{ text }` to the session's room.
  */
 @WebSocketGateway()
-export class RasaGateway {
+export class RasaGateway implements OnGatewayConnection {
   private readonly logger = new Logger(RasaGateway.name);
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
   ) {}
+
+  /** Rasa has no error event and no acknowledgements: Closer's `chat:error` (and the ack, if the client sent one) carries it. */
+  handleConnection(socket: Socket): void {
+    answerUnknownEvents(socket, RASA_EVENTS);
+  }
 
   @SubscribeMessage('session_request')
   async sessionRequest(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown): Promise<void> {
@@ -53,7 +62,7 @@ export class RasaGateway {
       const session = await this.sessions.findOrStartRasa(id, socket.data.siteKey ?? RASA_DEFAULT_SITE);
       // Rasa messages carry no id: each one is a new turn.
       const messageId = `rasa-${randomBytes(8).toString('hex')}`;
-      const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { typing: () => undefined, delta: () => undefined });
+      const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { streams: false, typing: () => undefined, delta: () => undefined });
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {

@@ -1,8 +1,11 @@
 import { ProductCatalog } from '../catalog';
 import { HistoryTurn, visitorAsksIfBot } from '../scoring';
 
+/** Closes a streamed reply whose next sentence kept breaking a blocking rule: the sentences before it stand. */
+export const CLOSING_FALLBACK = 'Could you tell me a bit more about what your team needs?';
+
 /** Sent when every attempt broke a blocking rule: compliant, honest, and moves the chat on. */
-export const SAFE_FALLBACK = "I'm sorry, I can't help with that in this chat. Could you tell me a bit more about what your team needs?";
+export const SAFE_FALLBACK = `I'm sorry, I can't help with that in this chat. ${CLOSING_FALLBACK}`;
 
 /** The fallback when the visitor asked whether a person is answering: it must disclose (docs/compliance.md). */
 export const aiDisclosureFallback = (catalog: ProductCatalog) =>

@@ -5,14 +5,17 @@ import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
-import { HistoryTurn, ScoreResult, stripInvalidCharacters, validateTurnText } from '../scoring';
+import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
-import { safeFallback } from './safe-fallback';
+import { replySeed } from './reply-seed';
+import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
+import { SentenceGate } from './sentence-gate';
+import { ReplyListener, SentenceStream } from './sentence-stream';
 
-export interface TurnListener {
-  typing(): void;
-  delta(text: string): void;
+export interface TurnListener extends ReplyListener {
+  /** The channel shows deltas as they come (the widget); false when it sends the reply whole (Rasa): no time to first delta then. */
+  streams: boolean;
 }
 
 export interface TurnResult {
@@ -23,14 +26,17 @@ export interface TurnResult {
 }
 
 /**
- * One visitor message, end to end: store it → prompt from the history (chat template) → generate →
- * score → regenerate or fall back if a blocking rule fires → store the reply with its scores → send.
- * The reply is checked and stored before any of it reaches the visitor, then streamed out. Messages of one
- * session run one at a time; a retried message id returns the stored reply.
+ * One visitor message, end to end: store it → prompt from the history (chat template) → generate,
+ * streaming each sentence once the reply so far passes the blocking rules (a sentence that breaks
+ * one is regenerated from the sentences sent, or the reply is closed with the fallback) → store the
+ * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time;
+ * a retried message id returns the stored reply.
  */
 @Injectable()
 export class TurnLoop {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Aborted when the session ends while a reply streams: nothing more is sent or stored. */
+  private readonly streaming = new Map<string, AbortController>();
   /** model_versions ids by served version name, looked up once rather than on every reply. */
   private readonly versionIds = new Map<string, Promise<string>>();
   private readonly config: PolicyConfig;
@@ -53,7 +59,23 @@ export class TurnLoop {
     return run;
   }
 
+  /** Ends the session; a reply streaming for it stops at once (it fails with session_closed). */
+  async endSession(sessionId: string): Promise<void> {
+    await this.sessions.end(sessionId);
+    this.streaming.get(sessionId)?.abort();
+  }
+
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    const ended = new AbortController();
+    this.streaming.set(sessionId, ended);
+    try {
+      return await this.respond(sessionId, clientMessageId, text, listener, ended.signal);
+    } finally {
+      this.streaming.delete(sessionId);
+    }
+  }
+
+  private async respond(sessionId: string, clientMessageId: string, text: string, listener: TurnListener, ended: AbortSignal): Promise<TurnResult> {
     const started = performance.now();
     const site = await this.catalogs.forSession(sessionId);
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
@@ -61,7 +83,7 @@ export class TurnLoop {
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
     try {
-      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started), duplicate: false };
+      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
     } catch (err) {
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
       if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
@@ -69,8 +91,16 @@ export class TurnLoop {
     }
   }
 
-  /** Generates, checks and stores the reply to the latest visitor turn, then streams it. */
-  private async answer(sessionId: string, { catalog, scoring }: SiteCatalog, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
+  /** Streams the reply to the latest visitor turn sentence by sentence, each checked before it is sent, then stores exactly what was sent. */
+  private async answer(
+    sessionId: string,
+    { catalog, scoring }: SiteCatalog,
+    clientMessageId: string,
+    visitorTurn: Turn,
+    listener: TurnListener,
+    started: number,
+    ended: AbortSignal,
+  ): Promise<Turn> {
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
       .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
@@ -78,35 +108,29 @@ export class TurnLoop {
       { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
-    // `typing` goes out once the policy has accepted the reply, so a `busy` refusal emits nothing.
-    let typing = false;
-    const accepted = () => {
-      if (!typing) listener.typing();
-      typing = true;
-    };
+    const reply = await new SentenceStream(this.policy, new SentenceGate(scoring, history), listener, {
+      ended,
+      messages,
+      conversationId: sessionId,
+      seed: (attempt) => replySeed(sessionId, visitorTurn.index, attempt),
+      maxRegenerations: this.config.maxRegenerations,
+      fallback: safeFallback(history, catalog),
+      closing: CLOSING_FALLBACK,
+    }).run();
 
-    const blocked: { text: string; rules: string[] }[] = [];
-    let final: { text: string; promptTokens: number | null; completionTokens: number | null; timeToFirstTokenMs: number | null } | undefined;
-    for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
-      const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId, accepted);
-      const scores = candidate.text ? scoring.score(candidate.text, history) : undefined;
-      if (scores && !scores.blocking) final = candidate;
-      else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
-    }
-    const reply = final ?? { text: safeFallback(history, catalog), promptTokens: null, completionTokens: null, timeToFirstTokenMs: null };
     const scores = scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',
-      version: '1',
-      score: blocked.length,
-      evidence: { regenerations: blocked.length, fallback: !final, blocked },
+      version: '2',
+      score: reply.blocked.length,
+      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
     };
     // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };
 
-    // Stored first (no lost turns), then streamed word by word; a session ended meanwhile gets nothing stored.
+    // The reply counts once stored (the ack comes after); a session ended meanwhile gets nothing stored.
     const versionName = this.policy.versionName();
-    const agentTurn = await this.sessions.addAgentTurn(
+    return this.sessions.addAgentTurn(
       sessionId,
       {
         text: reply.text,
@@ -114,13 +138,12 @@ export class TurnLoop {
         modelVersionId: versionName ? await this.versionId(versionName) : null,
         latencyMs: Math.round(performance.now() - started),
         timeToFirstTokenMs: reply.timeToFirstTokenMs,
+        timeToFirstDeltaMs: listener.streams ? Math.round(reply.firstDeltaAt - started) : null,
         promptTokens: reply.promptTokens,
         completionTokens: reply.completionTokens,
       },
       [...scores.results, total, guardrail],
     );
-    for (const piece of reply.text.match(/\S+\s*/g) ?? [reply.text]) listener.delta(piece);
-    return agentTurn;
   }
 
   private versionId(name: string): Promise<string> {
@@ -131,18 +154,5 @@ export class TurnLoop {
       this.versionIds.set(name, id);
     }
     return id;
-  }
-
-  /** One attempt; its time to first token runs from the start of its generation to its first piece of text. */
-  private async generate(messages: ChatMessage[], seed: number, conversationId: string, accepted: () => void) {
-    const began = performance.now();
-    let timeToFirstTokenMs: number | undefined;
-    for await (const e of this.policy.reply(messages, { seed, conversationId })) {
-      accepted();
-      timeToFirstTokenMs ??= Math.round(performance.now() - began);
-      // A byte-level model can sample control bytes no turn may carry: the visitor never sees them.
-      if (e.kind === 'done') return { text: stripInvalidCharacters(e.text).trim(), promptTokens: e.promptTokens, completionTokens: e.completionTokens, timeToFirstTokenMs };
-    }
-    throw new Error('the policy ended without a reply');
   }
 }

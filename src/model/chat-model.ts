@@ -28,13 +28,16 @@ export class ChatModel {
     return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue }));
   }
 
-  /** Prompt token ids for a conversation, keeping the most recent turns that fit the context. */
-  promptIds(messages: ChatMessage[], reserve: number): number[] {
+  /**
+   * Prompt token ids for a conversation, keeping the most recent turns that fit the context.
+   * `assistantPrefix`: the start of the assistant's reply, already written, that generation continues.
+   */
+  promptIds(messages: ChatMessage[], reserve: number, assistantPrefix = ''): number[] {
     const budget = this.generator.lm.maxContext - reserve;
     const [system, ...rest] = messages[0]?.role === 'system' ? messages : [undefined, ...messages];
     for (let drop = 0; drop < rest.length; drop++) {
       const kept = [...(system ? [system] : []), ...rest.slice(drop)];
-      const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]));
+      const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]) + assistantPrefix);
       if (ids.length <= budget) return ids;
     }
     throw new ContextOverflowError(this.generator.lm.maxContext);

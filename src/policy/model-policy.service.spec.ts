@@ -42,6 +42,16 @@ describe('ModelPolicyService (default model)', () => {
     expect(kept).toEqual(uncached);
   });
 
+  it('continues a prefix already sent: the prompt ends with it, and the reply stays within its length', async () => {
+    const prefix = 'Growth is $59 per seat a month. It includes the visual pipeline.';
+    const plain = (await collect(service.reply(messages, { seed: 7 }))).at(-1)!;
+    const continued = (await collect(service.reply(messages, { seed: 7, prefix }))).at(-1)!;
+    expect(plain.kind === 'done' && continued.kind === 'done').toBe(true);
+    if (plain.kind !== 'done' || continued.kind !== 'done') return;
+    expect(continued.promptTokens).toBeGreaterThan(plain.promptTokens + 5);
+    expect(continued.promptTokens + continued.completionTokens).toBeLessThanOrEqual(plain.promptTokens + policy.replyMaxTokens + 1);
+  });
+
   it('refuses with busy past the queue (one row running, one waiting)', async () => {
     const running = collect(service.reply(messages, { seed: 4 }));
     const waiting = collect(service.reply(messages, { seed: 5 }));

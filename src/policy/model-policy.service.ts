@@ -50,13 +50,15 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
   }
 
-  async *reply(messages: ChatMessage[], { seed, signal, conversationId }: ReplyOptions): AsyncIterable<ReplyEvent> {
+  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '' }: ReplyOptions): AsyncIterable<ReplyEvent> {
     const model = this.loadedModel();
-    const prompt = model.promptIds(messages, this.config.replyMaxTokens);
+    // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
+    const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
+    const prompt = model.promptIds(messages, maxNewTokens, prefix);
     const cache = conversationId === undefined ? undefined : this.caches!.get(conversationId, prompt);
     let stream;
     try {
-      stream = model.generator.submit({ ...sampling, prompt, maxNewTokens: this.config.replyMaxTokens, seed, signal, cache });
+      stream = model.generator.submit({ ...sampling, prompt, maxNewTokens, seed, signal, cache });
     } catch (err) {
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;
     }

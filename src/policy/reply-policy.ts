@@ -17,6 +17,11 @@ export interface ReplyOptions {
   signal?: AbortSignal;
   /** The chat session: its cache is kept between turns, so a turn prefills only the new messages. */
   conversationId?: string;
+  /**
+   * The start of the reply, already sent to the visitor: the policy continues it (its events carry
+   * only the continuation), within the same reply length.
+   */
+  prefix?: string;
 }
 
 export const REPLY_POLICY = Symbol('REPLY_POLICY');

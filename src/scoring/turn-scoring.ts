@@ -1,6 +1,6 @@
 import { ProductCatalog } from '../catalog';
 import { BotLikenessScorer } from './bot-likeness';
-import { ComplianceRule, ComplianceScorer, defaultComplianceRules, Violation } from './compliance';
+import { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, Violation } from './compliance';
 import { FluencyScorer } from './fluency';
 import { validateTurnText } from './input-validation';
 import { RepetitionScorer } from './repetition';
@@ -37,9 +37,14 @@ export class TurnScoring {
   constructor(
     private readonly catalog: ProductCatalog,
     private readonly weights: TurnRewardWeights = defaultTurnRewardWeights,
-    rules: ComplianceRule[] = defaultComplianceRules,
+    private readonly rules: ComplianceRule[] = defaultComplianceRules,
   ) {
     this.scorers = [new ComplianceScorer(rules), new RepetitionScorer(), new BotLikenessScorer(), new FluencyScorer()];
+  }
+
+  /** The compliance violations alone: what the guardrail checks on each streamed sentence, without the cost of the other scorers. */
+  violations(text: string, history: HistoryTurn[]): Violation[] {
+    return checkCompliance(text, history, this.catalog, this.rules);
   }
 
   score(text: string, history: HistoryTurn[]): TurnScores {

@@ -37,6 +37,7 @@ export interface AgentTurnRecord {
   modelVersionId: string | null;
   latencyMs: number;
   timeToFirstTokenMs: number | null;
+  timeToFirstDeltaMs: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
 }
@@ -110,6 +111,7 @@ export class ChatSessionRepository {
         modelVersionId: record.modelVersionId,
         latencyMs: record.latencyMs,
         timeToFirstTokenMs: record.timeToFirstTokenMs,
+        timeToFirstDeltaMs: record.timeToFirstDeltaMs,
         promptTokens: record.promptTokens,
         completionTokens: record.completionTokens,
       });

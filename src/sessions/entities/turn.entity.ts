@@ -38,6 +38,10 @@ export class Turn {
   @Column({ name: 'time_to_first_token_ms', type: 'integer', nullable: true })
   timeToFirstTokenMs!: number | null;
 
+  /** Message received → the first sentence of the reply sent to the visitor. */
+  @Column({ name: 'time_to_first_delta_ms', type: 'integer', nullable: true })
+  timeToFirstDeltaMs!: number | null;
+
   @Column({ name: 'prompt_tokens', type: 'integer', nullable: true })
   promptTokens!: number | null;
 
