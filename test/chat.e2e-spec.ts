@@ -1,12 +1,13 @@
 import { INestApplication } from '@nestjs/common';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Socket } from 'socket.io-client';
 import { ProductCatalog, shippedCatalog, systemPrompt } from '../src/catalog';
 import { aiDisclosureFallback, SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
-import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../src/policy';
+import { ModelPolicyService, PolicyBusyError, ReplyEvent, ReplyPolicy } from '../src/policy';
+import { ModelRegistry } from '../src/registry';
 import { ChatSessionRepository } from '../src/sessions';
 import { SitesRepository } from '../src/sites';
 import { connect, listen, request } from './support/chat-client';
@@ -415,6 +416,40 @@ describe("/chat sells each site's own catalog", () => {
       expect(await ask('pipewise-shop')).toBe(pipewiseGrowthPrice);
       expect(await ask('any-other-site')).toBe(SAFE_FALLBACK);
       expect(systemPrompts).toEqual([systemPrompt(defaultCatalog), systemPrompt(acme)]);
+      socket.disconnect();
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('/chat hot swap', () => {
+  const dbConfig = testSchemaConfig('swap');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it("a promotion reaches the running server (LISTEN/NOTIFY): the next reply comes from the new champion and is stored with its version", async () => {
+    const { app, db } = await startTestApp(dbConfig);
+    try {
+      const socket = await connect(await listen(app));
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const before = await request(socket, 'message:send', { clientMessageId: 's1', text: 'How much is the Growth plan?' });
+      const versionOf = async (turnId: unknown) =>
+        (await db.dataSource.query(`SELECT v.name FROM turns t JOIN model_versions v ON v.id = t.model_version_id WHERE t.id = $1`, [turnId]))[0].name;
+      expect(await versionOf(before.turnId)).toBe('default');
+
+      const nextDir = join(mkdtempSync(join(tmpdir(), 'closer-swap-')), 'night-v2');
+      cpSync(join(__dirname, '..', 'models', 'default'), nextDir, { recursive: true });
+      await db.dataSource.query(`INSERT INTO model_versions (name, artifact_path) VALUES ('night-v2', $1)`, [nextDir]);
+      await new ModelRegistry(db.dataSource).promote('night-v2');
+      const policy = app.get(ModelPolicyService);
+      for (const deadline = Date.now() + 10_000; policy.versionName() !== 'night-v2' && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+
+      const after = await request(socket, 'message:send', { clientMessageId: 's2', text: 'And the Starter plan?' });
+      expect(after.ok).toBe(true);
+      expect(await versionOf(after.turnId)).toBe('night-v2');
+      // The session goes on across the swap: its history is intact.
+      const turns = await db.dataSource.query(`SELECT role FROM turns WHERE session_id = (SELECT session_id FROM turns WHERE id = $1) ORDER BY index`, [after.turnId]);
+      expect(turns.map((t: { role: string }) => t.role)).toEqual(['visitor', 'agent', 'visitor', 'agent']);
       socket.disconnect();
     } finally {
       await app.close();

@@ -49,6 +49,8 @@ export interface StreamedReply {
   promptTokens: number | null;
   /** Tokens of the attempts whose text was sent. */
   completionTokens: number | null;
+  /** The model version that wrote the last attempt whose text was sent, when the policy names it. */
+  version: string | undefined;
 }
 
 type AttemptEnd = 'complete' | 'blocked';
@@ -68,6 +70,7 @@ export class SentenceStream {
   private firstTokenMs: number | null = null;
   private promptTokens: number | null = null;
   private completionTokens: number | null = null;
+  private version: string | undefined;
 
   constructor(
     private readonly policy: ReplyPolicy,
@@ -148,6 +151,7 @@ export class SentenceStream {
       this.firstTokenMs ??= firstTokenMs!;
       this.promptTokens ??= done.promptTokens;
       this.completionTokens = (this.completionTokens ?? 0) + done.completionTokens;
+      this.version = done.version ?? this.version;
     }
     return end;
   }
@@ -191,6 +195,7 @@ export class SentenceStream {
       timeToFirstTokenMs: this.firstTokenMs,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
+      version: this.version,
     };
   }
 }

@@ -129,7 +129,8 @@ export class TurnLoop {
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };
 
     // The reply counts once stored (the ack comes after); a session ended meanwhile gets nothing stored.
-    const versionName = this.policy.versionName();
+    // A champion swapped in mid-reply does not relabel it: the version is the one that wrote it.
+    const versionName = reply.version ?? this.policy.versionName();
     return this.sessions.addAgentTurn(
       sessionId,
       {

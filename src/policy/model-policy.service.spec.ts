@@ -1,7 +1,9 @@
 import { ConfigService } from '@nestjs/config';
+import { cpSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig, PolicyConfig } from '../config';
-import { ChatMessage } from '../model';
+import { ChatMessage, ChatModel } from '../model';
 import { ModelPolicyService } from './model-policy.service';
 import { PolicyBusyError, ReplyEvent } from './reply-policy';
 
@@ -20,8 +22,10 @@ async function collect(events: AsyncIterable<ReplyEvent>): Promise<ReplyEvent[]>
   return out;
 }
 
+const configOf = (p: PolicyConfig) => ({ get: () => p }) as unknown as ConfigService<AppConfig, true>;
+
 describe('ModelPolicyService (default model)', () => {
-  const service = new ModelPolicyService({ get: () => policy } as unknown as ConfigService<AppConfig, true>);
+  const service = new ModelPolicyService(configOf(policy));
   const messages: ChatMessage[] = [{ role: 'user', content: 'How much is the Growth plan?' }];
   beforeAll(() => service.onModuleInit());
   afterAll(() => service.onApplicationShutdown());
@@ -57,5 +61,47 @@ describe('ModelPolicyService (default model)', () => {
     const waiting = collect(service.reply(messages, { seed: 5 }));
     await expect(collect(service.reply(messages, { seed: 6 }))).rejects.toBeInstanceOf(PolicyBusyError);
     await Promise.all([running, waiting]);
+  });
+});
+
+describe('ModelPolicyService hot swap', () => {
+  const messages: ChatMessage[] = [{ role: 'user', content: 'Do you have a mobile app?' }];
+  // The same weights under another version name: what changes is which version answers.
+  const nextDir = join(mkdtempSync(join(tmpdir(), 'closer-swap-')), 'night-v2');
+  cpSync(policy.modelDir, nextDir, { recursive: true });
+  const next = { id: 'b6f0c8de-0000-4000-8000-000000000002', name: 'night-v2', artifactPath: nextDir };
+  afterEach(() => jest.restoreAllMocks());
+
+  it('new replies go to the new champion; a reply in flight finishes on the old model, which is released after it', async () => {
+    const service = new ModelPolicyService(configOf({ ...policy, maxBatch: 2, maxQueue: 4 }));
+    await service.onModuleInit();
+    const release = jest.spyOn(ChatModel.prototype, 'release');
+    const inFlight = service.reply(messages, { seed: 1 })[Symbol.asyncIterator]();
+    expect((await inFlight.next()).value).toMatchObject({ kind: 'delta' });
+
+    await service.swapTo(next);
+    expect(service.versionName()).toBe('night-v2');
+    expect(release).not.toHaveBeenCalled();
+    const fresh = (await collect(service.reply(messages, { seed: 1 }))).at(-1)!;
+    expect(fresh).toMatchObject({ kind: 'done', version: 'night-v2' });
+
+    let last: ReplyEvent | undefined;
+    for (let r = await inFlight.next(); !r.done; r = await inFlight.next()) last = r.value;
+    expect(last).toMatchObject({ kind: 'done', version: 'default' });
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(fresh.kind === 'done' && last?.kind === 'done' && fresh.text === last.text).toBe(true);
+
+    await service.swapTo(next); // already serving it: nothing is loaded or released
+    expect(release).toHaveBeenCalledTimes(1);
+    await service.onApplicationShutdown();
+  });
+
+  it('a champion that cannot be loaded leaves the current version serving', async () => {
+    const service = new ModelPolicyService(configOf(policy));
+    await service.onModuleInit();
+    await service.swapTo({ ...next, name: 'broken', artifactPath: join(nextDir, 'missing') });
+    expect(service.versionName()).toBe('default');
+    expect((await collect(service.reply(messages, { seed: 2 }))).at(-1)).toMatchObject({ kind: 'done', version: 'default' });
+    await service.onApplicationShutdown();
   });
 });

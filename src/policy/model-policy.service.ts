@@ -1,9 +1,10 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit, Optional } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { basename } from 'node:path';
 import { AppConfig, PolicyConfig } from '../config';
-import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
 import { ModelStatus } from '../health';
+import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
+import { Champion, ChampionWatcherService, ModelRegistry } from '../registry';
 import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
@@ -11,72 +12,130 @@ const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 /** Memory for conversations' key/value caches kept between their turns (least recently used dropped first). */
 const CONVERSATION_CACHE_BYTES = 256 * 1024 * 1024;
 
+/** One loaded model version and the replies still generating on it. */
+interface ServedModel {
+  name: string;
+  model: ChatModel;
+  /** Caches hold this model's keys/values: they go with it. */
+  caches: ConversationCaches;
+  replies: number;
+  /** Replaced by a newer champion: released once its last reply ends. */
+  retired: boolean;
+}
+
 /**
- * The served model: loaded at start-up; replies of concurrent sessions share the running batch
- * (continuous batching: a reply joins at the next decode step and leaves when it ends), and each
- * session's cache survives between its turns so a turn prefills only what is new.
+ * The served model: the registry's champion (MODEL_DIR until there is one), loaded at start-up;
+ * replies of concurrent sessions share the running batch (continuous batching: a reply joins at
+ * the next decode step and leaves when it ends), and each session's cache survives between its
+ * turns so a turn prefills only what is new.
+ *
+ * Hot swap: when the champion changes (LISTEN/NOTIFY or polling, `ChampionWatcherService`), the new
+ * version is loaded beside the old one and new replies go to it; replies already generating finish
+ * on the old model, which is released after the last of them. Each reply names its version.
  */
 @Injectable()
 export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ModelPolicyService.name);
   private readonly config: PolicyConfig;
-  private model: ChatModel | undefined;
-  private caches: ConversationCaches | undefined;
+  private served: ServedModel | undefined;
+  /** Swaps run one at a time, in the order the changes arrived. */
+  private swapping: Promise<void> = Promise.resolve();
 
-  constructor(@Inject(ConfigService) config: ConfigService<AppConfig, true>) {
+  constructor(
+    @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    // Absent only where a model folder is served without a registry (unit tests).
+    @Optional() private readonly registry?: ModelRegistry,
+    @Optional() private readonly watcher?: ChampionWatcherService,
+  ) {
     this.config = config.get('policy', { infer: true });
   }
 
   async onModuleInit(): Promise<void> {
-    const { modelDir, contextTokens, maxBatch, maxQueue } = this.config;
-    this.model = await ChatModel.load(modelDir, { capacity: contextTokens, maxBatch, maxQueue });
-    this.caches = new ConversationCaches(this.model.generator.lm.config, CONVERSATION_CACHE_BYTES);
-    this.logger.log(`serving ${modelDir}`);
+    const champion = await this.registry?.champion();
+    this.served = await this.load(champion?.name ?? basename(this.config.modelDir), champion?.artifactPath ?? this.config.modelDir);
+    this.logger.log(`serving ${this.served.name} (${this.served.model.dir})`);
+    this.watcher?.on('change', (next) => void this.swapTo(next));
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.model?.release();
+    await this.swapping;
+    await this.served?.model.release();
   }
 
   isLoaded(): boolean {
-    return this.model !== undefined;
+    return this.served !== undefined;
   }
 
   versionName(): string | undefined {
-    return this.model ? basename(this.model.dir) : undefined;
+    return this.served?.name;
+  }
+
+  /** Serves `champion` from now on (no-op when it already is); a version that fails to load leaves the current one serving. */
+  swapTo(champion: Champion): Promise<void> {
+    this.swapping = this.swapping.then(async () => {
+      if (!this.served || this.served.name === champion.name) return;
+      let next: ServedModel;
+      try {
+        next = await this.load(champion.name, champion.artifactPath);
+      } catch (err) {
+        this.logger.error(`champion ${champion.name} could not be loaded from ${champion.artifactPath}; still serving ${this.served.name}: ${(err as Error).message}`);
+        return;
+      }
+      const previous = this.served;
+      this.served = next;
+      previous.retired = true;
+      await this.releaseIfIdle(previous);
+      this.logger.log(`now serving ${next.name} (${next.model.dir}); ${previous.name} ${previous.replies ? `finishes ${previous.replies} replies first` : 'released'}`);
+    });
+    return this.swapping;
   }
 
   assertFits(messages: ChatMessage[]): void {
-    this.loadedModel().promptIds(messages, this.config.replyMaxTokens);
+    this.current().model.promptIds(messages, this.config.replyMaxTokens);
   }
 
   async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '' }: ReplyOptions): AsyncIterable<ReplyEvent> {
-    const model = this.loadedModel();
+    // The reply stays on the version it started on, whatever is swapped in meanwhile.
+    const served = this.current();
+    const { model, caches } = served;
     // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
     const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
     const prompt = model.promptIds(messages, maxNewTokens, prefix);
-    const cache = conversationId === undefined ? undefined : this.caches!.get(conversationId, prompt);
+    const cache = conversationId === undefined ? undefined : caches.get(conversationId, prompt);
     let stream;
     try {
       stream = model.generator.submit({ ...sampling, prompt, maxNewTokens, seed, signal, cache });
     } catch (err) {
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;
     }
+    served.replies++;
     try {
       for await (const e of stream) {
         if (e.kind === 'token') {
           if (e.delta) yield { kind: 'delta', text: e.delta };
         } else {
-          yield { kind: 'done', text: e.result.text.trim(), completionTokens: e.result.tokens.length, promptTokens: e.result.promptTokens };
+          yield { kind: 'done', text: e.result.text.trim(), completionTokens: e.result.tokens.length, promptTokens: e.result.promptTokens, version: served.name };
         }
       }
     } finally {
-      this.caches!.evict();
+      caches.evict();
+      served.replies--;
+      await this.releaseIfIdle(served);
     }
   }
 
-  private loadedModel(): ChatModel {
-    if (!this.model) throw new Error('the policy model is not loaded');
-    return this.model;
+  private async load(name: string, dir: string): Promise<ServedModel> {
+    const { contextTokens, maxBatch, maxQueue } = this.config;
+    const model = await ChatModel.load(dir, { capacity: contextTokens, maxBatch, maxQueue });
+    return { name, model, caches: new ConversationCaches(model.generator.lm.config, CONVERSATION_CACHE_BYTES), replies: 0, retired: false };
+  }
+
+  private async releaseIfIdle(served: ServedModel): Promise<void> {
+    if (served.retired && served.replies === 0) await served.model.release();
+  }
+
+  private current(): ServedModel {
+    if (!this.served) throw new Error('the policy model is not loaded');
+    return this.served;
   }
 }

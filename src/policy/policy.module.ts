@@ -1,11 +1,13 @@
 import { Global, Module } from '@nestjs/common';
 import { MODEL_STATUS } from '../health';
+import { RegistryModule } from '../registry';
 import { ModelPolicyService } from './model-policy.service';
 import { REPLY_POLICY } from './reply-policy';
 
 /** The serving policy, also reported to /health/ready as the model status. */
 @Global()
 @Module({
+  imports: [RegistryModule],
   providers: [
     ModelPolicyService,
     { provide: REPLY_POLICY, useExisting: ModelPolicyService },

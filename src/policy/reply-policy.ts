@@ -1,6 +1,9 @@
 import type { ChatMessage } from '../model';
 
-export type ReplyEvent = { kind: 'delta'; text: string } | { kind: 'done'; text: string; completionTokens: number; promptTokens: number };
+export type ReplyEvent =
+  | { kind: 'delta'; text: string }
+  /** `version`: the model version that wrote the reply, when the policy serves more than one over time. */
+  | { kind: 'done'; text: string; completionTokens: number; promptTokens: number; version?: string };
 
 /** Writes the agent's reply to a conversation, streamed. The champion model in production. */
 export interface ReplyPolicy {

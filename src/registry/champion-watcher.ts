@@ -38,8 +38,9 @@ export class ChampionWatcher extends EventEmitter<{ change: [Champion]; listenin
     return this.client !== undefined;
   }
 
+  /** Reads the champion (announced as a change, so a subscriber that read it earlier learns of a promotion in between). */
   async start(): Promise<void> {
-    this.current = await this.o.readChampion();
+    await this.check();
     await this.listen();
     this.timer = setInterval(() => void this.poll(), this.o.pollMs);
     this.timer.unref();
