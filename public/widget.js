@@ -87,6 +87,11 @@
     socket.timeout(90000).emit('message:send', { clientMessageId: message.id, text: message.text }, function (err, ack) {
       if (err) return; // no answer: it is retried after the reconnect
       if (!ack.ok) {
+        // Sentences streamed for a reply that then failed were never stored (docs/protocol.md): taken back.
+        var partial = streaming[message.id];
+        if (partial) partial.remove();
+        delete streaming[message.id];
+        typing.textContent = '';
         status.textContent = ack.error.message;
         if (ack.error.code !== 'busy') forget(message.id);
         return;
