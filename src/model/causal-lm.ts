@@ -1,9 +1,9 @@
 import type * as ort from 'onnxruntime-node';
 import { createSession, exportOnnx, RuntimeOptions, tensor } from '../engine';
 import { Checkpoint } from './checkpoint';
-import { ModelConfig } from './config';
+import { checkContext, ModelConfig } from './config';
 import { SlotKvCache } from './kv-cache';
-import { ropeTables } from './llama';
+import { ropeTables } from './rope';
 import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
 
 /**
@@ -39,8 +39,9 @@ export class CausalLm {
     this.config = checkpoint.config;
     this.runtime = runtime;
     this.weightMode = weights;
-    if (maxContext > this.config.maxPositions) throw new Error(`a context of ${maxContext} tokens exceeds the model's ${this.config.maxPositions} positions`);
-    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)])));
+    checkContext(this.config, maxContext);
+    // Float32 tensors are used as they are: a loaded model holds one copy of its weights.
+    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)])));
     this.rope = ropeTables(this.config, Array.from({ length: maxContext }, (_, i) => i)) as { cos: Float32Array; sin: Float32Array };
     this.freshNames = Array.from({ length: this.config.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.fresh(l, kind))).flat();
   }
