@@ -23,7 +23,10 @@ export function parseRopeScaling(json: Record<string, unknown> | null | undefine
   const type = String(json.rope_type ?? json.type ?? 'default');
   const num = (key: string, fallback?: number): number => {
     const v = json[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new UnsupportedConfigError(`config.json: ${field}.${key} ${JSON.stringify(json[key])} must be a number for rope_type ${JSON.stringify(type)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) {
+      const problem = v === undefined ? 'is missing' : `${JSON.stringify(v)} must be a number`;
+      throw new UnsupportedConfigError(`config.json: ${field}.${key} ${problem} for rope_type ${JSON.stringify(type)}`);
+    }
     return v;
   };
   switch (type) {
