@@ -1,4 +1,4 @@
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatModel } from './chat-model';
@@ -36,5 +36,29 @@ describe('sharded checkpoints', () => {
     await expect(loadCheckpoint(empty)).rejects.toThrow(`${empty}: no model.safetensors and no ${SHARD_INDEX}`);
     rmSync(empty, { recursive: true, force: true });
     await expect(loadCheckpoint(join(empty, 'gone'))).rejects.toThrow('no config.json');
+  });
+});
+
+describe('generation_config.json in a served model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'closer-genconfig-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const messages = [{ role: 'user' as const, content: 'Do you have a mobile app?' }];
+
+  it('its EOS ids end a reply and its sampling defaults apply unless the request overrides them', async () => {
+    cpSync(defaultDir, dir, { recursive: true });
+    const plain = await ChatModel.load(dir, { capacity: 128 });
+    const greedy = await plain.reply(messages, { maxNewTokens: 8, seed: 1, temperature: 0 }).result;
+    await plain.release();
+
+    writeFileSync(join(dir, 'generation_config.json'), JSON.stringify({ eos_token_id: [greedy.tokens[2]], do_sample: false }));
+    const model = await ChatModel.load(dir, { capacity: 128 });
+    // No temperature given: generation_config's do_sample false makes it greedy, whatever the seed.
+    const [a, b] = [await model.reply(messages, { maxNewTokens: 8, seed: 1 }).result, await model.reply(messages, { maxNewTokens: 8, seed: 2 }).result];
+    expect(a.tokens).toEqual(greedy.tokens.slice(0, 3));
+    expect(a.finishReason).toBe('eos');
+    expect(b.tokens).toEqual(a.tokens);
+    const sampled = await model.reply(messages, { maxNewTokens: 8, seed: 3, temperature: 1.5 }).result;
+    expect(sampled.tokens).not.toEqual(a.tokens);
+    await model.release();
   });
 });
