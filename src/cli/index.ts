@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { UnsupportedConfigError } from '../model';
 import { AdvantageInputError } from '../rl';
 import { TextInputError } from '../scoring';
 import { LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../simulator';
@@ -9,6 +10,7 @@ import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
 import { registerGenerate } from './generate';
+import { registerInspect } from './inspect';
 import { registerMigrate } from './migrate';
 import { registerSimulate } from './simulate';
 import { registerRolloutWorker } from './rollout-worker';
@@ -18,7 +20,7 @@ import { registerTrain } from './train';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare, registerRolloutWorker]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker]) register(program);
   return program;
 }
 
@@ -29,7 +31,8 @@ const isUserError = (err: unknown) =>
   err instanceof LlmSimulatorError ||
   err instanceof TextInputError ||
   err instanceof InvalidArgumentError ||
-  err instanceof AdvantageInputError;
+  err instanceof AdvantageInputError ||
+  err instanceof UnsupportedConfigError;
 
 if (require.main === module) {
   if (existsSync('.env')) process.loadEnvFile('.env');

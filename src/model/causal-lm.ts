@@ -8,10 +8,19 @@ import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph'
 
 /**
  * How weights reach the step graphs. 'baked': initializers, so ORT constant-folds and pre-packs
- * them (fastest steps; new weights recompile each session shape on its next use). 'fed': graph
- * inputs, so new weights are a tensor swap (for RL, where weights change every step).
+ * them (faster steps, but every (batch, chunk, capacity) session holds its own copies, a session
+ * compiles slowly, and a protobuf caps the weights at 2 GB; new weights recompile each session
+ * shape on its next use). 'fed': graph inputs backed by the one Float32Array per weight that this
+ * class holds, shared by every session (ORT reads CPU tensors in place); new weights are a swap.
  */
 export type WeightMode = 'baked' | 'fed';
+
+/**
+ * Default: baked up to this many bytes of float32 weights, fed above. Measured on 2 cores
+ * (docs/models.md): baked decodes a 135M model 1.3–1.7× faster but took 10 s to compile each
+ * session shape and 1.6 GiB more memory per shape; for a small model the copies cost little.
+ */
+export const BAKED_WEIGHTS_MAX_BYTES = 64 * 2 ** 20;
 
 export interface CausalLmOptions extends RuntimeOptions {
   weights?: WeightMode;
@@ -34,11 +43,12 @@ export class CausalLm {
     checkpoint: Checkpoint,
     /** Longest sequence a row may hold (prompt + reply). */
     readonly maxContext: number,
-    { weights = 'baked', ...runtime }: CausalLmOptions = {},
+    { weights, ...runtime }: CausalLmOptions = {},
   ) {
     this.config = checkpoint.config;
     this.runtime = runtime;
-    this.weightMode = weights;
+    const bytes = [...checkpoint.tensors.values()].reduce((n, t) => n + t.data.length * 4, 0);
+    this.weightMode = weights ?? (bytes <= BAKED_WEIGHTS_MAX_BYTES ? 'baked' : 'fed');
     checkContext(this.config, maxContext);
     // Float32 tensors are used as they are: a loaded model holds one copy of its weights.
     this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)])));
