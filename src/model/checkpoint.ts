@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { Graph, NamedTensor, readSafetensors, readSafetensorsHeader, TensorEntry, writeSafetensors } from '../engine';
 import { ModelConfig, parseModelConfig } from './config';
 import { declareDecoderParams } from './llama';
+import { mergeLora } from './lora/lora';
+import { ADAPTER_WEIGHTS, adapterShapes, hasPeftAdapter, loadPeftAdapter } from './lora/peft';
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -27,13 +29,15 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
   return parseModelConfig(JSON.parse(text));
 }
 
+const fileExists = (path: string) =>
+  access(path).then(
+    () => true,
+    () => false,
+  );
+
 /** Where each stored tensor lives: one file, or the shards `model.safetensors.index.json` maps. */
 export async function weightFiles(dir: string): Promise<Map<string, string>> {
-  const exists = (name: string) =>
-    access(join(dir, name)).then(
-      () => true,
-      () => false,
-    );
+  const exists = (name: string) => fileExists(join(dir, name));
   if (await exists(SINGLE_FILE)) {
     const { entries } = await readSafetensorsHeader(join(dir, SINGLE_FILE));
     return new Map([...entries.keys()].map((name) => [name, join(dir, SINGLE_FILE)]));
@@ -62,6 +66,7 @@ export async function storedTensors(dir: string): Promise<Map<string, TensorEntr
  * present with its shape; other stored tensors (a tied model's `lm_head.weight`) are not read.
  */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
+  if (!(await fileExists(join(dir, 'config.json'))) && (await hasPeftAdapter(dir))) return loadAdapterCheckpoint(dir);
   const config = await readModelConfig(dir);
   const files = await weightFiles(dir);
   const expected = expectedParameters(config);
@@ -80,6 +85,24 @@ export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
     if (t.shape.join() !== shape.join()) throw new Error(`${dir}: ${name} has shape [${t.shape.join(', ')}], config.json implies [${shape.join(', ')}]`);
   }
   return { config, tensors: new Map([...expected.keys()].map((name) => [name, tensors.get(name)!])) };
+}
+
+/**
+ * A PEFT LoRA adapter folder (adapter_config.json naming its base model folder): the base
+ * checkpoint with the adapter merged into its weights, so serving runs at the base model's speed.
+ */
+async function loadAdapterCheckpoint(dir: string): Promise<Checkpoint> {
+  const adapter = await loadPeftAdapter(dir);
+  const base = await loadCheckpoint(adapter.baseModel);
+  const shapes = expectedParameters(base.config);
+  for (const [name, shape] of adapterShapes(adapter.lora, shapes)) {
+    const t = adapter.tensors.get(name);
+    if (!t) throw new Error(`${dir}/${ADAPTER_WEIGHTS} has no tensor ${name}`);
+    if (t.length !== shape[0] * shape[1]) throw new Error(`${dir}/${ADAPTER_WEIGHTS}: ${name} has ${t.length} values, the base model implies [${shape.join(', ')}]`);
+  }
+  const weights = new Map([...base.tensors].map(([name, t]) => [name, t.data as Float32Array]));
+  const merged = mergeLora(adapter.lora, weights, adapter.tensors, shapes);
+  return { config: base.config, tensors: new Map([...base.tensors].map(([name, t]) => [name, { ...t, data: merged.get(name)! }])) };
 }
 
 export interface SaveOptions {

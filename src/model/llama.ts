@@ -1,5 +1,6 @@
 import { FloatDType, Graph, init, Initializer, ops as T, Value } from '../engine';
 import { HiddenAct, ModelConfig } from './config';
+import { LoraConfig, loraDeclare } from './lora/lora';
 import { ropeTables } from './rope';
 
 export { ropeTables };
@@ -180,13 +181,15 @@ export interface CausalLmGraph {
 /**
  * The training graph: inputs `input_ids` [B, S], `target_ids` [B, S] (next tokens) and
  * `loss_mask` [B, S] (1 where a target is scored) → logits, per-token log-probs, masked loss.
+ * With `lora`, the base weights are inputs and the adapters' A and B the only parameters.
  */
-export function buildCausalLmGraph(c: ModelConfig, batch: number, seq: number, dtype: FloatDType = 'float32'): CausalLmGraph {
+export function buildCausalLmGraph(c: ModelConfig, batch: number, seq: number, dtype: FloatDType = 'float32', { lora }: { lora?: LoraConfig } = {}): CausalLmGraph {
   const g = new Graph(dtype);
   const ids = g.input('input_ids', [batch, seq], 'int64');
   const targets = g.input('target_ids', [batch, seq], 'int64');
   const mask = g.input('loss_mask', [batch, seq]);
-  const params = declareDecoderParams(g, c);
+  // With LoRA the base weights are frozen inputs and only the adapters are parameters.
+  const params = declareDecoderParams(g, c, lora ? loraDeclare(g, lora) : undefined);
   const { cos, sin } = ropeTables(c, Array.from({ length: seq }, (_, i) => i), dtype);
   const causal = dtype === 'float64' ? new Float64Array(seq * seq) : new Float32Array(seq * seq);
   // Causal, and (Mistral) a key more than sliding_window − 1 positions back is out of sight.
