@@ -1,19 +1,21 @@
 /**
  * A Hugging Face checkpoint on this engine, measured (prints JSON lines):
  *   npm run bench:models -- --model DIR [--weights fed|baked] [--threads 2] [--batches 1,8] [--tokens 32]
- *                           [--prompt 64] [--train-seq 128] [--train-steps 2]   (--train-seq 0 skips training)
+ *                           [--prompt 64] [--train-seq 128] [--train-steps 2] [--lora-rank R --lora-targets q_proj,v_proj]
+ *   (--train-seq 0 skips training)
  * - `load`: checkpoint read (safetensors → float32) and serving set-up, seconds; resident memory
  *   and JS array buffers after it;
- * - `decode`: greedy decode tokens/s per batch size after a prompt prefill, and memory once the
+ * - `decode`: greedy decode tokens/s per batch size (--batches '' skips) after a prompt prefill, and memory once the
  *   sessions for those shapes exist (one weight copy shared by all, when weights are fed);
- * - `train`: one full-parameter step (forward + backward + AdamW) on `train-seq` tokens, seconds.
+ * - `train`: one step (forward + backward + AdamW) on `train-seq` tokens, seconds: every weight, or
+ *   with --lora-rank a LoRA adapter over the frozen (fed) base.
  * Random-weight checkpoints of real shapes: bench/random-checkpoint.ts.
  */
 import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildTrainingProgram, Rng, Trainer } from '../src/engine';
-import { buildCausalLmGraph, CausalLm, loadCheckpoint, SequenceKv } from '../src/model';
+import { buildCausalLmGraph, CausalLm, loadCheckpoint, loraConfig, SequenceKv } from '../src/model';
 import { bucket } from '../src/model/kv-cache';
 
 const args = new Map<string, string>();
@@ -21,11 +23,13 @@ process.argv.slice(2).forEach((a, i, all) => a.startsWith('--') && args.set(a.sl
 const dir = args.get('model') ?? 'models/default';
 const weights = args.get('weights') as 'baked' | 'fed' | undefined;
 const threads = Number(args.get('threads') ?? 2);
-const batches = (args.get('batches') ?? '1,8').split(',').map(Number);
+const batches = (args.get('batches') ?? '1,8').split(',').filter(Boolean).map(Number);
 const newTokens = Number(args.get('tokens') ?? 32);
 const promptLength = Number(args.get('prompt') ?? 64);
 const trainSeq = Number(args.get('train-seq') ?? 128);
 const trainSteps = Number(args.get('train-steps') ?? 2);
+const loraRank = args.get('lora-rank');
+const lora = loraRank ? loraConfig(Number(loraRank), (args.get('lora-targets') ?? 'q_proj,v_proj').split(',')) : undefined;
 const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
 setFlagsFromString('--expose_gc');
 const gc = runInNewContext('gc') as () => void;
@@ -81,19 +85,22 @@ async function main() {
   if (trainSeq > 0) {
     const checkpoint = await loadCheckpoint(dir);
     const tt = performance.now();
-    const graph = buildCausalLmGraph(c, 1, trainSeq);
+    const graph = buildCausalLmGraph(c, 1, trainSeq, 'float32', { lora });
     const trainer = await Trainer.create(buildTrainingProgram(graph.graph, graph.loss, { optimizer: { kind: 'adamw', weightDecay: 0 }, maxGradNorm: 1 }), { seed: 0, intraOpThreads: threads });
-    for (const [name, t] of checkpoint.tensors) trainer.params.set(name, t.data);
+    // Full fine-tuning trains the checkpoint's weights; LoRA feeds them, frozen, with every step.
+    const weights = Object.fromEntries([...checkpoint.tensors].map(([name, t]) => [name, t.data]));
+    if (!lora) for (const [name, data] of Object.entries(weights)) trainer.params.set(name, data);
     const setupS = (performance.now() - tt) / 1000;
     const ids = BigInt64Array.from({ length: trainSeq }, () => BigInt(rng.int(c.vocabSize)));
-    const batch = { input_ids: ids, target_ids: ids.map((_, i) => ids[(i + 1) % trainSeq]), loss_mask: new Float32Array(trainSeq).fill(1) };
+    const batch = { input_ids: ids, target_ids: ids.map((_, i) => ids[(i + 1) % trainSeq]), loss_mask: new Float32Array(trainSeq).fill(1), ...(lora ? weights : {}) };
     const times: number[] = [];
     for (let s = 0; s < trainSteps; s++) {
       const ts = performance.now();
       await trainer.step(batch, { lr: 1e-5 });
       times.push((performance.now() - ts) / 1000);
     }
-    emit({ bench: 'train', sequence_tokens: trainSeq, setup_s: round(setupS), step_s: round(Math.min(...times)), steps: trainSteps, ...memory() });
+    const trained = [...trainer.params.values()].reduce((n, v) => n + v.length, 0);
+    emit({ bench: 'train', ...(lora ? { lora_rank: lora.rank, lora_targets: lora.targets } : { full: true }), trained_parameters: trained, sequence_tokens: trainSeq, setup_s: round(setupS), step_s: round(Math.min(...times)), steps: trainSteps, ...memory() });
     await trainer.release();
   }
 }

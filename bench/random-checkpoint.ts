@@ -1,6 +1,6 @@
 /**
  * Random-weight checkpoints with the shapes of real Hugging Face models (no downloads needed):
- *   node dist/bench/random-checkpoint.js --shape smollm2-135m|qwen2.5-0.5b --out DIR [--dtype BF16|F32]
+ *   node dist/bench/random-checkpoint.js --shape smollm2-135m|qwen2.5-0.5b --out DIR [--dtype BF16|F32] [--shard-mib N]
  * Writes config.json, the weights (BF16 by default, as these models ship) and the default
  * model's tokenizer files (its 1,331-token vocabulary covers only the first ids of the model's).
  */
@@ -51,7 +51,7 @@ export const SHAPES: Record<string, Record<string, unknown>> = {
   },
 };
 
-export async function writeRandomCheckpoint(shape: string, out: string, dtype: 'BF16' | 'F32' = 'BF16', seed = 1): Promise<void> {
+export async function writeRandomCheckpoint(shape: string, out: string, dtype: 'BF16' | 'F32' = 'BF16', maxShardBytes?: number, seed = 1): Promise<void> {
   const json = SHAPES[shape];
   if (!json) throw new Error(`unknown shape ${shape} (known: ${Object.keys(SHAPES).join(', ')})`);
   const config = parseModelConfig(json);
@@ -66,7 +66,7 @@ export async function writeRandomCheckpoint(shape: string, out: string, dtype: '
     }),
   );
   await mkdir(out, { recursive: true });
-  await saveCheckpoint(out, { config, tensors }, { shape }, { dtype });
+  await saveCheckpoint(out, { config, tensors }, { shape }, { dtype, maxShardBytes });
   for (const f of ['tokenizer.json', 'tokenizer_config.json']) await copyFile(join('models/default', f), join(out, f));
 }
 
@@ -76,7 +76,8 @@ if (require.main === module) {
   const shape = args.get('shape') ?? 'smollm2-135m';
   const out = args.get('out') ?? join('runs/models', shape);
   const t0 = Date.now();
-  writeRandomCheckpoint(shape, out, (args.get('dtype') as 'BF16' | 'F32') ?? 'BF16').then(
+  const shardMib = args.get('shard-mib');
+  writeRandomCheckpoint(shape, out, (args.get('dtype') as 'BF16' | 'F32') ?? 'BF16', shardMib ? Number(shardMib) * 2 ** 20 : undefined).then(
     () => console.log(JSON.stringify({ shape, out, seconds: (Date.now() - t0) / 1000 })),
     (e) => {
       console.error(e instanceof Error ? e.message : e);

@@ -3,8 +3,6 @@ import { HiddenAct, ModelConfig } from './config';
 import { LoraConfig, loraDeclare } from './lora/lora';
 import { ropeTables } from './rope';
 
-export { ropeTables };
-
 /** One decoder layer's parameters, named as in Hugging Face Llama/Mistral/Qwen checkpoints. */
 interface LayerParams {
   inputNorm: Value;
