@@ -25,7 +25,7 @@ function describe(r: ModelReport): string {
   const t = r.tokenizer;
   if (t) {
     const sampling = Object.entries(t.samplingDefaults).map(([k, v]) => `${k} ${v}`).join(', ');
-    lines.push(`tokenizer: chat template ${t.templateRenders ? 'renders' : 'fails'}; end-of-reply ids [${t.eosTokens.join(', ')}]; sampling defaults: ${sampling || 'none (generation_config.json absent or silent)'}`);
+    lines.push(`tokenizer: ${t.vocabulary} ids; chat template ${t.templateRenders ? 'renders' : 'fails'}; end-of-reply ids [${t.eosTokens.join(', ')}]; sampling defaults: ${sampling || 'none (generation_config.json absent or silent)'}`);
   }
   lines.push(r.refusals.length ? `refused:\n${r.refusals.map((x) => `  - ${x}`).join('\n')}` : 'refused: nothing; this folder can be served and trained');
   return lines.join('\n');

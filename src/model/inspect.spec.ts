@@ -16,21 +16,23 @@ describe('inspectModel', () => {
     expect(r.weights).toMatchObject({ files: ['model.safetensors'], storedDtypes: { F32: 38 }, ignoredTensors: [] });
     expect(r.weights!.parameters * 4).toBeLessThan(8111064);
     expect(r.memory!.kvCachePerToken).toBe(2 * 4 * 4 * 48 * 4);
-    expect(r.tokenizer).toMatchObject({ templateRenders: true, eosTokens: [2] });
+    expect(r.tokenizer).toMatchObject({ vocabulary: 1331, templateRenders: true, eosTokens: [2] });
   });
 
   it('lists every refusal of a folder it cannot serve', async () => {
     cpSync(defaultDir, dir, { recursive: true });
-    const config = { model_type: 'mistral', vocab_size: 1331, hidden_size: 192, intermediate_size: 512, num_hidden_layers: 5, num_attention_heads: 4, max_position_embeddings: 1024, sliding_window: 256, tie_word_embeddings: true };
+    const config = { model_type: 'mistral', vocab_size: 1000, hidden_size: 192, intermediate_size: 512, num_hidden_layers: 5, num_attention_heads: 4, max_position_embeddings: 1024, sliding_window: 256, tie_word_embeddings: true };
     writeFileSync(join(dir, 'config.json'), JSON.stringify(config));
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{{ raise_exception("no system role") }}' }));
     const r = await inspectModel(dir);
     expect(r.refusals).toEqual([
       'config.json: sliding_window 256 is smaller than the context of 512 tokens; sliding-window attention is not implemented, so use a context of at most 256 tokens',
+      `${dir}: model.embed_tokens.weight has shape [1331, 192], config.json implies [1000, 192]`,
       ...['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'].map(
         (t) => `${dir}: the checkpoint has no tensor model.layers.4.${t}.weight (config.json implies it)`,
       ),
       `${dir}: the chat template does not render a system + user conversation: no system role`,
+      `${dir}: tokenizer.json has ids up to 1330, beyond config.json's vocab_size 1000`,
       `${dir}: no end-of-reply token (no eos_token_id in config.json or generation_config.json, no eos_token in tokenizer_config.json)`,
     ]);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'phi3' }));

@@ -30,7 +30,8 @@ export interface ModelReport {
   weights?: { files: string[]; storedDtypes: Record<string, number>; parameters: number; ignoredTensors: string[] };
   /** Bytes, float32 as the engine computes. */
   memory?: { weights: number; serving: number; kvCachePerToken: number; fullFineTuning: number };
-  tokenizer?: { eosTokens: number[]; templateRenders: boolean; samplingDefaults: Record<string, number> };
+  /** `vocabulary`: one past the largest id tokenizer.json can produce. */
+  tokenizer?: { vocabulary: number; eosTokens: number[]; templateRenders: boolean; samplingDefaults: Record<string, number> };
 }
 
 /** The context `inspect` checks a model against: the server's default (MODEL_CONTEXT_TOKENS). */
@@ -119,7 +120,9 @@ async function inspectTokenizer(dir: string, config: ModelConfig | void, report:
     templateRenders = false;
     report.refusals.push(`${dir}: the chat template does not render a system + user conversation: ${(e as Error).message}`);
   }
+  const vocabulary = Math.max(-1, ...tokenizer.tokenizer.get_vocab(true).values()) + 1;
+  if (config && vocabulary > config.vocabSize) report.refusals.push(`${dir}: tokenizer.json has ids up to ${vocabulary - 1}, beyond config.json's vocab_size ${config.vocabSize}`);
   const eosTokens = [...new Set([...(config ? config.eosTokenIds : []), ...generation.eosTokenIds, ...(tokenizer.eosTokenId === undefined ? [] : [tokenizer.eosTokenId])])];
   if (eosTokens.length === 0) report.refusals.push(`${dir}: no end-of-reply token (no eos_token_id in config.json or generation_config.json, no eos_token in tokenizer_config.json)`);
-  report.tokenizer = { eosTokens, templateRenders, samplingDefaults: generation.sampling as Record<string, number> };
+  report.tokenizer = { vocabulary, eosTokens, templateRenders, samplingDefaults: generation.sampling as Record<string, number> };
 }

@@ -47,7 +47,6 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
   const causalBias = g.constant(causal, [groups * chunk, chunk], 'float32');
   const transposed = (name: string, [rows, cols]: readonly number[]) => T.transpose(g.param(`${name}.T`, [cols, rows], init.zeros()), [1, 0]);
   const params = declareDecoderParams(g, c, (name, shape, initializer) => (shape.length === 2 && name !== EMBEDDING ? transposed(name, shape) : g.param(name, shape, initializer)));
-  if (c.tieWordEmbeddings) params.lmHead = transposed('lm_head.weight', [c.vocabSize, c.hiddenSize]);
   const freshKv: Record<string, Value> = {};
   const keysT = (x: Value) => T.transpose(x, [0, 1, 3, 2]);
   const logits = decoderLogits(ids, params, c, {
@@ -78,14 +77,14 @@ const EMBEDDING = 'model.embed_tokens.weight';
 /**
  * Weights as the step graph takes them: matrices other than the embedding are fed transposed
  * ([in, out], as `${name}.T`), so ORT's optimizer cancels the graph's transposes and no weight is
- * transposed at run time; a tied LM head gets its own transposed copy of the embedding.
+ * transposed at run time. A tied LM head reads the embedding itself: ORT fuses the head's
+ * transpose into its MatMul (FusedMatMul, transB), so the embedding is held once.
  */
 export function servingWeights(c: ModelConfig, params: ReadonlyMap<string, Float32Array>): Map<string, { data: Float32Array; shape: number[] }> {
   const fed = new Map<string, { data: Float32Array; shape: number[] }>();
   const expected = [...expectedParameters(c)];
-  if (c.tieWordEmbeddings) expected.push(['lm_head.weight', [c.vocabSize, c.hiddenSize]]);
   for (const [name, shape] of expected) {
-    const data = params.get(name === 'lm_head.weight' && c.tieWordEmbeddings ? EMBEDDING : name);
+    const data = params.get(name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (!data) throw new Error(`weights: ${name} is missing`);
     if (data.length !== size) throw new Error(`weights: ${name} has ${data.length} values, expected ${size} for shape [${shape.join(', ')}]`);
