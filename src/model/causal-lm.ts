@@ -18,7 +18,7 @@ export type WeightMode = 'baked' | 'fed';
 /**
  * Default: baked up to this many bytes of float32 weights, fed above. Measured on 2 cores
  * (docs/models.md): baked decodes a 135M model 1.3–1.7× faster but took 10 s to compile each
- * session shape and 1.6 GiB more memory per shape; for a small model the copies cost little.
+ * session shape and ~0.8 GiB more memory per session shape; for a small model the copies cost little.
  */
 export const BAKED_WEIGHTS_MAX_BYTES = 64 * 2 ** 20;
 
