@@ -2,6 +2,7 @@ import { CausalLm, CausalLmOptions } from './causal-lm';
 import { loadCheckpoint } from './checkpoint';
 import { GenerationStream } from './generation-stream';
 import { readGenerationConfig } from './generation-config';
+import { tokenizerDir } from './lora/peft';
 import { GenerationRequest, Generator, GeneratorOptions } from './generator';
 import { SAMPLING_KEYS, SamplingOptions } from './sampling';
 import { ChatMessage, ChatTokenizer } from './tokenizer';
@@ -27,7 +28,8 @@ export class ChatModel {
 
   /** `capacity`: longest sequence (prompt + reply) a row may hold, at most the model's positions. */
   static async load(dir: string, { capacity = 512, maxBatch, maxQueue, ...lmOptions }: CausalLmOptions & GeneratorOptions & { capacity?: number } = {}): Promise<ChatModel> {
-    const [checkpoint, tokenizer, generation] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(dir), readGenerationConfig(dir)]);
+    const filesDir = await tokenizerDir(dir);
+    const [checkpoint, tokenizer, generation] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(filesDir), readGenerationConfig(filesDir)]);
     const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), lmOptions);
     return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue, eosTokenIds: generation.eosTokenIds }), generation.sampling);
   }

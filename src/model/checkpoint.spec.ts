@@ -2,7 +2,10 @@ import { copyFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatModel } from './chat-model';
-import { loadCheckpoint, saveCheckpoint, SHARD_INDEX } from './checkpoint';
+import { Rng } from '../engine';
+import { expectedParameters, loadCheckpoint, saveCheckpoint, SHARD_INDEX } from './checkpoint';
+import { loraConfig } from './lora/lora';
+import { adapterShapes, savePeftAdapter } from './lora/peft';
 
 const defaultDir = join(__dirname, '../../models/default');
 
@@ -60,5 +63,27 @@ describe('generation_config.json in a served model', () => {
     const sampled = await model.reply(messages, { maxNewTokens: 8, seed: 3, temperature: 1.5 }).result;
     expect(sampled.tokens).not.toEqual(a.tokens);
     await model.release();
+  });
+});
+
+describe('a PEFT adapter folder saved without tokenizer files', () => {
+  const root = mkdtempSync(join(tmpdir(), 'closer-adapter-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('serves as base + adapter, with the base folder\'s tokenizer', async () => {
+    const base = await loadCheckpoint(defaultDir);
+    const lora = loraConfig(4, ['q_proj', 'down_proj']);
+    const shapes = adapterShapes(lora, expectedParameters(base.config));
+    const rng = new Rng(3);
+    const tensors = new Map([...shapes].map(([name, [rows, cols]]) => [name, Float32Array.from({ length: rows * cols }, () => 0.3 * rng.normal())]));
+    const adapterDir = join(root, 'adapter');
+    await savePeftAdapter(adapterDir, { lora, tensors, baseModel: defaultDir }, shapes);
+    const model = await ChatModel.load(adapterDir, { capacity: 128 });
+    const baseModel = await ChatModel.load(defaultDir, { capacity: 128 });
+    const ask = (m: ChatModel) => m.reply([{ role: 'user', content: 'Is there a free trial?' }], { maxNewTokens: 12, seed: 1, temperature: 0 }).result;
+    const [adapted, plain] = [await ask(model), await ask(baseModel)];
+    expect(adapted.tokens).not.toEqual(plain.tokens);
+    expect(model.tokenizer.renderChat([{ role: 'user', content: 'x' }])).toBe(baseModel.tokenizer.renderChat([{ role: 'user', content: 'x' }]));
+    await Promise.all([model.release(), baseModel.release()]);
   });
 });

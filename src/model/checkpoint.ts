@@ -1,10 +1,10 @@
-import { access, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Graph, NamedTensor, readSafetensors, readSafetensorsHeader, TensorEntry, writeSafetensors } from '../engine';
 import { ModelConfig, parseModelConfig } from './config';
 import { declareDecoderParams } from './llama';
 import { mergeLora } from './lora/lora';
-import { ADAPTER_WEIGHTS, adapterShapes, hasPeftAdapter, loadPeftAdapter } from './lora/peft';
+import { ADAPTER_WEIGHTS, adapterShapes, fileExists, hasPeftAdapter, loadPeftAdapter } from './lora/peft';
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -28,12 +28,6 @@ export async function readModelConfig(dir: string): Promise<ModelConfig> {
   });
   return parseModelConfig(JSON.parse(text));
 }
-
-const fileExists = (path: string) =>
-  access(path).then(
-    () => true,
-    () => false,
-  );
 
 /** Where each stored tensor lives: one file, or the shards `model.safetensors.index.json` maps. */
 export async function weightFiles(dir: string): Promise<Map<string, string>> {

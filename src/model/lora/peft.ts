@@ -44,11 +44,22 @@ export async function savePeftAdapter(dir: string, adapter: PeftAdapter, shapes:
   await writeSafetensors(join(dir, ADAPTER_WEIGHTS), tensors, { format: 'pt' });
 }
 
-export async function hasPeftAdapter(dir: string): Promise<boolean> {
-  return access(join(dir, ADAPTER_CONFIG)).then(
+export const fileExists = (path: string): Promise<boolean> =>
+  access(path).then(
     () => true,
     () => false,
   );
+
+export const hasPeftAdapter = (dir: string): Promise<boolean> => fileExists(join(dir, ADAPTER_CONFIG));
+
+/**
+ * Where a folder's tokenizer and generation settings live: the folder itself, or for an adapter
+ * folder saved without them (PEFT's usual save), its base model's folder.
+ */
+export async function tokenizerDir(dir: string): Promise<string> {
+  if (!(await hasPeftAdapter(dir)) || (await fileExists(join(dir, 'tokenizer.json')))) return dir;
+  const c = JSON.parse(await readFile(join(dir, ADAPTER_CONFIG), 'utf8')) as { base_model_name_or_path?: unknown };
+  return typeof c.base_model_name_or_path === 'string' ? resolve(dir, c.base_model_name_or_path) : dir;
 }
 
 /** Reads a PEFT LoRA adapter; PEFT options that change the computation are refused by name. */
