@@ -1,6 +1,5 @@
 import { Command } from 'commander';
 import { inspectModel, ModelReport } from '../model';
-import { positiveInt } from './options';
 
 const gib = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1)} MiB` : `${(bytes / 2 ** 30).toFixed(2)} GiB`);
 
@@ -37,10 +36,9 @@ export function registerInspect(program: Command): void {
     .command('inspect')
     .description('describe a Hugging Face model folder: architecture, parameters, dtype, memory, tokenizer and template, and anything that would be refused')
     .option('--model <dir>', 'model folder', 'models/default')
-    .option('--context <n>', 'context to check the model against (prompt + reply tokens)', positiveInt, 512)
     .option('--json', 'print the report as JSON')
-    .action(async (o: { model: string; context: number; json?: boolean }) => {
-      const report = await inspectModel(o.model, o.context);
+    .action(async (o: { model: string; json?: boolean }) => {
+      const report = await inspectModel(o.model);
       console.log(o.json ? JSON.stringify(report, null, 2) : describe(report));
       if (report.refusals.length) process.exitCode = 1;
     });

@@ -4,7 +4,7 @@ import { Checkpoint } from './checkpoint';
 import { checkContext, ModelConfig } from './config';
 import { SlotKvCache } from './kv-cache';
 import { ropeTables } from './rope';
-import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
+import { buildStepGraph, KV_KINDS, kvNames, pastBiasShape, servingWeights } from './step-graph';
 
 /**
  * How weights reach the step graphs. 'baked': initializers, so ORT constant-folds and pre-packs
@@ -87,7 +87,9 @@ export class CausalLm {
     const ids = new BigInt64Array(B * chunk);
     const cos = new Float32Array(B * chunk * hd);
     const sin = new Float32Array(B * chunk * hd);
-    const bias = new Float32Array(B * C).fill(-1e9);
+    const biasShape = pastBiasShape(c, B, chunk, C);
+    const queryRows = biasShape[2];
+    const bias = new Float32Array(B * queryRows * C).fill(-1e9);
     const counts = tokens.map((t) => t.length);
     tokens.forEach((row, b) => {
       const held = cache.lengths[first + b] ?? 0;
@@ -99,14 +101,19 @@ export class CausalLm {
         cos.set(this.rope.cos.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
         sin.set(this.rope.sin.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
       }
-      bias.fill(0, b * C, b * C + held);
+      // Row r of a windowed mask is query position held + r % chunk: it sees the last `window` positions.
+      for (let r = 0; r < queryRows; r++) {
+        const at = (b * queryRows + r) * C;
+        const first = c.slidingWindow === undefined ? 0 : Math.max(0, held + (r % chunk) - c.slidingWindow + 1);
+        bias.fill(0, at + Math.min(first, held), at + held);
+      }
     });
     const feeds: Record<string, ort.Tensor> = {
       ...this.fedWeights,
       input_ids: tensor('int64', ids, [B, chunk]),
       rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
-      past_bias: tensor('float32', bias, [B, 1, 1, C]),
+      past_bias: tensor('float32', bias, biasShape),
     };
     const pastShape = [B, c.numKvHeads, C, hd];
     for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);

@@ -71,16 +71,15 @@ describe('config.json refusals: one line naming the field and the value', () => 
     expect(refused({ ...llama, ...change })).toContain(message);
   });
 
-  it('a context past max_position_embeddings or a sliding window is refused; inside it is served', () => {
+  it('a context past max_position_embeddings is refused; a sliding window is read per family', () => {
     const mistral = parseModelConfig({ ...llama, model_type: 'mistral', sliding_window: 4096, max_position_embeddings: 32768 });
-    expect(() => checkContext(mistral, 4096)).not.toThrow();
-    expect(() => checkContext(mistral, 4097)).toThrow(
-      'config.json: sliding_window 4096 is smaller than the context of 4097 tokens; sliding-window attention is not implemented, so use a context of at most 4096 tokens',
-    );
+    expect(mistral.slidingWindow).toBe(4096);
+    expect(() => checkContext(mistral, 32768)).not.toThrow();
     expect(() => checkContext(mistral, 40000)).toThrow("a context of 40000 tokens exceeds the model's 32768 positions (max_position_embeddings)");
-    // Qwen only slides with use_sliding_window.
+    // Qwen only slides with use_sliding_window; Llama never.
     expect(parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 4096 }).slidingWindow).toBeUndefined();
     expect(parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 4096, use_sliding_window: true }).slidingWindow).toBe(4096);
+    expect(parseModelConfig({ ...llama, sliding_window: 4096 }).slidingWindow).toBeUndefined();
   });
 
   it('reads the fields each family uses', () => {

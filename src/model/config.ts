@@ -149,16 +149,7 @@ function slidingWindow(type: ModelType, window: number | null | undefined, use: 
   return undefined;
 }
 
-/**
- * Refuses a context the model cannot attend over faithfully: beyond max_position_embeddings, or
- * beyond a sliding window (which this engine does not implement: tokens past the window would be
- * attended to, unlike in transformers).
- */
+/** Refuses a context beyond max_position_embeddings: the rotary tables are not defined past it. */
 export function checkContext(c: ModelConfig, context: number): void {
   if (context > c.maxPositions) throw new UnsupportedConfigError(`a context of ${context} tokens exceeds the model's ${c.maxPositions} positions (max_position_embeddings)`);
-  if (c.slidingWindow !== undefined && context > c.slidingWindow) {
-    throw new UnsupportedConfigError(
-      `config.json: sliding_window ${c.slidingWindow} is smaller than the context of ${context} tokens; sliding-window attention is not implemented, so use a context of at most ${c.slidingWindow} tokens`,
-    );
-  }
 }

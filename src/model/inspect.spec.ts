@@ -26,7 +26,6 @@ describe('inspectModel', () => {
     writeFileSync(join(dir, 'tokenizer_config.json'), JSON.stringify({ chat_template: '{{ raise_exception("no system role") }}' }));
     const r = await inspectModel(dir);
     expect(r.refusals).toEqual([
-      'config.json: sliding_window 256 is smaller than the context of 512 tokens; sliding-window attention is not implemented, so use a context of at most 256 tokens',
       `${dir}: model.embed_tokens.weight has shape [1331, 192], config.json implies [1000, 192]`,
       ...['input_layernorm', 'self_attn.q_proj', 'self_attn.k_proj', 'self_attn.v_proj', 'self_attn.o_proj', 'post_attention_layernorm', 'mlp.gate_proj', 'mlp.up_proj', 'mlp.down_proj'].map(
         (t) => `${dir}: the checkpoint has no tensor model.layers.4.${t}.weight (config.json implies it)`,

@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { TensorEntry } from '../engine';
 import { expectedParameters, readModelConfig, storedTensors, weightFiles } from './checkpoint';
-import { checkContext, ModelConfig } from './config';
+import { ModelConfig } from './config';
 import { readGenerationConfig } from './generation-config';
 import { ChatTokenizer } from './tokenizer';
 
@@ -34,20 +34,12 @@ export interface ModelReport {
   tokenizer?: { vocabulary: number; eosTokens: number[]; templateRenders: boolean; samplingDefaults: Record<string, number> };
 }
 
-/** The context `inspect` checks a model against: the server's default (MODEL_CONTEXT_TOKENS). */
-const DEFAULT_CONTEXT = 512;
-
-export async function inspectModel(dir: string, context = DEFAULT_CONTEXT): Promise<ModelReport> {
+export async function inspectModel(dir: string): Promise<ModelReport> {
   const report: ModelReport = { dir, refusals: [] };
   const refuse = (e: unknown) => report.refusals.push(e instanceof Error ? e.message : String(e));
   const config = await readModelConfig(dir).catch((e) => void refuse(e));
   if (config) {
     report.architecture = describeArchitecture(config);
-    try {
-      checkContext(config, Math.min(context, config.maxPositions));
-    } catch (e) {
-      refuse(e);
-    }
     await inspectWeights(dir, config, report).catch(refuse);
   }
   await inspectTokenizer(dir, config, report).catch(refuse);
