@@ -63,6 +63,7 @@ describe('config.json refusals: one line naming the field and the value', () => 
     [{ quantization_config: { quant_method: 'gptq' } }, 'config.json: quantization_config {"quant_method":"gptq"} is not supported'],
     [{ layer_types: ['full_attention', 'sliding_attention'] }, 'config.json: layer_types ["full_attention","sliding_attention"] is not supported'],
     [{ rope_scaling: { rope_type: 'linear', factor: 'x' } }, 'config.json: rope_scaling.factor "x" must be a number for rope_type "linear"'],
+    [{ model_type: 'qwen3', num_hidden_layers: 4, sliding_window: 4096, use_sliding_window: true, max_window_layers: 2 }, 'config.json: max_window_layers 2 with use_sliding_window (a window on only some of the 4 layers) is not supported'],
     [{ vocab_size: -1 }, 'config.json: vocab_size -1 is invalid'],
     [{ hidden_size: 'big' }, 'config.json: hidden_size "big" is invalid'],
     [{ num_attention_heads: 3 }, 'config.json: hidden_size 1024 is not divisible by num_attention_heads 3'],
@@ -79,6 +80,7 @@ describe('config.json refusals: one line naming the field and the value', () => 
     // Qwen only slides with use_sliding_window; Llama never.
     expect(parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 4096 }).slidingWindow).toBeUndefined();
     expect(parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 4096, use_sliding_window: true }).slidingWindow).toBe(4096);
+    expect(parseModelConfig({ ...llama, model_type: 'qwen2', sliding_window: 4096, use_sliding_window: true, max_window_layers: 1 }).slidingWindow).toBeUndefined();
     expect(parseModelConfig({ ...llama, sliding_window: 4096 }).slidingWindow).toBeUndefined();
   });
 

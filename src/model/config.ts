@@ -134,19 +134,26 @@ export function parseModelConfig(json: unknown): ModelConfig {
     outputBias: (modelType === 'llama' || modelType === 'qwen3') && attentionBias,
     mlpBias: modelType === 'llama' && (c.mlp_bias ?? false),
     qkNorm: modelType === 'qwen3',
-    slidingWindow: slidingWindow(modelType, c.sliding_window, c.use_sliding_window),
+    slidingWindow: slidingWindow(c, modelType),
     eosTokenIds: eos === undefined || eos === null ? [] : Array.isArray(eos) ? eos : [eos],
     bosTokenId: c.bos_token_id ?? undefined,
     raw: c as Record<string, unknown>,
   };
 }
 
-/** Mistral always honours sliding_window; Qwen2/Qwen3 only with use_sliding_window. */
-function slidingWindow(type: ModelType, window: number | null | undefined, use: boolean | undefined): number | undefined {
-  if (window === null || window === undefined) return undefined;
+/**
+ * Mistral always honours sliding_window. Qwen2/Qwen3 only with use_sliding_window, and then only
+ * in layers from max_window_layers on: all or none are served, a split is refused.
+ */
+function slidingWindow(c: { sliding_window?: number | null; use_sliding_window?: boolean; num_hidden_layers: number } & Record<string, unknown>, type: ModelType): number | undefined {
+  const window = c.sliding_window ?? undefined;
+  if (window === undefined || type === 'llama') return undefined;
   if (type === 'mistral') return window;
-  if ((type === 'qwen2' || type === 'qwen3') && use) return window;
-  return undefined;
+  if (!c.use_sliding_window) return undefined;
+  const from = typeof c.max_window_layers === 'number' ? c.max_window_layers : 0;
+  if (from >= c.num_hidden_layers) return undefined;
+  if (from > 0) throw new UnsupportedConfigError(`config.json: max_window_layers ${from} with use_sliding_window (a window on only some of the ${c.num_hidden_layers} layers) is not supported`);
+  return window;
 }
 
 /** Refuses a context beyond max_position_embeddings: the rotary tables are not defined past it. */
