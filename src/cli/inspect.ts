@@ -5,6 +5,8 @@ const gib = (bytes: number) => (bytes < 2 ** 30 ? `${(bytes / 2 ** 20).toFixed(1
 
 function describe(r: ModelReport): string {
   const lines = [`model folder: ${r.dir}`];
+  const ad = r.adapter;
+  if (ad) lines.push(`LoRA adapter (PEFT): rank ${ad.rank}, alpha ${ad.alpha} on ${ad.targets.join(', ')}, ${ad.parameters} parameters; served merged into its base ${ad.baseModel}, described below`);
   const a = r.architecture;
   if (a) {
     lines.push(
@@ -19,7 +21,7 @@ function describe(r: ModelReport): string {
   }
   const m = r.memory;
   if (m) {
-    lines.push(`memory (float32): weights ${gib(m.weights)}, serving ${gib(m.serving)} + ${(m.kvCachePerToken / 1024).toFixed(1)} KiB of KV cache per token held, full fine-tuning ≥ ${gib(m.fullFineTuning)} before activations`);
+    lines.push(`memory (float32): serving holds the weights once, ${gib(m.weights)}, + ${(m.kvCachePerToken / 1024).toFixed(1)} KiB of KV cache per token held; full fine-tuning ≥ ${gib(m.fullFineTuning)} before activations`);
   }
   const t = r.tokenizer;
   if (t) {

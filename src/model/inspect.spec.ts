@@ -2,6 +2,8 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectModel } from './inspect';
+import { loraConfig } from './lora/lora';
+import { adapterShapes, savePeftAdapter } from './lora/peft';
 
 const defaultDir = join(__dirname, '../../models/default');
 
@@ -36,5 +38,22 @@ describe('inspectModel', () => {
     ]);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ ...config, model_type: 'phi3' }));
     expect((await inspectModel(dir)).refusals[0]).toBe('config.json: model_type "phi3" is not supported (supported: llama, mistral, qwen2, qwen3)');
+  });
+});
+
+describe('inspectModel on a PEFT adapter folder', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'closer-inspect-adapter-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('describes the adapter and its base, with the base folder\'s tokenizer', async () => {
+    const lora = loraConfig(2, ['v_proj']);
+    const base = await inspectModel(defaultDir);
+    const shapes = adapterShapes(lora, new Map([['model.layers.0.self_attn.v_proj.weight', [192, 192]]]));
+    await savePeftAdapter(dir, { lora, tensors: new Map([...shapes].map(([n, [r, c]]) => [n, new Float32Array(r * c)])), baseModel: defaultDir }, shapes);
+    const r = await inspectModel(dir);
+    expect(r.adapter).toEqual({ baseModel: defaultDir, rank: 2, alpha: 4, targets: ['v_proj'], parameters: 2 * 192 * 2 });
+    expect(r.architecture).toEqual(base.architecture);
+    expect(r.tokenizer).toEqual(base.tokenizer);
+    expect(r.refusals).toEqual([]);
   });
 });

@@ -1,8 +1,9 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { TensorEntry } from '../engine';
 import { expectedParameters, readModelConfig, storedTensors, weightFiles } from './checkpoint';
 import { ModelConfig } from './config';
 import { readGenerationConfig } from './generation-config';
+import { fileExists, hasPeftAdapter, loadPeftAdapter, tokenizerDir } from './lora/peft';
 import { ChatTokenizer } from './tokenizer';
 
 /** What `closer inspect` finds in a model folder, before anything is served or trained. */
@@ -28,8 +29,10 @@ export interface ModelReport {
     maxPositions: number;
   };
   weights?: { files: string[]; storedDtypes: Record<string, number>; parameters: number; ignoredTensors: string[] };
-  /** Bytes, float32 as the engine computes. */
-  memory?: { weights: number; serving: number; kvCachePerToken: number; fullFineTuning: number };
+  /** Bytes, float32 as the engine computes; serving holds the weights once. */
+  memory?: { weights: number; kvCachePerToken: number; fullFineTuning: number };
+  /** For a PEFT adapter folder: the adapter; the other fields describe its base model. */
+  adapter?: { baseModel: string; rank: number; alpha: number; targets: string[]; parameters: number };
   /** `vocabulary`: one past the largest id tokenizer.json can produce. */
   tokenizer?: { vocabulary: number; eosTokens: number[]; templateRenders: boolean; samplingDefaults: Record<string, number> };
 }
@@ -37,12 +40,21 @@ export interface ModelReport {
 export async function inspectModel(dir: string): Promise<ModelReport> {
   const report: ModelReport = { dir, refusals: [] };
   const refuse = (e: unknown) => report.refusals.push(e instanceof Error ? e.message : String(e));
-  const config = await readModelConfig(dir).catch((e) => void refuse(e));
+  let modelDir = dir;
+  if (!(await fileExists(join(dir, 'config.json'))) && (await hasPeftAdapter(dir))) {
+    const adapter = await loadPeftAdapter(dir).catch((e) => void refuse(e));
+    if (!adapter) return report;
+    const parameters = [...adapter.tensors.values()].reduce((n, t) => n + t.length, 0);
+    report.adapter = { baseModel: adapter.baseModel, rank: adapter.lora.rank, alpha: adapter.lora.alpha, targets: adapter.lora.targets, parameters };
+    modelDir = adapter.baseModel;
+  }
+  const config = await readModelConfig(modelDir).catch((e) => void refuse(e));
   if (config) {
     report.architecture = describeArchitecture(config);
-    await inspectWeights(dir, config, report).catch(refuse);
+    await inspectWeights(modelDir, config, report).catch(refuse);
   }
-  await inspectTokenizer(dir, config, report).catch(refuse);
+  const filesDir = await tokenizerDir(dir);
+  await inspectTokenizer(filesDir, config, report).catch(refuse);
   return report;
 }
 
@@ -88,12 +100,9 @@ async function inspectWeights(dir: string, c: ModelConfig, report: ModelReport):
   }
   const ignoredTensors = [...stored.keys()].filter((name) => !expected.has(name));
   report.weights = { files: [...new Set([...files.values()].map((f) => basename(f)))], storedDtypes, parameters, ignoredTensors };
-  const embedding = c.vocabSize * c.hiddenSize;
-  // Serving keeps each weight once, plus a transposed copy of a tied embedding for the LM head.
   const weights = parameters * 4;
   report.memory = {
     weights,
-    serving: weights + (c.tieWordEmbeddings ? embedding * 4 : 0),
     kvCachePerToken: 2 * c.numLayers * c.numKvHeads * c.headDim * 4,
     // Weights, gradients and AdamW's two moments; activations come on top.
     fullFineTuning: weights * 4,
