@@ -14,12 +14,14 @@
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { defaultCatalog } from '../src/catalog';
+import { shippedCatalog } from '../src/catalog';
 import { Rng } from '../src/engine';
 import { ChatModel, defaultSampling, loadCheckpoint, sampleToken, SequenceKv } from '../src/model';
 import { systemPrompt } from '../src/catalog';
 import { bucket } from '../src/model/kv-cache';
 import { FixedCapacityLm } from './baselines/fixed-capacity-cache';
+
+const defaultCatalog = shippedCatalog();
 
 const args = new Map<string, string>();
 process.argv.slice(2).forEach((a, i, all) => a.startsWith('--') && args.set(a.slice(2), all[i + 1]));

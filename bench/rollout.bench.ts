@@ -11,10 +11,13 @@
  */
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { shippedCatalog } from '../src/catalog';
 import { loadCheckpoint } from '../src/model';
 import { RolloutJob, RolloutPool, RolloutPoolOptions, RolloutSession } from '../src/model/rollout';
-import { defaultPersonas } from '../src/simulator';
+import { loadPersonaLibrary } from '../src/simulator';
 
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 const args = new Map<string, string>();
 process.argv.slice(2).forEach((a, i, all) => a.startsWith('--') && args.set(a.slice(2), all[i + 1]));
 const modelDir = args.get('model') ?? 'models/default';
@@ -81,8 +84,8 @@ function countBy(sessions: RolloutSession[], key: (s: RolloutSession) => string)
 async function main() {
   weightsMap = new Map([...(await loadCheckpoint(modelDir)).tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
   const modes: [string, RolloutPoolOptions][] = [
-    ['sequential', { modelDir, workers: 0, intraOpThreads: 2, maxBatchPerWorker: 1, weights }],
-    ['pool', { modelDir, workers, intraOpThreads: 1, maxBatchPerWorker: batch, weights }],
+    ['sequential', { modelDir, catalog: defaultCatalog, personas: defaultPersonas, workers: 0, intraOpThreads: 2, maxBatchPerWorker: 1, weights }],
+    ['pool', { modelDir, catalog: defaultCatalog, personas: defaultPersonas, workers, intraOpThreads: 1, maxBatchPerWorker: batch, weights }],
   ];
   const best = new Map<string, Awaited<ReturnType<typeof measure>>>();
   for (let r = 0; r < repeats; r++) {

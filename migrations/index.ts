@@ -2,6 +2,8 @@ import { InitialSchema1764050000000 } from './1764050000000-initial-schema';
 import { Personas1764060000000 } from './1764060000000-personas';
 import { Sites1764070000000 } from './1764070000000-sites';
 import { RasaSessionLookup1764080000000 } from './1764080000000-rasa-session-lookup';
+import { SiteCatalogs1764090000000 } from './1764090000000-site-catalogs';
+import { NightlyPipeline1764100000000 } from './1764100000000-nightly-pipeline';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
-export const migrations = [InitialSchema1764050000000, Personas1764060000000, Sites1764070000000, RasaSessionLookup1764080000000];
+export const migrations = [InitialSchema1764050000000, Personas1764060000000, Sites1764070000000, RasaSessionLookup1764080000000, SiteCatalogs1764090000000, NightlyPipeline1764100000000];

@@ -3,11 +3,12 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
+import { JobsModule } from './jobs';
 import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { PolicyModule } from './policy';
-import { ScoringModule } from './scoring';
+import { RegistryModule } from './registry';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -27,11 +28,12 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         HealthModule,
-        ScoringModule,
         SimulatorModule,
         PolicyModule,
         ChatModule,
         ConversionsModule,
+        RegistryModule,
+        JobsModule,
       ],
     };
   }

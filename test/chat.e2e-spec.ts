@@ -1,12 +1,18 @@
 import { INestApplication } from '@nestjs/common';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { io, Socket } from 'socket.io-client';
-import { defaultCatalog } from '../src/catalog';
+import { ProductCatalog, shippedCatalog, systemPrompt } from '../src/catalog';
 import { aiDisclosureFallback, SAFE_FALLBACK } from '../src/chat';
 import { Database } from '../src/database';
 import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../src/policy';
 import { ChatSessionRepository } from '../src/sessions';
+import { SitesRepository } from '../src/sites';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
+
+const defaultCatalog = shippedCatalog();
 
 type Ack = { ok: boolean; error?: { code: string; message: string }; [k: string]: unknown };
 
@@ -67,9 +73,26 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
     expect(turns.map((t: { role: string }) => t.role)).toEqual(['visitor', 'agent', 'visitor', 'agent']);
     expect(turns[1].text).toBe(first.text);
     expect(turns[1].model_version_id).not.toBeNull();
+    // The model answering visitors is the registry's champion, and the only one.
+    const versions = await db.dataSource.query(`SELECT id, name, status, promoted_at FROM model_versions WHERE status = 'champion'`);
+    expect(versions).toEqual([expect.objectContaining({ id: turns[1].model_version_id, name: 'default', status: 'champion' })]);
+    expect(versions[0].promoted_at).not.toBeNull();
     expect(turns[1].completion_tokens).toBeGreaterThan(0);
     const scorers = await db.dataSource.query(`SELECT scorer FROM turn_scores WHERE turn_id = $1 ORDER BY scorer`, [first.turnId]);
     expect(scorers.map((s: { scorer: string }) => s.scorer)).toEqual(['bot_likeness', 'compliance', 'fluency', 'guardrail', 'repetition', 'total']);
+  });
+
+  it('a server answering with another model registers it without replacing the champion (the registry owns promotions)', async () => {
+    const repository = new ChatSessionRepository(db.dataSource);
+    await repository.servedModelVersionId('served-a', '/models/a'); // the champion, unless a reply already made one
+    const [champion] = await db.dataSource.query(`SELECT id FROM model_versions WHERE status = 'champion'`);
+    const other = await repository.servedModelVersionId('served-b', '/models/b');
+    expect(await repository.servedModelVersionId('served-b', '/models/b')).toBe(other);
+    const rows = await db.dataSource.query(`SELECT id, status FROM model_versions WHERE id IN ($1, $2) ORDER BY name`, [champion.id, other]);
+    expect(rows).toEqual([
+      { id: champion.id, status: 'champion' },
+      { id: other, status: 'candidate' },
+    ]);
   });
 
   it('a retried client message id gets the stored reply and creates nothing', async () => {
@@ -370,6 +393,44 @@ describe('widget assets', () => {
       expect(widget.headers.get('content-type')).toMatch(/javascript/);
       expect(await widget.text()).toContain('attachShadow');
       expect((await fetch(`${url}/socket.io/socket.io.min.js`)).status).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe("/chat sells each site's own catalog", () => {
+  const dbConfig = testSchemaConfig('catalogs');
+  afterAll(() => dropSchema(dbConfig.schema));
+
+  it('the server catalog comes from CATALOG_PATH, a site added with its own catalog is answered and checked against that one', async () => {
+    const acme: ProductCatalog = { ...defaultCatalog, product: 'Acme CRM', plans: defaultCatalog.plans.map((p) => ({ ...p, monthlyPricePerSeat: p.monthlyPricePerSeat + 1 })) };
+    const catalogPath = join(mkdtempSync(join(tmpdir(), 'acme-')), 'acme.json');
+    writeFileSync(catalogPath, JSON.stringify(acme));
+    const systemPrompts: string[] = [];
+    const pipewiseGrowthPrice = 'Growth is $59 per seat a month.';
+    const policy: ReplyPolicy = {
+      versionName: () => 'scripted',
+      isLoaded: () => true,
+      assertFits: () => undefined,
+      async *reply(messages): AsyncIterable<ReplyEvent> {
+        systemPrompts.push(messages[0].content);
+        yield { kind: 'done', text: pipewiseGrowthPrice, promptTokens: 10, completionTokens: 5 };
+      },
+    };
+    const { app } = await startTestApp(dbConfig, { replyPolicy: policy, env: { CATALOG_PATH: catalogPath, GUARDRAIL_MAX_REGENERATIONS: '0' } });
+    try {
+      await app.get(SitesRepository).create('pipewise-shop', 'Pipewise shop', shippedCatalog());
+      const socket = await connect(await listen(app));
+      const ask = async (siteKey: string) => {
+        await request(socket, 'session:start', { siteKey });
+        return (await request(socket, 'message:send', { clientMessageId: `price-${siteKey}`, text: 'What does Growth cost?' })).text;
+      };
+      // $59 is Pipewise's Growth price: right for the site that sells Pipewise, wrong for the server's Acme catalog.
+      expect(await ask('pipewise-shop')).toBe(pipewiseGrowthPrice);
+      expect(await ask('any-other-site')).toBe(SAFE_FALLBACK);
+      expect(systemPrompts).toEqual([systemPrompt(defaultCatalog), systemPrompt(acme)]);
+      socket.disconnect();
     } finally {
       await app.close();
     }

@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
-import { signWebhook, SitesRepository } from '../src/conversions';
+import { signWebhook } from '../src/conversions';
+import { SitesRepository } from '../src/sites';
 import { Database } from '../src/database';
 import { ChatSessionRepository } from '../src/sessions';
 import { startTestApp } from './support/test-app';

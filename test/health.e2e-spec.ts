@@ -43,6 +43,7 @@ describe('server on a real Postgres', () => {
       'migrations',
       'model_versions',
       'personas',
+      'settings',
       'sites',
       'training_runs',
       'turn_scores',

@@ -1,9 +1,12 @@
 import { INestApplication } from '@nestjs/common';
-import { defaultCatalog } from '../src/catalog';
+import { shippedCatalog } from '../src/catalog';
 import { Database } from '../src/database';
-import { defaultPersonas, PersonaRepository, UnknownPersonaError } from '../src/simulator';
+import { loadPersonaLibrary, PersonaRepository, UnknownPersonaError } from '../src/simulator';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 describe('personas table (real Postgres)', () => {
   const dbConfig = testSchemaConfig('personas');

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -112,6 +112,20 @@ describe('closer simulate', () => {
     const bad = await waitForExit(spawnEntry('src/cli/index.ts', ['simulate', '--agent', 'scripted-good', '--sessions', '0'], {}));
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain("option '--sessions <n>' argument '0' is invalid. must be a whole number ≥ 1");
+  });
+
+  it('a bad --catalog is one line naming the file and the field', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'closer-catalog-'));
+    try {
+      const catalog = join(dir, 'acme.json');
+      writeFileSync(catalog, JSON.stringify({ product: 'Acme CRM' }));
+      const exit = await waitForExit(spawnEntry('src/cli/index.ts', ['simulate', '--agent', 'scripted-good', '--catalog', catalog], {}));
+      expect(exit.code).toBe(1);
+      expect(exit.stderr).toMatch(new RegExp(`^closer: ${catalog.replace(/[.]/g, '\\.')}: tagline: .*; currency: .*plans: `));
+      expect(exit.stderr.trim().split('\n')).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,5 +1,3 @@
-import defaultCatalogJson from './default-catalog.json';
-
 export interface Plan {
   id: string;
   name: string;
@@ -35,8 +33,6 @@ export interface ProductCatalog {
   discounts: Discount[];
   policies: { refunds: string; security: string; contract: string };
 }
-
-export const defaultCatalog: ProductCatalog = defaultCatalogJson;
 
 /** Every per-seat price the catalog states (monthly and annual-per-month). */
 export function catalogPrices(catalog: ProductCatalog): number[] {

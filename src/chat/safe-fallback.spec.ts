@@ -1,6 +1,8 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { ComplianceScorer, HistoryTurn } from '../scoring';
 import { aiDisclosureFallback, SAFE_FALLBACK, safeFallback } from './safe-fallback';
+
+const defaultCatalog = shippedCatalog();
 
 describe('safeFallback', () => {
   const compliance = new ComplianceScorer();

@@ -1,13 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
-import { defaultCatalog } from '../catalog';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
-import { HistoryTurn, ScoreResult, stripInvalidCharacters, TurnScoring, validateTurnText } from '../scoring';
+import { HistoryTurn, ScoreResult, stripInvalidCharacters, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
+import { SiteCatalog, SiteCatalogs } from '../sites';
 import { safeFallback } from './safe-fallback';
 
 export interface TurnListener {
@@ -37,7 +37,7 @@ export class TurnLoop {
 
   constructor(
     private readonly sessions: ChatSessionRepository,
-    private readonly scoring: TurnScoring,
+    private readonly catalogs: SiteCatalogs,
     @Inject(REPLY_POLICY) private readonly policy: ReplyPolicy,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
@@ -55,12 +55,13 @@ export class TurnLoop {
 
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
     const started = performance.now();
+    const site = await this.catalogs.forSession(sessionId);
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
-    this.policy.assertFits([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: text }]);
+    this.policy.assertFits([{ role: 'system', content: systemPrompt(site.catalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
     try {
-      return { visitorTurn, reply: await this.answer(sessionId, clientMessageId, visitorTurn, listener, started), duplicate: false };
+      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started), duplicate: false };
     } catch (err) {
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
       if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
@@ -69,12 +70,12 @@ export class TurnLoop {
   }
 
   /** Generates, checks and stores the reply to the latest visitor turn, then streams it. */
-  private async answer(sessionId: string, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
+  private async answer(sessionId: string, { catalog, scoring }: SiteCatalog, clientMessageId: string, visitorTurn: Turn, listener: TurnListener, started: number): Promise<Turn> {
     const history: HistoryTurn[] = (await this.sessions.history(sessionId))
       .filter((t) => t.role !== 'system')
       .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
     const messages: ChatMessage[] = [
-      { role: 'system', content: systemPrompt(defaultCatalog) },
+      { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
     ];
     // `typing` goes out once the policy has accepted the reply, so a `busy` refusal emits nothing.
@@ -88,12 +89,12 @@ export class TurnLoop {
     let final: { text: string; promptTokens: number | null; completionTokens: number | null; timeToFirstTokenMs: number | null } | undefined;
     for (let attempt = 0; attempt <= this.config.maxRegenerations && !final; attempt++) {
       const candidate = await this.generate(messages, visitorTurn.index * 1000 + attempt, sessionId, accepted);
-      const scores = candidate.text ? this.scoring.score(candidate.text, history) : undefined;
+      const scores = candidate.text ? scoring.score(candidate.text, history) : undefined;
       if (scores && !scores.blocking) final = candidate;
       else blocked.push({ text: candidate.text, rules: scores?.violations.filter((v) => v.severity === 'block').map((v) => v.ruleId) ?? ['empty_reply'] });
     }
-    const reply = final ?? { text: safeFallback(history, defaultCatalog), promptTokens: null, completionTokens: null, timeToFirstTokenMs: null };
-    const scores = this.scoring.score(reply.text, history);
+    const reply = final ?? { text: safeFallback(history, catalog), promptTokens: null, completionTokens: null, timeToFirstTokenMs: null };
+    const scores = scoring.score(reply.text, history);
     const guardrail: ScoreResult = {
       scorer: 'guardrail',
       version: '1',
@@ -125,7 +126,7 @@ export class TurnLoop {
   private versionId(name: string): Promise<string> {
     let id = this.versionIds.get(name);
     if (!id) {
-      id = this.sessions.modelVersionId(name, this.config.modelDir);
+      id = this.sessions.servedModelVersionId(name, this.config.modelDir);
       id.catch(() => this.versionIds.delete(name));
       this.versionIds.set(name, id);
     }

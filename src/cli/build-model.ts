@@ -1,13 +1,11 @@
 import { Command } from 'commander';
-import { defaultCatalog } from '../catalog';
 import { buildDefaultModel } from '../model/default-model/build';
-import { defaultPersonas } from '../simulator';
+import { addCatalogOptions, catalogAndPersonas } from './catalog-options';
 import { nonNegativeInt, positiveInt } from './options';
 
 export function registerBuildModel(program: Command): void {
-  program
-    .command('build-model')
-    .description('build the default model: synthetic corpus, BPE tokenizer, SFT; writes a Hugging Face-layout folder')
+  addCatalogOptions(program.command('build-model'))
+    .description("build a model for a catalog (the shipped default without --catalog): synthetic corpus, BPE tokenizer, SFT; writes a Hugging Face-layout folder")
     .option('--out <dir>', 'output folder', 'models/default')
     .option('--dialogues <n>', 'corpus size', positiveInt, 3000)
     .option('--vocab <n>', 'tokenizer vocabulary size', positiveInt, 2048)
@@ -21,10 +19,11 @@ export function registerBuildModel(program: Command): void {
     .option('--seed <n>', 'seed for corpus, tokenizer and training', nonNegativeInt, 1)
     .option('--threads <n>', 'ORT intra-op threads', positiveInt)
     .action(async (o) => {
+      const { catalog, personas } = catalogAndPersonas(o);
       const report = await buildDefaultModel({
         outDir: o.out,
-        catalog: defaultCatalog,
-        personas: defaultPersonas,
+        catalog,
+        personas,
         dialogues: o.dialogues,
         vocabSize: o.vocab,
         hiddenSize: o.hidden,

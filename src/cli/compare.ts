@@ -4,7 +4,8 @@ import { advantageEstimatorNames, isAdvantageEstimatorName } from '../rl';
 import { ExperimentConfig, runExperiment, runName, RunSpec } from '../rl/experiment/experiment';
 import { openPoolTraining } from '../rl/pool-backend';
 import { positiveInt, positiveNumberList } from './options';
-import { addTrainingOptions, advantageConfig, poolTrainingOptions, progressLine, TrainingFlags, trainingPersonaIds } from './training-options';
+import { addTrainingOptions, advantageConfig, poolTrainingOptions, progressLine, TrainingFlags } from './training-options';
+import { catalogAndPersonas } from './catalog-options';
 
 type CompareFlags = TrainingFlags & {
   estimators: string;
@@ -48,7 +49,8 @@ export function registerCompare(program: Command): void {
       for (const s of seeds(f.seeds)) for (const e of estimatorList(f.estimators)) add(e, s, 1);
       if (f.ablations) for (const s of seeds(f.ablationSeeds)) for (const e of estimatorList(f.ablations)) add(e, s, 1);
       for (const scale of f.scales ?? []) for (const s of seeds(f.scaleSeeds)) for (const e of estimatorList(f.scaleEstimators)) add(e, s, scale);
-      const personas = trainingPersonaIds();
+      const sells = catalogAndPersonas(f);
+      const personas = sells.personas.map((p) => p.id);
       const config: ExperimentConfig = {
         runs,
         loop: { advantage: advantageConfig(f), steps: f.steps, contexts: f.contexts, group: f.group, personas, checkpointEvery: f.checkpointEvery },
@@ -66,7 +68,7 @@ export function registerCompare(program: Command): void {
       };
       await runExperiment(
         config,
-        { open: (run) => openPoolTraining(poolTrainingOptions(f, run.rewardScale)) },
+        { open: (run) => openPoolTraining(poolTrainingOptions(f, run.rewardScale, sells)) },
         (line) => process.stderr.write(`${line}\n`),
         (run, p) => progressLine(runName(run), p.step, p.steps, p.metrics),
       );

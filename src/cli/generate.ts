@@ -1,12 +1,13 @@
+import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Command } from 'commander';
-import { defaultCatalog } from '../catalog';
 import { ChatMessage, ChatModel } from '../model';
-import { systemPrompt } from '../catalog';
+import { loadCatalogFile, ProductCatalog, systemPrompt } from '../catalog';
+import { loadConfig } from '../config';
 import { validateTurnText } from '../scoring';
 import { nonNegativeInt, positiveInt } from './options';
 
-type SamplingFlags = { model: string; maxTokens: number; temperature: number; topP: number; repetitionPenalty: number; seed: number };
+type SamplingFlags = { catalog?: string; model: string; maxTokens: number; temperature: number; topP: number; repetitionPenalty: number; seed: number };
 
 const samplingFlags = (command: Command) =>
   command
@@ -15,7 +16,10 @@ const samplingFlags = (command: Command) =>
     .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.7)
     .option('--top-p <x>', 'nucleus sampling threshold', Number, 0.95)
     .option('--repetition-penalty <x>', 'penalty for tokens already in the context', Number, 1.1)
-    .option('--seed <n>', 'sampling seed', nonNegativeInt, 1);
+    .option('--seed <n>', 'sampling seed', nonNegativeInt, 1)
+    .option('--catalog <file>', 'product catalog JSON for the system prompt (default: CATALOG_PATH, else the shipped one)');
+
+const catalogOf = (o: SamplingFlags): ProductCatalog => (o.catalog ? loadCatalogFile(resolve(o.catalog)) : loadConfig().catalog);
 
 const generateOptions = (o: SamplingFlags, seed = o.seed) => ({
   maxNewTokens: o.maxTokens,
@@ -32,7 +36,7 @@ export function registerGenerate(program: Command): void {
     .action(async (o: SamplingFlags & { prompt: string }) => {
       const model = await ChatModel.load(o.model);
       const messages: ChatMessage[] = [
-        { role: 'system', content: systemPrompt(defaultCatalog) },
+        { role: 'system', content: systemPrompt(catalogOf(o)) },
         { role: 'user', content: validateTurnText(o.prompt, '--prompt') },
       ];
       for await (const e of model.reply(messages, generateOptions(o))) if (e.kind === 'token') process.stdout.write(e.delta);
@@ -42,7 +46,7 @@ export function registerGenerate(program: Command): void {
 
   samplingFlags(program.command('chat').description('chat with the model in the terminal (empty line or Ctrl-D ends)')).action(async (o: SamplingFlags) => {
     const model = await ChatModel.load(o.model);
-    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(defaultCatalog) }];
+    const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(catalogOf(o)) }];
     const rl = createInterface({ input: process.stdin, output: process.stdout, prompt: 'you> ' });
     rl.prompt();
     let turn = 0;

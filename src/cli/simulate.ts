@@ -1,20 +1,17 @@
 import { writeFileSync } from 'node:fs';
-import { Command, Option } from 'commander';
-import { defaultCatalog } from '../catalog';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config';
 import { ChatModel, policyAgent } from '../model';
 import { TurnScoring } from '../scoring';
-import { defaultPersonas, findPersona, LlmSimulator, RuleBasedSimulator, runSimulation, scriptedCalibrationAgents } from '../simulator';
+import { findPersona, LlmSimulator, RuleBasedSimulator, runSimulation, scriptedCalibrationAgents } from '../simulator';
+import { addCatalogOptions, catalogAndPersonas, CatalogFlags } from './catalog-options';
 import { nonNegativeInt, positiveInt, SIMULATION_SAMPLING } from './options';
 
 export function registerSimulate(program: Command): void {
-  program
-    .command('simulate')
+  addCatalogOptions(program.command('simulate'))
     .description('play sessions between an agent and the user simulator; prints a JSON summary')
     .addOption(
-      new Option('--agent <name>', 'who plays the agent: the model, or a calibration agent')
-        .choices(['policy', ...scriptedCalibrationAgents(defaultCatalog).map((a) => a.name)])
-        .default('policy'),
+      new Option('--agent <name>', 'who plays the agent: the model, or a calibration agent (see `calibrate`)').default('policy'),
     )
     .option('--policy <dir>', 'model folder for --agent policy', 'models/default')
     .addOption(new Option('--simulator <kind>', 'rule-based, or llm (needs SIMULATOR_URL and SIMULATOR_MODEL)').choices(['rule-based', 'llm']).default('rule-based'))
@@ -22,22 +19,25 @@ export function registerSimulate(program: Command): void {
     .option('--seed <n>', 'seed for the simulator and the agent', nonNegativeInt, 1)
     .option('--persona <id>', 'only this persona (default: every library persona in turn)')
     .option('--transcripts <file>', 'write every session as one JSON line')
-    .action(async (o: { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
+    .action(async (o: CatalogFlags & { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
       const config = loadConfig();
+      const { catalog, personas: library } = catalogAndPersonas(o);
+      const agents = scriptedCalibrationAgents(catalog);
+      const scripted = agents.find((a) => a.name === o.agent);
+      if (o.agent !== 'policy' && !scripted) throw new InvalidArgumentError(`--agent must be policy or one of ${agents.map((a) => a.name).join(', ')}`);
+      const personas = o.persona ? [findPersona(library, o.persona)] : library;
       const model = o.agent === 'policy' ? await ChatModel.load(o.policy) : undefined;
-      const scripted = scriptedCalibrationAgents(defaultCatalog).find((a) => a.name === o.agent);
-      const personas = o.persona ? [findPersona(defaultPersonas, o.persona)] : defaultPersonas;
       const simulator =
         o.simulator === 'llm'
-          ? new LlmSimulator(requireLlmConfig(config.llmSimulator), personas, defaultCatalog)
-          : new RuleBasedSimulator(personas, defaultCatalog);
+          ? new LlmSimulator(requireLlmConfig(config.llmSimulator), personas, catalog)
+          : new RuleBasedSimulator(personas, catalog);
       const { sessions, summary } = await runSimulation({
         simulator,
         personas,
-        agentFor: (_, seed) => (model ? policyAgent(model, defaultCatalog, SIMULATION_SAMPLING, seed) : scripted!.make(seed)),
+        agentFor: (_, seed) => (model ? policyAgent(model, catalog, SIMULATION_SAMPLING, seed) : scripted!.make(seed)),
         sessions: o.sessions,
         seed: o.seed,
-        scoring: new TurnScoring(defaultCatalog),
+        scoring: new TurnScoring(catalog),
       });
       await model?.release();
       if (o.transcripts) writeFileSync(o.transcripts, sessions.map((s) => JSON.stringify(s)).join('\n') + '\n');

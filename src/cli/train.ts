@@ -6,7 +6,8 @@ import { advantageEstimatorNames, AdvantageEstimatorName, RunDirectory, runTrain
 import { openPoolTraining } from '../rl/pool-backend';
 import { writeCandidateModel } from '../rl/trainer/candidate-model';
 import { nonNegativeInt, positiveNumber } from './options';
-import { addTrainingOptions, advantageConfig, poolTrainingOptions, progressLine, TrainingFlags, trainingPersonaIds } from './training-options';
+import { addTrainingOptions, advantageConfig, poolTrainingOptions, progressLine, TrainingFlags } from './training-options';
+import { catalogAndPersonas } from './catalog-options';
 
 type TrainFlags = TrainingFlags & { estimator: AdvantageEstimatorName; seed: number; out?: string; rewardScale: number; evalSessions: number };
 
@@ -19,6 +20,7 @@ export function registerTrain(program: Command): void {
     .option('--eval-sessions <n>', 'held-out sessions to compare the candidate with the initial model (0 skips)', nonNegativeInt, 96)
     .action(async (f: TrainFlags) => {
       const run = new RunDirectory(f.out ?? `runs/${f.estimator}-s${f.seed}`);
+      const sells = catalogAndPersonas(f);
       const loop: TrainingLoopConfig = {
         estimator: f.estimator,
         advantage: advantageConfig(f),
@@ -26,10 +28,10 @@ export function registerTrain(program: Command): void {
         contexts: f.contexts,
         group: f.group,
         seed: f.seed,
-        personas: trainingPersonaIds(),
+        personas: sells.personas.map((p) => p.id),
         checkpointEvery: f.checkpointEvery,
       };
-      const { redisUrl, ...options } = poolTrainingOptions(f, f.rewardScale);
+      const { redisUrl, ...options } = poolTrainingOptions(f, f.rewardScale, sells);
       // Where rollouts are played (and the Redis credentials) is not part of the run's identity.
       const recorded = { loop, options };
       const previous = await run.readConfig<typeof recorded>();

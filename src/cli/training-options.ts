@@ -5,11 +5,13 @@ import { defaultPolicyLossConfig, defaultPolicyOptimizerConfig, LossAggregation,
 import { AdvantageConfig, defaultAdvantageConfig } from '../rl/advantages';
 import { PoolTrainingOptions } from '../rl/pool-backend';
 import { defaultRewardConfig, SessionRewardKind } from '../scoring';
-import { defaultPersonas } from '../simulator';
+import { ProductCatalog } from '../catalog';
+import { Persona } from '../simulator';
+import { addCatalogOptions, CatalogFlags } from './catalog-options';
 import { nonNegativeNumber, positiveInt, positiveNumber } from './options';
 
 /** The knobs `train` and `compare` share, named as TRL's GRPO config names them where it has one. */
-export interface TrainingFlags {
+export interface TrainingFlags extends CatalogFlags {
   steps: number;
   contexts: number;
   group: number;
@@ -41,7 +43,7 @@ export interface TrainingFlags {
 
 export function addTrainingOptions(command: Command): Command {
   const d = defaultPolicyOptimizerConfig;
-  return command
+  return addCatalogOptions(command)
     .option('--steps <n>', 'training steps (rollout batch + update each)', positiveInt, 70)
     .option('--contexts <n>', 'contexts (persona + visitor) per step', positiveInt, 4)
     .option('--group <n>', 'sessions per context (G, TRL num_generations)', positiveInt, 8)
@@ -90,9 +92,11 @@ export function optimizerConfig(f: TrainingFlags): PolicyOptimizerConfig {
   };
 }
 
-export function poolTrainingOptions(f: TrainingFlags, rewardScale: number): PoolTrainingOptions {
+export function poolTrainingOptions(f: TrainingFlags, rewardScale: number, sells: { catalog: ProductCatalog; personas: Persona[] }): PoolTrainingOptions {
   return {
     init: f.init,
+    catalog: sells.catalog,
+    personas: sells.personas,
     device: f.device,
     workers: f.workers,
     maxAgentTurns: f.maxAgentTurns,
@@ -108,8 +112,6 @@ function requireRedisUrl(): string {
   if (!process.env.REDIS_URL) throw new InvalidArgumentError('--rollouts redis needs REDIS_URL');
   return process.env.REDIS_URL;
 }
-
-export const trainingPersonaIds = () => defaultPersonas.map((p) => p.id);
 
 /** One progress line on a terminal (rewritten in place); nothing when stderr is not a TTY. */
 export function progressLine(label: string, step: number, steps: number, m: { conversion_rate: number; session_reward: number; kl: number; rollout_seconds: number; update_seconds: number }): void {

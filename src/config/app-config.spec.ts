@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
 describe('loadConfig', () => {
@@ -8,6 +11,18 @@ describe('loadConfig', () => {
     expect(config.database.schema).toBe('public');
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
     expect(config.logLevel).toBe('info');
+  });
+
+  it('reads the catalog from CATALOG_PATH, and names the variable and the field when it is bad', () => {
+    expect(loadConfig({}).catalog.product).toBe('Pipewise');
+    const dir = mkdtempSync(join(tmpdir(), 'config-'));
+    const good = join(dir, 'acme.json');
+    writeFileSync(good, JSON.stringify({ ...loadConfig({}).catalog, product: 'Acme CRM' }));
+    expect(loadConfig({ CATALOG_PATH: good }).catalog.product).toBe('Acme CRM');
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...loadConfig({}).catalog, currency: 'dollars' }));
+    expect(() => loadConfig({ CATALOG_PATH: bad })).toThrow(ConfigError);
+    expect(() => loadConfig({ CATALOG_PATH: bad })).toThrow(`CATALOG_PATH: ${bad}: currency: must be an ISO 4217 code such as USD`);
   });
 
   it('treats an exported but empty variable as unset', () => {
@@ -35,6 +50,25 @@ describe('loadConfig', () => {
       ATTRIBUTION_WINDOW_HOURS: '48',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
+      PERSONAS_PATH: '/srv/closer/personas.json',
+      ARTIFACT_DIR: '/srv/closer/artifacts',
+      TRAINING_CRON: '30 2 * * 1-5',
+      TRAINING_WORKER: 'spawn',
+      TRAIN_DEVICE: 'auto',
+      TRAINING_ESTIMATOR: 'grpo',
+      TRAINING_STEPS: '40',
+      TRAINING_CONTEXTS: '8',
+      TRAINING_GROUP: '4',
+      TRAINING_EVAL_SESSIONS: '400',
+      TRAINING_DATA_DAYS: '7',
+      TRAINING_MAX_ATTEMPTS: '3',
+      TRAINING_HEARTBEAT_SECONDS: '5',
+      TRAINING_STALE_SECONDS: '60',
+      CHAMPION_POLL_SECONDS: '15',
+      GATE_CONVERSION_MARGIN: '0.02',
+      GATE_MAX_VIOLATIONS_INCREASE: '0.001',
+      GATE_MAX_REPETITION_INCREASE: '0.02',
+      GATE_MAX_IDENTITY_INCREASE: '0.03',
     });
     expect(config).toEqual({
       env: 'production',
@@ -50,8 +84,35 @@ describe('loadConfig', () => {
       policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
       attributionWindowHours: 48,
+      catalog: loadConfig({}).catalog,
+      personasPath: '/srv/closer/personas.json',
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
+      nightly: {
+        cron: '30 2 * * 1-5',
+        worker: 'spawn',
+        device: 'auto',
+        artifactDir: '/srv/closer/artifacts',
+        estimator: 'grpo',
+        steps: 40,
+        contexts: 8,
+        group: 4,
+        evalSessions: 400,
+        dataDays: 7,
+        maxAttempts: 3,
+        heartbeatSeconds: 5,
+        staleSeconds: 60,
+        championPollSeconds: 15,
+        gate: { conversionMargin: 0.02, maxViolationsIncrease: 0.001, maxRepetitionIncrease: 0.02, maxIdentityIncrease: 0.03 },
+      },
     });
+    expect(loadConfig({ DATA_DIR: '/var/lib/closer' }).nightly.artifactDir).toBe('/var/lib/closer/artifacts');
+  });
+
+  it('refuses a schedule that is not a cron expression, a group of one, and a stale limit within the heartbeat', () => {
+    expect(() => loadConfig({ TRAINING_CRON: 'every night' })).toThrow('TRAINING_CRON: must be a cron expression, e.g. "0 3 * * *" (03:00 every day)');
+    expect(() => loadConfig({ TRAINING_GROUP: '1' })).toThrow('TRAINING_GROUP: must be at least 2');
+    expect(() => loadConfig({ TRAINING_HEARTBEAT_SECONDS: '30', TRAINING_STALE_SECONDS: '30' })).toThrow('TRAINING_STALE_SECONDS: must be longer than TRAINING_HEARTBEAT_SECONDS');
+    expect(() => loadConfig({ GATE_CONVERSION_MARGIN: '2' })).toThrow('GATE_CONVERSION_MARGIN: must be a number from 0 to 1');
   });
 
   it('names every bad variable with what is wrong', () => {

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { CatalogError, loadCatalog, ProductCatalog } from '../catalog';
 import { envSchema } from './env.schema';
 
 export interface DatabaseConfig {
@@ -32,6 +33,30 @@ export interface PolicyConfig {
   maxRegenerations: number;
 }
 
+/** The nightly pipeline: schedule, worker, run defaults, the evaluation gate, the registry's artifacts. */
+export interface NightlyConfig {
+  /** Cron expression (UTC) of the nightly enqueue; the admin setting `training.cron` overrides it. */
+  cron: string;
+  /** `spawn`: the server runs `closer worker` as a child process; `off`: run workers yourself. */
+  worker: 'off' | 'spawn';
+  device: 'cpu' | 'cuda' | 'auto';
+  /** Trained model versions (`versions/<name>`) and run folders (`runs/<id>`). */
+  artifactDir: string;
+  estimator: 'hian' | 'grpo' | 'session-only' | 'turn-only' | 'hian-batch' | 'hian-position' | 'mt-grpo' | 'mapo';
+  steps: number;
+  contexts: number;
+  group: number;
+  evalSessions: number;
+  /** Logged sessions of the last N days feed a run's personas. */
+  dataDays: number;
+  maxAttempts: number;
+  heartbeatSeconds: number;
+  /** A running run whose heartbeat is older than this is taken back (requeued or failed). */
+  staleSeconds: number;
+  championPollSeconds: number;
+  gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
@@ -44,8 +69,13 @@ export interface AppConfig {
   sessionIdleMinutes: number;
   /** A conversion counts for a session if it happens within this many hours of the session's start. */
   attributionWindowHours: number;
+  /** What the agent sells (CATALOG_PATH, else the shipped Pipewise catalog); a site may have its own. */
+  catalog: ProductCatalog;
+  /** The simulator's persona library (PERSONAS_PATH); undefined: the shipped one. */
+  personasPath?: string;
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
+  nightly: NightlyConfig;
 }
 
 export class ConfigError extends Error {
@@ -65,6 +95,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = parsed.data;
   const dataDir = resolve(e.DATA_DIR);
+  let catalog: ProductCatalog;
+  try {
+    catalog = loadCatalog(e.CATALOG_PATH && resolve(e.CATALOG_PATH));
+  } catch (err) {
+    if (err instanceof CatalogError) throw new ConfigError([`CATALOG_PATH: ${err.message}`]);
+    throw err;
+  }
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, socketIoPath: e.SOCKET_IO_PATH },
@@ -86,7 +123,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
+    catalog,
+    personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
+    nightly: {
+      cron: e.TRAINING_CRON,
+      worker: e.TRAINING_WORKER,
+      device: e.TRAIN_DEVICE,
+      artifactDir: resolve(e.ARTIFACT_DIR ?? resolve(dataDir, 'artifacts')),
+      estimator: e.TRAINING_ESTIMATOR,
+      steps: e.TRAINING_STEPS,
+      contexts: e.TRAINING_CONTEXTS,
+      group: e.TRAINING_GROUP,
+      evalSessions: e.TRAINING_EVAL_SESSIONS,
+      dataDays: e.TRAINING_DATA_DAYS,
+      maxAttempts: e.TRAINING_MAX_ATTEMPTS,
+      heartbeatSeconds: e.TRAINING_HEARTBEAT_SECONDS,
+      staleSeconds: e.TRAINING_STALE_SECONDS,
+      championPollSeconds: e.CHAMPION_POLL_SECONDS,
+      gate: {
+        conversionMargin: e.GATE_CONVERSION_MARGIN,
+        maxViolationsIncrease: e.GATE_MAX_VIOLATIONS_INCREASE,
+        maxRepetitionIncrease: e.GATE_MAX_REPETITION_INCREASE,
+        maxIdentityIncrease: e.GATE_MAX_IDENTITY_INCREASE,
+      },
+    },
   };
 }
 

@@ -1,3 +1,4 @@
+import { CronTime } from 'cron';
 import { z } from 'zod';
 
 const port = z.coerce
@@ -17,6 +18,19 @@ const databaseUrl = z
       return false;
     }
   }, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@127.0.0.1:5432/closer');
+
+const wholeNumber = (min: number, max: number) => z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const fraction = z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1');
+
+/** A cron expression `@nestjs/schedule` accepts (5 or 6 fields, or a nickname such as @daily). */
+export const cronExpression = z.string().trim().refine((value) => {
+  try {
+    new CronTime(value);
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be a cron expression, e.g. "0 3 * * *" (03:00 every day)');
 
 /** Every environment variable the server reads, with its default. README.md lists the same set. */
 export const envSchema = z
@@ -38,6 +52,8 @@ export const envSchema = z
     .default('public'),
   DATA_DIR: z.string().min(1).default('./data'),
   MODEL_DIR: z.string().min(1).default('models/default'),
+  CATALOG_PATH: z.string().min(1).optional(),
+  PERSONAS_PATH: z.string().min(1).optional(),
   MODEL_CONTEXT_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(64, 'must be at least 64').max(8192, 'must be at most 8192').default(512),
   POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
   POLICY_MAX_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(64),
@@ -49,9 +65,30 @@ export const envSchema = z
   SIMULATOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1' }).optional(),
   SIMULATOR_MODEL: z.string().min(1).optional(),
   SIMULATOR_API_KEY: z.string().min(1).optional(),
+  ARTIFACT_DIR: z.string().min(1).optional(),
+  TRAINING_CRON: cronExpression.default('0 3 * * *'),
+  TRAINING_WORKER: z.enum(['off', 'spawn']).default('off'),
+  TRAIN_DEVICE: z.enum(['cpu', 'cuda', 'auto']).default('cpu'),
+  TRAINING_ESTIMATOR: z.enum(['hian', 'grpo', 'session-only', 'turn-only', 'hian-batch', 'hian-position', 'mt-grpo', 'mapo']).default('hian'),
+  TRAINING_STEPS: wholeNumber(1, 100000).default(70),
+  TRAINING_CONTEXTS: wholeNumber(1, 1024).default(4),
+  TRAINING_GROUP: wholeNumber(2, 256).default(8),
+  TRAINING_EVAL_SESSIONS: wholeNumber(1, 100000).default(200),
+  TRAINING_DATA_DAYS: wholeNumber(1, 365).default(1),
+  TRAINING_MAX_ATTEMPTS: wholeNumber(1, 10).default(2),
+  TRAINING_HEARTBEAT_SECONDS: wholeNumber(1, 3600).default(10),
+  TRAINING_STALE_SECONDS: wholeNumber(2, 86400).default(120),
+  CHAMPION_POLL_SECONDS: wholeNumber(1, 3600).default(30),
+  GATE_CONVERSION_MARGIN: fraction.default(0.05),
+  GATE_MAX_VIOLATIONS_INCREASE: fraction.default(0),
+  GATE_MAX_REPETITION_INCREASE: fraction.default(0.01),
+  GATE_MAX_IDENTITY_INCREASE: fraction.default(0.05),
 }).refine((env) => !env.SIMULATOR_URL || env.SIMULATOR_MODEL, {
   path: ['SIMULATOR_MODEL'],
   message: 'is required when SIMULATOR_URL is set',
+}).refine((env) => env.TRAINING_STALE_SECONDS > env.TRAINING_HEARTBEAT_SECONDS, {
+  path: ['TRAINING_STALE_SECONDS'],
+  message: 'must be longer than TRAINING_HEARTBEAT_SECONDS',
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -8,7 +8,7 @@ import { AppConfig } from '../config';
 import { httpError as fail } from '../http';
 import { ChatSessionRepository } from '../sessions';
 import { signatureMatches } from './signature';
-import { SitesRepository } from './sites.repository';
+import { SitesRepository } from '../sites';
 
 const conversionSchema = z.object({
   sessionId: z.uuid('sessionId must be a UUID'),

@@ -1,12 +1,10 @@
 import { Module } from '@nestjs/common';
 import { SessionsModule } from '../sessions';
+import { SitesModule } from '../sites';
 import { ConversionsController } from './conversions.controller';
-import { SitesRepository } from './sites.repository';
 
 @Module({
-  imports: [SessionsModule],
+  imports: [SessionsModule, SitesModule],
   controllers: [ConversionsController],
-  providers: [SitesRepository],
-  exports: [SitesRepository],
 })
 export class ConversionsModule {}

@@ -1,1 +1,6 @@
 export { ModelVersion, ModelVersionStatus } from './entities/model-version.entity';
+export { CandidateRecord, Champion, CHAMPION_CHANNEL, ModelRegistry } from './model-registry';
+export { ChampionWatcher, ChampionWatcherOptions } from './champion-watcher';
+export { RegistryError } from './registry-error';
+export { ChampionWatcherService } from './champion-watcher.service';
+export { RegistryModule } from './registry.module';

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { defaultCatalog } from '../catalog';
+import { ProductCatalog } from '../catalog';
 import { ExecutionProvider } from '../engine';
 import { loadCheckpoint } from '../model';
-import { RolloutPool } from '../model/rollout';
+import { RolloutPool, RolloutPoolOptions } from '../model/rollout';
 import { RewardConfig } from '../scoring';
+import { Persona } from '../simulator';
 import { PolicyOptimizer, PolicyOptimizerConfig } from './policy';
 import { BullMqRolloutSource } from './distributed/bullmq-rollouts';
 import { PoolRolloutSettings, PoolRolloutSource, RolloutRewards } from './pool-rollouts';
@@ -12,6 +13,9 @@ import { RolloutSource } from './rollouts';
 export interface PoolTrainingOptions {
   /** The initial (and reference) model folder. */
   init: string;
+  /** What the agent sells and who the simulator plays; remote rollout workers must be started with the same. */
+  catalog: ProductCatalog;
+  personas: Persona[];
   device: ExecutionProvider;
   /** Rollout worker threads (one ORT thread each). */
   workers: number;
@@ -48,15 +52,16 @@ export async function openPoolTraining(o: PoolTrainingOptions): Promise<PoolTrai
     const [rollouts, evaluation] = [remote(settings('on-policy')), remote(settings('serving'))];
     return { optimizer, rollouts, evaluation, close: async () => void (await Promise.all([optimizer.release(), rollouts.close(), evaluation.close()])) };
   }
-  const pool = await openRolloutPool(o.init, o.workers, o.optimizer.sequenceLength + 1, o.maxAgentTurns);
+  const pool = await openRolloutPool({ modelDir: o.init, catalog: o.catalog, personas: o.personas, workers: o.workers, contextTokens: o.optimizer.sequenceLength + 1, maxAgentTurns: o.maxAgentTurns });
   return {
     optimizer,
-    rollouts: new PoolRolloutSource(pool, settings('on-policy'), defaultCatalog),
-    evaluation: new PoolRolloutSource(pool, settings('serving'), defaultCatalog),
+    rollouts: new PoolRolloutSource(pool, settings('on-policy'), o.catalog),
+    evaluation: new PoolRolloutSource(pool, settings('serving'), o.catalog),
     close: async () => void (await Promise.all([optimizer.release(), pool.close()])),
   };
 }
 
-export function openRolloutPool(modelDir: string, workers: number, contextTokens: number, maxAgentTurns: number): Promise<RolloutPool> {
-  return RolloutPool.create({ modelDir, workers, intraOpThreads: 1, contextTokens, maxAgentTurns });
+/** A pool of single-threaded rollout workers (rollouts and updates take turns on the same cores). */
+export function openRolloutPool(o: Omit<RolloutPoolOptions, 'intraOpThreads'>): Promise<RolloutPool> {
+  return RolloutPool.create({ ...o, intraOpThreads: 1 });
 }

@@ -23,4 +23,3 @@ export { wholePhrasePattern } from './text';
 export { defaultTurnRewardWeights, TURN_REWARD_TERMS, TurnReward, TurnRewardTerm, TurnRewardWeights } from './turn-reward';
 export { defaultRewardConfig, RewardConfig, TurnScores, TurnScoring, turnRewardTerms } from './turn-scoring';
 export { HistoryTurn, ScoreResult, Speaker, TurnInput, TurnScorer } from './types';
-export { ScoringModule } from './scoring.module';

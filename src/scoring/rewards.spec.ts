@@ -1,8 +1,10 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { sessionReward } from './session-reward';
 import { defaultTurnRewardWeights, TURN_REWARD_TERMS } from './turn-reward';
 import { defaultRewardConfig, TurnScoring, turnRewardTerms } from './turn-scoring';
 import { HistoryTurn } from './types';
+
+const defaultCatalog = shippedCatalog();
 
 const visitor = (text: string): HistoryTurn => ({ role: 'visitor', text });
 const agent = (text: string): HistoryTurn => ({ role: 'agent', text });

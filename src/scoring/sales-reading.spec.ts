@@ -1,7 +1,9 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { answers, featuresIn, readReply, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
 import { wholePhrasePattern } from './text';
 import { HistoryTurn } from './types';
+
+const defaultCatalog = shippedCatalog();
 
 const visitor = (text: string): HistoryTurn => ({ role: 'visitor', text });
 const agent = (text: string): HistoryTurn => ({ role: 'agent', text });

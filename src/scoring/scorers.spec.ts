@@ -1,4 +1,4 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { BotLikenessScorer } from './bot-likeness';
 import { ComplianceScorer, isBotQuestion, Violation } from './compliance';
 import { FluencyScorer } from './fluency';
@@ -6,6 +6,8 @@ import { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnTex
 import { RepetitionScorer } from './repetition';
 import { TurnScoring } from './turn-scoring';
 import { HistoryTurn } from './types';
+
+const defaultCatalog = shippedCatalog();
 
 const input = (text: string, history: HistoryTurn[] = []) => ({ text, history, catalog: defaultCatalog });
 const visitor = (text: string): HistoryTurn => ({ role: 'visitor', text });

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { ModelRegistry } from '../registry/model-registry';
 import { ScoreResult } from '../scoring';
 import { ChatSession, SessionChannel } from './entities/chat-session.entity';
 import { Turn } from './entities/turn.entity';
@@ -149,14 +150,13 @@ export class ChatSessionRepository {
     return affected;
   }
 
-  /** The model_versions row for a served model folder, created on first use. */
-  async modelVersionId(name: string, artifactPath: string): Promise<string> {
-    const [row] = await this.db.query(
-      `INSERT INTO model_versions (name, artifact_path) VALUES ($1, $2)
-       ON CONFLICT (name) DO UPDATE SET artifact_path = model_versions.artifact_path RETURNING id`,
-      [name, artifactPath],
-    );
-    return row.id;
+  /**
+   * The model_versions row of the model this server answers with, created on first use. The
+   * registry owns champion changes: the served model becomes the champion only on a fresh
+   * database (see ModelRegistry.adoptServed).
+   */
+  servedModelVersionId(name: string, artifactPath: string): Promise<string> {
+    return new ModelRegistry(this.db).adoptServed(name, artifactPath);
   }
 
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {

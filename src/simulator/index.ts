@@ -14,9 +14,9 @@ export {
 export { calibrate, CalibrationRow, rewardScales, RewardScales, runCalibrationCommand, twoProportionTest, UnknownAgentError } from './calibration';
 export { Billing, Deal, dealFor, planFor } from './deal';
 export { derivePersonas, LoggedSessionSummary } from './derived-personas';
-export { defaultPersonas } from './default-personas';
+export { loadPersonaLibrary } from './persona-library-loader';
 export { LlmSimulator, LlmSimulatorError } from './llm-simulator';
-export { findPersona, Objection, parsePersonas, Persona, UnknownPersonaError } from './persona';
+export { findPersona, InvalidPersonasError, Objection, parsePersonas, Persona, UnknownPersonaError } from './persona';
 export { PersonaRepository } from './persona.repository';
 export { RuleBasedSimulator } from './rule-based-simulator';
 export { RuleBasedVisitor, VisitorState } from './rule-based-visitor';

@@ -43,17 +43,27 @@ export class UnknownPersonaError extends Error {
   }
 }
 
+/** Persona definitions that do not validate (a file, a table row, an admin edit); the message names the field. */
+export class InvalidPersonasError extends Error {
+  readonly code = 'invalid_personas';
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidPersonasError';
+  }
+}
+
 /** Validates persona definitions (seed file, database rows, admin edits); names the bad field. */
-export function parsePersonas(raw: unknown, knownFeatures: string[]): Persona[] {
-  const personas = z.array(personaSchema).parse(raw);
+export function parsePersonas(raw: unknown, knownFeatures: string[], source = 'personas'): Persona[] {
+  const parsed = z.array(personaSchema).safeParse(raw);
+  if (!parsed.success) throw new InvalidPersonasError(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top level)'}: ${i.message}`).join('; ')}`);
   const ids = new Set<string>();
-  for (const p of personas) {
-    if (ids.has(p.id)) throw new Error(`personas: duplicate id ${p.id}`);
+  for (const p of parsed.data) {
+    if (ids.has(p.id)) throw new InvalidPersonasError(`${source}: duplicate id ${p.id}`);
     ids.add(p.id);
     const unknown = p.needs.filter((n) => !knownFeatures.includes(n));
-    if (unknown.length) throw new Error(`persona ${p.id}: needs unknown catalog features ${unknown.join(', ')}`);
+    if (unknown.length) throw new InvalidPersonasError(`${source}: persona ${p.id} needs unknown catalog features ${unknown.join(', ')}`);
   }
-  return personas;
+  return parsed.data;
 }
 
 export function findPersona(personas: Persona[], id: string): Persona {

@@ -1,13 +1,18 @@
-import { Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
-import { defaultPersonas } from './default-personas';
+import { Inject, Injectable, Module, OnApplicationBootstrap } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppConfig } from '../config';
 import { PersonaRepository } from './persona.repository';
+import { loadPersonaLibrary } from './persona-library-loader';
 
 @Injectable()
 class PersonaLibrarySeeder implements OnApplicationBootstrap {
-  constructor(private readonly personas: PersonaRepository) {}
+  constructor(
+    private readonly personas: PersonaRepository,
+    @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+  ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    await this.personas.seed(defaultPersonas);
+    await this.personas.seed(loadPersonaLibrary(this.config.get('catalog', { infer: true }), this.config.get('personasPath', { infer: true })));
   }
 }
 

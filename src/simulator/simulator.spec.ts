@@ -1,8 +1,11 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer, IncomingMessage, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
-import { defaultCatalog } from '../catalog';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { shippedCatalog } from '../catalog';
 import { TurnScoring } from '../scoring';
-import { defaultPersonas } from './default-personas';
+import { loadPersonaLibrary } from './persona-library-loader';
 import { derivePersonas } from './derived-personas';
 import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 import { findPersona, parsePersonas, UnknownPersonaError } from './persona';
@@ -11,6 +14,9 @@ import { scriptedCalibrationAgents, scriptedGoodAgent, scriptedRoboticAgent } fr
 import { calibrate, rewardScales, twoProportionTest } from './calibration';
 import { runSession } from './session-runner';
 import { runSimulation, wilsonInterval } from './simulation';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 const simulator = new RuleBasedSimulator(defaultPersonas, defaultCatalog);
 const scoring = new TurnScoring(defaultCatalog);
@@ -149,6 +155,17 @@ describe('personas', () => {
     expect(() => parsePersonas(bad, Object.keys(defaultCatalog.features))).toThrow(/botSensitivity/);
     const unknownNeed = [{ ...defaultPersonas[0], needs: ['teleportation'] }];
     expect(() => parsePersonas(unknownNeed, Object.keys(defaultCatalog.features))).toThrow('needs unknown catalog features teleportation');
+  });
+
+  it("another catalog gets the shipped library only if it has the features it needs, else a line saying what to give", () => {
+    const { sso: _sso, ...features } = defaultCatalog.features;
+    const noSso = { ...defaultCatalog, product: 'Acme CRM', features, plans: defaultCatalog.plans.map((p) => ({ ...p, features: p.features.filter((f) => f !== 'sso') })) };
+    expect(() => loadPersonaLibrary(noSso)).toThrow(
+      "the shipped persona library: persona it-director-enterprise needs unknown catalog features sso; the shipped personas are written for the Pipewise catalog: give Acme CRM's own (PERSONAS_PATH or --personas FILE)",
+    );
+    const path = join(mkdtempSync(join(tmpdir(), 'personas-')), 'acme-personas.json');
+    writeFileSync(path, JSON.stringify(defaultPersonas.filter((p) => !p.needs.includes('sso'))));
+    expect(loadPersonaLibrary(noSso, path).map((p) => p.id)).not.toContain('it-director-enterprise');
   });
 
   it('derives personas from logged sessions: opening, needs, objections, seats, intent', () => {

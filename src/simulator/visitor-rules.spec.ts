@@ -1,10 +1,13 @@
-import { defaultCatalog } from '../catalog';
+import { shippedCatalog } from '../catalog';
 import { HistoryTurn } from '../scoring';
-import { defaultPersonas } from './default-personas';
+import { loadPersonaLibrary } from './persona-library-loader';
 import { findPersona } from './persona';
 import { RuleBasedVisitor } from './rule-based-visitor';
 import { VisitorStep } from './simulator';
 import { visitorModel } from './visitor-model';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 /**
  * One test per visitor rule: a hand-written reply that triggers it and one that does not, fed to

@@ -1,6 +1,11 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type TrainingRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
+/** queued → preparing → training → evaluating → promoted | rejected | failed | cancelled. */
+export const trainingRunStates = ['queued', 'preparing', 'training', 'evaluating', 'promoted', 'rejected', 'failed', 'cancelled'] as const;
+export type TrainingRunStatus = (typeof trainingRunStates)[number];
+/** States a worker holds a run in (heartbeats expected). */
+export const activeRunStates: readonly TrainingRunStatus[] = ['preparing', 'training', 'evaluating'];
+export const finalRunStates: readonly TrainingRunStatus[] = ['promoted', 'rejected', 'failed', 'cancelled'];
 
 @Entity('training_runs')
 export class TrainingRun {
@@ -10,7 +15,11 @@ export class TrainingRun {
   @Column({ type: 'text', default: 'queued' })
   status!: TrainingRunStatus;
 
-  /** What started it: `nightly`, `admin`, `cli`. */
+  /** Unique: `nightly:YYYY-MM-DD` makes the nightly enqueue idempotent across replicas. */
+  @Column({ name: 'run_key', type: 'text', unique: true })
+  runKey!: string;
+
+  /** What started it: `nightly`, `cli`, `admin`. */
   @Column({ type: 'text' })
   trigger!: string;
 
@@ -24,11 +33,43 @@ export class TrainingRun {
   @Column({ name: 'candidate_model_version_id', type: 'uuid', nullable: true })
   candidateModelVersionId!: string | null;
 
+  /** The run's settings (steps, contexts, group, evaluation, gate rules), fixed at enqueue. */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   config!: Record<string, unknown>;
 
+  /** Progress and the last step's metrics. */
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metrics!: Record<string, unknown>;
+
+  /** What went into training: data window, derived personas, library personas. */
+  @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
+  data!: Record<string, unknown>;
+
+  /** The offline evaluation report and the gate's decision. */
+  @Column({ type: 'jsonb', nullable: true })
+  gate!: Record<string, unknown> | null;
+
+  @Column({ type: 'text', nullable: true })
+  device!: 'cpu' | 'cuda' | null;
+
+  @Column({ type: 'integer', default: 0 })
+  attempts!: number;
+
+  @Column({ name: 'max_attempts', type: 'integer', default: 2 })
+  maxAttempts!: number;
+
+  @Column({ name: 'worker_id', type: 'text', nullable: true })
+  workerId!: string | null;
+
+  @Column({ name: 'heartbeat_at', type: 'timestamptz', nullable: true })
+  heartbeatAt!: Date | null;
+
+  @Column({ name: 'cancel_requested_at', type: 'timestamptz', nullable: true })
+  cancelRequestedAt!: Date | null;
+
+  /** The trainer's run folder (checkpoints, metrics.jsonl, candidate model), under ARTIFACT_DIR. */
+  @Column({ name: 'run_dir', type: 'text', nullable: true })
+  runDir!: string | null;
 
   @Column({ type: 'text', nullable: true })
   error!: string | null;

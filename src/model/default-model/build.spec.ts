@@ -1,10 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultCatalog } from '../../catalog';
-import { defaultPersonas } from '../../simulator';
+import { shippedCatalog } from '../../catalog';
+import { loadPersonaLibrary } from '../../simulator';
 import { ChatModel } from '../chat-model';
 import { buildDefaultModel } from './build';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 describe('build-model pipeline (tiny settings)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'closer-build-'));

@@ -1,7 +1,10 @@
-import { defaultCatalog } from '../../catalog';
+import { shippedCatalog } from '../../catalog';
 import { TurnScoring } from '../../scoring';
-import { defaultPersonas } from '../../simulator';
+import { loadPersonaLibrary } from '../../simulator';
 import { generateCorpus } from './corpus';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 
 describe('synthetic sales corpus', () => {
   it('is reproducible, alternates speakers, and carries its flaws in about the configured share', async () => {

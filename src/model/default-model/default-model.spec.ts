@@ -1,8 +1,10 @@
 import { join } from 'node:path';
-import { defaultCatalog } from '../../catalog';
+import { shippedCatalog } from '../../catalog';
 import { checkCompliance, defaultComplianceRules } from '../../scoring';
 import { ChatModel } from '../chat-model';
 import { systemPrompt } from '../../catalog';
+
+const defaultCatalog = shippedCatalog();
 
 /** The shipped model (models/default, committed; rebuilt by `npm run build:model`). */
 describe('default model', () => {

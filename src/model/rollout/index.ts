@@ -2,7 +2,7 @@
  * Rollouts: simulated sessions played by the policy model against the user simulator, for the
  * RL trainer and the offline evaluation. No framework imports.
  *
- *   const pool = await RolloutPool.create({ modelDir: 'models/default', workers: 2, intraOpThreads: 1, maxBatchPerWorker: 32 });
+ *   const pool = await RolloutPool.create({ modelDir: 'models/default', catalog, personas, workers: 2, intraOpThreads: 1, maxBatchPerWorker: 32 });
  *   const sessions = await pool.play([{ personaId: 'smb-owner', seed: 1 }, ...]);   // job order
  *   await pool.setWeights(params);   // Map/Record of Float32Array by HF name, or a checkpoint folder
  *   await pool.close();
@@ -11,7 +11,7 @@
  *   own ORT session at `intraOpThreads` (default 1) and a continuously batched generator of
  *   `maxBatchPerWorker` rows (default 32); `contextTokens` (512), `maxReplyTokens` (120),
  *   `maxAgentTurns` (16), default `sampling` (temperature 0.7, top-p 0.95, repetition penalty 1.1),
- *   `personas` and `catalog` (the defaults) as in RolloutPlayerOptions.
+ *   and the `catalog` and `personas` the sessions are played with (required).
  * - `pool.play(jobs)`: RolloutJob = { personaId, seed, agentSeed?, sampling?, maxAgentTurns? } → RolloutSession
  *   = { personaId, seed, turns, outcome, ended, tokens, agentTurns }. `tokens` is the conversation
  *   exactly as the model saw it (ChatML, system prompt included), built by appending, never by

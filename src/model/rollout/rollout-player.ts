@@ -1,10 +1,9 @@
-import { defaultCatalog, ProductCatalog } from '../../catalog';
+import { ProductCatalog, systemPrompt } from '../../catalog';
 import { HistoryTurn, visibleReply } from '../../scoring';
-import { defaultPersonas, RuleBasedSimulator, SessionOutcome, UserSimulator } from '../../simulator';
+import { RuleBasedSimulator, SessionOutcome, UserSimulator } from '../../simulator';
 import { WeightMode } from '../causal-lm';
 import { ChatModel } from '../chat-model';
 import { loadCheckpoint } from '../checkpoint';
-import { systemPrompt } from '../../catalog';
 import { SequenceKv } from '../kv-cache';
 import { SamplingOptions } from '../sampling';
 import { ChatMessage } from '../tokenizer';
@@ -43,8 +42,7 @@ export class RolloutPlayer {
   static async load(options: RolloutPlayerOptions): Promise<RolloutPlayer> {
     const o = { ...defaults, ...options };
     const model = await ChatModel.load(o.modelDir, { capacity: o.contextTokens, maxBatch: o.maxBatch, intraOpThreads: o.intraOpThreads, weights: o.weights });
-    const catalog = o.catalog ?? defaultCatalog;
-    return new RolloutPlayer(model, new RuleBasedSimulator(o.personas ?? defaultPersonas, catalog), catalog, o);
+    return new RolloutPlayer(model, new RuleBasedSimulator(o.personas, o.catalog), o.catalog, o);
   }
 
   get maxBatch(): number {

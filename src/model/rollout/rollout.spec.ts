@@ -1,12 +1,15 @@
 import { join } from 'node:path';
+import { shippedCatalog } from '../../catalog';
 import { createSession, exportOnnx, tensor } from '../../engine';
-import { defaultPersonas } from '../../simulator';
+import { loadPersonaLibrary } from '../../simulator';
 import { loadCheckpoint } from '../checkpoint';
 import { buildCausalLmGraph } from '../llama';
 import { ChatTokenizer } from '../tokenizer';
 import { RolloutPool } from './rollout-pool';
 import { RolloutJob, RolloutSession } from './types';
 
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
 const modelDir = join(__dirname, '..', '..', '..', 'models', 'default');
 const jobs: RolloutJob[] = [0, 1, 2, 3, 4].map((i) => ({ personaId: defaultPersonas[i % defaultPersonas.length].id, seed: 100 + i, maxAgentTurns: 4 }));
 
@@ -22,7 +25,7 @@ describe('RolloutPool (default model, rule-based visitor)', () => {
   let tokenizer: ChatTokenizer;
   beforeAll(async () => {
     tokenizer = await ChatTokenizer.load(modelDir);
-    const pool = await RolloutPool.create({ modelDir, workers: 0, maxBatchPerWorker: 1 });
+    const pool = await RolloutPool.create({ modelDir, catalog: defaultCatalog, personas: defaultPersonas, workers: 0, maxBatchPerWorker: 1 });
     sequential = await pool.play(jobs);
     await pool.close();
   });
@@ -66,7 +69,7 @@ describe('RolloutPool (default model, rule-based visitor)', () => {
   });
 
   it('is deterministic per job whatever the worker count and batching', async () => {
-    const pool = await RolloutPool.create({ modelDir, workers: 2, maxBatchPerWorker: 4 });
+    const pool = await RolloutPool.create({ modelDir, catalog: defaultCatalog, personas: defaultPersonas, workers: 2, maxBatchPerWorker: 4 });
     try {
       const batched = await pool.play(jobs);
       batched.forEach((s, i) => expectSameSession(s, sequential[i]));
@@ -84,7 +87,7 @@ describe('RolloutPool (default model, rule-based visitor)', () => {
   });
 
   it('ends a session that would overflow the context instead of dropping history', async () => {
-    const pool = await RolloutPool.create({ modelDir, workers: 0, contextTokens: 128 });
+    const pool = await RolloutPool.create({ modelDir, catalog: defaultCatalog, personas: defaultPersonas, workers: 0, contextTokens: 128 });
     try {
       const [s] = await pool.play([{ ...jobs[0], maxAgentTurns: 10 }]);
       expect(s.ended).toBe('context_full');

@@ -62,8 +62,10 @@ export interface RolloutPlayerOptions {
   /** Default sampling for agent replies (a job's `sampling` overrides it). */
   sampling?: Partial<SamplingOptions>;
   maxAgentTurns?: number;
-  personas?: Persona[];
-  catalog?: ProductCatalog;
+  /** The visitors the simulator plays (a job names one by id). */
+  personas: Persona[];
+  /** What the agent sells: its system prompt, the simulator's facts and the scorers'. */
+  catalog: ProductCatalog;
 }
 
 /** Weights by Hugging Face name, or a checkpoint folder to read them from. */

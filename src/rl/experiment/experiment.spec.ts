@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,10 @@ import { ExperimentConfig, runExperiment, TrainingBackend } from './experiment';
 
 const root = mkdtempSync(join(tmpdir(), 'closer-experiment-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
+// Only the initial weights' bytes matter to the experiment itself (the backend loads the bandit).
+const init = join(root, 'init');
+mkdirSync(init);
+writeFileSync(join(init, 'model.safetensors'), 'weights v1');
 
 /** The bandit as a training backend, counting how many runs it opened. */
 function banditBackend() {
@@ -34,7 +38,7 @@ const config: ExperimentConfig = {
   root: join(root, 'runs'),
   reportPath: join(root, 'docs', 'result.md'),
   baseline: 'grpo',
-  init: 'bandit',
+  init,
   command: 'test',
   notes: [],
 };
@@ -51,5 +55,12 @@ describe('experiment', () => {
     const again = banditBackend();
     expect(await runExperiment(config, again.backend)).toEqual(report);
     expect(again.opened).toEqual([]);
+  });
+
+  it('refuses to reuse the runs of another initial model or other settings', async () => {
+    writeFileSync(join(init, 'model.safetensors'), 'weights v2');
+    await expect(runExperiment(config, banditBackend().backend)).rejects.toThrow(`${config.root} holds runs of another experiment`);
+    writeFileSync(join(init, 'model.safetensors'), 'weights v1');
+    await expect(runExperiment({ ...config, evaluation: { ...config.evaluation, sessions: 64 } }, banditBackend().backend)).rejects.toThrow('holds runs of another experiment');
   });
 });

@@ -1,5 +1,7 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { isDeepStrictEqual } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { evaluate, EvaluationPlan, EvaluationRecord } from '../../evaluation';
 import { PolicyOptimizer } from '../policy';
@@ -60,6 +62,7 @@ export async function runExperiment(
   onStep: (run: RunSpec, p: TrainingProgress) => void = () => {},
 ): Promise<string> {
   await mkdir(c.root, { recursive: true });
+  await claimRoot(c);
   const initPath = join(c.root, 'init-evaluation.jsonl');
   if (!existsSync(initPath)) {
     log('evaluating the initial model');
@@ -73,6 +76,34 @@ export async function runExperiment(
   const results: RunResult[] = [];
   for (const spec of c.runs) results.push(await trainAndEvaluate(spec, c, backend, log, onStep));
   return writeReport(c, await readJsonl<EvaluationRecord>(initPath), results);
+}
+
+/**
+ * Finished runs under the root are reused, so the root records what they were trained and
+ * evaluated with, down to the initial weights' checksum: after the default model or the plan
+ * changes, a rerun into the same root is refused instead of mixing old results into the report.
+ */
+async function claimRoot(c: ExperimentConfig): Promise<void> {
+  const path = join(c.root, 'experiment.json');
+  const identity = JSON.parse(JSON.stringify({ init: c.init, initWeightsSha256: await sha256(join(c.init, 'model.safetensors')), loop: c.loop, evaluation: c.evaluation }));
+  if (existsSync(path)) {
+    const recorded: unknown = JSON.parse(await readFile(path, 'utf8'));
+    if (!isDeepStrictEqual(recorded, identity)) {
+      throw new Error(`${c.root} holds runs of another experiment (initial model or settings differ, see its experiment.json); use another --root or remove it`);
+    }
+    return;
+  }
+  await writeFile(path, JSON.stringify(identity, null, 2) + '\n');
+}
+
+function sha256(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('end', () => resolve(hash.digest('hex')))
+      .on('error', reject);
+  });
 }
 
 async function trainAndEvaluate(

@@ -1,0 +1,51 @@
+import { ProductCatalog } from '../catalog';
+import { ExecutionProvider } from '../engine';
+import { defaultPolicyLossConfig, defaultPolicyOptimizerConfig, RunDirectory, runTrainingLoop, StepMetrics, TrainingLoopConfig, TrainingProgress } from '../rl';
+import { openPoolTraining } from '../rl/pool-backend';
+import { writeCandidateModel } from '../rl/trainer/candidate-model';
+import { defaultRewardConfig } from '../scoring';
+import { Persona } from '../simulator';
+
+export interface CandidateTrainingJob {
+  /** The model folder training starts from (the run's base version) and the KL reference. */
+  init: string;
+  run: RunDirectory;
+  loop: TrainingLoopConfig;
+  catalog: ProductCatalog;
+  personas: Persona[];
+  device: ExecutionProvider;
+  workers: number;
+  updateThreads: number;
+  maxAgentTurns: number;
+  /** Where the candidate model folder is written. */
+  outDir: string;
+  card: (metrics: StepMetrics[]) => string;
+  /** Called after each step; throwing stops the run (cancel, lost lease) with the last checkpoint kept. */
+  onStep: (p: TrainingProgress) => void;
+}
+
+/** Trains a candidate and writes its model folder; returns the per-step metrics of the whole run. */
+export type CandidateTrainer = (job: CandidateTrainingJob) => Promise<StepMetrics[]>;
+
+/** DuCA training through the local rollout pool, resumed from the run folder's last checkpoint. */
+export const ducaCandidateTrainer: CandidateTrainer = async (job) => {
+  const training = await openPoolTraining({
+    init: job.init,
+    catalog: job.catalog,
+    personas: job.personas,
+    device: job.device,
+    workers: job.workers,
+    maxAgentTurns: job.maxAgentTurns,
+    optimizer: { ...defaultPolicyOptimizerConfig, loss: defaultPolicyLossConfig },
+    rewards: defaultRewardConfig,
+    rewardScale: 1,
+    updateThreads: job.updateThreads,
+  });
+  try {
+    const metrics = await runTrainingLoop(job.run, job.loop, training.optimizer, training.rollouts, job.onStep);
+    await writeCandidateModel(job.init, training.optimizer.params, job.outDir, job.card(metrics));
+    return metrics;
+  } finally {
+    await training.close();
+  }
+};

@@ -1,0 +1,61 @@
+import { NightlyConfig } from '../config';
+import { AdvantageEstimatorName, advantageEstimatorNames } from '../rl';
+import { DeviceSetting } from './gpu-setup';
+import { GateRules } from './gate';
+
+/** A run's settings, fixed when it is enqueued and stored on the run (so a resumed run trains the same way). */
+export interface NightlyRunConfig {
+  estimator: AdvantageEstimatorName;
+  steps: number;
+  contexts: number;
+  group: number;
+  seed: number;
+  checkpointEvery: number;
+  maxAgentTurns: number;
+  /** Rollout worker threads and update threads (the worker shares the machine with nothing else). */
+  workers: number;
+  updateThreads: number;
+  evalSessions: number;
+  /** Held-out visitors and agent seeds of the gate: fixed, so champion and candidate meet the same sessions. */
+  evalSeed: number;
+  dataDays: number;
+  maxDerivedPersonas: number;
+  device: DeviceSetting;
+  gate: GateRules;
+}
+
+export type NightlyRunOverrides = Partial<Pick<NightlyRunConfig, 'steps' | 'contexts' | 'group' | 'evalSessions' | 'maxAgentTurns' | 'seed' | 'checkpointEvery'>>;
+
+export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverrides = {}): NightlyRunConfig {
+  return {
+    estimator: c.estimator,
+    steps: c.steps,
+    contexts: c.contexts,
+    group: c.group,
+    seed: 1,
+    checkpointEvery: 5,
+    maxAgentTurns: 12,
+    workers: 2,
+    updateThreads: 2,
+    evalSessions: c.evalSessions,
+    evalSeed: 20261125,
+    dataDays: c.dataDays,
+    maxDerivedPersonas: 100,
+    device: c.device,
+    gate: c.gate,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/** Reads a run's stored config back, refusing one this code cannot run (e.g. written by a newer version). */
+export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
+  const c = raw as unknown as NightlyRunConfig;
+  const whole = ['steps', 'contexts', 'group', 'seed', 'checkpointEvery', 'maxAgentTurns', 'workers', 'updateThreads', 'evalSessions', 'evalSeed', 'dataDays', 'maxDerivedPersonas'] as const;
+  const bad: string[] = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
+  if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator');
+  if (!['cpu', 'cuda', 'auto'].includes(c.device)) bad.push('device');
+  if (!c.gate || typeof c.gate.conversionMargin !== 'number') bad.push('gate');
+  if (c.group < 2) bad.push('group');
+  if (bad.length) throw new Error(`training run config is invalid: ${bad.join(', ')}`);
+  return c;
+}

@@ -1,0 +1,179 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ModelVersion } from './entities/model-version.entity';
+import { RegistryError } from './registry-error';
+
+/** Postgres channel every champion change is announced on (the payload is a hint; listeners re-read the table). */
+export const CHAMPION_CHANNEL = 'closer_champion';
+
+/** What a server needs to serve the champion. */
+export interface Champion {
+  id: string;
+  name: string;
+  artifactPath: string;
+}
+
+export interface CandidateRecord {
+  name: string;
+  artifactPath: string;
+  parentId: string | null;
+  runId: string;
+  estimator: string;
+  dataWindowStart: Date;
+  dataWindowEnd: Date;
+  config: Record<string, unknown>;
+  metrics: Record<string, unknown>;
+}
+
+/**
+ * Model versions and the one champion. Every champion change (adopting the first served model,
+ * promote, pin, rollback) goes through here: one transaction that locks the table against
+ * concurrent changes and announces the new champion with NOTIFY, delivered at commit.
+ */
+@Injectable()
+export class ModelRegistry {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  async champion(manager: EntityManager = this.db.manager): Promise<Champion | null> {
+    const row = await manager.getRepository(ModelVersion).findOneBy({ status: 'champion' });
+    return row ? toChampion(row) : null;
+  }
+
+  async find(idOrName: string, manager: EntityManager = this.db.manager): Promise<ModelVersion> {
+    const row = await manager
+      .getRepository(ModelVersion)
+      .createQueryBuilder('v')
+      .where(isUuid(idOrName) ? 'v.id = :key' : 'v.name = :key', { key: idOrName })
+      .getOne();
+    if (!row) throw new RegistryError('unknown_version', `no model version ${idOrName}`);
+    return row;
+  }
+
+  list(limit = 50): Promise<ModelVersion[]> {
+    return this.db.getRepository(ModelVersion).find({ order: { createdAt: 'DESC' }, take: limit });
+  }
+
+  /**
+   * The row of a model a server answers with, created on first use. It becomes the champion only
+   * when there is none yet (a fresh database); otherwise the registry's champion stands: a server
+   * still running an older model folder must not undo a promotion (the hot swap moves it onto the champion).
+   */
+  async adoptServed(name: string, artifactPath: string): Promise<string> {
+    return this.changeChampion(async (tx) => {
+      const existing = await tx.getRepository(ModelVersion).findOneBy({ name });
+      if (existing) return { id: existing.id, changed: false };
+      const hasChampion = (await this.champion(tx)) !== null;
+      const [row] = await tx.query(
+        `INSERT INTO model_versions (name, artifact_path, status, promoted_at) VALUES ($1, $2, $3, ${hasChampion ? 'NULL' : 'now()'}) RETURNING id`,
+        [name, artifactPath, hasChampion ? 'candidate' : 'champion'],
+      );
+      return { id: row.id as string, changed: !hasChampion };
+    });
+  }
+
+  /** Records a trained candidate; idempotent per name, so a resumed run does not register twice. */
+  async registerCandidate(c: CandidateRecord): Promise<ModelVersion> {
+    await this.db.query(
+      `INSERT INTO model_versions (name, artifact_path, status, parent_id, run_id, estimator, data_window_start, data_window_end, config, metrics)
+       VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING`,
+      [c.name, c.artifactPath, c.parentId, c.runId, c.estimator, c.dataWindowStart, c.dataWindowEnd, JSON.stringify(c.config), JSON.stringify(c.metrics)],
+    );
+    return this.find(c.name);
+  }
+
+  async reject(id: string, metrics: Record<string, unknown>): Promise<void> {
+    const [, affected] = await this.db.query(`UPDATE model_versions SET status = 'rejected', metrics = metrics || $2 WHERE id = $1 AND status = 'candidate'`, [id, JSON.stringify(metrics)]);
+    if (affected === 0) throw new RegistryError('not_a_candidate', `model version ${id} is not a candidate`);
+  }
+
+  /**
+   * Makes a version the champion; the previous one is retired. Refused while the champion is
+   * pinned unless `overridePin` (an operator's explicit promote or pin). `expectedChampionId`:
+   * refuse if the champion changed since the caller compared against it (the gate's comparison would be stale).
+   */
+  async promote(idOrName: string, o: { overridePin?: boolean; pin?: boolean; expectedChampionId?: string | null; metrics?: Record<string, unknown> } = {}): Promise<Champion> {
+    return this.changeChampion(async (tx) => {
+      const target = await this.find(idOrName, tx);
+      const current = await tx.getRepository(ModelVersion).findOneBy({ status: 'champion' });
+      if (o.expectedChampionId !== undefined && (current?.id ?? null) !== o.expectedChampionId) {
+        throw new RegistryError('champion_changed', `the champion changed to ${current?.name ?? 'none'} since the candidate was evaluated`);
+      }
+      if (current?.pinned && !o.overridePin && current.id !== target.id) {
+        throw new RegistryError('champion_pinned', `the champion ${current.name} is pinned; unpin it or promote with an explicit pin`);
+      }
+      if (current && current.id === target.id) {
+        if (o.pin === undefined || current.pinned === o.pin) throw new RegistryError('already_champion', `${target.name} is already the champion`);
+        await tx.query(`UPDATE model_versions SET pinned = $2 WHERE id = $1`, [target.id, o.pin]);
+        return { id: target.id, changed: false };
+      }
+      if (current) await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), pinned = false WHERE id = $1`, [current.id]);
+      await tx.query(
+        `UPDATE model_versions SET status = 'champion', promoted_at = now(), rolled_back_at = NULL, pinned = $2, metrics = metrics || $3 WHERE id = $1`,
+        [target.id, o.pin ?? false, JSON.stringify(o.metrics ?? {})],
+      );
+      return { id: target.id, changed: true };
+    }).then(() => this.requireChampion());
+  }
+
+  /** Pins a version as champion (promoting it if needed): nightly runs do not replace it until unpinned. */
+  pin(idOrName: string): Promise<Champion> {
+    return this.promote(idOrName, { overridePin: true, pin: true });
+  }
+
+  async unpin(): Promise<Champion> {
+    const [, affected] = await this.db.query(`UPDATE model_versions SET pinned = false WHERE status = 'champion' AND pinned`);
+    if (affected === 0) throw new RegistryError('no_champion', 'no pinned champion to unpin');
+    return this.requireChampion();
+  }
+
+  /**
+   * Back to the previous champion: the most recently promoted retired version that was never
+   * rolled back. The current one is retired and marked rolled back, so repeated rollbacks walk
+   * back through the history instead of flipping between two versions.
+   */
+  async rollback(): Promise<{ from: Champion; to: Champion }> {
+    let from: Champion | undefined;
+    await this.changeChampion(async (tx) => {
+      const current = await tx.getRepository(ModelVersion).findOneBy({ status: 'champion' });
+      if (!current) throw new RegistryError('no_champion', 'there is no champion to roll back');
+      const [previous] = await tx.query(
+        `SELECT id FROM model_versions WHERE status = 'retired' AND rolled_back_at IS NULL AND promoted_at IS NOT NULL AND id <> $1
+          ORDER BY promoted_at DESC LIMIT 1`,
+        [current.id],
+      );
+      if (!previous) throw new RegistryError('no_previous_champion', `${current.name} has no previous champion to roll back to`);
+      await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), rolled_back_at = now(), pinned = false WHERE id = $1`, [current.id]);
+      await tx.query(`UPDATE model_versions SET status = 'champion', promoted_at = now() WHERE id = $1`, [previous.id]);
+      from = toChampion(current);
+      return { id: previous.id as string, changed: true };
+    });
+    return { from: from!, to: await this.requireChampion() };
+  }
+
+  private async requireChampion(): Promise<Champion> {
+    const champion = await this.champion();
+    if (!champion) throw new RegistryError('no_champion', 'there is no champion');
+    return champion;
+  }
+
+  /** Serialises champion changes (a SHARE ROW EXCLUSIVE lock conflicts with itself) and notifies when one happened. */
+  private changeChampion(change: (tx: EntityManager) => Promise<{ id: string; changed: boolean }>): Promise<string> {
+    return this.db.transaction(async (tx) => {
+      await tx.query(`LOCK TABLE model_versions IN SHARE ROW EXCLUSIVE MODE`);
+      const { id, changed } = await change(tx);
+      if (changed) {
+        const champion = await this.champion(tx);
+        await tx.query(`SELECT pg_notify($1, $2)`, [CHAMPION_CHANNEL, JSON.stringify({ ...champion, schema: this.schema })]);
+      }
+      return id;
+    });
+  }
+
+  private get schema(): string {
+    return (this.db.options as { schema?: string }).schema ?? 'public';
+  }
+}
+
+const toChampion = (v: ModelVersion): Champion => ({ id: v.id, name: v.name, artifactPath: v.artifactPath });
+const isUuid = (s: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(s);

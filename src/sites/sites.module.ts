@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { SiteCatalogs } from './site-catalogs';
+import { SitesRepository } from './sites.repository';
+
+/** Registered customer sites and the catalog each one sells. */
+@Module({
+  providers: [SitesRepository, SiteCatalogs],
+  exports: [SitesRepository, SiteCatalogs],
+})
+export class SitesModule {}

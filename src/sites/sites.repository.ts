@@ -1,0 +1,51 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { randomBytes } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { parseCatalog, ProductCatalog } from '../catalog';
+
+export interface Site {
+  siteKey: string;
+  name: string;
+  webhookSecret: string;
+  /** The site's own catalog; undefined: the server's (CATALOG_PATH). */
+  catalog?: ProductCatalog;
+}
+
+/** Registered customer sites. The webhook secret is returned to the caller once, at creation. */
+@Injectable()
+export class SitesRepository {
+  constructor(@InjectDataSource() private readonly db: DataSource) {}
+
+  /** `catalog` must already be validated (parseCatalog/loadCatalogFile): it is stored as given. */
+  async create(siteKey: string, name: string, catalog?: ProductCatalog): Promise<Site> {
+    const webhookSecret = randomBytes(32).toString('base64url');
+    await this.db.query(`INSERT INTO sites (site_key, name, webhook_secret, catalog) VALUES ($1, $2, $3, $4)`, [
+      siteKey,
+      name,
+      webhookSecret,
+      catalog ? JSON.stringify(catalog) : null,
+    ]);
+    return { siteKey, name, webhookSecret, catalog };
+  }
+
+  async find(siteKey: string): Promise<Site | undefined> {
+    const [row] = await this.db.query(`SELECT site_key, name, webhook_secret, catalog FROM sites WHERE site_key = $1`, [siteKey]);
+    return row ? { siteKey: row.site_key, name: row.name, webhookSecret: row.webhook_secret, catalog: siteCatalog(row.site_key, row.catalog) } : undefined;
+  }
+
+  /** The catalog of the site a chat session belongs to; undefined when the site has none of its own. */
+  async catalogOfSession(sessionId: string): Promise<{ siteKey: string; catalog?: ProductCatalog }> {
+    const [row] = await this.db.query(
+      `SELECT c.site_key, s.catalog FROM chat_sessions c LEFT JOIN sites s ON s.site_key = c.site_key WHERE c.id = $1`,
+      [sessionId],
+    );
+    if (!row) throw new Error(`no chat session ${sessionId}`);
+    return { siteKey: row.site_key, catalog: siteCatalog(row.site_key, row.catalog) };
+  }
+}
+
+// Stored catalogs were validated when the site was added; parsing again guards against hand edits of the row.
+function siteCatalog(siteKey: string, stored: unknown): ProductCatalog | undefined {
+  return stored === null || stored === undefined ? undefined : parseCatalog(stored, `the catalog of site ${siteKey}`);
+}
