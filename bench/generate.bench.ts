@@ -1,6 +1,6 @@
 /**
  * Generation benchmark on a model folder (default: models/default). Prints JSON lines:
- *   npm run bench:generate [-- --model DIR --tokens 64 --threads 2 --batches 1,8,32 --repeats 3]
+ *   npm run bench:generate [-- --model DIR --tokens 64 --threads 2 --batches 1,8,32 --repeats 3 --weights baked|fed]
  * Per batch size, measured in the same run:
  * - `time_to_first_token_ms`: until every row of the batch has its first token, through `Generator`
  *   (rows submitted together, prefilled 8 per call);
@@ -30,15 +30,16 @@ const newTokens = Number(args.get('tokens') ?? 64);
 const threads = Number(args.get('threads') ?? 2);
 const batches = (args.get('batches') ?? '1,8,32').split(',').map(Number);
 const repeats = Number(args.get('repeats') ?? 3);
+const weights = args.get('weights') as 'baked' | 'fed' | undefined;
 const capacity = 512;
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, intra_op_threads: threads };
-const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: dir, machine }));
+const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: dir, weights: weights ?? 'default', machine }));
 const round = (x: number) => Math.round(x * 1000) / 1000;
 const greedy = { ...defaultSampling, temperature: 0 };
 const argmax = (logits: Float32Array) => sampleToken(logits, [], greedy, new Rng(0)).token;
 
 async function main() {
-  const model = await ChatModel.load(dir, { intraOpThreads: threads, capacity, maxBatch: Math.max(...batches) });
+  const model = await ChatModel.load(dir, { intraOpThreads: threads, capacity, maxBatch: Math.max(...batches), weights });
   const lm = model.generator.lm;
   const prompt = model.promptIds(
     [

@@ -7,7 +7,8 @@
 import type * as ort from 'onnxruntime-node';
 import { createSession, exportOnnx, Graph, ops as T, RuntimeOptions, tensor, Value } from '../../src/engine';
 import { Checkpoint, ModelConfig } from '../../src/model';
-import { declareDecoderParams, decoderLogits, ropeTables, scaledDotAttention } from '../../src/model/llama';
+import { declareDecoderParams, decoderLogits, scaledDotAttention } from '../../src/model/llama';
+import { ropeTables } from '../../src/model/rope';
 
 const pastName = (layer: number, kind: string) => `past.${layer}.${kind}`;
 const presentName = (layer: number, kind: string) => `present.${layer}.${kind}`;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
 import { CatalogError } from '../catalog';
 import { RunQueueError } from '../jobs';
+import { UnsupportedConfigError } from '../model';
 import { GpuSetupError } from '../nightly';
 import { RegistryError } from '../registry';
 import { AdvantageInputError } from '../rl';
@@ -14,6 +15,7 @@ import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
 import { registerGenerate } from './generate';
 import { registerGpuSetup } from './gpu-setup';
+import { registerInspect } from './inspect';
 import { registerMigrate } from './migrate';
 import { registerModels } from './models';
 import { registerNightly } from './nightly';
@@ -26,7 +28,7 @@ import { registerWorker } from './worker';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup]) register(program);
   return program;
 }
 
@@ -42,7 +44,8 @@ const isUserError = (err: unknown) =>
   err instanceof AdvantageInputError ||
   err instanceof RegistryError ||
   err instanceof RunQueueError ||
-  err instanceof GpuSetupError;
+  err instanceof GpuSetupError ||
+  err instanceof UnsupportedConfigError;
 
 if (require.main === module) {
   if (existsSync('.env')) process.loadEnvFile('.env');

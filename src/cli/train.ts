@@ -57,7 +57,8 @@ export function registerTrain(program: Command): void {
           comparison = compare(await evaluate(training.evaluation, plan), baseline);
           console.log(JSON.stringify({ evaluation: 'candidate vs initial', sessions: f.evalSessions, comparison }));
         }
-        await writeCandidateModel(f.init, training.optimizer.params, run.modelDir, modelCard(f, metrics, minutes, comparison));
+        const lora = training.optimizer.config.lora;
+        await writeCandidateModel(f.init, training.optimizer.params, run.modelDir, modelCard(f, metrics, minutes, comparison), lora && { lora, tensors: training.optimizer.adapter });
         process.stderr.write(`candidate model: ${run.modelDir}\n`);
       } finally {
         await training.close();
@@ -78,6 +79,7 @@ function modelCard(f: TrainFlags, metrics: StepMetrics[], minutes: number, compa
     '| --- | --- |',
     `| steps × contexts × group | ${f.steps} × ${f.contexts} × ${f.group} |`,
     `| seed | ${f.seed} |`,
+    `| trained weights | ${f.loraRank ? `LoRA rank ${f.loraRank} on ${f.loraTargets} (adapter also in PEFT layout: adapter_config.json, adapter_model.safetensors)` : 'all'} |`,
     `| learning rate, clip ε / ε_high, KL β | ${f.lr}, ${f.epsilon} / ${f.epsilonHigh}, ${f.beta} |`,
     `| loss aggregation, epochs × mini-batches | ${f.lossAggregation}, ${f.epochs} × ${f.miniBatches} |`,
     `| session reward | ${f.sessionReward} × ${f.rewardScale} |`,

@@ -1,5 +1,6 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { ExecutionProvider } from '../engine';
+import { loraConfig } from '../model';
 import { defaultPolicyLossConfig, defaultPolicyOptimizerConfig, LossAggregation, lossAggregations, PolicyOptimizerConfig } from '../rl';
 import { AdvantageConfig, defaultAdvantageConfig } from '../rl/advantages';
 import { PoolTrainingOptions } from '../rl/pool-backend';
@@ -35,6 +36,9 @@ export interface TrainingFlags extends CatalogFlags {
   sessionReward: SessionRewardKind;
   updateThreads: number;
   rollouts: 'local' | 'redis';
+  loraRank?: number;
+  loraAlpha?: number;
+  loraTargets: string;
 }
 
 export function addTrainingOptions(command: Command): Command {
@@ -63,6 +67,9 @@ export function addTrainingOptions(command: Command): Command {
     .option('--gamma <x>', 'MAPO discount over turns', nonNegativeNumber, defaultAdvantageConfig.gamma)
     .addOption(new Option('--session-reward <kind>', 'deal value, or 1/0 conversion').choices(['value', 'conversion']).default(defaultRewardConfig.sessionReward))
     .option('--update-threads <n>', 'ORT threads of the update', positiveInt, 2)
+    .option('--lora-rank <r>', 'train a LoRA adapter of this rank instead of every weight (PEFT layout in the model folder)', positiveInt)
+    .option('--lora-alpha <x>', 'LoRA alpha (scale alpha / rank; default 2 × rank)', positiveNumber)
+    .option('--lora-targets <list>', 'comma-separated Linear modules the adapter wraps', 'q_proj,k_proj,v_proj,o_proj')
     .addOption(new Option('--rollouts <where>', 'local worker threads, or `closer rollout-worker` processes through BullMQ on REDIS_URL').choices(['local', 'redis']).default('local'));
 }
 
@@ -81,6 +88,7 @@ export function optimizerConfig(f: TrainingFlags): PolicyOptimizerConfig {
     epochs: f.epochs,
     miniBatches: f.miniBatches,
     microBatch: f.microBatch,
+    ...(f.loraRank ? { lora: loraConfig(f.loraRank, f.loraTargets.split(',').map((t) => t.trim()), f.loraAlpha) } : {}),
   };
 }
 

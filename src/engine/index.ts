@@ -9,7 +9,7 @@ export { opDefinitions, OpType } from './ops';
 export { AdamWConfig, OptimizerConfig, SgdConfig } from './optimizers';
 export { Rng } from './rng';
 export { createSession, ExecutionProvider, RuntimeError, RuntimeOptions, tensor } from './runtime';
-export { NamedTensor, readSafetensors, writeSafetensors } from './safetensors';
+export { NamedTensor, readSafetensors, readSafetensorsHeader, SafetensorsHeader, TensorEntry, writeSafetensors } from './safetensors';
 export { Shape } from './shape';
 export * as ops from './tensor-ops';
 export { Feeds, Trainer, TrainerOptions } from './trainer';

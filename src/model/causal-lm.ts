@@ -1,17 +1,26 @@
 import type * as ort from 'onnxruntime-node';
 import { createSession, exportOnnx, RuntimeOptions, tensor } from '../engine';
 import { Checkpoint } from './checkpoint';
-import { ModelConfig } from './config';
+import { checkContext, ModelConfig } from './config';
 import { SlotKvCache } from './kv-cache';
-import { ropeTables } from './llama';
-import { buildStepGraph, KV_KINDS, kvNames, servingWeights } from './step-graph';
+import { ropeTables } from './rope';
+import { buildStepGraph, KV_KINDS, kvNames, pastBiasShape, servingWeights } from './step-graph';
 
 /**
  * How weights reach the step graphs. 'baked': initializers, so ORT constant-folds and pre-packs
- * them (fastest steps; new weights recompile each session shape on its next use). 'fed': graph
- * inputs, so new weights are a tensor swap (for RL, where weights change every step).
+ * them (faster steps, but every (batch, chunk, capacity) session holds its own copies, a session
+ * compiles slowly, and a protobuf caps the weights at 2 GB; new weights recompile each session
+ * shape on its next use). 'fed': graph inputs backed by the one Float32Array per weight that this
+ * class holds, shared by every session (ORT reads CPU tensors in place); new weights are a swap.
  */
 export type WeightMode = 'baked' | 'fed';
+
+/**
+ * Default: baked up to this many bytes of float32 weights, fed above. Measured on 2 cores
+ * (docs/models.md): baked decodes a 135M model 1.3–1.7× faster but took 10 s to compile each
+ * session shape and ~0.8 GiB more memory per session shape; for a small model the copies cost little.
+ */
+export const BAKED_WEIGHTS_MAX_BYTES = 64 * 2 ** 20;
 
 export interface CausalLmOptions extends RuntimeOptions {
   weights?: WeightMode;
@@ -34,13 +43,15 @@ export class CausalLm {
     checkpoint: Checkpoint,
     /** Longest sequence a row may hold (prompt + reply). */
     readonly maxContext: number,
-    { weights = 'baked', ...runtime }: CausalLmOptions = {},
+    { weights, ...runtime }: CausalLmOptions = {},
   ) {
     this.config = checkpoint.config;
     this.runtime = runtime;
-    this.weightMode = weights;
-    if (maxContext > this.config.maxPositions) throw new Error(`a context of ${maxContext} tokens exceeds the model's ${this.config.maxPositions} positions`);
-    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)])));
+    const bytes = [...checkpoint.tensors.values()].reduce((n, t) => n + t.data.length * 4, 0);
+    this.weightMode = weights ?? (bytes <= BAKED_WEIGHTS_MAX_BYTES ? 'baked' : 'fed');
+    checkContext(this.config, maxContext);
+    // Float32 tensors are used as they are: a loaded model holds one copy of its weights.
+    this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)])));
     this.rope = ropeTables(this.config, Array.from({ length: maxContext }, (_, i) => i)) as { cos: Float32Array; sin: Float32Array };
     this.freshNames = Array.from({ length: this.config.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.fresh(l, kind))).flat();
   }
@@ -76,7 +87,9 @@ export class CausalLm {
     const ids = new BigInt64Array(B * chunk);
     const cos = new Float32Array(B * chunk * hd);
     const sin = new Float32Array(B * chunk * hd);
-    const bias = new Float32Array(B * C).fill(-1e9);
+    const biasShape = pastBiasShape(c, B, chunk, C);
+    const queryRows = biasShape[2];
+    const bias = new Float32Array(B * queryRows * C).fill(-1e9);
     const counts = tokens.map((t) => t.length);
     tokens.forEach((row, b) => {
       const held = cache.lengths[first + b] ?? 0;
@@ -88,14 +101,19 @@ export class CausalLm {
         cos.set(this.rope.cos.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
         sin.set(this.rope.sin.subarray(position * hd, (position + 1) * hd), (b * chunk + i) * hd);
       }
-      bias.fill(0, b * C, b * C + held);
+      // Row r of a windowed mask is query position held + r % chunk: it sees the last `window` positions.
+      for (let r = 0; r < queryRows; r++) {
+        const at = (b * queryRows + r) * C;
+        const first = c.slidingWindow === undefined ? 0 : Math.max(0, held + (r % chunk) - c.slidingWindow + 1);
+        bias.fill(0, at + Math.min(first, held), at + held);
+      }
     });
     const feeds: Record<string, ort.Tensor> = {
       ...this.fedWeights,
       input_ids: tensor('int64', ids, [B, chunk]),
       rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
-      past_bias: tensor('float32', bias, [B, 1, 1, C]),
+      past_bias: tensor('float32', bias, biasShape),
     };
     const pastShape = [B, c.numKvHeads, C, hd];
     for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);

@@ -1,7 +1,10 @@
 import { CausalLm, CausalLmOptions } from './causal-lm';
 import { loadCheckpoint } from './checkpoint';
 import { GenerationStream } from './generation-stream';
+import { readGenerationConfig } from './generation-config';
+import { tokenizerDir } from './lora/peft';
 import { GenerationRequest, Generator, GeneratorOptions } from './generator';
+import { SAMPLING_KEYS, SamplingOptions } from './sampling';
 import { ChatMessage, ChatTokenizer } from './tokenizer';
 
 /** A conversation whose latest message alone does not fit the model's context. */
@@ -19,13 +22,16 @@ export class ChatModel {
     readonly dir: string,
     readonly tokenizer: ChatTokenizer,
     readonly generator: Generator,
+    /** generation_config.json's sampling defaults; a request's own options override them. */
+    readonly samplingDefaults: Partial<SamplingOptions>,
   ) {}
 
   /** `capacity`: longest sequence (prompt + reply) a row may hold, at most the model's positions. */
   static async load(dir: string, { capacity = 512, maxBatch, maxQueue, ...lmOptions }: CausalLmOptions & GeneratorOptions & { capacity?: number } = {}): Promise<ChatModel> {
-    const [checkpoint, tokenizer] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(dir)]);
+    const filesDir = await tokenizerDir(dir);
+    const [checkpoint, tokenizer, generation] = await Promise.all([loadCheckpoint(dir), ChatTokenizer.load(filesDir), readGenerationConfig(filesDir)]);
     const lm = new CausalLm(checkpoint, Math.min(capacity, checkpoint.config.maxPositions), lmOptions);
-    return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue }));
+    return new ChatModel(dir, tokenizer, new Generator(lm, tokenizer, { maxBatch, maxQueue, eosTokenIds: generation.eosTokenIds }), generation.sampling);
   }
 
   /**
@@ -45,7 +51,9 @@ export class ChatModel {
 
   /** Streams the assistant's reply to a conversation (joining the running batch). */
   reply(messages: ChatMessage[], options: Omit<GenerationRequest, 'prompt'>): GenerationStream {
-    return this.generator.submit({ ...options, prompt: this.promptIds(messages, options.maxNewTokens) });
+    const request: GenerationRequest = { ...options, prompt: this.promptIds(messages, options.maxNewTokens) };
+    for (const key of SAMPLING_KEYS) request[key] ??= this.samplingDefaults[key];
+    return this.generator.submit(request);
   }
 
   async release(): Promise<void> {

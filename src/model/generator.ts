@@ -2,7 +2,7 @@ import { Rng } from '../engine';
 import { CausalLm } from './causal-lm';
 import { FinishReason, GenerationResult, GenerationStream } from './generation-stream';
 import { bucket, SequenceKv, SlotKvCache } from './kv-cache';
-import { defaultSampling, sampleToken, SamplingOptions } from './sampling';
+import { defaultSampling, SAMPLING_KEYS, sampleToken, SamplingOptions } from './sampling';
 import { ChatTokenizer } from './tokenizer';
 
 export interface GenerationRequest extends Partial<SamplingOptions> {
@@ -30,6 +30,8 @@ export interface GeneratorOptions {
   maxBatch?: number;
   /** Requests allowed to wait beyond the free rows; past it `submit` throws QueueFullError. */
   maxQueue?: number;
+  /** End-of-reply ids besides config.json's and the tokenizer's eos_token (e.g. generation_config.json's). */
+  eosTokenIds?: number[];
 }
 
 /** The generator's queue is full; the caller should retry later. */
@@ -61,10 +63,10 @@ export class Generator {
   constructor(
     readonly lm: CausalLm,
     readonly tokenizer: ChatTokenizer,
-    { maxBatch = 8, maxQueue = Infinity }: GeneratorOptions = {},
+    { maxBatch = 8, maxQueue = Infinity, eosTokenIds = [] }: GeneratorOptions = {},
   ) {
-    const eosToken = tokenizer.config.eos_token ? tokenizer.tokenId(tokenizer.config.eos_token) : undefined;
-    this.eos = new Set([...lm.config.eosTokenIds, ...(eosToken === undefined ? [] : [eosToken])]);
+    const eosToken = tokenizer.eosTokenId;
+    this.eos = new Set([...lm.config.eosTokenIds, ...eosTokenIds, ...(eosToken === undefined ? [] : [eosToken])]);
     this.maxBatch = maxBatch;
     this.maxQueue = maxQueue;
     this.cache = lm.newCache();
@@ -299,7 +301,7 @@ const leased = new WeakSet<SequenceKv>();
 
 function definedOnly(o: Partial<SamplingOptions>): Partial<SamplingOptions> {
   const out: Partial<SamplingOptions> = {};
-  for (const key of ['temperature', 'topK', 'topP', 'repetitionPenalty'] as const) if (o[key] !== undefined) out[key] = o[key];
+  for (const key of SAMPLING_KEYS) if (o[key] !== undefined) out[key] = o[key];
   return out;
 }
 

@@ -11,6 +11,8 @@ export interface SamplingOptions {
   repetitionPenalty: number;
 }
 
+export const SAMPLING_KEYS = ['temperature', 'topK', 'topP', 'repetitionPenalty'] as const;
+
 export const defaultSampling: SamplingOptions = { temperature: 1, topK: 0, topP: 1, repetitionPenalty: 1 };
 
 export interface SampledToken {

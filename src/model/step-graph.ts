@@ -15,7 +15,8 @@ import { declareDecoderParams, decoderLogits } from './llama';
  * [.., P, C + P]), softmaxed, and split again.
  *
  * Inputs: input_ids [B, P]; rope_cos / rope_sin [B, 1, P, hd]; past_bias [B, 1, 1, C] (0 for a
- * past slot the row holds, −1e9 past its length); past.{l}.key / past.{l}.value [B, Hkv, C, hd];
+ * past slot the row holds, −1e9 past its length), or with a sliding window [B, 1, G·P, C] per query
+ * row (G = query heads per key/value head), −1e9 also for slots the window has left behind; past.{l}.key / past.{l}.value [B, Hkv, C, hd];
  * the weights as `servingWeights` lays them out (inputs, so new weights need no recompilation).
  * Outputs: logits [B, P, vocab]; new.{l}.key / new.{l}.value [B, Hkv, P, hd] (keys after RoPE).
  */
@@ -23,6 +24,11 @@ export interface StepGraph {
   graph: Graph;
   logits: Value;
   freshKv: Record<string, Value>;
+}
+
+/** A windowed model's past mask differs per query position; otherwise one mask serves the row. */
+export function pastBiasShape(c: ModelConfig, batch: number, chunk: number, capacity: number): number[] {
+  return c.slidingWindow === undefined ? [batch, 1, 1, capacity] : [batch, 1, (c.numHeads / c.numKvHeads) * chunk, capacity];
 }
 
 export const kvNames = {
@@ -40,14 +46,14 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
   const ids = g.input('input_ids', [batch, chunk], 'int64');
   const cos = g.input('rope_cos', [batch, 1, chunk, hd]);
   const sin = g.input('rope_sin', [batch, 1, chunk, hd]);
-  const pastBias = g.input('past_bias', [batch, 1, 1, capacity]);
+  const pastBias = g.input('past_bias', pastBiasShape(c, batch, chunk, capacity));
   // Query rows are ordered (group member, position) after the GQA reshape below.
+  const window = c.slidingWindow ?? Infinity;
   const causal = new Float32Array(groups * chunk * chunk);
-  for (let r = 0; r < groups * chunk; r++) for (let j = (r % chunk) + 1; j < chunk; j++) causal[r * chunk + j] = -1e9;
+  for (let r = 0; r < groups * chunk; r++) for (let j = 0; j < chunk; j++) if (j > r % chunk || r % chunk - j >= window) causal[r * chunk + j] = -1e9;
   const causalBias = g.constant(causal, [groups * chunk, chunk], 'float32');
   const transposed = (name: string, [rows, cols]: readonly number[]) => T.transpose(g.param(`${name}.T`, [cols, rows], init.zeros()), [1, 0]);
   const params = declareDecoderParams(g, c, (name, shape, initializer) => (shape.length === 2 && name !== EMBEDDING ? transposed(name, shape) : g.param(name, shape, initializer)));
-  if (c.tieWordEmbeddings) params.lmHead = transposed('lm_head.weight', [c.vocabSize, c.hiddenSize]);
   const freshKv: Record<string, Value> = {};
   const keysT = (x: Value) => T.transpose(x, [0, 1, 3, 2]);
   const logits = decoderLogits(ids, params, c, {
@@ -78,14 +84,14 @@ const EMBEDDING = 'model.embed_tokens.weight';
 /**
  * Weights as the step graph takes them: matrices other than the embedding are fed transposed
  * ([in, out], as `${name}.T`), so ORT's optimizer cancels the graph's transposes and no weight is
- * transposed at run time; a tied LM head gets its own transposed copy of the embedding.
+ * transposed at run time. A tied LM head reads the embedding itself: ORT fuses the head's
+ * transpose into its MatMul (FusedMatMul, transB), so the embedding is held once.
  */
 export function servingWeights(c: ModelConfig, params: ReadonlyMap<string, Float32Array>): Map<string, { data: Float32Array; shape: number[] }> {
   const fed = new Map<string, { data: Float32Array; shape: number[] }>();
   const expected = [...expectedParameters(c)];
-  if (c.tieWordEmbeddings) expected.push(['lm_head.weight', [c.vocabSize, c.hiddenSize]]);
   for (const [name, shape] of expected) {
-    const data = params.get(name === 'lm_head.weight' && c.tieWordEmbeddings ? EMBEDDING : name);
+    const data = params.get(name);
     const size = shape.reduce((a, b) => a * b, 1);
     if (!data) throw new Error(`weights: ${name} is missing`);
     if (data.length !== size) throw new Error(`weights: ${name} has ${data.length} values, expected ${size} for shape [${shape.join(', ')}]`);

@@ -41,7 +41,8 @@ export interface PoolTraining {
 /** What a run trains with: the policy optimizer on the initial model, and rollouts from a local pool or remote workers. */
 export async function openPoolTraining(o: PoolTrainingOptions): Promise<PoolTraining> {
   const checkpoint = await loadCheckpoint(o.init);
-  const initial = new Map([...checkpoint.tensors].map(([name, t]) => [name, Float32Array.from(t.data)]));
+  // The loaded arrays themselves: the optimizer copies what it trains and only reads the rest.
+  const initial = new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)]));
   const optimizer = await PolicyOptimizer.create(checkpoint.config, initial, o.optimizer, { executionProvider: o.device, intraOpThreads: o.updateThreads });
   const rewards: RolloutRewards = { turnWeights: o.rewards.turnWeights, sessionReward: o.rewards.sessionReward, rewardScale: o.rewardScale };
   const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({ sampling, maxAgentTurns: o.maxAgentTurns, rewards });

@@ -1,5 +1,5 @@
 import { FloatDType, Value, ops as T } from '../../engine';
-import { buildCausalLmGraph, ModelConfig } from '../../model';
+import { buildCausalLmGraph, LoraConfig, ModelConfig } from '../../model';
 
 export interface PolicyLossConfig {
   /** The ratio is clipped to [1 − epsilon, 1 + epsilonHigh] (TRL's epsilon / epsilon_high). */
@@ -69,8 +69,8 @@ export const policyInputNames = {
  * agent tokens, and the mean entropy of the policy there. `tokenLogProbs` is also the output the
  * reference pass reads.
  */
-export function buildPolicyGraph(model: ModelConfig, batch: number, seq: number, c: PolicyLossConfig, dtype: FloatDType = 'float32') {
-  const lm = buildCausalLmGraph(model, batch, seq, dtype);
+export function buildPolicyGraph(model: ModelConfig, batch: number, seq: number, c: PolicyLossConfig, dtype: FloatDType = 'float32', lora?: LoraConfig) {
+  const lm = buildCausalLmGraph(model, batch, seq, dtype, { lora });
   const g = lm.graph;
   const mask = g.inputs.find((v) => v.name === policyInputNames.mask)!;
   const input = (name: string) => g.input(name, [batch, seq]);

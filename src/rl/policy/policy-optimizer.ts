@@ -1,5 +1,5 @@
 import { buildTrainingProgram, Feeds, Rng, RuntimeOptions, Trainer } from '../../engine';
-import { ModelConfig } from '../../model';
+import { expectedParameters, LoraConfig, mergeLora, ModelConfig } from '../../model';
 import { Episode } from '../episode';
 import { aggregationWeights, LossAggregation } from './aggregation';
 import { buildPolicyGraph, PolicyLossConfig, policyInputNames as names } from './policy-loss';
@@ -19,6 +19,8 @@ export interface PolicyOptimizerConfig {
   epochs: number;
   /** Optimizer steps per epoch: the shuffled rollout batch split into this many parts. */
   miniBatches: number;
+  /** Train a LoRA adapter instead of every weight: the base stays frozen, AdamW state is the adapter's only. */
+  lora?: LoraConfig;
 }
 
 /**
@@ -52,15 +54,20 @@ export interface UpdateMetrics {
  * gradient clipping, several mini-batch epochs per rollout batch, micro-batches accumulated.
  */
 export class PolicyOptimizer {
+  private merged: { step: number; params: Map<string, Float32Array> } | undefined;
+
   private constructor(
     readonly config: PolicyOptimizerConfig,
     private readonly trainer: Trainer,
     /** The reference model's parameters (the initial policy), fed in place of the trained ones. */
     private readonly reference: Map<string, Float32Array>,
+    /** With LoRA: the frozen base weights, fed to every engine call (the initial arrays, not copies). */
+    private readonly frozen: Map<string, Float32Array>,
+    private readonly shapes: Map<string, readonly number[]>,
   ) {}
 
   static async create(model: ModelConfig, initial: Map<string, Float32Array>, config: PolicyOptimizerConfig, runtime: RuntimeOptions = {}) {
-    const policy = buildPolicyGraph(model, config.microBatch, config.sequenceLength, config.loss);
+    const policy = buildPolicyGraph(model, config.microBatch, config.sequenceLength, config.loss, 'float32', config.lora);
     const program = buildTrainingProgram(policy.graph, policy.loss, {
       optimizer: { kind: 'adamw', weightDecay: config.weightDecay },
       maxGradNorm: config.maxGradNorm,
@@ -68,17 +75,35 @@ export class PolicyOptimizer {
       evalOutputs: { token_logprobs: policy.tokenLogProbs },
     });
     const trainer = await Trainer.create(program, { seed: 0, ...runtime });
-    for (const name of trainer.params.keys()) {
+    const frozen = new Map<string, Float32Array>();
+    const shapes = expectedParameters(model);
+    const take = (name: string) => {
       const values = initial.get(name);
       if (!values) throw new Error(`initial parameters lack ${name}`);
-      trainer.params.set(name, Float32Array.from(values));
-    }
+      return values;
+    };
+    // LoRA: every base weight is a graph input and the adapters start from their initializers.
+    if (config.lora) for (const name of shapes.keys()) frozen.set(name, take(name));
+    else for (const name of trainer.params.keys()) trainer.params.set(name, Float32Array.from(take(name)));
     const reference = new Map([...trainer.params].map(([name, v]) => [name, Float32Array.from(v)]));
-    return new PolicyOptimizer(config, trainer, reference);
+    return new PolicyOptimizer(config, trainer, reference, frozen, shapes);
   }
 
-  /** The current policy parameters (replaced, not mutated, by each optimizer step). */
+  /**
+   * The current policy's full weights by Hugging Face name (replaced, not mutated, by each
+   * optimizer step); with LoRA, the base with the adapter merged in.
+   */
   get params(): Map<string, Float32Array> {
+    const lora = this.config.lora;
+    if (!lora) return this.trainer.params as Map<string, Float32Array>;
+    if (this.merged?.step !== this.trainer.stepCount) {
+      this.merged = { step: this.trainer.stepCount, params: mergeLora(lora, this.frozen, this.adapter, this.shapes) };
+    }
+    return this.merged.params;
+  }
+
+  /** The trained tensors: every weight, or with LoRA only the adapter's lora_A / lora_B (PEFT names). */
+  get adapter(): Map<string, Float32Array> {
     return this.trainer.params as Map<string, Float32Array>;
   }
 
@@ -128,7 +153,7 @@ export class PolicyOptimizer {
   /** Per-token log-probs under the policy's current parameters (e.g. to check a rollout's log-probs). */
   async tokenLogProbs(episodes: Episode[]): Promise<Float32Array[]> {
     const rows = episodes.map((e) => sequenceRow(e, e.agentTurns.map(() => 0), this.config.sequenceLength));
-    return this.logProbsOf(rows, this.params);
+    return this.logProbsOf(rows, this.adapter);
   }
 
   async save(paramsPath: string, optimizerPath: string): Promise<void> {
@@ -186,6 +211,7 @@ export class PolicyOptimizer {
       [names.advantages]: floats((it) => it.row.advantages),
       [names.refLogProbs]: floats((it) => it.ref),
       [names.tokenWeights]: floats((it) => it.weights),
+      ...Object.fromEntries(this.frozen),
     };
   }
 }
