@@ -5,27 +5,28 @@ import { ChatMessage, ChatModel } from '../model';
 import { loadCatalogFile, ProductCatalog, systemPrompt } from '../catalog';
 import { loadConfig } from '../config';
 import { validateTurnText } from '../scoring';
-import { nonNegativeInt, positiveInt } from './options';
+import { nonNegativeInt, positiveInt, SIMULATION_SAMPLING } from './options';
 
-type SamplingFlags = { catalog?: string; model: string; maxTokens: number; temperature: number; topP: number; repetitionPenalty: number; seed: number };
+type SamplingFlags = { catalog?: string; model: string; maxTokens: number; temperature?: number; topP?: number; repetitionPenalty?: number; seed: number };
 
 const samplingFlags = (command: Command) =>
   command
     .option('--model <dir>', 'model folder (config.json, model.safetensors, tokenizer.json)', 'models/default')
     .option('--max-tokens <n>', 'most new tokens per reply', positiveInt, 120)
-    .option('--temperature <x>', 'sampling temperature (0 = greedy)', Number, 0.7)
-    .option('--top-p <x>', 'nucleus sampling threshold', Number, 0.95)
-    .option('--repetition-penalty <x>', 'penalty for tokens already in the context', Number, 1.1)
+    .option('--temperature <x>', "sampling temperature, 0 = greedy (default: the model's generation_config.json, else 0.7 as served)", Number)
+    .option('--top-p <x>', 'nucleus sampling threshold (default: generation_config.json, else 0.95)', Number)
+    .option('--repetition-penalty <x>', 'penalty for tokens already in the context (default: generation_config.json, else 1.1)', Number)
     .option('--seed <n>', 'sampling seed', nonNegativeInt, 1)
     .option('--catalog <file>', 'product catalog JSON for the system prompt (default: CATALOG_PATH, else the shipped one)');
 
 const catalogOf = (o: SamplingFlags): ProductCatalog => (o.catalog ? loadCatalogFile(resolve(o.catalog)) : loadConfig().catalog);
 
-const generateOptions = (o: SamplingFlags, seed = o.seed) => ({
+/** A flag wins, then the model's generation_config.json, then what the server samples with. */
+const generateOptions = (o: SamplingFlags, model: ChatModel, seed = o.seed) => ({
   maxNewTokens: o.maxTokens,
-  temperature: o.temperature,
-  topP: o.topP,
-  repetitionPenalty: o.repetitionPenalty,
+  temperature: o.temperature ?? model.samplingDefaults.temperature ?? SIMULATION_SAMPLING.temperature,
+  topP: o.topP ?? model.samplingDefaults.topP ?? SIMULATION_SAMPLING.topP,
+  repetitionPenalty: o.repetitionPenalty ?? model.samplingDefaults.repetitionPenalty ?? SIMULATION_SAMPLING.repetitionPenalty,
   seed,
 });
 
@@ -39,7 +40,7 @@ export function registerGenerate(program: Command): void {
         { role: 'system', content: systemPrompt(catalogOf(o)) },
         { role: 'user', content: validateTurnText(o.prompt, '--prompt') },
       ];
-      for await (const e of model.reply(messages, generateOptions(o))) if (e.kind === 'token') process.stdout.write(e.delta);
+      for await (const e of model.reply(messages, generateOptions(o, model))) if (e.kind === 'token') process.stdout.write(e.delta);
       process.stdout.write('\n');
       await model.release();
     });
@@ -55,7 +56,7 @@ export function registerGenerate(program: Command): void {
       messages.push({ role: 'user', content: validateTurnText(line) });
       process.stdout.write('agent> ');
       let reply = '';
-      for await (const e of model.reply(messages, generateOptions(o, o.seed + turn++))) {
+      for await (const e of model.reply(messages, generateOptions(o, model, o.seed + turn++))) {
         if (e.kind === 'token') {
           process.stdout.write(e.delta);
           reply += e.delta;

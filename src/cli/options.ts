@@ -29,5 +29,5 @@ export function positiveNumberList(value: string): number[] {
   return value.split(',').map((v) => positiveNumber(v.trim()));
 }
 
-/** How the model samples when it plays the agent against the simulator (simulate, calibrate). */
+/** How the model samples where visitors meet it: the server's sampling, also used against the simulator (simulate, calibrate) and by generate/chat without flags. */
 export const SIMULATION_SAMPLING = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
