@@ -8,6 +8,7 @@ import { describeStartupError } from '../startup-error';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
+import { registerEvalIntents } from './eval-intents';
 import { registerGenerate } from './generate';
 import { registerMigrate } from './migrate';
 import { registerSimulate } from './simulate';
@@ -18,7 +19,7 @@ import { registerTrain } from './train';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerTrain, registerCompare, registerRolloutWorker]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerTrain, registerCompare, registerRolloutWorker]) register(program);
   return program;
 }
 
