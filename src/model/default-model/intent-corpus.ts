@@ -52,9 +52,9 @@ const usd = (amount: number) => `$${amount}`;
 /** Seat counts a visitor names: mostly small teams, some large ones. */
 function seatCount(rng: Rng): number {
   const r = rng.next();
-  if (r < 0.6) return 1 + rng.int(30);
-  if (r < 0.9) return 31 + rng.int(30);
-  return [75, 80, 100, 120, 150, 200][rng.int(6)];
+  if (r < 0.7) return 1 + rng.int(50);
+  if (r < 0.9) return 51 + rng.int(50);
+  return [120, 150, 200, 250, 300][rng.int(5)];
 }
 
 /** The cheapest plan that takes `seats` (plans are listed cheapest first). */
@@ -114,6 +114,14 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
         `How much per user is ${p.name}?`,
         `What's the ${p.name} tier price?`,
         `And ${p.name}, how much is that?`,
+        `What's ${p.name} going to cost me?`,
+        `${p.name}: price per seat?`,
+        `I'd like to know the ${p.name} price.`,
+        `Is ${p.name} expensive?`,
+        `What's the per-seat price on ${p.name}?`,
+        `How much do you charge per user for ${p.name}?`,
+        `Pricing for ${p.name}?`,
+        `what's the cost of ${p.name}`,
       ]),
       answer: pick([
         `${p.name} is ${m} per seat a month, or ${a} per seat a month with annual billing.`,
@@ -220,11 +228,11 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const from = first === catalog.plans[0] ? `every plan, starting with ${first.name} at ${usd(first.monthlyPricePerSeat)} per seat a month` : `the ${first.name} plan and up, at ${usd(first.monthlyPricePerSeat)} per seat a month`;
   if (pick([0, 1]) === 0) {
     const asked = pick(catalog.plans);
-    const question = pick([`Is ${words} available on ${asked.name}?`, `Does ${asked.name} come with ${words}?`, `Can we get ${words} on ${asked.name}?`, `Does ${asked.name} include ${words}?`, `On ${asked.name}, do we get ${words}?`]);
+    const question = pick([`Is ${words} available on ${asked.name}?`, `Does ${asked.name} come with ${words}?`, `Can we get ${words} on ${asked.name}?`, `Does ${asked.name} include ${words}?`, `On ${asked.name}, do we get ${words}?`, `Is ${words} part of ${asked.name}?`, `Does ${asked.name} support ${words}?`, `${words} on ${asked.name}?`, `Does the ${asked.name} plan have ${words}?`]);
     const answer = asked.features.includes(key) ? `Yes, ${asked.name} includes ${name}. It comes with ${from}.` : `No, ${asked.name} doesn't include ${name}. It comes with ${from}.`;
     return { intent, question, answer };
   }
-  const question = pick([`Which plan includes ${words}?`, `Do you have ${words}?`, `What plan do we need for ${words}?`, `Is ${words} included?`, `Do you support ${words}?`, `${words}: which tier?`, `Does ${catalog.product} do ${words}?`, `We need ${words}. Which plan is that?`]);
+  const question = pick([`Which plan includes ${words}?`, `Do you have ${words}?`, `What plan do we need for ${words}?`, `Is ${words} included?`, `Do you support ${words}?`, `${words}: which tier?`, `Does ${catalog.product} do ${words}?`, `We need ${words}. Which plan is that?`, `Is there ${words}?`, `Does it have ${words}?`, `Which plans come with ${words}?`, `I need ${words}.`, `What about ${words}?`, `Where can I get ${words}?`]);
   return { intent, question, answer: pick([`Yes, ${name} is included in ${from}.`, `${name} comes with ${from}.`]) };
 }
 
@@ -286,6 +294,10 @@ function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
     'Is a credit card required to start?',
     'Do you ask for card details for the trial?',
     'Can I start the trial without a card?',
+    'Can we try before we buy?',
+    'free trial?',
+    'Is there a trial version?',
+    'Can I test drive it?',
   ]);
   return { intent: 'trial', question, answer: trialAnswer(catalog, pick) };
 }
@@ -293,9 +305,9 @@ function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
 function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contract' | 'refunds'): IntentExchange {
   const { security, contract, refunds } = catalog.policies;
   const questions: Record<typeof intent, string[]> = {
-    security: ['How do you handle security?', `Is ${catalog.product} secure?`, 'Do you have SOC 2?', 'Where is our data hosted?', 'Is data encrypted?', 'What about data protection?', 'Where is the data stored?', 'Is our data secure?', 'What compliance certifications do you hold?', 'Can we choose EU hosting?'],
-    contract: ['Is there a long contract?', 'Are we locked in?', 'Can we cancel any time?', 'Is it monthly or yearly?', "What's the commitment?", "Can I cancel if it doesn't work out?", 'How does cancelling work?', 'Do I have to commit for a year?'],
-    refunds: ['Do you give refunds?', 'What if we want a refund?', 'Is there a refund policy?', 'Can we get a refund on an annual plan?', 'How do refunds work?', 'What happens to our money if we cancel?'],
+    security: ['How do you handle security?', `Is ${catalog.product} secure?`, 'Do you have SOC 2?', 'Where is our data hosted?', 'Is data encrypted?', 'What about data protection?', 'Where is the data stored?', 'Is our data secure?', 'What compliance certifications do you hold?', 'Can we choose EU hosting?', `Is it safe to put our customer data in ${catalog.product}?`, 'Are you GDPR compliant?', 'Are you certified for security?', 'Where do you host?', 'Which hosting regions do you offer?', 'How is our data protected?', 'security?', 'Is it encrypted?', 'Is the data center in Europe?'],
+    contract: ['Is there a long contract?', 'Are we locked in?', 'Can we cancel any time?', 'Is it monthly or yearly?', "What's the commitment?", "Can I cancel if it doesn't work out?", 'How does cancelling work?', 'Do I have to commit for a year?', 'Can we stop whenever?', 'Is there a commitment period?', "What's the minimum term?", 'Can I cancel later?', 'Do you require a contract?', 'How long is the contract?', 'Can we end the subscription?'],
+    refunds: ['Do you give refunds?', 'What if we want a refund?', 'Is there a refund policy?', 'Can we get a refund on an annual plan?', 'How do refunds work?', 'What happens to our money if we cancel?', 'Can we get our money back?', 'refunds?', "What if we're not happy with it?", 'Is there a refund if we cancel an annual plan?'],
   };
   const answers: Record<typeof intent, string[]> = {
     security: [`We're ${security}.`, `On security: ${security}.`],
@@ -308,8 +320,8 @@ function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contr
 function aiDisclosure(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const asksHuman = pick([true, false]);
   const question = asksHuman
-    ? pick(['Are you human?', 'Am I chatting with a real person?', 'Is a human answering?', 'Am I speaking to a person?', 'Is there a real human here?', 'Are you real?', 'Is someone actually typing this?', 'Are you a person or a program?', 'Is this a live chat with a person?', 'Are you a real human being?', 'r u human', 'Is this an actual person?', 'Who am I talking to?'])
-    : pick(['Are you a robot?', 'Is this a bot?', 'Are you AI?', 'Are you an AI?', 'Is this an AI chat?', 'Are you a chatbot?', 'bot or human?', "You're a bot, aren't you?", 'Are you automated?', 'Is this chat automated?', 'Are you a machine?', 'Is this GPT?', 'Are these answers generated by AI?', 'am i talking to a bot']);
+    ? pick(['Are you human?', 'Am I chatting with a real person?', 'Is a human answering?', 'Am I speaking to a person?', 'Is there a real human here?', 'Are you real?', 'Is someone actually typing this?', 'Are you a person or a program?', 'Is this a live chat with a person?', 'Are you a real human being?', 'r u human', 'Is this an actual person?', 'Who am I talking to?', 'Is this a live person?', 'Is someone on the other side?', 'Are you a human agent?', 'Are you a sales rep?', 'Is this a real salesperson?', 'Is an actual human replying?', 'Are you a real employee?'])
+    : pick(['Are you a robot?', 'Is this a bot?', 'Are you AI?', 'Are you an AI?', 'Is this an AI chat?', 'Are you a chatbot?', 'bot or human?', "You're a bot, aren't you?", 'Are you automated?', 'Is this chat automated?', 'Are you a machine?', 'Is this GPT?', 'Are these answers generated by AI?', 'am i talking to a bot', 'Are you ChatGPT?', 'Am I chatting with an agent or a bot?', 'Is this an AI or a person?', 'honestly, are you a bot', 'am I talking to AI', 'Are you a program?', 'Are you a virtual assistant?', 'Is this a machine answering?']);
   const yes = asksHuman ? 'No' : 'Yes';
   const answer = pick([
     `${yes}, I'm an AI assistant for ${catalog.product}. A person from our team can follow up by email whenever you like.`,
@@ -324,14 +336,14 @@ function smallTalk(catalog: ProductCatalog, pick: Pick): IntentExchange {
   if (kind === 'greeting') {
     return {
       intent: 'small-talk',
-      question: pick(['Hi', 'Hello', 'Hey there', 'Good afternoon', 'Good evening', 'hi!', 'Hello, anyone here?', 'hey']),
+      question: pick(['Hi', 'Hello', 'Hey there', 'Good afternoon', 'Good evening', 'hi!', 'Hello, anyone here?', 'hey', 'Morning!', 'Hiya', 'Howdy', 'Pleased to meet you.', 'Hi team']),
       answer: pick([`Hi! I'm the AI assistant for ${catalog.product}, ${catalog.tagline}. What is your team looking for?`, `Hello! How can I help you with ${catalog.product} today?`]),
     };
   }
   if (kind === 'how') {
     return {
       intent: 'small-talk',
-      question: pick(['How are you?', 'How are you doing today?', "Hi, how's it going?", 'How is it going?', 'Having a good day?']),
+      question: pick(['How are you?', 'How are you doing today?', "Hi, how's it going?", 'How is it going?', 'Having a good day?', "What's new?", 'Hey, how are you?', 'How have you been?']),
       answer: pick([`Doing well, thanks for asking! How can I help your team with ${catalog.product} today?`, `All good here, thanks. What are you looking for in a CRM?`]),
     };
   }
@@ -360,6 +372,15 @@ function offTopic(catalog: ProductCatalog, pick: Pick): IntentExchange {
     'Recommend a good book?',
     'How tall is Mount Everest?',
     'Can you do my taxes?',
+    'Can you help me write an essay?',
+    "What's the population of Japan?",
+    'Tell me something funny',
+    'Sing me a song',
+    "What's the score of the game?",
+    'Which team will win the league?',
+    'Where should I go on vacation?',
+    "What's the stock price of Apple?",
+    'Who wrote Hamlet?',
   ]);
   const answer = pick([
     `I can only help with questions about ${catalog.product}, ${catalog.tagline}. Is there anything about plans, pricing or features I can answer?`,
@@ -373,10 +394,10 @@ function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const trialLine = `The ${catalog.trial.days}-day free trial${catalog.trial.creditCardRequired ? '' : ' needs no credit card, so'} your team can try it before deciding.`;
   const kind = pick(['price', 'competitor', 'switching', 'unsure']);
   const questions: Record<typeof kind, string[]> = {
-    price: ["That's too expensive.", "It's more than we want to spend.", 'Seems pricey.', "We can't afford that.", "That's a lot per seat.", 'Other tools cost less.', 'Money is tight right now.'],
-    competitor: ['Why not just use a free CRM?', 'Salesforce does all this already.', 'Pipedrive looks similar, why you?', 'Why should we pick you over HubSpot?'],
-    switching: ['We use spreadsheets today.', 'Switching tools is a pain.', 'Moving our data over sounds hard.', 'Our deals live in Google Sheets.'],
-    unsure: ["I'm not sure we need a CRM.", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.'],
+    price: ["That's too expensive.", "It's more than we want to spend.", 'Seems pricey.', "We can't afford that.", "That's a lot per seat.", 'Other tools cost less.', 'Money is tight right now.', 'Too expensive for us.', "We're a small team, that's a lot.", 'We have no budget right now.', 'Maybe next quarter, budget is frozen.'],
+    competitor: ['Why not just use a free CRM?', 'Salesforce does all this already.', 'Pipedrive looks similar, why you?', 'Why should we pick you over HubSpot?', 'We could just use a free tool.', 'What makes you different from other CRMs?'],
+    switching: ['We use spreadsheets today.', 'Switching tools is a pain.', 'Moving our data over sounds hard.', 'Our deals live in Google Sheets.', "We're happy with spreadsheets.", 'Why would we move off Excel?', 'Setting up a new tool takes too long.'],
+    unsure: ["I'm not sure we need a CRM.", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.', "I'll think it over.", 'Will my team actually adopt it?', 'Not now, maybe later.'],
   };
   const answers: Record<typeof kind, string> = {
     price: `${entry.name} is ${usd(entry.monthlyPricePerSeat)} per seat a month, or ${usd(entry.annualPricePerSeatPerMonth)} with annual billing. We also offer ${discountList(catalog)}.`,
@@ -389,6 +410,11 @@ function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
 
 /** One question of `intent` in a visitor's words and the answer, both from the catalog. */
 export function intentExchange(catalog: ProductCatalog, intent: Intent, rng: Rng): IntentExchange {
+  const x = exchange(catalog, intent, rng);
+  return { ...x, answer: x.answer.charAt(0).toUpperCase() + x.answer.slice(1) };
+}
+
+function exchange(catalog: ProductCatalog, intent: Intent, rng: Rng): IntentExchange {
   const pick: Pick = (options) => options[rng.int(options.length)];
   switch (intent) {
     case 'plan-price':
