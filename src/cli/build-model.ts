@@ -10,7 +10,7 @@ export function registerBuildModel(program: Command): void {
     .description('build the default model: synthetic corpus, BPE tokenizer, SFT; writes a Hugging Face-layout folder')
     .option('--out <dir>', 'output folder', 'models/default')
     .option('--dialogues <n>', 'simulated sales dialogues in the corpus', positiveInt, 3000)
-    .option('--intent-dialogues <n>', 'intent dialogues in the corpus (questions answered from the catalog)', nonNegativeInt, 20000)
+    .option('--intent-dialogues <n>', 'intent dialogues in the corpus (questions answered from the catalog)', nonNegativeInt, 30000)
     .option('--vocab <n>', 'tokenizer vocabulary size', positiveInt, 2048)
     .option('--hidden <n>', 'hidden size', positiveInt, 192)
     .option('--layers <n>', 'decoder layers', positiveInt, 4)

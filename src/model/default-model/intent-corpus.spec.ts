@@ -13,7 +13,7 @@ describe('intent dialogues in the corpus', () => {
   let corpus: Awaited<ReturnType<typeof generateCorpus>>;
   beforeAll(async () => {
     // The same seed and sizes as the shipped build (build-model defaults), so the check covers its corpus.
-    corpus = await generateCorpus({ catalog: defaultCatalog, personas: defaultPersonas, dialogues: 3000, intentDialogues: 20000, seed: 1 });
+    corpus = await generateCorpus({ catalog: defaultCatalog, personas: defaultPersonas, dialogues: 3000, intentDialogues: 30000, seed: 1 });
   });
 
   it('contains none of the held-out test questions verbatim', () => {

@@ -26,7 +26,7 @@ export type Intent = (typeof INTENTS)[number];
 /** Share of intent exchanges per intent (seat arithmetic needs the most examples). */
 const INTENT_WEIGHTS: Record<Intent, number> = {
   'plan-price': 14,
-  'seat-math': 24,
+  'seat-math': 28,
   'feature-plan': 12,
   discounts: 8,
   trial: 6,
@@ -318,6 +318,11 @@ function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contr
 }
 
 function aiDisclosure(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  if (pick([0, 1, 2]) === 0) {
+    const object = pick(['a bot', 'a real human', 'an AI', 'a machine', 'a robot', 'an actual person', 'a live human', 'software', 'a computer', 'a chatbot', 'a person', 'someone real']);
+    const question = `${pick(['Am I chatting to', 'Am I texting with', 'Is this', 'Are you', 'Am I dealing with', 'Is it', 'So am I writing to'])} ${object}?`;
+    return { intent: 'ai-disclosure', question, answer: `I'm an AI assistant for ${catalog.product}, not a human. A person from our team can follow up by email whenever you like.` };
+  }
   const asksHuman = pick([true, false]);
   const question = asksHuman
     ? pick(['Are you human?', 'Am I chatting with a real person?', 'Is a human answering?', 'Am I speaking to a person?', 'Is there a real human here?', 'Are you real?', 'Is someone actually typing this?', 'Are you a person or a program?', 'Is this a live chat with a person?', 'Are you a real human being?', 'r u human', 'Is this an actual person?', 'Who am I talking to?', 'Is this a live person?', 'Is someone on the other side?', 'Are you a human agent?', 'Are you a sales rep?', 'Is this a real salesperson?', 'Is an actual human replying?', 'Are you a real employee?'])
@@ -355,7 +360,15 @@ function smallTalk(catalog: ProductCatalog, pick: Pick): IntentExchange {
 }
 
 function offTopic(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const composed = [
+    `${pick(['Can you', 'Could you', 'Please', 'Would you', 'Help me'])} ${pick(['write a haiku', 'write a short story', 'recommend a movie', 'plan my holiday', 'solve a math problem', 'explain black holes', 'order me a pizza', 'check the news', 'summarize this article', 'fix my essay', 'translate a sentence', 'give me a recipe', 'pick lottery numbers', 'draw a picture'])}?`,
+    `What's the weather in ${pick(['London', 'Berlin', 'Tokyo', 'New York', 'Madrid', 'Rome'])}?`,
+    `Who won the ${pick(['World Cup', 'Super Bowl', 'election', 'game yesterday', 'Oscars', 'tennis final'])}?`,
+    `What's the capital of ${pick(['Canada', 'Brazil', 'Japan', 'Germany', 'Kenya', 'Peru'])}?`,
+    `How ${pick(['old', 'tall', 'rich', 'famous'])} is ${pick(['the Eiffel Tower', 'Elon Musk', 'the Queen', 'Mount Fuji'])}?`,
+  ];
   const question = pick([
+    ...composed,
     "What's the weather tomorrow?",
     'Can you recommend a good restaurant?',
     'Write me a song',
@@ -414,32 +427,41 @@ export function intentExchange(catalog: ProductCatalog, intent: Intent, rng: Rng
   return { ...x, answer: x.answer.charAt(0).toUpperCase() + x.answer.slice(1) };
 }
 
+/**
+ * Topics a visitor names for an intent, put into frames shared by every intent ("What about X?"),
+ * so the model learns to answer the topic, not the sentence around it.
+ */
+const TOPICS: Partial<Record<Intent, string[]>> = {
+  trial: ['the free trial', 'a trial', 'the trial', 'trying it for free', 'a free test run', 'the trial length', 'a test account', 'paying for the trial'],
+  security: ['security', 'data security', 'encryption', 'SOC 2', 'data protection', 'hosting', 'where the data lives', 'data privacy', 'security compliance', 'server location', 'GDPR'],
+  contract: ['the contract', 'contract terms', 'cancellation', 'cancelling', 'the commitment', 'lock-in', 'the minimum term', 'quitting later', 'ending the subscription'],
+  refunds: ['refunds', 'the refund policy', 'getting our money back', 'a money-back option', 'refund terms', 'refunds on annual plans'],
+  discounts: ['discounts', 'a discount', 'special pricing', 'coupons', 'promo codes', 'nonprofit pricing', 'annual savings', 'deals', 'a lower price'],
+};
+const FRAMES = ['Tell me about {}.', 'What about {}?', 'Question about {}.', 'How does {} work?', 'Can you explain {}?', '{}?', 'I have a question on {}.', 'What can you tell me about {}?', 'Info on {} please', 'And {}?', 'What are the details on {}?'];
+
+/** The writer of each intent's exchanges. */
+const WRITERS: Record<Intent, (catalog: ProductCatalog, pick: Pick, rng: Rng) => IntentExchange> = {
+  'plan-price': planPrice,
+  'seat-math': seatMath,
+  'feature-plan': featurePlan,
+  discounts,
+  trial,
+  security: (catalog, pick) => policy(catalog, pick, 'security'),
+  contract: (catalog, pick) => policy(catalog, pick, 'contract'),
+  refunds: (catalog, pick) => policy(catalog, pick, 'refunds'),
+  'ai-disclosure': aiDisclosure,
+  'small-talk': smallTalk,
+  'off-topic': offTopic,
+  objections,
+};
+
 function exchange(catalog: ProductCatalog, intent: Intent, rng: Rng): IntentExchange {
   const pick: Pick = (options) => options[rng.int(options.length)];
-  switch (intent) {
-    case 'plan-price':
-      return planPrice(catalog, pick);
-    case 'seat-math':
-      return seatMath(catalog, pick, rng);
-    case 'feature-plan':
-      return featurePlan(catalog, pick);
-    case 'discounts':
-      return discounts(catalog, pick);
-    case 'trial':
-      return trial(catalog, pick);
-    case 'security':
-    case 'contract':
-    case 'refunds':
-      return policy(catalog, pick, intent);
-    case 'ai-disclosure':
-      return aiDisclosure(catalog, pick);
-    case 'small-talk':
-      return smallTalk(catalog, pick);
-    case 'off-topic':
-      return offTopic(catalog, pick);
-    case 'objections':
-      return objections(catalog, pick);
-  }
+  const x = WRITERS[intent](catalog, pick, rng);
+  const topics = TOPICS[intent];
+  if (topics && rng.next() < 0.35) return { ...x, question: pick(FRAMES).replace('{}', pick(topics)) };
+  return x;
 }
 
 /** Varies how a question is written: an opener, lower case, a dropped question mark, a sign-off. */
