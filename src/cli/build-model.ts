@@ -17,7 +17,7 @@ export function registerBuildModel(program: Command): void {
     .option('--heads <n>', 'attention heads', positiveInt, 4)
     .option('--seq <n>', 'training sequence length (the context DuCA rollouts use is 512)', positiveInt, 512)
     .option('--batch <n>', 'sequences per step', positiveInt, 4)
-    .option('--steps <n>', 'training steps', positiveInt, 5000)
+    .option('--steps <n>', 'training steps', positiveInt, 6000)
     .option('--lr <x>', 'peak learning rate', Number, 3e-3)
     .option('--seed <n>', 'seed for corpus, tokenizer and training', nonNegativeInt, 1)
     .option('--threads <n>', 'ORT intra-op threads', positiveInt)

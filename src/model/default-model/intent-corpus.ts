@@ -26,7 +26,7 @@ export type Intent = (typeof INTENTS)[number];
 /** Share of intent exchanges per intent (seat arithmetic needs the most examples). */
 const INTENT_WEIGHTS: Record<Intent, number> = {
   'plan-price': 14,
-  'seat-math': 28,
+  'seat-math': 36,
   'feature-plan': 12,
   discounts: 8,
   trial: 6,
@@ -182,14 +182,11 @@ function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange
     const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
     const price = annual ? p.annualPricePerSeatPerMonth : p.monthlyPricePerSeat;
     const total = `${n} × ${usd(price)} = ${usd(n * price)} a month`;
+    // One form, the seat count first: a tiny model copies it and the total follows the same pattern every time.
     const answer =
       p !== asked
-        ? `${asked.name} goes up to ${asked.maxSeats} seats, so for ${n} you'd need ${p.name}: ${total} ${billed}.`
-        : pick([
-            `${n} seats on ${p.name} ${billed} come to ${total}.`,
-            `On ${p.name} ${billed} that's ${total}.`,
-            `${p.name} ${billed} is ${usd(price)} per seat, so ${n} seats are ${n} × ${usd(price)} = ${usd(n * price)} a month.`,
-          ]);
+        ? `${n} seats need ${p.name} (${asked.name} goes up to ${asked.maxSeats}): ${total} ${billed}.`
+        : `${n} seats on ${p.name} ${billed}: ${total}.`;
     return { intent, question, answer };
   }
   if (r < 0.75) {
@@ -198,7 +195,7 @@ function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange
     const question = pick([`How much is ${asked.name} for ${n} ${unit}?`, `What would ${asked.name} cost for ${n} ${unit}?`, `${n} ${unit} on ${asked.name}, how much?`, `Cost of ${asked.name} for a team of ${n}?`, `${asked.name} with ${n} ${unit}: what's the total?`]);
     const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
     const both = `${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month billed monthly, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month billed annually.`;
-    const answer = p !== asked ? `${asked.name} goes up to ${asked.maxSeats} seats, so for ${n} you'd need ${p.name}: ${both}` : `For ${n} seats, ${p.name} is ${both}`;
+    const answer = p !== asked ? `${n} seats need ${p.name} (${asked.name} goes up to ${asked.maxSeats}): ${both}` : `${n} seats on ${p.name}: ${both}`;
     return { intent, question, answer };
   }
   // No plan named: the cheapest plan that fits.
@@ -214,7 +211,7 @@ function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange
     `There are ${n} of us. What plan do we need and how much is it?`,
     `What would a ${n}-person team pay?`,
   ]);
-  const fits = previous?.maxSeats != null ? `${p.name} fits ${n} seats (${previous.name} goes up to ${previous.maxSeats})` : `${p.name} covers ${n} seats`;
+  const fits = previous?.maxSeats != null ? `${n} seats fit ${p.name} (${previous.name} goes up to ${previous.maxSeats})` : `${n} seats fit ${p.name}`;
   const answer = `${fits}: ${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month with annual billing.`;
   return { intent, question, answer };
 }
