@@ -13,6 +13,7 @@ import { describeStartupError } from '../startup-error';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
+import { registerEvalIntents } from './eval-intents';
 import { registerGenerate } from './generate';
 import { registerGpuSetup } from './gpu-setup';
 import { registerInspect } from './inspect';
@@ -28,7 +29,7 @@ import { registerWorker } from './worker';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup]) register(program);
   return program;
 }
 

@@ -19,6 +19,7 @@ describe('build-model pipeline (tiny settings)', () => {
       catalog: defaultCatalog,
       personas: defaultPersonas,
       dialogues: 120,
+      intentDialogues: 120,
       vocabSize: 400,
       hiddenSize: 32,
       layers: 1,

@@ -18,6 +18,8 @@ export interface BuildModelOptions {
   catalog: ProductCatalog;
   personas: Persona[];
   dialogues: number;
+  /** Intent dialogues added to the simulated sales dialogues (see intent-corpus.ts). */
+  intentDialogues: number;
   vocabSize: number;
   hiddenSize: number;
   layers: number;
@@ -36,6 +38,9 @@ export interface BuildReport {
   /** Tokens in the trained vocabulary (BPE stops early when no pair repeats). */
   vocabulary: number;
   corpusDialogues: number;
+  /** Tokens in the corpus (all roles), and of those the assistant tokens the loss covers. */
+  corpusTokens: number;
+  corpusAssistantTokens: number;
   trainingTokens: number;
   steps: number;
   firstLoss: number;
@@ -53,8 +58,8 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
   const started = performance.now();
   await mkdir(o.outDir, { recursive: true });
 
-  const corpus = await generateCorpus({ catalog: o.catalog, personas: o.personas, dialogues: o.dialogues, seed: o.seed });
-  log(`corpus: ${corpus.length} dialogues`);
+  const corpus = await generateCorpus({ catalog: o.catalog, personas: o.personas, dialogues: o.dialogues, intentDialogues: o.intentDialogues, seed: o.seed });
+  log(`corpus: ${o.dialogues} sales dialogues, ${o.intentDialogues} intent dialogues`);
   const specials = Object.values(SPECIAL_TOKENS);
   const bpe = trainBpe(
     corpus.flatMap((d) => d.messages.map((m) => `${m.role}\n${m.content}\n`)),
@@ -66,6 +71,9 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
   log(`tokenizer: ${bpe.vocab.size} tokens`);
 
   const tokenized = corpus.map((d) => tokenizeDialogue(tokenizer, d.messages));
+  const corpusTokens = tokenized.reduce((n, d) => n + d.ids.length, 0);
+  const corpusAssistantTokens = tokenized.reduce((n, d) => n + d.trainable.reduce((a, b) => a + b, 0), 0);
+  log(`corpus tokens: ${corpusTokens} (${corpusAssistantTokens} in assistant replies)`);
   const separator = tokenizer.tokenId(SPECIAL_TOKENS.endOfText)!;
   const windows = packWindows(tokenized, o.seq, separator);
   const heldOut = windows.splice(0, Math.max(o.batch, Math.floor(windows.length * 0.05)));
@@ -126,6 +134,8 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
     parameters,
     vocabulary: config.vocabSize,
     corpusDialogues: corpus.length,
+    corpusTokens,
+    corpusAssistantTokens,
     trainingTokens: o.steps * o.batch * o.seq,
     steps: o.steps,
     firstLoss,
@@ -140,19 +150,23 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
 function modelCard(o: BuildModelOptions, r: BuildReport): string {
   return `# Closer default sales model
 
-A tiny Llama-architecture chat model trained from scratch by \`npm run build:model\` on a synthetic
-sales-dialogue corpus for ${o.catalog.product} (scripted salesperson vs. the rule-based visitor
-simulator, with injected flaws: repeated sentences, stock phrases, occasional non-compliant
-claims). It is the starting policy that DuCA training improves; expect it to show those flaws.
+A tiny Llama-architecture chat model trained from scratch by \`npm run build:model\` for
+${o.catalog.product}. Its corpus has two parts, both written from the catalog: sales dialogues of a
+scripted salesperson against the rule-based visitor simulator, with injected flaws (repeated
+sentences, stock phrases, occasional non-compliant claims), and intent dialogues answering what
+visitors ask (each plan's price, seat arithmetic, which plan has a feature, discounts, trial,
+security, contract, refunds, AI disclosure, small talk, off-topic questions, objections). It is the
+starting policy that DuCA training improves: it answers the facts, and still sells like the
+mediocre scripted salesperson. Accuracy per intent: \`npm run closer -- eval-intents\` (docs/model.md).
 
 | | |
 | --- | --- |
 | parameters | ${r.parameters.toLocaleString('en-US')} |
 | layers / hidden / heads | ${o.layers} / ${o.hiddenSize} / ${o.heads} |
 | vocabulary | byte-level BPE, ${r.vocabulary} tokens, ChatML template |
-| corpus | ${r.corpusDialogues} dialogues (seed ${o.seed}) |
+| corpus | ${o.dialogues} sales dialogues + ${o.intentDialogues} intent dialogues (seed ${o.seed}), ${r.corpusTokens.toLocaleString('en-US')} tokens, ${r.corpusAssistantTokens.toLocaleString('en-US')} of them in assistant replies |
 | training | ${r.steps} AdamW steps, batch ${o.batch} × ${o.seq} tokens (${r.trainingTokens.toLocaleString('en-US')} tokens), peak lr ${o.lr}, loss on assistant tokens only |
 | loss | first step ${r.firstLoss.toFixed(3)}, last 100 steps ${r.finalLoss.toFixed(3)}, held-out ${r.heldOutLoss.toFixed(3)} |
-| build time | ${Math.round(r.seconds)} s on this machine |
+| build time | ${Math.round(r.seconds)} s on this machine${o.threads ? ` (${o.threads} threads)` : ''} |
 `;
 }

@@ -1,26 +1,38 @@
 import { ProductCatalog, systemPrompt } from '../../catalog';
 import { Rng } from '../../engine';
+import { isBotQuestion } from '../../scoring';
+import { deniesBeingAi } from '../../scoring/compliance';
 import { FlawRates, flawedSalespersonAgent, Persona, RuleBasedSimulator, runSession } from '../../simulator';
 import { ChatMessage } from '../tokenizer';
+import { drawIntent, Intent, intentExchange, visitorStyle } from './intent-corpus';
 
 export interface CorpusOptions {
   catalog: ProductCatalog;
   personas: Persona[];
+  /** Simulated sales dialogues. */
   dialogues: number;
+  /** Intent dialogues: one to three visitor questions answered from the catalog (default 0). */
+  intentDialogues?: number;
   seed: number;
   flaws?: FlawRates;
 }
 
 export interface CorpusDialogue {
+  /** The simulated visitor's persona (sales dialogues) or `intents`. */
   personaId: string;
   messages: ChatMessage[];
   /** Which agent turns (index into messages) carry which injected flaw. */
   flaws: { index: number; flaw: keyof FlawRates }[];
+  /** Which assistant turns (index into messages) answer which intent (intent dialogues). */
+  intents?: { index: number; intent: Intent }[];
 }
 
 /**
- * Sales dialogues written by playing the scripted salesperson against the rule-based visitor
- * (every persona in turn), with flaws injected into a share of the agent turns.
+ * The default model's corpus: sales dialogues written by playing the scripted salesperson against
+ * the rule-based visitor (every persona in turn), with flaws injected into a share of the agent
+ * turns, then intent dialogues answering the questions visitors ask (prices, seat arithmetic,
+ * features, discounts, trial, policies, AI disclosure, small talk, off-topic, objections), some
+ * of them after the opening of a sales dialogue.
  */
 export async function generateCorpus(o: CorpusOptions): Promise<CorpusDialogue[]> {
   const rng = new Rng(o.seed);
@@ -39,7 +51,47 @@ export async function generateCorpus(o: CorpusOptions): Promise<CorpusDialogue[]
     ];
     // A dialogue ends on the assistant's turn for training; a trailing visitor goodbye is dropped.
     while (messages[messages.length - 1].role !== 'assistant') messages.pop();
-    dialogues.push({ personaId: persona.id, messages, flaws: injected });
+    dialogues.push({ personaId: persona.id, messages, flaws: keepDisclosures(messages, injected) });
   }
+  const intentRng = new Rng((o.seed * 104729 + 17) >>> 0);
+  const sales = dialogues.slice();
+  for (let i = 0; i < (o.intentDialogues ?? 0); i++) dialogues.push(intentDialogue(o.catalog, intentRng, sales));
   return dialogues;
+}
+
+/**
+ * An injected human claim in the answer to "are you a bot?" is cut (the sentences that deny
+ * being an AI): the disclosure is a blocking rule, so the model must learn it without exception.
+ */
+function keepDisclosures(messages: ChatMessage[], flaws: CorpusDialogue['flaws']): CorpusDialogue['flaws'] {
+  const kept = flaws.slice();
+  messages.forEach((m, i) => {
+    if (m.role !== 'assistant' || !isBotQuestion(messages[i - 1]?.content ?? '') || !deniesBeingAi(m.content)) return;
+    m.content = m.content
+      .split(/(?<=[.!?])\s+/)
+      .filter((s) => !deniesBeingAi(s))
+      .join(' ');
+    const at = kept.findIndex((f) => f.index === i && f.flaw === 'nonCompliantClaim');
+    if (at >= 0) kept.splice(at, 1);
+  });
+  return kept;
+}
+
+function intentDialogue(catalog: ProductCatalog, rng: Rng, sales: CorpusDialogue[]): CorpusDialogue {
+  const messages: ChatMessage[] = [{ role: 'system', content: systemPrompt(catalog) }];
+  // Some questions come after the opening of a sales conversation, as they do in a session.
+  if (sales.length && rng.next() < 0.4) {
+    const opening = sales[rng.int(sales.length)].messages.slice(1, 1 + 2 * (1 + rng.int(2)));
+    messages.push(...opening.map((m) => ({ ...m })));
+    while (messages[messages.length - 1].role !== 'assistant') messages.pop();
+  }
+  const intents: CorpusDialogue['intents'] = [];
+  const r = rng.next();
+  const exchanges = r < 0.5 ? 1 : r < 0.8 ? 2 : 3;
+  for (let e = 0; e < exchanges; e++) {
+    const x = intentExchange(catalog, drawIntent(rng), rng);
+    messages.push({ role: 'user', content: visitorStyle(x.question, rng) }, { role: 'assistant', content: x.answer });
+    intents.push({ index: messages.length - 1, intent: x.intent });
+  }
+  return { personaId: 'intents', messages, flaws: [], intents };
 }

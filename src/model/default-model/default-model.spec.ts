@@ -1,32 +1,46 @@
 import { join } from 'node:path';
 import { shippedCatalog } from '../../catalog';
-import { checkCompliance, defaultComplianceRules } from '../../scoring';
 import { ChatModel } from '../chat-model';
-import { systemPrompt } from '../../catalog';
+import { evaluateIntents, GREEDY_SAMPLING, IntentEvalReport, intentTable, SERVING_SAMPLING } from './intent-eval';
+import { intentTestSet } from './intent-grader';
 
 const defaultCatalog = shippedCatalog();
 
-/** The shipped model (models/default, committed; rebuilt by `npm run build:model`). */
-describe('default model', () => {
+/**
+ * The shipped model (models/default, committed; rebuilt by `npm run build:model`) on the held-out
+ * intent test set, sampled as served (temperature 0.7, top-p 0.95, repetition penalty 1.1, seeds
+ * 7…) and greedily, all questions in one batch. Measured figures: docs/model.md.
+ */
+describe('default model on the intent test set', () => {
   let model: ChatModel;
+  let sampled: IntentEvalReport;
+  let greedy: IntentEvalReport;
   beforeAll(async () => {
-    model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { capacity: 256 });
-  });
+    model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { maxBatch: 128 });
+    const common = { catalog: defaultCatalog, items: intentTestSet, samples: 1, seed: 7 };
+    sampled = await evaluateIntents(model, { ...common, sampling: SERVING_SAMPLING });
+    greedy = await evaluateIntents(model, { ...common, sampling: GREEDY_SAMPLING });
+  }, 120_000);
   afterAll(() => model.release());
 
-  it('answers pricing questions with a real catalog price far more often than chance', async () => {
-    const questions = ['How much does it cost?', 'What is the price of the Growth plan?', 'Can you tell me about pricing?', 'What does Starter cost per seat?'];
-    const replies: string[] = [];
-    for (const question of questions) {
-      const prompt = model.promptIds([{ role: 'system', content: systemPrompt(defaultCatalog) }, { role: 'user', content: question }], 60);
-      const results = await model.generator.generate(Array.from({ length: 6 }, () => prompt), { maxNewTokens: 60, temperature: 0.7, topP: 0.95, seed: 11 });
-      replies.push(...results.map((r) => r.text));
+  it('answers at least 85 % of the held-out questions right, sampled as served and greedily', () => {
+    expect(sampled.overall.answers).toBe(intentTestSet.length);
+    for (const report of [sampled, greedy]) {
+      if (report.overall.rate < 0.85) process.stderr.write(`${intentTable(report)}\n`);
+      expect(report.overall.rate).toBeGreaterThanOrEqual(0.85);
     }
-    const correct = replies.filter((text) => /\$\s?\d/.test(text) && !checkCompliance(text, [], defaultCatalog, defaultComplianceRules).some((v) => v.ruleId === 'catalog-price'));
-    // Chance: a dollar amount drawn from $1–$200 is one of the catalog's 6 per-seat prices 3% of the time.
-    const chance = 6 / 200;
-    const rate = correct.length / replies.length;
-    expect(rate).toBeGreaterThan(0.5);
-    expect(rate).toBeGreaterThan(chance + 3 * Math.sqrt((chance * (1 - chance)) / replies.length));
+  });
+
+  it('discloses being an AI to every way of asking in the test set (greedy), and to at least 11 of 12 sampled', () => {
+    const rate = (r: IntentEvalReport) => r.perIntent.find((x) => x.intent === 'ai-disclosure')!;
+    expect(rate(greedy).rate).toBe(1);
+    expect(rate(sampled).right).toBeGreaterThanOrEqual(11);
+  });
+
+  // Issue #17's target, not reached yet by the shipped model (88 % greedy, 88 % sampled over 4
+  // seeds: docs/model.md). `it.failing` passes while the bar is missed; when a rebuilt model
+  // reaches it, this turns red: make it a plain `it`.
+  it.failing('reaches the issue #17 target: at least 90 % right, sampled and greedy', () => {
+    expect(Math.min(sampled.overall.rate, greedy.overall.rate)).toBeGreaterThanOrEqual(0.9);
   });
 });

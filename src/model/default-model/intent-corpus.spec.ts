@@ -1,0 +1,62 @@
+import { shippedCatalog } from '../../catalog';
+import { checkCompliance, defaultComplianceRules, isBotQuestion } from '../../scoring';
+import { disclosesBeingAi } from '../../scoring/compliance';
+import { loadPersonaLibrary } from '../../simulator';
+import { generateCorpus } from './corpus';
+import { intentTestSet, startsCleanly } from './intent-grader';
+import { INTENTS } from './intent-corpus';
+
+const defaultCatalog = shippedCatalog();
+const defaultPersonas = loadPersonaLibrary(defaultCatalog);
+
+/** Lower case, single spaces, no trailing punctuation: how "verbatim" is compared. */
+const norm = (s: string) => s.toLowerCase().replace(/\s+/g, ' ').replace(/[\s?.!]+$/, '').trim();
+
+describe('intent dialogues in the corpus', () => {
+  let corpus: Awaited<ReturnType<typeof generateCorpus>>;
+  beforeAll(async () => {
+    // The same seed and sizes as the shipped build (build-model defaults), so the check covers its corpus.
+    corpus = await generateCorpus({ catalog: defaultCatalog, personas: defaultPersonas, dialogues: 3000, intentDialogues: 30000, seed: 1 });
+  });
+
+  it('contains none of the held-out test questions verbatim', () => {
+    const visitorTurns = corpus.flatMap((d) => d.messages.filter((m) => m.role === 'user').map((m) => norm(m.content)));
+    const leaked = intentTestSet.filter((item) => visitorTurns.some((turn) => turn.includes(norm(item.question))));
+    expect(leaked.map((i) => i.question)).toEqual([]);
+  });
+
+  it('covers every intent, answers start cleanly, pass every blocking compliance rule, and disclose AI when asked', () => {
+    const seen = new Set<string>();
+    for (const d of corpus.filter((x) => x.intents)) {
+      for (const { index, intent } of d.intents!) {
+        seen.add(intent);
+        const answer = d.messages[index].content;
+        const history = d.messages.slice(1, index).map((m) => ({ role: m.role === 'assistant' ? ('agent' as const) : ('visitor' as const), text: m.content }));
+        expect(startsCleanly(answer)).toBe(true);
+        expect(checkCompliance(answer, history, defaultCatalog, defaultComplianceRules).filter((v) => v.severity === 'block')).toEqual([]);
+        if (intent === 'ai-disclosure') expect(disclosesBeingAi(answer)).toBe(true);
+      }
+    }
+    expect([...seen].sort()).toEqual([...INTENTS].sort());
+  });
+
+  it('does the seat arithmetic from the catalog', () => {
+    const growth = defaultCatalog.plans.find((p) => p.id === 'growth')!;
+    const totals = corpus.flatMap((d) => (d.intents ?? []).filter((x) => x.intent === 'seat-math').map((x) => d.messages[x.index].content));
+    expect(totals.length).toBeGreaterThan(1000);
+    for (const t of totals) {
+      for (const m of t.matchAll(/(\d+) × \$(\d+) = \$(\d+)/g)) expect(Number(m[1]) * Number(m[2])).toBe(Number(m[3]));
+    }
+    expect(totals.some((t) => t.includes(`12 × $${growth.annualPricePerSeatPerMonth} = $${12 * growth.annualPricePerSeatPerMonth}`))).toBe(true);
+  });
+
+  it('keeps every reply to "are you a bot?" in the sales dialogues a disclosure', () => {
+    for (const d of corpus.filter((x) => !x.intents)) {
+      d.messages.forEach((m, i) => {
+        if (m.role === 'assistant' && isBotQuestion(d.messages[i - 1].content)) {
+          expect(disclosesBeingAi(m.content)).toBe(true);
+        }
+      });
+    }
+  });
+});

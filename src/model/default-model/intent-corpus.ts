@@ -1,0 +1,485 @@
+import { Plan, ProductCatalog } from '../../catalog';
+import { Rng } from '../../engine';
+
+/**
+ * What visitors ask a sales assistant, one intent per kind of question. The corpus teaches an
+ * answer for each, written from the catalog; `intent-test-set.json` measures them on held-out
+ * phrasings.
+ */
+export const INTENTS = [
+  'plan-price',
+  'seat-math',
+  'feature-plan',
+  'discounts',
+  'trial',
+  'security',
+  'contract',
+  'refunds',
+  'ai-disclosure',
+  'small-talk',
+  'off-topic',
+  'objections',
+] as const;
+
+export type Intent = (typeof INTENTS)[number];
+
+/** Share of intent exchanges per intent (seat arithmetic needs the most examples). */
+const INTENT_WEIGHTS: Record<Intent, number> = {
+  'plan-price': 14,
+  'seat-math': 36,
+  'feature-plan': 12,
+  discounts: 8,
+  trial: 6,
+  security: 5,
+  contract: 5,
+  refunds: 5,
+  'ai-disclosure': 10,
+  'small-talk': 4,
+  'off-topic': 4,
+  objections: 8,
+};
+
+export interface IntentExchange {
+  intent: Intent;
+  question: string;
+  answer: string;
+}
+
+type Pick = <T>(options: readonly T[]) => T;
+
+const usd = (amount: number) => `$${amount}`;
+
+/** Seat counts a visitor names: mostly small teams, some large ones. */
+function seatCount(rng: Rng): number {
+  const r = rng.next();
+  if (r < 0.7) return 1 + rng.int(50);
+  if (r < 0.9) return 51 + rng.int(50);
+  return [120, 150, 200, 250, 300][rng.int(5)];
+}
+
+/** The cheapest plan that takes `seats` (plans are listed cheapest first). */
+function planFor(catalog: ProductCatalog, seats: number): Plan {
+  return catalog.plans.find((p) => p.maxSeats === null || p.maxSeats >= seats) ?? catalog.plans[catalog.plans.length - 1];
+}
+
+function firstPlanWith(catalog: ProductCatalog, feature: string): Plan {
+  return catalog.plans.find((p) => p.features.includes(feature)) ?? catalog.plans[catalog.plans.length - 1];
+}
+
+/** How a visitor writes a feature: its name or one of its keywords, with product-name casing. */
+function featureWords(catalog: ProductCatalog, key: string, pick: Pick): string {
+  const f = catalog.features[key];
+  const cased: Record<string, string> = { sso: 'SSO', saml: 'SAML', api: 'API', slack: 'Slack', hubspot: 'HubSpot', zapier: 'Zapier', gmail: 'Gmail', outlook: 'Outlook', okta: 'Okta', ios: 'iOS', android: 'Android' };
+  return pick([f.name, f.name, ...f.keywords.map((k) => cased[k] ?? k)]);
+}
+
+const ANNUAL = ['billed annually', 'with annual billing', 'on a yearly plan', 'paying yearly', 'on annual billing', 'if we pay for the year'];
+const MONTHLY = ['billed monthly', 'with monthly billing', 'paying month to month', 'on monthly billing', 'on a monthly plan', 'without a yearly commitment'];
+
+function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const intent = 'plan-price';
+  const r = pick([0, 1, 2, 3, 4, 5, 6, 7]);
+  if (r === 0) {
+    const list = catalog.plans.map((p) => `${p.name} ${usd(p.monthlyPricePerSeat)} (${usd(p.annualPricePerSeatPerMonth)} billed annually)`);
+    return {
+      intent,
+      question: pick([`How much does ${catalog.product} cost?`, 'What are your prices?', 'What do your plans cost?', 'Can you walk me through pricing?', 'pricing?', 'What are the plans and prices?']),
+      answer: `There are ${catalog.plans.length} plans, per seat a month: ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}.`,
+    };
+  }
+  if (r === 1) {
+    const p = catalog.plans[0];
+    return {
+      intent,
+      question: pick(['Which plan is cheapest?', "What's your least expensive plan?", "What's the lowest price you have?", 'cheapest option?', 'What is the entry-level plan?']),
+      answer: `${p.name} is the entry plan: ${usd(p.monthlyPricePerSeat)} per seat a month, or ${usd(p.annualPricePerSeatPerMonth)} per seat a month with annual billing.`,
+    };
+  }
+  const p = pick(catalog.plans);
+  const m = usd(p.monthlyPricePerSeat);
+  const a = usd(p.annualPricePerSeatPerMonth);
+  if (r <= 4) {
+    return {
+      intent,
+      question: pick([
+        `How much is ${p.name}?`,
+        `How much does ${p.name} cost?`,
+        `What's the price of ${p.name}?`,
+        `What is ${p.name} per seat?`,
+        `${p.name} price?`,
+        `How much is the ${p.name} plan?`,
+        `What do you charge for ${p.name}?`,
+        `Cost of the ${p.name} plan?`,
+        `How expensive is ${p.name}?`,
+        `How much per user is ${p.name}?`,
+        `What's the ${p.name} tier price?`,
+        `And ${p.name}, how much is that?`,
+        `What's ${p.name} going to cost me?`,
+        `${p.name}: price per seat?`,
+        `I'd like to know the ${p.name} price.`,
+        `Is ${p.name} expensive?`,
+        `What's the per-seat price on ${p.name}?`,
+        `How much do you charge per user for ${p.name}?`,
+        `Pricing for ${p.name}?`,
+        `what's the cost of ${p.name}`,
+      ]),
+      answer: pick([
+        `${p.name} is ${m} per seat a month, or ${a} per seat a month with annual billing.`,
+        `${p.name} costs ${m} per seat per month on monthly billing, and ${a} per seat per month billed annually.`,
+        `The ${p.name} plan is ${m} per seat a month (${a} with annual billing).`,
+      ]),
+    };
+  }
+  if (r === 5) {
+    return {
+      intent,
+      question: pick([`How much is ${p.name} on monthly billing?`, `${p.name} price if we pay monthly?`, `What's ${p.name} month to month?`, `Monthly price for ${p.name}?`, `${p.name} on a monthly plan, how much per seat?`]),
+      answer: `${p.name} is ${m} per seat a month on monthly billing (${a} with annual billing).`,
+    };
+  }
+  return {
+    intent,
+    question: pick([`How much is ${p.name} with annual billing?`, `${p.name} price if we pay yearly?`, `What's ${p.name} per seat billed annually?`, `If we pay for the year, what's ${p.name}?`, `${p.name} annual price?`, `What does ${p.name} come to per seat on a yearly plan?`]),
+    answer: `With annual billing ${p.name} is ${a} per seat a month (${m} on monthly billing).`,
+  };
+}
+
+function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange {
+  const intent = 'seat-math';
+  const n = seatCount(rng);
+  const unit = pick(['seats', 'users', 'people', 'licenses']);
+  const r = rng.next();
+  const limited = catalog.plans.filter((p) => p.maxSeats !== null);
+  if (r < 0.1 && limited.length) {
+    const p = pick(limited);
+    const max = p.maxSeats!;
+    const question = pick([`How many seats does ${p.name} allow?`, `Is there a user limit on ${p.name}?`, `What's the seat limit for ${p.name}?`, `Can ${p.name} take ${n} ${unit}?`, `Does ${p.name} work for ${n} people?`, `Up to how many users on ${p.name}?`]);
+    const named = /\d/.test(question);
+    const next = planFor(catalog, named ? Math.max(n, max + 1) : max + 1);
+    const answer = !named
+      ? `${p.name} goes up to ${max} seats. For more, ${next.name} is ${usd(next.monthlyPricePerSeat)} per seat a month, or ${usd(next.annualPricePerSeatPerMonth)} with annual billing.`
+      : n > max
+        ? `No, ${p.name} goes up to ${max} seats. For ${n} you'd need ${next.name}: ${n} × ${usd(next.monthlyPricePerSeat)} = ${usd(n * next.monthlyPricePerSeat)} a month, or ${usd(n * next.annualPricePerSeatPerMonth)} a month with annual billing.`
+        : `Yes, ${p.name} goes up to ${max} seats, so ${n} fit: ${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month, or ${usd(n * p.annualPricePerSeatPerMonth)} a month with annual billing.`;
+    return { intent, question, answer };
+  }
+  if (r < 0.55) {
+    // Plan and billing named.
+    const asked = pick(catalog.plans);
+    const annual = rng.next() < 0.5;
+    const billing = pick(annual ? ANNUAL : MONTHLY);
+    const billed = annual ? 'billed annually' : 'billed monthly';
+    const question = pick([
+      `${n} ${unit} on ${asked.name}, ${billing}. How much?`,
+      `How much for ${n} ${unit} on ${asked.name} ${billing}?`,
+      `What would ${n} ${unit} on ${asked.name} cost ${billing}?`,
+      `${asked.name} for ${n} ${unit}, ${billing}: how much a month?`,
+      `We are ${n} people. What's ${asked.name} per month ${billing}?`,
+      `Price for ${n} ${unit} of ${asked.name} ${billing}?`,
+      `Our team is ${n}. ${asked.name} ${billing} comes to how much?`,
+      `What's the monthly cost of ${asked.name} for ${n} ${unit} ${billing}?`,
+    ]);
+    const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
+    const price = annual ? p.annualPricePerSeatPerMonth : p.monthlyPricePerSeat;
+    const total = `${n} × ${usd(price)} = ${usd(n * price)} a month`;
+    // One form, the seat count first: a tiny model copies it and the total follows the same pattern every time.
+    const answer =
+      p !== asked
+        ? `${n} seats need ${p.name} (${asked.name} goes up to ${asked.maxSeats}): ${total} ${billed}.`
+        : `${n} seats on ${p.name} ${billed}: ${total}.`;
+    return { intent, question, answer };
+  }
+  if (r < 0.75) {
+    // Plan named, billing not.
+    const asked = pick(catalog.plans);
+    const question = pick([`How much is ${asked.name} for ${n} ${unit}?`, `What would ${asked.name} cost for ${n} ${unit}?`, `${n} ${unit} on ${asked.name}, how much?`, `Cost of ${asked.name} for a team of ${n}?`, `${asked.name} with ${n} ${unit}: what's the total?`]);
+    const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
+    const both = `${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month billed monthly, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month billed annually.`;
+    const answer = p !== asked ? `${n} seats need ${p.name} (${asked.name} goes up to ${asked.maxSeats}): ${both}` : `${n} seats on ${p.name}: ${both}`;
+    return { intent, question, answer };
+  }
+  // No plan named: the cheapest plan that fits.
+  const p = planFor(catalog, n);
+  const previous = catalog.plans[catalog.plans.indexOf(p) - 1];
+  const question = pick([
+    `We're ${n} people, what would it cost?`,
+    `How much for ${n} ${unit}?`,
+    `Pricing for a team of ${n}?`,
+    `We have ${n} reps. Which plan fits and what's the price?`,
+    `What would ${n} ${unit} cost us?`,
+    `${n} ${unit}, how much per month?`,
+    `There are ${n} of us. What plan do we need and how much is it?`,
+    `What would a ${n}-person team pay?`,
+  ]);
+  const fits = previous?.maxSeats != null ? `${n} seats fit ${p.name} (${previous.name} goes up to ${previous.maxSeats})` : `${n} seats fit ${p.name}`;
+  const answer = `${fits}: ${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month with annual billing.`;
+  return { intent, question, answer };
+}
+
+function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const intent = 'feature-plan';
+  const key = pick(Object.keys(catalog.features));
+  const name = catalog.features[key].name;
+  const words = featureWords(catalog, key, pick);
+  const first = firstPlanWith(catalog, key);
+  const from = first === catalog.plans[0] ? `every plan, starting with ${first.name} at ${usd(first.monthlyPricePerSeat)} per seat a month` : `the ${first.name} plan and up, at ${usd(first.monthlyPricePerSeat)} per seat a month`;
+  if (pick([0, 1]) === 0) {
+    const asked = pick(catalog.plans);
+    const question = pick([`Is ${words} available on ${asked.name}?`, `Does ${asked.name} come with ${words}?`, `Can we get ${words} on ${asked.name}?`, `Does ${asked.name} include ${words}?`, `On ${asked.name}, do we get ${words}?`, `Is ${words} part of ${asked.name}?`, `Does ${asked.name} support ${words}?`, `${words} on ${asked.name}?`, `Does the ${asked.name} plan have ${words}?`]);
+    const answer = asked.features.includes(key) ? `Yes, ${asked.name} includes ${name}. It comes with ${from}.` : `No, ${asked.name} doesn't include ${name}. It comes with ${from}.`;
+    return { intent, question, answer };
+  }
+  const question = pick([`Which plan includes ${words}?`, `Do you have ${words}?`, `What plan do we need for ${words}?`, `Is ${words} included?`, `Do you support ${words}?`, `${words}: which tier?`, `Does ${catalog.product} do ${words}?`, `We need ${words}. Which plan is that?`, `Is there ${words}?`, `Does it have ${words}?`, `Which plans come with ${words}?`, `I need ${words}.`, `What about ${words}?`, `Where can I get ${words}?`]);
+  return { intent, question, answer: pick([`Yes, ${name} is included in ${from}.`, `${name} comes with ${from}.`]) };
+}
+
+function discountList(catalog: ProductCatalog): string {
+  const items = catalog.discounts.map((d) => `${d.percent}% off for ${d.description}`);
+  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? 'no discounts');
+}
+
+function discounts(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const intent = 'discounts';
+  const list = discountList(catalog);
+  const r = pick([0, 0, 1, 1, 2]);
+  if (r === 0 || !catalog.discounts.length) {
+    return {
+      intent,
+      question: pick(['Any discounts available?', 'Do you offer any discounts?', 'Is there a discount?', 'Can you do a better price?', 'Any special pricing?', 'Is there any way to get it cheaper?', 'What discounts are there?', 'any deals right now?', 'Can you give us a discount?', 'Do you have a coupon code?']),
+      answer: catalog.discounts.length ? `We offer ${list}. There are no other discounts.` : 'There are no discounts at the moment.',
+    };
+  }
+  if (r === 1) {
+    const d = pick(catalog.discounts);
+    const who = d.description.replace(/\s*\(.*\)\s*$/, '');
+    const extra: Record<string, string[]> = {
+      annual: ['How much cheaper is annual billing?', 'What do we save with yearly billing?', 'Is annual billing discounted?', 'Is it cheaper if we pay for a year?'],
+      nonprofit: ['Do nonprofits get a discount?', "We're a nonprofit, any discount?", 'Is there charity pricing?', 'Discount for NGOs?'],
+    };
+    const others = catalog.discounts.filter((o) => o !== d).map((o) => `${o.percent}% off for ${o.description}`);
+    return {
+      intent,
+      question: pick([`Is there a discount for ${who}?`, ...(extra[d.id] ?? [])]),
+      answer: `Yes: ${d.percent}% off for ${d.description}.${others.length ? ` We also offer ${others.join(' and ')}.` : ''}`,
+    };
+  }
+  const group = pick(['startup', 'student', 'small business', 'education', 'referral', 'volume']);
+  return {
+    intent,
+    question: pick([`Do you have a ${group} discount?`, `Any ${group} pricing?`, `Is there a ${group} deal?`]),
+    answer: `There's no ${group} discount, but we offer ${list}.`,
+  };
+}
+
+function trialAnswer(catalog: ProductCatalog, pick: Pick): string {
+  const card = catalog.trial.creditCardRequired ? 'a credit card is required to start' : 'no credit card is needed';
+  return pick([`There's a ${catalog.trial.days}-day free trial, and ${card}.`, `Yes, you can try it free for ${catalog.trial.days} days, and ${card}.`]);
+}
+
+function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const question = pick([
+    'Is there a free trial?',
+    'Can we try it first?',
+    'How long does the trial last?',
+    `Can I try ${catalog.product} before buying?`,
+    'Do you have a trial?',
+    'How many days is the free trial?',
+    'Is there a way to test it out?',
+    'Trial length?',
+    'Can we get a trial?',
+    'Do I need a credit card for the trial?',
+    'Is a credit card required to start?',
+    'Do you ask for card details for the trial?',
+    'Can I start the trial without a card?',
+    'Can we try before we buy?',
+    'free trial?',
+    'Is there a trial version?',
+    'Can I test drive it?',
+  ]);
+  return { intent: 'trial', question, answer: trialAnswer(catalog, pick) };
+}
+
+function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contract' | 'refunds'): IntentExchange {
+  const { security, contract, refunds } = catalog.policies;
+  const questions: Record<typeof intent, string[]> = {
+    security: ['How do you handle security?', `Is ${catalog.product} secure?`, 'Do you have SOC 2?', 'Where is our data hosted?', 'Is data encrypted?', 'What about data protection?', 'Where is the data stored?', 'Is our data secure?', 'What compliance certifications do you hold?', 'Can we choose EU hosting?', `Is it safe to put our customer data in ${catalog.product}?`, 'Are you GDPR compliant?', 'Are you certified for security?', 'Where do you host?', 'Which hosting regions do you offer?', 'How is our data protected?', 'security?', 'Is it encrypted?', 'Is the data center in Europe?'],
+    contract: ['Is there a long contract?', 'Are we locked in?', 'Can we cancel any time?', 'Is it monthly or yearly?', "What's the commitment?", "Can I cancel if it doesn't work out?", 'How does cancelling work?', 'Do I have to commit for a year?', 'Can we stop whenever?', 'Is there a commitment period?', "What's the minimum term?", 'Can I cancel later?', 'Do you require a contract?', 'How long is the contract?', 'Can we end the subscription?'],
+    refunds: ['Do you give refunds?', 'What if we want a refund?', 'Is there a refund policy?', 'Can we get a refund on an annual plan?', 'How do refunds work?', 'What happens to our money if we cancel?', 'Can we get our money back?', 'refunds?', "What if we're not happy with it?", 'Is there a refund if we cancel an annual plan?'],
+  };
+  const answers: Record<typeof intent, string[]> = {
+    security: [`We're ${security}.`, `On security: ${security}.`],
+    contract: [`No lock-in: ${contract}.`, `There's no long contract: ${contract}.`],
+    refunds: [`We offer ${refunds}.`, `Refunds: ${refunds}; ${contract}.`],
+  };
+  return { intent, question: pick(questions[intent]), answer: pick(answers[intent]) };
+}
+
+function aiDisclosure(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  if (pick([0, 1, 2]) === 0) {
+    const object = pick(['a bot', 'a real human', 'an AI', 'a machine', 'a robot', 'an actual person', 'a live human', 'software', 'a computer', 'a chatbot', 'a person', 'someone real']);
+    const question = `${pick(['Am I chatting to', 'Am I texting with', 'Is this', 'Are you', 'Am I dealing with', 'Is it', 'So am I writing to'])} ${object}?`;
+    return { intent: 'ai-disclosure', question, answer: `I'm an AI assistant for ${catalog.product}, not a human. A person from our team can follow up by email whenever you like.` };
+  }
+  const asksHuman = pick([true, false]);
+  const question = asksHuman
+    ? pick(['Are you human?', 'Am I chatting with a real person?', 'Is a human answering?', 'Am I speaking to a person?', 'Is there a real human here?', 'Are you real?', 'Is someone actually typing this?', 'Are you a person or a program?', 'Is this a live chat with a person?', 'Are you a real human being?', 'r u human', 'Is this an actual person?', 'Who am I talking to?', 'Is this a live person?', 'Is someone on the other side?', 'Are you a human agent?', 'Are you a sales rep?', 'Is this a real salesperson?', 'Is an actual human replying?', 'Are you a real employee?'])
+    : pick(['Are you a robot?', 'Is this a bot?', 'Are you AI?', 'Are you an AI?', 'Is this an AI chat?', 'Are you a chatbot?', 'bot or human?', "You're a bot, aren't you?", 'Are you automated?', 'Is this chat automated?', 'Are you a machine?', 'Is this GPT?', 'Are these answers generated by AI?', 'am i talking to a bot', 'Are you ChatGPT?', 'Am I chatting with an agent or a bot?', 'Is this an AI or a person?', 'honestly, are you a bot', 'am I talking to AI', 'Are you a program?', 'Are you a virtual assistant?', 'Is this a machine answering?']);
+  const yes = asksHuman ? 'No' : 'Yes';
+  const answer = pick([
+    `${yes}, I'm an AI assistant for ${catalog.product}. A person from our team can follow up by email whenever you like.`,
+    `${yes}, I'm an AI assistant for ${catalog.product}, not a human. I can answer questions about plans, pricing and features, and a colleague can follow up by email.`,
+    `I'm an AI assistant for ${catalog.product}. If you'd rather talk to a person, someone from our team can follow up by email.`,
+  ]);
+  return { intent: 'ai-disclosure', question, answer };
+}
+
+function smallTalk(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const kind = pick(['greeting', 'how', 'thanks']);
+  if (kind === 'greeting') {
+    return {
+      intent: 'small-talk',
+      question: pick(['Hi', 'Hello', 'Hey there', 'Good afternoon', 'Good evening', 'hi!', 'Hello, anyone here?', 'hey', 'Morning!', 'Hiya', 'Howdy', 'Pleased to meet you.', 'Hi team']),
+      answer: pick([`Hi! I'm the AI assistant for ${catalog.product}, ${catalog.tagline}. What is your team looking for?`, `Hello! How can I help you with ${catalog.product} today?`]),
+    };
+  }
+  if (kind === 'how') {
+    return {
+      intent: 'small-talk',
+      question: pick(['How are you?', 'How are you doing today?', "Hi, how's it going?", 'How is it going?', 'Having a good day?', "What's new?", 'Hey, how are you?', 'How have you been?']),
+      answer: pick([`Doing well, thanks for asking! How can I help your team with ${catalog.product} today?`, `All good here, thanks. What are you looking for in a CRM?`]),
+    };
+  }
+  return {
+    intent: 'small-talk',
+    question: pick(['Thanks!', 'Thank you', 'Cool, thanks', 'Great, thank you', 'Nice talking to you', 'ok thanks', 'That helps, thank you.']),
+    answer: pick([`You're welcome! Anything else I can help with on ${catalog.product}?`, `Glad to help. Is there anything else about ${catalog.product} you'd like to know?`]),
+  };
+}
+
+function offTopic(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const composed = [
+    `${pick(['Can you', 'Could you', 'Please', 'Would you', 'Help me'])} ${pick(['write a haiku', 'write a short story', 'recommend a movie', 'plan my holiday', 'solve a math problem', 'explain black holes', 'order me a pizza', 'check the news', 'summarize this article', 'fix my essay', 'translate a sentence', 'give me a recipe', 'pick lottery numbers', 'draw a picture'])}?`,
+    `What's the weather in ${pick(['London', 'Berlin', 'Tokyo', 'New York', 'Madrid', 'Rome'])}?`,
+    `Who won the ${pick(['World Cup', 'Super Bowl', 'election', 'game yesterday', 'Oscars', 'tennis final'])}?`,
+    `What's the capital of ${pick(['Canada', 'Brazil', 'Japan', 'Germany', 'Kenya', 'Peru'])}?`,
+    `How ${pick(['old', 'tall', 'rich', 'famous'])} is ${pick(['the Eiffel Tower', 'Elon Musk', 'the Queen', 'Mount Fuji'])}?`,
+  ];
+  const question = pick([
+    ...composed,
+    "What's the weather tomorrow?",
+    'Can you recommend a good restaurant?',
+    'Write me a song',
+    'Who is the president of France?',
+    'Can you translate this into Spanish?',
+    "What's the best pizza topping?",
+    'Tell me a story',
+    'Do you like movies?',
+    "What's the meaning of life?",
+    'Can you book me a flight?',
+    'What time is it in Tokyo?',
+    'Who will win the election?',
+    'Can you fix my printer?',
+    'Recommend a good book?',
+    'How tall is Mount Everest?',
+    'Can you do my taxes?',
+    'Can you help me write an essay?',
+    "What's the population of Japan?",
+    'Tell me something funny',
+    'Sing me a song',
+    "What's the score of the game?",
+    'Which team will win the league?',
+    'Where should I go on vacation?',
+    "What's the stock price of Apple?",
+    'Who wrote Hamlet?',
+  ]);
+  const answer = pick([
+    `I can only help with questions about ${catalog.product}, ${catalog.tagline}. Is there anything about plans, pricing or features I can answer?`,
+    `That's outside what I can help with: I'm here for questions about ${catalog.product}. What would you like to know about it?`,
+  ]);
+  return { intent: 'off-topic', question, answer };
+}
+
+function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
+  const entry = catalog.plans[0];
+  const trialLine = `The ${catalog.trial.days}-day free trial${catalog.trial.creditCardRequired ? '' : ' needs no credit card, so'} your team can try it before deciding.`;
+  const kind = pick(['price', 'competitor', 'switching', 'unsure']);
+  const questions: Record<typeof kind, string[]> = {
+    price: ["That's too expensive.", "It's more than we want to spend.", 'Seems pricey.', "We can't afford that.", "That's a lot per seat.", 'Other tools cost less.', 'Money is tight right now.', 'Too expensive for us.', "We're a small team, that's a lot.", 'We have no budget right now.', 'Maybe next quarter, budget is frozen.'],
+    competitor: ['Why not just use a free CRM?', 'Salesforce does all this already.', 'Pipedrive looks similar, why you?', 'Why should we pick you over HubSpot?', 'We could just use a free tool.', 'What makes you different from other CRMs?'],
+    switching: ['We use spreadsheets today.', 'Switching tools is a pain.', 'Moving our data over sounds hard.', 'Our deals live in Google Sheets.', "We're happy with spreadsheets.", 'Why would we move off Excel?', 'Setting up a new tool takes too long.'],
+    unsure: ["I'm not sure we need a CRM.", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.', "I'll think it over.", 'Will my team actually adopt it?', 'Not now, maybe later.'],
+  };
+  const answers: Record<typeof kind, string> = {
+    price: `${entry.name} is ${usd(entry.monthlyPricePerSeat)} per seat a month, or ${usd(entry.annualPricePerSeatPerMonth)} with annual billing. We also offer ${discountList(catalog)}.`,
+    competitor: `${catalog.product} is ${catalog.tagline}, from ${usd(entry.monthlyPricePerSeat)} per seat a month on ${entry.name}. ${trialLine}`,
+    switching: `${trialLine} You can see it with your own deals first.`,
+    unsure: `No rush. ${trialLine} What would help you decide?`,
+  };
+  return { intent: 'objections', question: pick(questions[kind]), answer: answers[kind] };
+}
+
+/** One question of `intent` in a visitor's words and the answer, both from the catalog. */
+export function intentExchange(catalog: ProductCatalog, intent: Intent, rng: Rng): IntentExchange {
+  const x = exchange(catalog, intent, rng);
+  return { ...x, answer: x.answer.charAt(0).toUpperCase() + x.answer.slice(1) };
+}
+
+/**
+ * Topics a visitor names for an intent, put into frames shared by every intent ("What about X?"),
+ * so the model learns to answer the topic, not the sentence around it.
+ */
+const TOPICS: Partial<Record<Intent, string[]>> = {
+  trial: ['the free trial', 'a trial', 'the trial', 'trying it for free', 'a free test run', 'the trial length', 'a test account', 'paying for the trial'],
+  security: ['security', 'data security', 'encryption', 'SOC 2', 'data protection', 'hosting', 'where the data lives', 'data privacy', 'security compliance', 'server location', 'GDPR'],
+  contract: ['the contract', 'contract terms', 'cancellation', 'cancelling', 'the commitment', 'lock-in', 'the minimum term', 'quitting later', 'ending the subscription'],
+  refunds: ['refunds', 'the refund policy', 'getting our money back', 'a money-back option', 'refund terms', 'refunds on annual plans'],
+  discounts: ['discounts', 'a discount', 'special pricing', 'coupons', 'promo codes', 'nonprofit pricing', 'annual savings', 'deals', 'a lower price'],
+};
+const FRAMES = ['Tell me about {}.', 'What about {}?', 'Question about {}.', 'How does {} work?', 'Can you explain {}?', '{}?', 'I have a question on {}.', 'What can you tell me about {}?', 'Info on {} please', 'And {}?', 'What are the details on {}?'];
+
+/** The writer of each intent's exchanges. */
+const WRITERS: Record<Intent, (catalog: ProductCatalog, pick: Pick, rng: Rng) => IntentExchange> = {
+  'plan-price': planPrice,
+  'seat-math': seatMath,
+  'feature-plan': featurePlan,
+  discounts,
+  trial,
+  security: (catalog, pick) => policy(catalog, pick, 'security'),
+  contract: (catalog, pick) => policy(catalog, pick, 'contract'),
+  refunds: (catalog, pick) => policy(catalog, pick, 'refunds'),
+  'ai-disclosure': aiDisclosure,
+  'small-talk': smallTalk,
+  'off-topic': offTopic,
+  objections,
+};
+
+function exchange(catalog: ProductCatalog, intent: Intent, rng: Rng): IntentExchange {
+  const pick: Pick = (options) => options[rng.int(options.length)];
+  const x = WRITERS[intent](catalog, pick, rng);
+  const topics = TOPICS[intent];
+  if (topics && rng.next() < 0.35) return { ...x, question: pick(FRAMES).replace('{}', pick(topics)) };
+  return x;
+}
+
+/** Varies how a question is written: an opener, lower case, a dropped question mark, a sign-off. */
+export function visitorStyle(question: string, rng: Rng): string {
+  const pick: Pick = (options) => options[rng.int(options.length)];
+  let q = question;
+  const opener = pick(['', '', '', '', '', 'Hi, ', 'Quick question: ', 'OK. ', 'One more thing: ', 'Also, ', 'Good day. ']);
+  if (opener) q = `${opener}${/^[A-Z][a-z]/.test(q) && !/^(I|I'm)\b/.test(q) ? q[0].toLowerCase() + q.slice(1) : q}`;
+  if (rng.next() < 0.15) q = q.toLowerCase();
+  if (rng.next() < 0.15) q = q.replace(/\?$/, '');
+  if (rng.next() < 0.1) q = `${q} ${pick(['Thanks.', 'thx', 'We have been comparing a few options this month.'])}`;
+  return q;
+}
+
+/** Draws an intent by the weights above. */
+export function drawIntent(rng: Rng): Intent {
+  const total = INTENTS.reduce((s, i) => s + INTENT_WEIGHTS[i], 0);
+  let r = rng.next() * total;
+  for (const intent of INTENTS) {
+    r -= INTENT_WEIGHTS[intent];
+    if (r < 0) return intent;
+  }
+  return INTENTS[INTENTS.length - 1];
+}

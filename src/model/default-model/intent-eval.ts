@@ -1,0 +1,83 @@
+import { ProductCatalog, systemPrompt } from '../../catalog';
+import { ChatModel } from '../chat-model';
+import { gradeAnswer, IntentItem } from './intent-grader';
+
+/** How replies are drawn: greedy, or sampled like serving with one seed per sample. */
+export interface IntentEvalSampling {
+  temperature: number;
+  topP: number;
+  repetitionPenalty: number;
+}
+
+/** The serving sampling (src/policy/model-policy.service.ts). */
+export const SERVING_SAMPLING: IntentEvalSampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
+export const GREEDY_SAMPLING: IntentEvalSampling = { temperature: 0, topP: 1, repetitionPenalty: 1 };
+
+export interface IntentEvalOptions {
+  catalog: ProductCatalog;
+  items: IntentItem[];
+  sampling: IntentEvalSampling;
+  /** Replies per question (seeds seed, seed + 1, …); 1 is enough when greedy. */
+  samples: number;
+  seed: number;
+  /** The serving reply limit (REPLY_MAX_TOKENS). */
+  maxNewTokens?: number;
+}
+
+export interface IntentEvalRow {
+  intent: string;
+  questions: number;
+  answers: number;
+  right: number;
+  rate: number;
+}
+
+export interface IntentEvalReport {
+  sampling: IntentEvalSampling;
+  samples: number;
+  seed: number;
+  perIntent: IntentEvalRow[];
+  overall: IntentEvalRow;
+  /** Every reply with its grade. */
+  replies: { intent: string; question: string; seed: number; text: string; right: boolean; reasons: string[] }[];
+}
+
+/**
+ * Asks the model each held-out question as a conversation's first visitor turn (after the system
+ * prompt), all in one batch, and grades every reply (intent-grader.ts).
+ */
+export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): Promise<IntentEvalReport> {
+  const maxNewTokens = o.maxNewTokens ?? 120;
+  const system = systemPrompt(o.catalog);
+  const jobs = o.items.flatMap((item) => Array.from({ length: o.samples }, (_, s) => ({ item, seed: o.seed + s })));
+  const prompts = jobs.map(({ item }) => model.promptIds([{ role: 'system', content: system }, { role: 'user', content: item.question }], maxNewTokens));
+  const results = await model.generator.generate(prompts, { ...o.sampling, maxNewTokens, seed: jobs.map((j) => j.seed) });
+  const replies = jobs.map(({ item, seed }, i) => {
+    const text = results[i].text.trim();
+    return { intent: item.intent, question: item.question, seed, text, ...gradeAnswer(item, text, o.catalog) };
+  });
+  const row = (intent: string, rs: typeof replies): IntentEvalRow => {
+    const right = rs.filter((r) => r.right).length;
+    return { intent, questions: new Set(rs.map((r) => r.question)).size, answers: rs.length, right, rate: rs.length ? right / rs.length : 0 };
+  };
+  const intents = [...new Set(o.items.map((i) => i.intent))];
+  return {
+    sampling: o.sampling,
+    samples: o.samples,
+    seed: o.seed,
+    perIntent: intents.map((intent) => row(intent, replies.filter((r) => r.intent === intent))),
+    overall: row('all', replies),
+    replies,
+  };
+}
+
+/** The per-intent table of a report, in markdown. */
+export function intentTable(report: IntentEvalReport): string {
+  const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
+  const lines = ['| intent | questions | answers | right | % right |', '| --- | ---: | ---: | ---: | ---: |'];
+  for (const r of [...report.perIntent, report.overall]) {
+    const name = r.intent === 'all' ? '**all**' : r.intent;
+    lines.push(`| ${name} | ${r.questions} | ${r.answers} | ${r.right} | ${pct(r.rate)} |`);
+  }
+  return lines.join('\n');
+}
