@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { adapterShapes, expectedParameters, isAdapterOnly, loadCheckpoint, LoraConfig, ModelConfig, readModelConfig, saveCheckpoint, savePeftAdapter } from '../../model';
+import { adapterShapes, expectedParameters, isAdapterOnly, loadCheckpoint, LoraConfig, ModelConfig, readModelConfig, saveCheckpoint, savePeftAdapter, tokenizerDir } from '../../model';
 
 /** Files of a model folder that training does not change (tokenizer, chat template, generation defaults). */
 const CARRIED_OVER = /^(tokenizer\.json|tokenizer_config\.json|chat_template\.jinja|generation_config\.json|special_tokens_map\.json)$/;
@@ -26,7 +26,9 @@ export async function writeCandidateModel(initDir: string, params: Map<string, F
   }));
   await mkdir(outDir, { recursive: true });
   await saveCheckpoint(outDir, { config: init.config, tensors });
-  for (const file of await readdir(initDir)) if (CARRIED_OVER.test(file)) await copyFile(join(initDir, file), join(outDir, file));
+  // An adapter-only initial folder keeps its tokenizer files in its base folder.
+  const filesDir = await tokenizerDir(initDir);
+  for (const file of await readdir(filesDir)) if (CARRIED_OVER.test(file)) await copyFile(join(filesDir, file), join(outDir, file));
   await writeFile(join(outDir, 'README.md'), card);
   if (adapter) await saveAdapterOver(initDir, init.config, adapter, outDir);
 }
