@@ -46,6 +46,8 @@ export function registerNightly(program: Command): void {
         throw new InvalidArgumentError(`--schedule: "${f.schedule}" is not a cron expression, e.g. "0 3 * * *"`);
       }
       const config = loadConfig();
+      const lora = { rank: f.loraRank ?? config.nightly.lora.rank, targets: f.loraTargets?.split(',').map((t) => t.trim()) ?? config.nightly.lora.targets };
+      if (lora.rank > 0) loraConfig(lora.rank, lora.targets); // a bad target is refused before anything is opened or queued
       const services = await openNightly(config, { log });
       try {
         if (f.status) {
@@ -59,8 +61,6 @@ export function registerNightly(program: Command): void {
           console.log(JSON.stringify({ schedule: f.schedule === 'env' ? config.nightly.cron : f.schedule, source: f.schedule === 'env' ? 'TRAINING_CRON' : 'admin setting' }));
         } else {
           const n = config.nightly;
-          const lora = { rank: f.loraRank ?? n.lora.rank, targets: f.loraTargets?.split(',').map((t) => t.trim()) ?? n.lora.targets };
-          if (lora.rank > 0) loraConfig(lora.rank, lora.targets); // a bad target is refused before the run is queued
           const runConfig = nightlyRunConfig(n, { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns, lora });
           const { run } = await services.queue.enqueue({
             runKey: `cli:${new Date().toISOString()}:${randomBytes(3).toString('hex')}`,
