@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -181,4 +181,36 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
     expect(candidate).toEqual({ status: 'rejected', metrics: expect.objectContaining({ discarded: 'cancelled on request' }) });
     expect(await championName()).toBe(before);
   }, 30_000);
+
+  it('a LoRA run stores only its adapter over the base version, which the gate evaluates (as candidate, then as champion); a LoRA run over that adapter stores full weights', async () => {
+    const base = (await registry.champion())!;
+    const loraRun = { steps: 1, evalSessions: 2, lora: { rank: 4, targets: ['q_proj', 'v_proj'] }, gate: lenient };
+    const first = await new TrainingWorker(queue, pipeline(), registry, 'lora-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 }).runOnce((await enqueue('lora', loraRun)).id);
+    expect(first?.run.status).toBe('promoted');
+    const adapter = await registry.find(first!.run.candidateModelVersionId!);
+    expect(readdirSync(adapter.artifactPath).sort()).toEqual(['README.md', 'adapter_config.json', 'adapter_model.safetensors']);
+    expect(JSON.parse(readFileSync(join(adapter.artifactPath, 'adapter_config.json'), 'utf8'))).toEqual(expect.objectContaining({ base_model_name_or_path: base.artifactPath, r: 4 }));
+    expect(adapter.config.adapter).toEqual({ baseVersionId: base.id, rank: 4, targets: ['q_proj', 'v_proj'] });
+    expect((await registry.champion())?.name).toBe(adapter.name);
+
+    // The champion is now an adapter: the next LoRA run trains over it but keeps full weights (adapters sit over full weights only).
+    let job: Parameters<CandidateTrainer>[0] | undefined;
+    const recording: CandidateTrainer = async (j) => {
+      job = j;
+      const init = await loadCheckpoint(j.init);
+      await writeCandidateModel(j.init, new Map([...init.tensors].map(([n, t]) => [n, Float32Array.from(t.data)])), j.outDir, '# copy');
+      return [];
+    };
+    const second = await new TrainingWorker(queue, pipeline(recording), registry, 'lora-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 }).runOnce((await enqueue('lora-over-lora', loraRun)).id);
+    expect(job).toEqual(expect.objectContaining({ init: adapter.artifactPath, lora: expect.objectContaining({ adapterOnly: false }) }));
+    expect(second?.run.status).toBe('promoted');
+    const full = await registry.find(second!.run.candidateModelVersionId!);
+    expect(full.config).toEqual(expect.objectContaining({ lora: expect.objectContaining({ rank: 4 }) }));
+    expect(full.config.adapter).toBeUndefined();
+    expect(readdirSync(full.artifactPath)).toEqual(expect.arrayContaining(['model.safetensors', 'tokenizer.json']));
+
+    // Rolling back retires versions and deletes no folder: the adapter's base stays.
+    expect((await registry.rollback()).to.name).toBe(adapter.name);
+    expect(existsSync(join(base.artifactPath, 'model.safetensors'))).toBe(true);
+  }, 90_000);
 });

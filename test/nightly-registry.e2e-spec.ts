@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { AppConfig, loadConfig } from '../src/config';
 import { Database } from '../src/database';
 import { NightlyScheduler, nightlyRunKey, RunQueueError, SettingsRepository, TRAINING_CRON_SETTING, TrainingRunQueue } from '../src/jobs';
-import { Champion, ChampionWatcher, ChampionWatcherService, ModelRegistry, RegistryError } from '../src/registry';
+import { adapterOf, Champion, ChampionWatcher, ChampionWatcherService, ModelRegistry, RegistryError } from '../src/registry';
+import { spawnEntry, waitForExit } from './support/spawn-server';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testDatabaseUrl, testSchemaConfig } from './support/test-database';
 
@@ -84,6 +85,27 @@ describe('model registry', () => {
     await registry.reject(rejected.id, { reason: 'gate' });
     await expect(registry.reject(rejected.id, {})).rejects.toMatchObject({ code: 'not_a_candidate' });
     expect((await version('cand-bad')).status).toBe('rejected');
+  });
+});
+
+describe('adapter versions', () => {
+  it('an adapter version names its full-weight base; an adapter over an adapter is refused; `models list` shows the base', async () => {
+    const { run } = await enqueueRun('registry-adapter');
+    const base = (await registry.champion())!;
+    const record = (name: string, baseVersionId: string) => ({
+      name, artifactPath: `/artifacts/versions/${name}`, parentId: baseVersionId, runId: run.id, estimator: 'hian', dataWindowStart: new Date(0), dataWindowEnd: new Date(), config: { adapter: { baseVersionId, rank: 8, targets: ['q_proj'] } }, metrics: {},
+    });
+    const lora = await registry.registerCandidate(record('lora-a', base.id));
+    expect(adapterOf(lora)).toEqual({ baseVersionId: base.id, rank: 8, targets: ['q_proj'] });
+    await expect(registry.registerCandidate(record('lora-on-lora', lora.id))).rejects.toMatchObject({ code: 'adapter_over_adapter', message: expect.stringContaining('its base lora-a is itself an adapter') });
+    expect(await version('lora-on-lora')).toBeUndefined();
+
+    const list = spawnEntry('src/cli/index.ts', ['models', 'list'], { DATABASE_URL: testDatabaseUrl, DATABASE_SCHEMA: settings.schema, LOG_LEVEL: 'silent', NODE_ENV: 'test' });
+    const exited = await waitForExit(list, 30_000);
+    expect(exited.code).toBe(0);
+    const rows = exited.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows.find((r) => r.name === 'lora-a').adapter).toEqual({ base: base.name, baseId: base.id, rank: 8, targets: ['q_proj'] });
+    expect(rows.find((r) => r.name === base.name).adapter).toBeNull();
   });
 });
 

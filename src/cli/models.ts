@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { resolve, basename } from 'node:path';
 import { loadConfig } from '../config';
 import { Database } from '../database';
-import { ModelRegistry } from '../registry';
+import { adapterOf, ModelRegistry } from '../registry';
 
 /** Opens the registry on the configured database, runs one action, closes. */
 async function withRegistry<T>(action: (registry: ModelRegistry) => Promise<T>): Promise<void> {
@@ -22,8 +22,14 @@ export function registerModels(program: Command): void {
     .action(async () => {
       const database = await Database.open(loadConfig().database);
       try {
-        for (const v of await new ModelRegistry(database.dataSource).list()) {
-          console.log(JSON.stringify({ id: v.id, name: v.name, status: v.status, pinned: v.pinned, parent: v.parentId, run: v.runId, estimator: v.estimator, dataWindow: v.dataWindowStart && [v.dataWindowStart, v.dataWindowEnd], promotedAt: v.promotedAt, rolledBackAt: v.rolledBackAt, artifactPath: v.artifactPath }));
+        const registry = new ModelRegistry(database.dataSource);
+        const versions = await registry.list();
+        const names = new Map(versions.map((v) => [v.id, v.name]));
+        for (const v of versions) {
+          const adapter = adapterOf(v);
+          // An adapter's base may be older than the listed versions: look its name up.
+          const base = adapter && (names.get(adapter.baseVersionId) ?? (await registry.find(adapter.baseVersionId)).name);
+          console.log(JSON.stringify({ id: v.id, name: v.name, status: v.status, pinned: v.pinned, parent: v.parentId, run: v.runId, estimator: v.estimator, dataWindow: v.dataWindowStart && [v.dataWindowStart, v.dataWindowEnd], promotedAt: v.promotedAt, rolledBackAt: v.rolledBackAt, artifactPath: v.artifactPath, adapter: adapter ? { base, baseId: adapter.baseVersionId, rank: adapter.rank, targets: adapter.targets } : null }));
         }
       } finally {
         await database.close();

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
+import { loraConfig } from '../model';
 import { cronExpression } from '../config/env.schema';
 import { TRAINING_CRON_SETTING } from '../jobs';
 import { gateSummary, newWorkerId, nightlyRunConfig, openNightly, RunOutcome, TrainingWorker } from '../nightly';
-import { positiveInt } from './options';
+import { nonNegativeInt, positiveInt } from './options';
 
 interface NightlyFlags {
   now?: boolean;
@@ -16,6 +17,8 @@ interface NightlyFlags {
   group?: number;
   evalSessions?: number;
   maxAgentTurns?: number;
+  loraRank?: number;
+  loraTargets?: string;
 }
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -30,6 +33,8 @@ export function registerNightly(program: Command): void {
     .option('--group <n>', 'sessions per context, ≥ 2 (default TRAINING_GROUP)', positiveInt)
     .option('--eval-sessions <n>', 'held-out sessions per model in the gate (default TRAINING_EVAL_SESSIONS)', positiveInt)
     .option('--max-agent-turns <n>', 'longest simulated session in agent turns (default 12)', positiveInt)
+    .option('--lora-rank <r>', 'train a LoRA adapter of this rank, stored as an adapter over the base version; 0 trains every weight (default TRAINING_LORA_RANK)', nonNegativeInt)
+    .option('--lora-targets <list>', 'comma-separated Linear modules the adapter wraps (default TRAINING_LORA_TARGETS)')
     .option('--status', 'list recent training runs as JSON lines')
     .option('--cancel <run>', 'cancel a queued or running run (a running one stops at its next step)')
     .option('--schedule <cron>', 'set the admin schedule (overrides TRAINING_CRON on every server within a minute); "env" clears it')
@@ -41,6 +46,8 @@ export function registerNightly(program: Command): void {
         throw new InvalidArgumentError(`--schedule: "${f.schedule}" is not a cron expression, e.g. "0 3 * * *"`);
       }
       const config = loadConfig();
+      const lora = { rank: f.loraRank ?? config.nightly.lora.rank, targets: f.loraTargets?.split(',').map((t) => t.trim()) ?? config.nightly.lora.targets };
+      if (lora.rank > 0) loraConfig(lora.rank, lora.targets); // a bad target is refused before anything is opened or queued
       const services = await openNightly(config, { log });
       try {
         if (f.status) {
@@ -54,7 +61,7 @@ export function registerNightly(program: Command): void {
           console.log(JSON.stringify({ schedule: f.schedule === 'env' ? config.nightly.cron : f.schedule, source: f.schedule === 'env' ? 'TRAINING_CRON' : 'admin setting' }));
         } else {
           const n = config.nightly;
-          const runConfig = nightlyRunConfig(n, { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns });
+          const runConfig = nightlyRunConfig(n, { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns, lora });
           const { run } = await services.queue.enqueue({
             runKey: `cli:${new Date().toISOString()}:${randomBytes(3).toString('hex')}`,
             trigger: 'cli',
@@ -62,7 +69,7 @@ export function registerNightly(program: Command): void {
             config: runConfig as unknown as Record<string, unknown>,
             maxAttempts: n.maxAttempts,
           });
-          log(`run ${run.id}: queued (${runConfig.steps} steps × ${runConfig.contexts} contexts × ${runConfig.group}, gate on ${runConfig.evalSessions} sessions)`);
+          log(`run ${run.id}: queued (${runConfig.steps} steps × ${runConfig.contexts} contexts × ${runConfig.group}${lora.rank ? `, LoRA rank ${lora.rank}` : ''}, gate on ${runConfig.evalSessions} sessions)`);
           const worker = new TrainingWorker(services.queue, services.pipeline, services.registry, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: 1, log });
           // A failure with attempts left puts the run back in the queue: retry it here, resuming from its checkpoint.
           let final = await worker.runOnce(run.id);

@@ -62,6 +62,8 @@ describe('loadConfig', () => {
       TRAINING_EVAL_SESSIONS: '400',
       TRAINING_DATA_DAYS: '7',
       TRAINING_MAX_ATTEMPTS: '3',
+      TRAINING_LORA_RANK: '8',
+      TRAINING_LORA_TARGETS: 'q_proj, v_proj',
       TRAINING_HEARTBEAT_SECONDS: '5',
       TRAINING_STALE_SECONDS: '60',
       CHAMPION_POLL_SECONDS: '15',
@@ -99,6 +101,7 @@ describe('loadConfig', () => {
         evalSessions: 400,
         dataDays: 7,
         maxAttempts: 3,
+        lora: { rank: 8, targets: ['q_proj', 'v_proj'] },
         heartbeatSeconds: 5,
         staleSeconds: 60,
         championPollSeconds: 15,
@@ -106,11 +109,13 @@ describe('loadConfig', () => {
       },
     });
     expect(loadConfig({ DATA_DIR: '/var/lib/closer' }).nightly.artifactDir).toBe('/var/lib/closer/artifacts');
+    expect(loadConfig({}).nightly.lora).toEqual({ rank: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
   });
 
   it('refuses a schedule that is not a cron expression, a group of one, and a stale limit within the heartbeat', () => {
     expect(() => loadConfig({ TRAINING_CRON: 'every night' })).toThrow('TRAINING_CRON: must be a cron expression, e.g. "0 3 * * *" (03:00 every day)');
     expect(() => loadConfig({ TRAINING_GROUP: '1' })).toThrow('TRAINING_GROUP: must be at least 2');
+    expect(() => loadConfig({ TRAINING_LORA_TARGETS: 'q_proj,attn' })).toThrow('TRAINING_LORA_TARGETS: must be a comma-separated list of q_proj, k_proj');
     expect(() => loadConfig({ TRAINING_HEARTBEAT_SECONDS: '30', TRAINING_STALE_SECONDS: '30' })).toThrow('TRAINING_STALE_SECONDS: must be longer than TRAINING_HEARTBEAT_SECONDS');
     expect(() => loadConfig({ GATE_CONVERSION_MARGIN: '2' })).toThrow('GATE_CONVERSION_MARGIN: must be a number from 0 to 1');
   });

@@ -50,6 +50,8 @@ export interface NightlyConfig {
   /** Logged sessions of the last N days feed a run's personas. */
   dataDays: number;
   maxAttempts: number;
+  /** LoRA rank of nightly runs (0: full fine-tune) and the Linear modules the adapter wraps. */
+  lora: { rank: number; targets: string[] };
   heartbeatSeconds: number;
   /** A running run whose heartbeat is older than this is taken back (requeued or failed). */
   staleSeconds: number;
@@ -138,6 +140,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       evalSessions: e.TRAINING_EVAL_SESSIONS,
       dataDays: e.TRAINING_DATA_DAYS,
       maxAttempts: e.TRAINING_MAX_ATTEMPTS,
+      lora: { rank: e.TRAINING_LORA_RANK, targets: e.TRAINING_LORA_TARGETS },
       heartbeatSeconds: e.TRAINING_HEARTBEAT_SECONDS,
       staleSeconds: e.TRAINING_STALE_SECONDS,
       championPollSeconds: e.CHAMPION_POLL_SECONDS,

@@ -1,5 +1,6 @@
 import { CronTime } from 'cron';
 import { z } from 'zod';
+import { LORA_TARGETS } from '../model/lora/lora';
 
 const port = z.coerce
   .number({ error: 'must be a whole number from 0 to 65535' })
@@ -76,6 +77,12 @@ export const envSchema = z
   TRAINING_EVAL_SESSIONS: wholeNumber(1, 100000).default(200),
   TRAINING_DATA_DAYS: wholeNumber(1, 365).default(1),
   TRAINING_MAX_ATTEMPTS: wholeNumber(1, 10).default(2),
+  TRAINING_LORA_RANK: wholeNumber(0, 1024).default(0),
+  TRAINING_LORA_TARGETS: z
+    .string()
+    .transform((list) => list.split(',').map((t) => t.trim()).filter(Boolean))
+    .refine((targets) => targets.length > 0 && targets.every((t) => (LORA_TARGETS as readonly string[]).includes(t)), `must be a comma-separated list of ${LORA_TARGETS.join(', ')}`)
+    .default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
   TRAINING_HEARTBEAT_SECONDS: wholeNumber(1, 3600).default(10),
   TRAINING_STALE_SECONDS: wholeNumber(2, 86400).default(120),
   CHAMPION_POLL_SECONDS: wholeNumber(1, 3600).default(30),

@@ -4,7 +4,7 @@ import { Graph, NamedTensor, readSafetensors, readSafetensorsHeader, TensorEntry
 import { ModelConfig, parseModelConfig } from './config';
 import { declareDecoderParams } from './llama';
 import { mergeLora } from './lora/lora';
-import { ADAPTER_WEIGHTS, adapterShapes, fileExists, hasPeftAdapter, loadPeftAdapter } from './lora/peft';
+import { ADAPTER_WEIGHTS, adapterShapes, fileExists, isAdapterOnly, loadPeftAdapter } from './lora/peft';
 
 export interface Checkpoint {
   config: ModelConfig;
@@ -60,7 +60,7 @@ export async function storedTensors(dir: string): Promise<Map<string, TensorEntr
  * present with its shape; other stored tensors (a tied model's `lm_head.weight`) are not read.
  */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
-  if (!(await fileExists(join(dir, 'config.json'))) && (await hasPeftAdapter(dir))) return loadAdapterCheckpoint(dir);
+  if (await isAdapterOnly(dir)) return loadAdapterCheckpoint(dir);
   const config = await readModelConfig(dir);
   const files = await weightFiles(dir);
   const expected = expectedParameters(config);

@@ -7,7 +7,7 @@ export { checkContext, ModelConfig, parseModelConfig, UnsupportedConfigError } f
 export { GenerationConfig, readGenerationConfig } from './generation-config';
 export { inspectModel, ModelReport } from './inspect';
 export { LORA_TARGETS, LoraConfig, loraConfig, LoraTarget, mergeLora } from './lora/lora';
-export { ADAPTER_CONFIG, ADAPTER_WEIGHTS, adapterShapes, loadPeftAdapter, PeftAdapter, savePeftAdapter } from './lora/peft';
+export { ADAPTER_CONFIG, ADAPTER_WEIGHTS, adapterShapes, isAdapterOnly, loadPeftAdapter, PeftAdapter, savePeftAdapter, tokenizerDir } from './lora/peft';
 export { ConversationCaches } from './conversation-caches';
 export { FinishReason, GenerationEvent, GenerationResult, GenerationStream } from './generation-stream';
 export { GenerateOptions, GenerationRequest, Generator, GeneratorOptions, QueueFullError } from './generator';

@@ -2,7 +2,8 @@ import { ProductCatalog } from '../catalog';
 import { ExecutionProvider } from '../engine';
 import { defaultPolicyLossConfig, defaultPolicyOptimizerConfig, RunDirectory, runTrainingLoop, StepMetrics, TrainingLoopConfig, TrainingProgress } from '../rl';
 import { openPoolTraining } from '../rl/pool-backend';
-import { writeCandidateModel } from '../rl/trainer/candidate-model';
+import { LoraConfig } from '../model';
+import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
 import { defaultRewardConfig } from '../scoring';
 import { Persona } from '../simulator';
 
@@ -19,6 +20,8 @@ export interface CandidateTrainingJob {
   maxAgentTurns: number;
   /** Where the candidate model folder is written. */
   outDir: string;
+  /** Train a LoRA adapter instead of every weight; `adapterOnly`: the folder holds just the adapter over `init`. */
+  lora?: { config: LoraConfig; adapterOnly: boolean };
   card: (metrics: StepMetrics[]) => string;
   /** Called after each step; throwing stops the run (cancel, lost lease) with the last checkpoint kept. */
   onStep: (p: TrainingProgress) => void;
@@ -36,14 +39,16 @@ export const ducaCandidateTrainer: CandidateTrainer = async (job) => {
     device: job.device,
     workers: job.workers,
     maxAgentTurns: job.maxAgentTurns,
-    optimizer: { ...defaultPolicyOptimizerConfig, loss: defaultPolicyLossConfig },
+    optimizer: { ...defaultPolicyOptimizerConfig, loss: defaultPolicyLossConfig, ...(job.lora ? { lora: job.lora.config } : {}) },
     rewards: defaultRewardConfig,
     rewardScale: 1,
     updateThreads: job.updateThreads,
   });
   try {
     const metrics = await runTrainingLoop(job.run, job.loop, training.optimizer, training.rollouts, job.onStep);
-    await writeCandidateModel(job.init, training.optimizer.params, job.outDir, job.card(metrics));
+    const adapter = job.lora && { lora: job.lora.config, tensors: training.optimizer.adapter };
+    if (adapter && job.lora?.adapterOnly) await writeAdapterModel(job.init, adapter, job.outDir, job.card(metrics));
+    else await writeCandidateModel(job.init, training.optimizer.params, job.outDir, job.card(metrics), adapter);
     return metrics;
   } finally {
     await training.close();

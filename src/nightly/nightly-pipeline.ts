@@ -4,7 +4,8 @@ import { ProductCatalog } from '../catalog';
 import { TrainingRun } from '../jobs/entities/training-run.entity';
 import { RunLease } from '../jobs/run-lease';
 import { TrainingRunQueue } from '../jobs/training-run.queue';
-import { ModelRegistry, RegistryError } from '../registry';
+import { isAdapterOnly, loraConfig } from '../model';
+import { AdapterRecord, ModelRegistry, RegistryError } from '../registry';
 import { RunDirectory, StepMetrics, TrainingLoopConfig } from '../rl';
 import { defaultAdvantageConfig } from '../rl/advantages';
 import { Persona } from '../simulator';
@@ -87,7 +88,9 @@ export class NightlyPipeline {
       metrics: { ...run.metrics, step: resumedFromStep, steps: config.steps, resumedFromStep },
     });
 
-    // training
+    // training: a LoRA run over a full-weight base stores only its adapter (the base's weights are kept once).
+    const lora = config.lora.rank > 0 ? { config: loraConfig(config.lora.rank, config.lora.targets), adapterOnly: !(await isAdapterOnly(base.artifactPath)) } : undefined;
+    if (lora && !lora.adapterOnly) log(`run ${run.id}: base ${base.name} is itself an adapter: the LoRA candidate is stored with full weights (adapters sit over full weights only)`);
     const name = candidateName(run);
     const outDir = join(this.d.artifactDir, 'versions', name);
     const started = Date.now();
@@ -102,6 +105,7 @@ export class NightlyPipeline {
       updateThreads: config.updateThreads,
       maxAgentTurns: config.maxAgentTurns,
       outDir,
+      lora,
       card: (m) => modelCard(name, base.name, run, m),
       onStep: ({ step, steps, metrics: m }) => {
         lease.assertHeld();
@@ -119,7 +123,15 @@ export class NightlyPipeline {
       estimator: config.estimator,
       dataWindowStart: new Date(data.record.window.start),
       dataWindowEnd: new Date(data.record.window.end),
-      config: { steps: config.steps, contexts: config.contexts, group: config.group, seed: config.seed, device },
+      config: {
+        steps: config.steps,
+        contexts: config.contexts,
+        group: config.group,
+        seed: config.seed,
+        device,
+        ...(lora ? { lora: { rank: lora.config.rank, alpha: lora.config.alpha, targets: lora.config.targets } } : {}),
+        ...(lora?.adapterOnly ? { adapter: { baseVersionId: base.id, rank: lora.config.rank, targets: lora.config.targets } satisfies AdapterRecord } : {}),
+      },
       metrics: { training: trainingSummary },
     });
     await queue.advance(run.id, lease.workerId, 'evaluating', { candidateModelVersionId: candidate.id, metrics: trainingSummary });

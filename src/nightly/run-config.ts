@@ -22,9 +22,11 @@ export interface NightlyRunConfig {
   maxDerivedPersonas: number;
   device: DeviceSetting;
   gate: GateRules;
+  /** A LoRA adapter of this rank instead of every weight (0: full fine-tune); see docs/nightly.md. */
+  lora: { rank: number; targets: string[] };
 }
 
-export type NightlyRunOverrides = Partial<Pick<NightlyRunConfig, 'steps' | 'contexts' | 'group' | 'evalSessions' | 'maxAgentTurns' | 'seed' | 'checkpointEvery'>>;
+export type NightlyRunOverrides = Partial<Pick<NightlyRunConfig, 'steps' | 'contexts' | 'group' | 'evalSessions' | 'maxAgentTurns' | 'seed' | 'checkpointEvery' | 'lora'>>;
 
 export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverrides = {}): NightlyRunConfig {
   return {
@@ -43,19 +45,22 @@ export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverride
     maxDerivedPersonas: 100,
     device: c.device,
     gate: c.gate,
+    lora: c.lora,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }
 
 /** Reads a run's stored config back, refusing one this code cannot run (e.g. written by a newer version). */
 export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
-  const c = raw as unknown as NightlyRunConfig;
+  // Runs stored before LoRA runs existed trained every weight.
+  const c = { lora: { rank: 0, targets: [] }, ...raw } as unknown as NightlyRunConfig;
   const whole = ['steps', 'contexts', 'group', 'seed', 'checkpointEvery', 'maxAgentTurns', 'workers', 'updateThreads', 'evalSessions', 'evalSeed', 'dataDays', 'maxDerivedPersonas'] as const;
   const bad: string[] = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
   if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator');
   if (!['cpu', 'cuda', 'auto'].includes(c.device)) bad.push('device');
   if (!c.gate || typeof c.gate.conversionMargin !== 'number') bad.push('gate');
   if (c.group < 2) bad.push('group');
+  if (!Number.isInteger(c.lora?.rank) || c.lora.rank < 0 || !Array.isArray(c.lora.targets) || (c.lora.rank > 0 && c.lora.targets.length === 0)) bad.push('lora');
   if (bad.length) throw new Error(`training run config is invalid: ${bad.join(', ')}`);
   return c;
 }

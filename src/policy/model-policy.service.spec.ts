@@ -1,9 +1,11 @@
 import { ConfigService } from '@nestjs/config';
-import { cpSync, mkdtempSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tinyAdapter } from '../../test/support/tiny-adapter';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage, ChatModel } from '../model';
+import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
 import { ModelPolicyService } from './model-policy.service';
 import { PolicyBusyError, ReplyEvent } from './reply-policy';
 
@@ -102,6 +104,32 @@ describe('ModelPolicyService hot swap', () => {
     await service.swapTo({ ...next, name: 'broken', artifactPath: join(nextDir, 'missing') });
     expect(service.versionName()).toBe('default');
     expect((await collect(service.reply(messages, { seed: 2 }))).at(-1)).toMatchObject({ kind: 'done', version: 'default' });
+    await service.onApplicationShutdown();
+  });
+});
+
+describe('ModelPolicyService serving an adapter version', () => {
+  const root = mkdtempSync(join(tmpdir(), 'closer-serve-adapter-'));
+  const adapterVersion = { id: 'b6f0c8de-0000-4000-8000-000000000003', name: 'night-lora', artifactPath: join(root, 'night-lora') };
+  const mergedVersion = { id: 'b6f0c8de-0000-4000-8000-000000000004', name: 'night-merged', artifactPath: join(root, 'night-merged') };
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('a champion folder holding only a LoRA adapter over models/default answers as its merged copy does', async () => {
+    const { adapter, merged } = await tinyAdapter(policy.modelDir);
+    await writeAdapterModel(policy.modelDir, adapter, adapterVersion.artifactPath, '# adapter');
+    await writeCandidateModel(policy.modelDir, merged, mergedVersion.artifactPath, '# merged');
+    const service = new ModelPolicyService(configOf(policy));
+    await service.onModuleInit();
+    const messages: ChatMessage[] = [{ role: 'user', content: 'Can I import my contacts?' }];
+    const base = (await collect(service.reply(messages, { seed: 4 }))).at(-1);
+    await service.swapTo(adapterVersion);
+    const adapted = (await collect(service.reply(messages, { seed: 4 }))).at(-1);
+    await service.swapTo(mergedVersion);
+    const full = (await collect(service.reply(messages, { seed: 4 }))).at(-1);
+    expect(adapted).toMatchObject({ kind: 'done', version: 'night-lora' });
+    expect(full).toMatchObject({ kind: 'done', version: 'night-merged' });
+    expect(adapted?.kind === 'done' && full?.kind === 'done' && adapted.text === full.text).toBe(true);
+    expect(base?.kind === 'done' && adapted?.kind === 'done' && base.text !== adapted.text).toBe(true);
     await service.onApplicationShutdown();
   });
 });

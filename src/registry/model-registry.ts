@@ -27,6 +27,18 @@ export interface CandidateRecord {
 }
 
 /**
+ * `config.adapter` of a version whose folder holds only a LoRA adapter: the version whose folder
+ * holds the full weights it applies to (kept once, however many adapters use it).
+ */
+export interface AdapterRecord {
+  baseVersionId: string;
+  rank: number;
+  targets: string[];
+}
+
+export const adapterOf = (v: ModelVersion): AdapterRecord | undefined => v.config.adapter as AdapterRecord | undefined;
+
+/**
  * Model versions and the one champion. Every champion change (adopting the first served model,
  * promote, pin, rollback) goes through here: one transaction that locks the table against
  * concurrent changes and announces the new champion with NOTIFY, delivered at commit.
@@ -74,6 +86,12 @@ export class ModelRegistry {
 
   /** Records a trained candidate; idempotent per name, so a resumed run does not register twice. */
   async registerCandidate(c: CandidateRecord): Promise<ModelVersion> {
+    const adapter = c.config.adapter as AdapterRecord | undefined;
+    if (adapter) {
+      // Adapters sit over full weights only, so a base is one folder away and retiring an adapter frees nothing another needs.
+      const base = await this.find(adapter.baseVersionId);
+      if (adapterOf(base)) throw new RegistryError('adapter_over_adapter', `${c.name}: its base ${base.name} is itself an adapter; an adapter version needs a full-weight base`);
+    }
     await this.db.query(
       `INSERT INTO model_versions (name, artifact_path, status, parent_id, run_id, estimator, data_window_start, data_window_end, config, metrics)
        VALUES ($1, $2, 'candidate', $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (name) DO NOTHING`,

@@ -52,6 +52,9 @@ export const fileExists = (path: string): Promise<boolean> =>
 
 export const hasPeftAdapter = (dir: string): Promise<boolean> => fileExists(join(dir, ADAPTER_CONFIG));
 
+/** A folder holding only an adapter (no config.json of its own): it loads as its base with the adapter merged. */
+export const isAdapterOnly = async (dir: string): Promise<boolean> => !(await fileExists(join(dir, 'config.json'))) && (await hasPeftAdapter(dir));
+
 /**
  * Where a folder's tokenizer and generation settings live: the folder itself, or for an adapter
  * folder saved without them (PEFT's usual save), its base model's folder.
