@@ -5,6 +5,7 @@ import { RasaSessionLookup1764080000000 } from './1764080000000-rasa-session-loo
 import { SiteCatalogs1764090000000 } from './1764090000000-site-catalogs';
 import { NightlyPipeline1764100000000 } from './1764100000000-nightly-pipeline';
 import { TimeToFirstDelta1764110000000 } from './1764110000000-time-to-first-delta';
+import { AdminRolesAuditLog1764130000000 } from './1764130000000-admin-roles-audit-log';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   SiteCatalogs1764090000000,
   NightlyPipeline1764100000000,
   TimeToFirstDelta1764110000000,
+  AdminRolesAuditLog1764130000000,
 ];

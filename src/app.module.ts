@@ -1,4 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
+import { AdminModule } from './admin';
 import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
@@ -34,6 +35,7 @@ export class AppModule {
         ConversionsModule,
         RegistryModule,
         JobsModule,
+        AdminModule,
       ],
     };
   }

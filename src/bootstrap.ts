@@ -7,6 +7,7 @@ import { ServerOptions } from 'socket.io';
 import { Logger } from 'nestjs-pino';
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { setupOpenApi } from './admin';
 import { AppModule, AppModuleOptions } from './app.module';
 import { AppConfig } from './config';
 import { CONVERSIONS_PATH } from './conversions';
@@ -42,6 +43,7 @@ export function configureApp(app: INestApplication): void {
   app.use(bodyParsers.json);
   app.useGlobalFilters(new HttpErrorFilter());
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
+  setupOpenApi(app);
   app.useWebSocketAdapter(new PathIoAdapter(app, app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true })));
 }
 

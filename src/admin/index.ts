@@ -1,1 +1,11 @@
-export { ApiKey, ApiKeyRole } from './entities/api-key.entity';
+export { ApiKey } from './entities/api-key.entity';
+export { AuditEntry } from './entities/audit-entry.entity';
+export { AdminRole, adminRoles, isAdminRole, roleAllows } from './roles';
+export { generateApiKey, hashApiKey } from './api-key-secret';
+export { AdminActor, ApiKeyError, ApiKeysRepository, apiKeyView, ApiKeyView } from './api-keys/api-keys.repository';
+export { ApiKeyManager } from './api-keys/api-key-manager';
+export { apiKeyFields } from './api-keys/api-key-fields';
+export { AuditLogRepository, AuditRecord } from './audit/audit-log.repository';
+export { ADMIN_PATH } from './auth/admin-controller.decorator';
+export { OPENAPI_PATH, setupOpenApi } from './openapi';
+export { AdminModule } from './admin.module';

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { existsSync } from 'node:fs';
 import { Command, InvalidArgumentError } from 'commander';
+import { ApiKeyError } from '../admin';
 import { CatalogError } from '../catalog';
 import { RunQueueError } from '../jobs';
 import { UnsupportedConfigError } from '../model';
@@ -10,6 +11,7 @@ import { AdvantageInputError } from '../rl';
 import { TextInputError } from '../scoring';
 import { InvalidPersonasError, LlmSimulatorError, UnknownAgentError, UnknownPersonaError } from '../simulator';
 import { describeStartupError } from '../startup-error';
+import { registerAdminKey } from './admin-key';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
@@ -29,7 +31,7 @@ import { registerWorker } from './worker';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup, registerAdminKey]) register(program);
   return program;
 }
 
@@ -45,6 +47,7 @@ const isUserError = (err: unknown) =>
   err instanceof AdvantageInputError ||
   err instanceof RegistryError ||
   err instanceof RunQueueError ||
+  err instanceof ApiKeyError ||
   err instanceof GpuSetupError ||
   err instanceof UnsupportedConfigError;
 

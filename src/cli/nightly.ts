@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { Command, InvalidArgumentError } from 'commander';
 import { loadConfig } from '../config';
 import { loraConfig } from '../model';
 import { cronExpression } from '../config/env.schema';
 import { TRAINING_CRON_SETTING } from '../jobs';
-import { gateSummary, newWorkerId, nightlyRunConfig, openNightly, RunOutcome, TrainingWorker } from '../nightly';
+import { gateSummary, manualRunRequest, newWorkerId, openNightly, RunOutcome, TrainingWorker } from '../nightly';
 import { nonNegativeInt, positiveInt } from './options';
 
 interface NightlyFlags {
@@ -61,14 +60,8 @@ export function registerNightly(program: Command): void {
           console.log(JSON.stringify({ schedule: f.schedule === 'env' ? config.nightly.cron : f.schedule, source: f.schedule === 'env' ? 'TRAINING_CRON' : 'admin setting' }));
         } else {
           const n = config.nightly;
-          const runConfig = nightlyRunConfig(n, { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns, lora });
-          const { run } = await services.queue.enqueue({
-            runKey: `cli:${new Date().toISOString()}:${randomBytes(3).toString('hex')}`,
-            trigger: 'cli',
-            estimator: runConfig.estimator,
-            config: runConfig as unknown as Record<string, unknown>,
-            maxAttempts: n.maxAttempts,
-          });
+          const { runConfig, ...request } = manualRunRequest(n, 'cli', { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns, lora });
+          const { run } = await services.queue.enqueue(request);
           log(`run ${run.id}: queued (${runConfig.steps} steps × ${runConfig.contexts} contexts × ${runConfig.group}${lora.rank ? `, LoRA rank ${lora.rank}` : ''}, gate on ${runConfig.evalSessions} sessions)`);
           const worker = new TrainingWorker(services.queue, services.pipeline, services.registry, newWorkerId(), { heartbeatSeconds: n.heartbeatSeconds, staleSeconds: n.staleSeconds, pollSeconds: 1, log });
           // A failure with attempts left puts the run back in the queue: retry it here, resuming from its checkpoint.

@@ -5,7 +5,7 @@ import type { IncomingMessage } from 'node:http';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppConfig } from '../config';
-import { httpError as fail } from '../http';
+import { httpError as fail, validated } from '../http';
 import { ChatSessionRepository } from '../sessions';
 import { signatureMatches } from './signature';
 import { SitesRepository } from '../sites';
@@ -65,11 +65,7 @@ export class ConversionsController {
     if (!/^\d{1,12}$/.test(timestamp) || Math.abs(Date.now() / 1000 - Number(timestamp)) > TIMESTAMP_TOLERANCE_SECONDS) {
       throw fail(HttpStatus.UNAUTHORIZED, 'stale_timestamp', `the timestamp must be within ${TIMESTAMP_TOLERANCE_SECONDS} s of now`);
     }
-    const parsed = conversionSchema.safeParse(parseJson(rawBody));
-    if (!parsed.success) {
-      throw fail(HttpStatus.BAD_REQUEST, 'invalid_payload', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
-    }
-    const event = parsed.data;
+    const event = validated(conversionSchema, parseJson(rawBody), 'invalid_payload');
     const occurredAt = event.occurredAt ? new Date(event.occurredAt) : new Date();
     const windowHours = this.config.get('attributionWindowHours', { infer: true });
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { NightlyConfig } from '../config';
 import { AdvantageEstimatorName, advantageEstimatorNames } from '../rl';
 import { DeviceSetting } from './gpu-setup';
@@ -47,6 +48,23 @@ export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverride
     gate: c.gate,
     lora: c.lora,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
+/**
+ * The queue request of a run started by hand (`cli`: `nightly --now`; `admin`: the admin API), with
+ * the nightly defaults and the caller's overrides. Its key is unique, so it never merges with
+ * another run the way nightly runs of one night do.
+ */
+export function manualRunRequest(c: NightlyConfig, trigger: 'cli' | 'admin', overrides: NightlyRunOverrides = {}) {
+  const config = nightlyRunConfig(c, overrides);
+  return {
+    runKey: `${trigger}:${new Date().toISOString()}:${randomBytes(3).toString('hex')}`,
+    trigger,
+    estimator: config.estimator,
+    config: config as unknown as Record<string, unknown>,
+    maxAttempts: c.maxAttempts,
+    runConfig: config,
   };
 }
 

@@ -1,6 +1,5 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
-
-export type ApiKeyRole = 'admin' | 'viewer';
+import { AdminRole } from '../roles';
 
 @Entity('api_keys')
 export class ApiKey {
@@ -10,7 +9,7 @@ export class ApiKey {
   @Column({ type: 'text' })
   name!: string;
 
-  /** SHA-256 of the key; the key itself is shown once at creation and never stored. */
+  /** SHA-256 of the key; the key itself is shown once at creation and never stored (see api-key-secret.ts). */
   @Column({ name: 'key_hash', type: 'text', unique: true })
   keyHash!: string;
 
@@ -19,7 +18,7 @@ export class ApiKey {
   keyPrefix!: string;
 
   @Column({ type: 'text' })
-  role!: ApiKeyRole;
+  role!: AdminRole;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

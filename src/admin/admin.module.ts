@@ -1,0 +1,23 @@
+import { Module } from '@nestjs/common';
+import { JobsModule } from '../jobs';
+import { RegistryModule } from '../registry';
+import { ApiKeyManager } from './api-keys/api-key-manager';
+import { ApiKeysController } from './api-keys/api-keys.controller';
+import { ApiKeysRepository } from './api-keys/api-keys.repository';
+import { AuditLogController } from './audit/audit-log.controller';
+import { AuditLogRepository } from './audit/audit-log.repository';
+import { ApiKeyGuard } from './auth/api-key.guard';
+import { AdminModelsRepository } from './models/admin-models.repository';
+import { ModelsController } from './models/models.controller';
+import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
+import { SessionsController } from './sessions/sessions.controller';
+import { AdminTrainingRunsRepository } from './training-runs/admin-training-runs.repository';
+import { TrainingRunsController } from './training-runs/training-runs.controller';
+
+/** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
+@Module({
+  imports: [RegistryModule, JobsModule],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController],
+  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository],
+})
+export class AdminModule {}
