@@ -1,6 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { bodyError, errorBodyOf, requestErrorObject, requestLogLevel } from '.';
+import { z } from 'zod';
+import { bodyError, errorBodyOf, requestErrorObject, requestLogLevel, validated } from '.';
 
 describe('bodyError', () => {
   it('turns body-parser client errors into { code, message } HTTP errors', () => {
@@ -30,5 +31,22 @@ describe('request log lines', () => {
     const err = new Error('request entity too large');
     expect(requestErrorObject(req, res(413), err, { err, responseTime: 3 })).toEqual({ err: { type: 'Error', message: 'request entity too large' }, responseTime: 3 });
     expect(requestErrorObject(req, res(500), err, { err })).toEqual({ err });
+  });
+});
+
+describe('validated', () => {
+  const schema = z.object({ limit: z.number().max(100, 'limit must be at most 100'), nested: z.object({ name: z.string('name must be text') }) });
+
+  it('returns the parsed input, or a 400 naming every bad field in one message', () => {
+    expect(validated(schema, { limit: 5, nested: { name: 'a' } })).toEqual({ limit: 5, nested: { name: 'a' } });
+    let err: unknown;
+    try {
+      validated(schema, { limit: 500, nested: {} }, 'invalid_payload');
+    } catch (e) {
+      err = e;
+    }
+    expect((err as HttpException).getStatus()).toBe(400);
+    expect(errorBodyOf(err as HttpException)).toEqual({ code: 'invalid_payload', message: 'limit: limit must be at most 100; nested.name: name must be text' });
+    expect(() => validated(schema, 'x')).toThrow(HttpException);
   });
 });
