@@ -2,21 +2,14 @@ import { userInfo } from 'node:os';
 import { Command, InvalidArgumentError } from 'commander';
 import { z } from 'zod';
 import { AdminActor, adminRoles, apiKeyFields, ApiKeyManager, ApiKeysRepository, apiKeyView } from '../admin';
-import { loadConfig } from '../config';
-import { Database } from '../database';
 import { describeIssues } from '../http';
+import { withDatabase } from './with-database';
 
 /** The command line acts as an admin without a key (it holds the database credentials); the audit log names the OS user. */
 const cliActor = (): AdminActor => ({ keyId: null, name: `cli:${userInfo().username}`, role: 'admin' });
 
-async function withKeys<T>(action: (keys: ApiKeysRepository, manager: ApiKeyManager) => Promise<T>): Promise<T> {
-  const database = await Database.open(loadConfig().database);
-  try {
-    return await action(new ApiKeysRepository(database.dataSource), new ApiKeyManager(database.dataSource));
-  } finally {
-    await database.close();
-  }
-}
+const withKeys = <T>(action: (keys: ApiKeysRepository, manager: ApiKeyManager) => Promise<T>): Promise<T> =>
+  withDatabase((db) => action(new ApiKeysRepository(db), new ApiKeyManager(db)));
 
 export function registerAdminKey(program: Command): void {
   const keys = program.command('admin-key').description('API keys of the admin API (/api/v1/admin): create the first one here; there is no default password');

@@ -1,17 +1,11 @@
 import { Command } from 'commander';
 import { resolve, basename } from 'node:path';
-import { loadConfig } from '../config';
-import { Database } from '../database';
 import { adapterOf, ModelRegistry } from '../registry';
+import { withDatabase } from './with-database';
 
 /** Opens the registry on the configured database, runs one action, closes. */
 async function withRegistry<T>(action: (registry: ModelRegistry) => Promise<T>): Promise<void> {
-  const database = await Database.open(loadConfig().database);
-  try {
-    console.log(JSON.stringify(await action(new ModelRegistry(database.dataSource))));
-  } finally {
-    await database.close();
-  }
+  console.log(JSON.stringify(await withDatabase((db) => action(new ModelRegistry(db)))));
 }
 
 export function registerModels(program: Command): void {
@@ -19,10 +13,9 @@ export function registerModels(program: Command): void {
   models
     .command('list')
     .description('recent model versions as JSON lines (status, lineage, gate figures)')
-    .action(async () => {
-      const database = await Database.open(loadConfig().database);
-      try {
-        const registry = new ModelRegistry(database.dataSource);
+    .action(() =>
+      withDatabase(async (db) => {
+        const registry = new ModelRegistry(db);
         const versions = await registry.list();
         const names = new Map(versions.map((v) => [v.id, v.name]));
         for (const v of versions) {
@@ -31,10 +24,8 @@ export function registerModels(program: Command): void {
           const base = adapter && (names.get(adapter.baseVersionId) ?? (await registry.find(adapter.baseVersionId)).name);
           console.log(JSON.stringify({ id: v.id, name: v.name, status: v.status, pinned: v.pinned, parent: v.parentId, run: v.runId, estimator: v.estimator, dataWindow: v.dataWindowStart && [v.dataWindowStart, v.dataWindowEnd], promotedAt: v.promotedAt, rolledBackAt: v.rolledBackAt, artifactPath: v.artifactPath, adapter: adapter ? { base, baseId: adapter.baseVersionId, rank: adapter.rank, targets: adapter.targets } : null }));
         }
-      } finally {
-        await database.close();
-      }
-    });
+      }),
+    );
   models.command('promote <version>').description('make a version (id or name) the champion, bypassing the gate; refused while the champion is pinned').action((v: string) => withRegistry((r) => r.promote(v)));
   models.command('pin <version>').description('make a version the champion and keep it: nightly runs do not replace it until `models unpin`').action((v: string) => withRegistry((r) => r.pin(v)));
   models.command('unpin').description('let nightly runs replace the champion again').action(() => withRegistry((r) => r.unpin()));
