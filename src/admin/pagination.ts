@@ -43,7 +43,7 @@ export async function pageOf<T extends ObjectLiteral & { id: string }>(qb: Selec
   const a = qb.alias;
   if (page.cursor) {
     const [micros, id] = decodeCursor(page.cursor);
-    qb.andWhere(`(${a}.created_at, ${a}.id) < (timestamptz 'epoch' + :cursorMicros * interval '1 microsecond', :cursorId)`, { cursorMicros: micros, cursorId: id });
+    qb.andWhere(`(${a}.created_at, ${a}.id) < (timestamptz 'epoch' + CAST(:cursorMicros AS bigint) * interval '1 microsecond', CAST(:cursorId AS uuid))`, { cursorMicros: micros, cursorId: id });
   }
   const { entities, raw } = await qb
     .addSelect(`(extract(epoch from ${a}.created_at) * 1000000)::bigint`, 'page_cursor_micros')

@@ -48,5 +48,6 @@ describe('validated', () => {
     expect((err as HttpException).getStatus()).toBe(400);
     expect(errorBodyOf(err as HttpException)).toEqual({ code: 'invalid_payload', message: 'limit: limit must be at most 100; nested.name: name must be text' });
     expect(() => validated(schema, 'x')).toThrow(HttpException);
+    expect(() => validated(schema.strict(), { limit: 1, nested: { name: 'a' }, colour: 'red' })).toThrow('colour: not a known field');
   });
 });
