@@ -37,6 +37,7 @@ describe('server on a real Postgres', () => {
       [dbConfig.schema],
     );
     expect(rows.map((r) => r.table_name)).toEqual([
+      'admin_audit_log',
       'api_keys',
       'chat_sessions',
       'conversions',
