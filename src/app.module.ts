@@ -8,6 +8,7 @@ import { JobsModule } from './jobs';
 import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
+import { MetricsModule } from './metrics';
 import { PolicyModule } from './policy';
 import { RegistryModule } from './registry';
 import { SimulatorModule } from './simulator';
@@ -29,6 +30,7 @@ export class AppModule {
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         HealthModule,
+        MetricsModule,
         SimulatorModule,
         PolicyModule,
         ChatModule,

@@ -24,7 +24,7 @@ import { requestErrorObject, requestLogLevel } from './http/request-log';
           },
           customLogLevel: requestLogLevel,
           customErrorObject: requestErrorObject,
-          autoLogging: { ignore: (req) => req.url?.startsWith('/health') ?? false },
+          autoLogging: { ignore: (req) => (req.url?.startsWith('/health') || req.url?.startsWith('/metrics')) ?? false },
         },
       }),
     }),

@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { Socket } from 'socket.io';
+import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
@@ -24,16 +25,22 @@ const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, t
  * `chat:error` events, and the socket stays usable.
  */
 @WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
-export class ChatGateway implements OnGatewayConnection {
+export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   handleConnection(socket: Socket): void {
     answerUnknownEvents(socket, knownEvents);
+    this.metrics.socketOpened('chat');
+  }
+
+  handleDisconnect(): void {
+    this.metrics.socketClosed('chat');
   }
 
   @SubscribeMessage(EVENTS.start)
@@ -82,6 +89,7 @@ export class ChatGateway implements OnGatewayConnection {
         currency: currency ?? null,
         occurredAt: new Date(),
       });
+      if (id !== undefined) this.metrics.conversionRecorded('widget');
       return { ok: true, duplicate: id === undefined };
     });
   }

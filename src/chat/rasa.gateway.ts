@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
 import { randomBytes } from 'node:crypto';
 import { Socket } from 'socket.io';
 import { z } from 'zod';
+import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
@@ -27,17 +28,23 @@ const RASA_EVENTS = new Set(['session_request', 'user_uttered']);
  * `{ message, session_id }` → `bot_uttered` `{ text }` to the session's room.
  */
 @WebSocketGateway()
-export class RasaGateway implements OnGatewayConnection {
+export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RasaGateway.name);
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   /** Rasa has no error event and no acknowledgements: Closer's `chat:error` (and the ack, if the client sent one) carries it. */
   handleConnection(socket: Socket): void {
     answerUnknownEvents(socket, RASA_EVENTS);
+    this.metrics.socketOpened('rasa');
+  }
+
+  handleDisconnect(): void {
+    this.metrics.socketClosed('rasa');
   }
 
   @SubscribeMessage('session_request')

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
 import { AppConfig, PolicyConfig } from '../config';
+import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
@@ -46,6 +47,7 @@ export class TurnLoop {
     private readonly catalogs: SiteCatalogs,
     @Inject(REPLY_POLICY) private readonly policy: ReplyPolicy,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
+    private readonly metrics: ChatMetrics,
   ) {
     this.config = config.get('policy', { infer: true });
   }
@@ -82,12 +84,18 @@ export class TurnLoop {
     this.policy.assertFits([{ role: 'system', content: systemPrompt(site.catalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true };
+    let withdrawn = false;
     try {
       return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
     } catch (err) {
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
-      if (err instanceof PolicyBusyError && !duplicate) await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
+      if (err instanceof PolicyBusyError && !duplicate) {
+        withdrawn = true;
+        await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
+      }
       throw err;
+    } finally {
+      if (!duplicate && !withdrawn) this.metrics.turnStored('visitor');
     }
   }
 
@@ -131,20 +139,24 @@ export class TurnLoop {
     // The reply counts once stored (the ack comes after); a session ended meanwhile gets nothing stored.
     // A champion swapped in mid-reply does not relabel it: the version is the one that wrote it.
     const versionName = reply.version ?? this.policy.versionName();
-    return this.sessions.addAgentTurn(
+    const latencyMs = Math.round(performance.now() - started);
+    const timeToFirstDeltaMs = listener.streams ? Math.round(reply.firstDeltaAt - started) : null;
+    const turn = await this.sessions.addAgentTurn(
       sessionId,
       {
         text: reply.text,
         replyTo: clientMessageId,
         modelVersionId: versionName ? await this.versionId(versionName) : null,
-        latencyMs: Math.round(performance.now() - started),
+        latencyMs,
         timeToFirstTokenMs: reply.timeToFirstTokenMs,
-        timeToFirstDeltaMs: listener.streams ? Math.round(reply.firstDeltaAt - started) : null,
+        timeToFirstDeltaMs,
         promptTokens: reply.promptTokens,
         completionTokens: reply.completionTokens,
       },
       [...scores.results, total, guardrail],
     );
+    this.metrics.replyStored(latencyMs, timeToFirstDeltaMs, scores.violations);
+    return turn;
   }
 
   private versionId(name: string): Promise<string> {

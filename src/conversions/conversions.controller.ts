@@ -6,6 +6,7 @@ import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppConfig } from '../config';
 import { httpError as fail, validated } from '../http';
+import { ChatMetrics } from '../metrics';
 import { ChatSessionRepository } from '../sessions';
 import { signatureMatches } from './signature';
 import { SitesRepository } from '../sites';
@@ -40,6 +41,7 @@ export class ConversionsController {
     private readonly sessions: ChatSessionRepository,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
+    private readonly metrics: ChatMetrics,
   ) {}
 
   @Post()
@@ -69,7 +71,7 @@ export class ConversionsController {
     const occurredAt = event.occurredAt ? new Date(event.occurredAt) : new Date();
     const windowHours = this.config.get('attributionWindowHours', { infer: true });
 
-    return this.db.transaction(async (tx) => {
+    const result = await this.db.transaction(async (tx) => {
       const [session] = await tx.query(`SELECT created_at FROM chat_sessions WHERE id = $1 AND site_key = $2`, [event.sessionId, siteKey]);
       if (!session) throw fail(HttpStatus.NOT_FOUND, 'unknown_session', 'no session with this id for this site');
       const start = new Date(session.created_at).getTime();
@@ -87,6 +89,9 @@ export class ConversionsController {
       );
       return { ok: true, duplicate: id === undefined, conversionId: id ?? null };
     });
+    // Counted once committed: a transaction that fails at commit recorded nothing.
+    if (!result.duplicate) this.metrics.conversionRecorded('webhook');
+    return result;
   }
 }
 

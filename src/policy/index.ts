@@ -1,3 +1,3 @@
 export { ModelPolicyService } from './model-policy.service';
 export { PolicyModule } from './policy.module';
-export { PolicyBusyError, REPLY_POLICY, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
+export { PolicyBusyError, PolicyLoad, REPLY_POLICY, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';

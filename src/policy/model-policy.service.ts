@@ -5,7 +5,7 @@ import { AppConfig, PolicyConfig } from '../config';
 import { ModelStatus } from '../health';
 import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
 import { Champion, ChampionWatcherService, ModelRegistry } from '../registry';
-import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
+import { PolicyBusyError, PolicyLoad, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
@@ -68,6 +68,12 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
 
   versionName(): string | undefined {
     return this.served?.name;
+  }
+
+  /** The served model's generator: replies waiting and rows running (a retired model finishing its last replies is not counted). */
+  batchLoad(): PolicyLoad {
+    const generator = this.served?.model.generator;
+    return { queued: generator?.queued ?? 0, active: generator?.active ?? 0, maxBatch: generator?.maxBatch ?? this.config.maxBatch };
   }
 
   /** Serves `champion` from now on (no-op when it already is); a version that fails to load leaves the current one serving. */

@@ -13,6 +13,16 @@ export interface ReplyPolicy {
   /** Throws (e.g. ContextOverflowError) when the conversation cannot be answered at all. */
   assertFits(messages: ChatMessage[]): void;
   reply(messages: ChatMessage[], options: ReplyOptions): AsyncIterable<ReplyEvent>;
+  /** The running batch and its queue, read-only (for /metrics); absent where no generator runs (scripted policies). */
+  batchLoad?(): PolicyLoad;
+}
+
+export interface PolicyLoad {
+  /** Replies waiting to join the running batch. */
+  queued: number;
+  /** Rows of the running batch in use, and its capacity (POLICY_MAX_BATCH). */
+  active: number;
+  maxBatch: number;
 }
 
 export interface ReplyOptions {

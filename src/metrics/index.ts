@@ -1,0 +1,2 @@
+export { ChatMetrics, SocketNamespace } from './chat-metrics';
+export { MetricsModule } from './metrics.module';
