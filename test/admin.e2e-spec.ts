@@ -91,6 +91,7 @@ const routes: { method: Method; path: string; role: 'viewer' | 'operator' | 'adm
   { method: 'get', path: 'api-keys', role: 'admin' },
   { method: 'delete', path: 'api-keys/00000000-0000-0000-0000-000000000000', role: 'admin' },
   { method: 'get', path: 'audit-log', role: 'admin' },
+  { method: 'get', path: 'metrics?groupBy=model', role: 'viewer' },
 ];
 
 describe('admin API auth', () => {

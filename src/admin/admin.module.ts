@@ -7,6 +7,8 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AdminMetricsRepository } from './metrics/admin-metrics.repository';
+import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
 import { ModelsController } from './models/models.controller';
 import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
@@ -17,7 +19,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
   imports: [RegistryModule, JobsModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController],
-  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController],
+  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
 })
 export class AdminModule {}

@@ -21,7 +21,7 @@ export { PersonaRepository } from './persona.repository';
 export { RuleBasedSimulator } from './rule-based-simulator';
 export { RuleBasedVisitor, VisitorState } from './rule-based-visitor';
 export { Agent, runSession, SimulatedSession } from './session-runner';
-export { runSimulation, ScoredSession, SimulationSummary, summarize, wilsonInterval } from './simulation';
+export { FLAGGED_TURN_SCORES, runSimulation, ScoredSession, SimulationSummary, summarize, wilsonInterval } from './simulation';
 export { SessionEnd, SessionOutcome, SimulatedVisitor, UserSimulator, VisitorStep } from './simulator';
 export { SimulatorModule } from './simulator.module';
 export { visitorModel, VisitorModel } from './visitor-model';

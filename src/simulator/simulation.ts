@@ -20,6 +20,9 @@ export interface ScoredSession extends SimulatedSession {
   agentTurnScores: { repetition: number; botLikeness: number; compliance: number; reward: number; violations: string[] }[];
 }
 
+/** An agent turn counts as repetitive / bot-like at or above these scores (the summary's rates and the admin metrics). */
+export const FLAGGED_TURN_SCORES = { repetition: 0.5, botLikeness: 0.5 } as const;
+
 export interface SimulationSummary {
   sessions: number;
   simulator: string;
@@ -29,9 +32,9 @@ export interface SimulationSummary {
   outcomes: Record<string, number>;
   meanValue: number;
   meanAgentTurns: number;
-  /** Share of agent turns whose repetition score is ≥ 0.5. */
+  /** Share of agent turns whose repetition score is ≥ FLAGGED_TURN_SCORES.repetition (0.5). */
   repetitionRate: number;
-  /** Share of agent turns a visitor would likely read as a bot (bot-likeness ≥ 0.5). */
+  /** Share of agent turns a visitor would likely read as a bot (bot-likeness ≥ FLAGGED_TURN_SCORES.botLikeness, 0.5). */
   botLikeRate: number;
   /** Share of sessions in which the visitor concluded on its own that the agent sounds robotic. */
   identityDetectionRate: number;
@@ -75,8 +78,8 @@ export function summarize(sessions: ScoredSession[], simulator: string): Simulat
     outcomes,
     meanValue: n ? sessions.reduce((a, s) => a + s.outcome.value, 0) / n : 0,
     meanAgentTurns: n ? turns.length / n : 0,
-    repetitionRate: share((t) => t.repetition >= 0.5),
-    botLikeRate: share((t) => t.botLikeness >= 0.5),
+    repetitionRate: share((t) => t.repetition >= FLAGGED_TURN_SCORES.repetition),
+    botLikeRate: share((t) => t.botLikeness >= FLAGGED_TURN_SCORES.botLikeness),
     identityDetectionRate: n ? sessions.filter((s) => s.outcome.identityDetected).length / n : 0,
     violationsPerTurn: turns.reduce((a, t) => a + t.violations.length, 0) / Math.max(1, turns.length),
     violationRateByRule: Object.fromEntries(Object.entries(byRule).map(([k, v]) => [k, v / Math.max(1, turns.length)])),
