@@ -2,19 +2,9 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
-import { ReplyEvent, ReplyPolicy } from '../src/policy';
+import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
-
-/** No model is loaded: the metrics endpoint only reads seeded rows. */
-const scriptedPolicy: ReplyPolicy = {
-  versionName: () => 'scripted',
-  isLoaded: () => true,
-  assertFits: () => undefined,
-  async *reply(): AsyncIterable<ReplyEvent> {
-    yield { kind: 'done', text: 'Hi.', promptTokens: 1, completionTokens: 1 };
-  },
-};
 
 const dbConfig = testSchemaConfig('admin_metrics');
 const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
@@ -49,7 +39,7 @@ async function scores(turnId: string, violations: object[], repetition: number, 
 }
 
 beforeAll(async () => {
-  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy }));
+  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy() }));
   viewer = (await app.get(ApiKeyManager).create(setup, 'viewer-key', 'viewer')).key;
   const [alpha] = await sql(`INSERT INTO model_versions (name, artifact_path) VALUES ('alpha', '/m/alpha') RETURNING id`);
   const [beta] = await sql(`INSERT INTO model_versions (name, artifact_path) VALUES ('beta', '/m/beta') RETURNING id`);

@@ -6,21 +6,11 @@ import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
 import { TrainingRunQueue } from '../src/jobs';
-import { ReplyEvent, ReplyPolicy } from '../src/policy';
 import { ModelRegistry } from '../src/registry';
+import { scriptedPolicy } from './support/scripted-policy';
 import { spawnEntry, waitForExit } from './support/spawn-server';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testDatabaseUrl, testSchemaConfig } from './support/test-database';
-
-/** No model is loaded: the admin API never generates a reply. */
-const scriptedPolicy: ReplyPolicy = {
-  versionName: () => 'scripted',
-  isLoaded: () => true,
-  assertFits: () => undefined,
-  async *reply(): AsyncIterable<ReplyEvent> {
-    yield { kind: 'done', text: 'Hi.', promptTokens: 1, completionTokens: 1 };
-  },
-};
 
 const dbConfig = testSchemaConfig('admin');
 const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
@@ -30,7 +20,7 @@ const keys = { admin: '', operator: '', viewer: '', revoked: '' };
 let revokedId = '';
 
 beforeAll(async () => {
-  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy, env: { ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'closer-admin-')) } }));
+  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(), env: { ARTIFACT_DIR: mkdtempSync(join(tmpdir(), 'closer-admin-')) } }));
   const manager = app.get(ApiKeyManager);
   for (const role of ['admin', 'operator', 'viewer'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;
   const revoked = await manager.create(setup, 'old-key', 'admin');

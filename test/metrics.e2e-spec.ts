@@ -2,24 +2,15 @@ import { INestApplication } from '@nestjs/common';
 import { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { TrainingRunQueue } from '../src/jobs';
-import { ReplyEvent, ReplyPolicy } from '../src/policy';
 import { connect, listen, request as ask } from './support/chat-client';
+import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
 
 const REPLY = 'Pipewise is the best tool on the market.';
 
 /** Breaks the warn rule no-unsupported-superlatives (sent, not regenerated); reports a fixed batch load. */
-const scriptedPolicy: ReplyPolicy = {
-  versionName: () => 'scripted',
-  isLoaded: () => true,
-  assertFits: () => undefined,
-  batchLoad: () => ({ queued: 3, active: 2, maxBatch: 8 }),
-  async *reply(): AsyncIterable<ReplyEvent> {
-    yield { kind: 'delta', text: REPLY };
-    yield { kind: 'done', text: REPLY, promptTokens: 1, completionTokens: 8 };
-  },
-};
+const policy = scriptedPolicy(REPLY, { batchLoad: () => ({ queued: 3, active: 2, maxBatch: 8 }) });
 
 /** The value of one sample line (`name{labels} value`) in Prometheus text; 0 when absent. */
 const sample = (text: string, series: string): number => {
@@ -39,7 +30,7 @@ describe('GET /metrics (real Postgres, real socket.io)', () => {
   };
 
   beforeAll(async () => {
-    ({ app } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy }));
+    ({ app } = await startTestApp(dbConfig, { replyPolicy: policy }));
     url = await listen(app);
   });
   afterAll(async () => {
