@@ -3,6 +3,7 @@ import request from 'supertest';
 import { signWebhook } from '../src/conversions';
 import { SitesRepository } from '../src/sites';
 import { Database } from '../src/database';
+import { ChatMetrics } from '../src/metrics';
 import { ChatSessionRepository } from '../src/sessions';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -35,6 +36,8 @@ describe('POST /api/v1/conversions (signed webhook, real Postgres)', () => {
       .send(raw);
   };
   const count = async () => Number((await db.dataSource.query(`SELECT count(*) FROM conversions`))[0].count);
+  /** closer_conversions_total{source="webhook"} of /metrics. */
+  const counted = async () => (await app.get(ChatMetrics).registry.getSingleMetric('closer_conversions_total')!.get()).values.find((v) => v.labels.source === 'webhook')?.value ?? 0;
 
   it('records a signed conversion attributed to the session', async () => {
     const res = await post({ sessionId, eventId: 'order-1', value: 2400, currency: 'USD' }).expect(200);
@@ -51,7 +54,8 @@ describe('POST /api/v1/conversions (signed webhook, real Postgres)', () => {
     expect(await count()).toBe(before);
   });
 
-  it('a replayed request is rejected; a new request for the same event is ignored as a duplicate', async () => {
+  it('a replayed request is rejected; a new request for the same event is ignored as a duplicate (and counted once in /metrics)', async () => {
+    const countedBefore = await counted();
     const body = { sessionId, eventId: 'order-3', value: 10 };
     const raw = JSON.stringify(body);
     const timestamp = String(Math.floor(Date.now() / 1000));
@@ -62,6 +66,7 @@ describe('POST /api/v1/conversions (signed webhook, real Postgres)', () => {
     const retry = await post(body, { timestamp: String(Number(timestamp) + 1) }).expect(200);
     expect(retry.body).toMatchObject({ ok: true, duplicate: true });
     expect(Number((await db.dataSource.query(`SELECT count(*) FROM conversions WHERE external_id = 'order-3'`))[0].count)).toBe(1);
+    expect(await counted()).toBe(countedBefore + 1);
   });
 
   it('a stale timestamp, an unknown session, a bad body and a late sale are refused with clear codes', async () => {

@@ -1,5 +1,5 @@
 import { INestApplication } from '@nestjs/common';
-import { Socket } from 'socket.io-client';
+import { io, Socket } from 'socket.io-client';
 import request from 'supertest';
 import { TrainingRunQueue } from '../src/jobs';
 import { connect, listen, request as ask } from './support/chat-client';
@@ -88,6 +88,16 @@ describe('GET /metrics (real Postgres, real socket.io)', () => {
     socket.disconnect();
     await new Promise((r) => setTimeout(r, 200));
     expect(sample(await scrape(), 'closer_active_sockets{namespace="chat"}')).toBe(sample(before, 'closer_active_sockets{namespace="chat"}'));
+  });
+
+  it('counts sockets of the Rasa channel (default namespace) apart', async () => {
+    const before = await scrape();
+    const rasa = io(url, { transports: ['websocket'], forceNew: true });
+    sockets.push(rasa);
+    await new Promise<void>((resolve, reject) => rasa.once('connect', () => resolve()).once('connect_error', reject));
+    const open = await scrape();
+    expect(sample(open, 'closer_active_sockets{namespace="rasa"}')).toBe(sample(before, 'closer_active_sockets{namespace="rasa"}') + 1);
+    expect(sample(open, 'closer_active_sockets{namespace="chat"}')).toBe(sample(before, 'closer_active_sockets{namespace="chat"}'));
   });
 
   it('reads training runs by state from the table at scrape time', async () => {
