@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
+import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
@@ -11,6 +12,7 @@ import { AdminMetricsRepository } from './metrics/admin-metrics.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
 import { ModelsController } from './models/models.controller';
+import { PersonasController } from './personas/personas.controller';
 import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
 import { SessionsController } from './sessions/sessions.controller';
 import { AdminTrainingRunsRepository } from './training-runs/admin-training-runs.repository';
@@ -18,8 +20,8 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController],
+  imports: [RegistryModule, JobsModule, SimulatorModule],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController],
   providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
 })
 export class AdminModule {}

@@ -1,9 +1,21 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import { ProductCatalog } from '../catalog';
 import { derivePersonas, LoggedSessionSummary } from './derived-personas';
-import { findPersona, parsePersonas, Persona } from './persona';
+import { findPersona, parsePersonas, Persona, UnknownPersonaError } from './persona';
+
+/** Where a stored persona came from: the library file, a live-session import, or an admin's create / replace. */
+export type PersonaSource = 'library' | 'derived' | 'admin';
+
+/** A create refused because the key is taken (nothing was written). */
+export class PersonaExistsError extends Error {
+  readonly code = 'persona_exists';
+  constructor(key: string) {
+    super(`persona "${key}" already exists`);
+    this.name = 'PersonaExistsError';
+  }
+}
 
 /** The personas table, and the logged sessions personas are derived from. */
 @Injectable()
@@ -28,13 +40,51 @@ export class PersonaRepository {
     return parsePersonas(rows.map((r) => r.definition), Object.keys(catalog.features));
   }
 
+  /** Every stored persona with its source, by key. */
+  async listWithSource(catalog: ProductCatalog): Promise<{ persona: Persona; source: PersonaSource }[]> {
+    const rows: { definition: unknown; source: PersonaSource }[] = await this.db.query(`SELECT definition, source FROM personas ORDER BY key`);
+    const personas = parsePersonas(rows.map((r) => r.definition), Object.keys(catalog.features));
+    return personas.map((persona, i) => ({ persona, source: rows[i].source }));
+  }
+
   async get(key: string, catalog: ProductCatalog): Promise<Persona> {
     return findPersona(await this.list(catalog), key);
   }
 
+  /** The stored persona with its source; `UnknownPersonaError` if there is none. */
+  async find(key: string, catalog: ProductCatalog, manager: EntityManager = this.db.manager): Promise<{ persona: Persona; source: PersonaSource }> {
+    const rows: { definition: unknown; source: PersonaSource }[] = await manager.query(`SELECT definition, source FROM personas WHERE key = $1`, [key]);
+    if (!rows[0]) throw new UnknownPersonaError(key);
+    return { persona: parsePersonas([rows[0].definition], Object.keys(catalog.features))[0], source: rows[0].source };
+  }
+
+  /** Stores a new admin persona; `PersonaExistsError` if the key is taken. */
+  async create(persona: Persona, manager: EntityManager = this.db.manager): Promise<void> {
+    const rows: unknown[] = await manager.query(`INSERT INTO personas (key, source, definition) VALUES ($1, 'admin', $2) ON CONFLICT (key) DO NOTHING RETURNING id`, [
+      persona.id,
+      JSON.stringify(persona),
+    ]);
+    if (rows.length === 0) throw new PersonaExistsError(persona.id);
+  }
+
+  /** Replaces a stored persona, which becomes the admin's: the seeder and later imports leave it alone. */
+  async replace(persona: Persona, manager: EntityManager = this.db.manager): Promise<PersonaSource> {
+    const rows: { source: PersonaSource }[] = await manager.query(`SELECT source FROM personas WHERE key = $1 FOR UPDATE`, [persona.id]);
+    if (!rows[0]) throw new UnknownPersonaError(persona.id);
+    await manager.query(`UPDATE personas SET definition = $2, source = 'admin', updated_at = now() WHERE key = $1`, [persona.id, JSON.stringify(persona)]);
+    return rows[0].source;
+  }
+
+  /** Deletes a stored persona (a library one comes back at the next start-up); `UnknownPersonaError` if there is none. */
+  async delete(key: string, manager: EntityManager = this.db.manager): Promise<PersonaSource> {
+    const rows: { source: PersonaSource }[] = await manager.query(`WITH gone AS (DELETE FROM personas WHERE key = $1 RETURNING source) SELECT source FROM gone`, [key]);
+    if (!rows[0]) throw new UnknownPersonaError(key);
+    return rows[0].source;
+  }
+
   /** Derives personas from the latest live (non-simulated) sessions and stores them. */
-  async deriveFromLiveSessions(catalog: ProductCatalog, template: Persona, limit = 200): Promise<Persona[]> {
-    const rows: { id: string; messages: string[] | null; converted: boolean }[] = await this.db.query(
+  async deriveFromLiveSessions(catalog: ProductCatalog, template: Persona, limit = 200, manager: EntityManager = this.db.manager): Promise<Persona[]> {
+    const rows: { id: string; messages: string[] | null; converted: boolean }[] = await manager.query(
       `SELECT s.id,
               (SELECT array_agg(t.text ORDER BY t.index) FROM (
                  SELECT text, index FROM turns WHERE session_id = s.id AND role = 'visitor' ORDER BY index LIMIT 3) t) AS messages,
@@ -48,7 +98,7 @@ export class PersonaRepository {
     const summaries: LoggedSessionSummary[] = rows.map((r) => ({ sessionId: r.id, visitorMessages: r.messages ?? [], converted: r.converted }));
     const derived = derivePersonas(summaries, catalog, template);
     for (const p of derived) {
-      await this.db.query(
+      await manager.query(
         `INSERT INTO personas (key, source, definition) VALUES ($1, 'derived', $2)
          ON CONFLICT (key) DO UPDATE SET definition = EXCLUDED.definition, updated_at = now() WHERE personas.source = 'derived'`,
         [p.id, JSON.stringify(p)],
