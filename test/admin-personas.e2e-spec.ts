@@ -114,3 +114,11 @@ describe('admin personas API (real Postgres)', () => {
     expect(await lastAudit()).toMatchObject({ action: 'persona.import', target_id: null, summary: { template: template.id, limit: 200, derived: 1 } });
   });
 });
+
+describe('OpenAPI', () => {
+  it('lists the personas routes with the persona body', async () => {
+    const doc = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
+    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining(['/api/v1/admin/personas', '/api/v1/admin/personas/{key}', '/api/v1/admin/personas/import']));
+    expect(doc.body.paths['/api/v1/admin/personas'].post.requestBody.content['application/json'].schema.properties.botSensitivity).toEqual(expect.objectContaining({ maximum: 1 }));
+  });
+});
