@@ -33,7 +33,7 @@ afterAll(async () => {
   await dropSchema(dbConfig.schema);
 });
 
-type Method = 'get' | 'post' | 'delete';
+type Method = 'get' | 'post' | 'put' | 'delete';
 const call = (method: Method, path: string, key?: string, body?: unknown) => {
   const req = request(app.getHttpServer())[method](`/api/v1/admin/${path}`);
   if (key) req.set('authorization', `Bearer ${key}`);
@@ -82,6 +82,8 @@ const routes: { method: Method; path: string; role: 'viewer' | 'operator' | 'adm
   { method: 'delete', path: 'api-keys/00000000-0000-0000-0000-000000000000', role: 'admin' },
   { method: 'get', path: 'audit-log', role: 'admin' },
   { method: 'get', path: 'metrics?groupBy=model', role: 'viewer' },
+  { method: 'get', path: 'settings', role: 'viewer' },
+  { method: 'put', path: 'settings', role: 'admin', body: { conversionMargin: 0.1 } },
 ];
 
 describe('admin API auth', () => {
@@ -340,7 +342,7 @@ describe('OpenAPI and the bootstrap command', () => {
   it('serves the OpenAPI document and Swagger UI at /api/docs', async () => {
     const doc = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths);
-    for (const p of ['/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log']) {
+    for (const p of ['/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log', '/api/v1/admin/settings']) {
       expect(paths).toContain(p);
     }
     expect(doc.body.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));

@@ -14,6 +14,7 @@ import { AdminModelsRepository } from './models/admin-models.repository';
 import { ModelsController } from './models/models.controller';
 import { PersonasController } from './personas/personas.controller';
 import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
+import { SettingsController } from './settings/settings.controller';
 import { SessionsController } from './sessions/sessions.controller';
 import { AdminTrainingRunsRepository } from './training-runs/admin-training-runs.repository';
 import { TrainingRunsController } from './training-runs/training-runs.controller';
@@ -21,7 +22,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
   imports: [RegistryModule, JobsModule, SimulatorModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController],
   providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
 })
 export class AdminModule {}

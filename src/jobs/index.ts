@@ -3,5 +3,5 @@ export { JobsModule } from './jobs.module';
 export { NightlyScheduler, nightlyRunKey } from './nightly-scheduler';
 export { RunCancelledError, RunLease } from './run-lease';
 export { RunQueueError } from './run-queue-error';
-export { SettingsRepository, TRAINING_CRON_SETTING } from './settings.repository';
+export { AdminSettingName, adminSettingNames, adminSettings, EffectiveSetting, SettingsRepository, TRAINING_CRON_SETTING } from './settings.repository';
 export { EnqueueRequest, Lease, TrainingRunQueue } from './training-run.queue';

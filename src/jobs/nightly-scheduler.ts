@@ -17,7 +17,8 @@ export const nightlyRunKey = (at: Date) => `nightly:${at.toISOString().slice(0, 
 
 /**
  * Enqueues the nightly training run on the cron schedule (TRAINING_CRON, overridden by the admin
- * setting `training.cron`, re-read every minute). Runs on every replica; enqueueing is idempotent.
+ * setting `training.cron`, re-read every minute); each run gets the admin gate settings over GATE_*.
+ * Runs on every replica; enqueueing is idempotent.
  */
 @Injectable()
 export class NightlyScheduler implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -51,13 +52,14 @@ export class NightlyScheduler implements OnApplicationBootstrap, OnApplicationSh
     return this.expression;
   }
 
-  /** Enqueues the run of `at`'s night; `created` is false when another replica (or an earlier fire) already did. */
+  /** Enqueues the run of `at`'s night (the admin gate settings over the environment's); `created` is false when another replica (or an earlier fire) already did. */
   async fire(at: Date = new Date()) {
+    const config = await this.settings.nightlyConfig(this.config);
     const result = await this.queue.enqueue({
       runKey: nightlyRunKey(at),
       trigger: 'nightly',
-      estimator: this.config.estimator,
-      config: nightlyRunConfig(this.config) as unknown as Record<string, unknown>,
+      estimator: config.estimator,
+      config: nightlyRunConfig(config) as unknown as Record<string, unknown>,
       maxAttempts: this.config.maxAttempts,
     });
     if (result.created) this.logger.log(`enqueued training run ${result.run.id} (${result.run.runKey})`);

@@ -4,7 +4,7 @@ import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { AppConfig } from '../../config';
 import { validated } from '../../http';
-import { TrainingRunQueue, trainingRunStates } from '../../jobs';
+import { SettingsRepository, TrainingRunQueue, trainingRunStates } from '../../jobs';
 import { manualRunRequest } from '../../nightly/run-config';
 import { AdminActor } from '../api-keys/api-keys.repository';
 import { AdminController } from '../auth/admin-controller.decorator';
@@ -36,6 +36,7 @@ export class TrainingRunsController {
     private readonly runs: AdminTrainingRunsRepository,
     private readonly queue: TrainingRunQueue,
     private readonly audit: AuditLogRepository,
+    private readonly settings: SettingsRepository,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
   ) {}
 
@@ -56,11 +57,11 @@ export class TrainingRunsController {
   @Post()
   @HttpCode(HttpStatus.ACCEPTED)
   @Roles('operator')
-  @ApiOperation({ summary: 'queue a training run now (a worker claims it: TRAINING_WORKER=spawn or `closer worker`); omitted settings are the nightly defaults' })
+  @ApiOperation({ summary: 'queue a training run now (a worker claims it: TRAINING_WORKER=spawn or `closer worker`); omitted settings are the nightly defaults, with the admin settings (gate thresholds) applied' })
   @ApiZodBody(triggerBody)
   async trigger(@Actor() actor: AdminActor, @Body() body: unknown) {
     const overrides = validated(triggerBody, body ?? {});
-    const { runConfig: _, ...request } = manualRunRequest(this.config.get('nightly', { infer: true }), 'admin', overrides);
+    const { runConfig: _, ...request } = manualRunRequest(await this.settings.nightlyConfig(this.config.get('nightly', { infer: true })), 'admin', overrides);
     const { run } = await this.queue.enqueue(request);
     await this.audit.record(actor, { action: 'training_run.trigger', targetType: 'training_run', targetId: run.id, summary: overrides });
     return run;

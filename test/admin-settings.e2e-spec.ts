@@ -1,0 +1,111 @@
+import { INestApplication } from '@nestjs/common';
+import request from 'supertest';
+import { AdminActor, ApiKeyManager } from '../src/admin';
+import { Database } from '../src/database';
+import { NightlyScheduler } from '../src/jobs';
+import { scriptedPolicy } from './support/scripted-policy';
+import { startTestApp } from './support/test-app';
+import { dropSchema, testSchemaConfig } from './support/test-database';
+
+const dbConfig = testSchemaConfig('admin_settings');
+const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
+const env = { TRAINING_CRON: '0 3 * * *', GATE_CONVERSION_MARGIN: '0.05', GATE_MAX_VIOLATIONS_INCREASE: '0', GATE_MAX_REPETITION_INCREASE: '0.01', GATE_MAX_IDENTITY_INCREASE: '0.05' };
+let app: INestApplication;
+let db: Database;
+const keys = { admin: '', operator: '', viewer: '' };
+
+beforeAll(async () => {
+  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(), env }));
+  const manager = app.get(ApiKeyManager);
+  for (const role of ['admin', 'operator', 'viewer'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;
+});
+afterAll(async () => {
+  await app?.close();
+  await dropSchema(dbConfig.schema);
+});
+
+const call = (method: 'get' | 'put' | 'post', path: string, key?: string, body?: unknown) => {
+  const req = request(app.getHttpServer())[method](`/api/v1/admin/${path}`);
+  if (key) req.set('authorization', `Bearer ${key}`);
+  return body === undefined ? req : req.send(body as object);
+};
+const sql = (text: string, params: unknown[] = []) => db.dataSource.query(text, params);
+const settingsRows = () => sql(`SELECT key, value FROM settings ORDER BY key`);
+const auditCount = async () => Number((await sql(`SELECT count(*) FROM admin_audit_log`))[0].count);
+const expectError = (res: request.Response, status: number, code: string, message?: RegExp) => {
+  expect({ status: res.status, keys: Object.keys(res.body).sort(), code: res.body.code }).toEqual({ status, keys: ['code', 'message'], code });
+  if (message) expect(res.body.message).toMatch(message);
+};
+
+describe('admin settings', () => {
+  it('GET without a key is 401; viewers read the environment defaults', async () => {
+    expectError(await call('get', 'settings'), 401, 'unauthorized');
+    const res = await call('get', 'settings', keys.viewer).expect(200);
+    expect(res.body).toEqual({
+      trainingCron: { value: '0 3 * * *', source: 'environment', env: 'TRAINING_CRON', environmentValue: '0 3 * * *' },
+      conversionMargin: { value: 0.05, source: 'environment', env: 'GATE_CONVERSION_MARGIN', environmentValue: 0.05 },
+      maxViolationsIncrease: { value: 0, source: 'environment', env: 'GATE_MAX_VIOLATIONS_INCREASE', environmentValue: 0 },
+      maxRepetitionIncrease: { value: 0.01, source: 'environment', env: 'GATE_MAX_REPETITION_INCREASE', environmentValue: 0.01 },
+      maxIdentityIncrease: { value: 0.05, source: 'environment', env: 'GATE_MAX_IDENTITY_INCREASE', environmentValue: 0.05 },
+    });
+  });
+
+  it('PUT needs the admin role: 401 without a key, 403 for viewer and operator, and nothing changes', async () => {
+    const before = { audit: await auditCount(), settings: await settingsRows() };
+    expectError(await call('put', 'settings', undefined, { conversionMargin: 0.1 }), 401, 'unauthorized');
+    for (const role of ['viewer', 'operator'] as const) expectError(await call('put', 'settings', keys[role], { conversionMargin: 0.1 }), 403, 'forbidden', /needs the admin role/);
+    expect({ audit: await auditCount(), settings: await settingsRows() }).toEqual(before);
+  });
+
+  it('refuses a bad cron, a margin out of range, an unknown field and an empty update with field messages, changing nothing', async () => {
+    const before = { audit: await auditCount(), settings: await settingsRows() };
+    const bad = await call('put', 'settings', keys.admin, { trainingCron: 'every night', conversionMargin: 1.5, maxIdentityIncrease: -0.1, maxRepetitionIncrease: 'a lot', colour: 'red' });
+    expectError(bad, 400, 'invalid_request');
+    expect(bad.body.message).toMatch(/trainingCron: trainingCron must be a cron expression/);
+    expect(bad.body.message).toMatch(/conversionMargin: conversionMargin must be from 0 to 1/);
+    expect(bad.body.message).toMatch(/maxIdentityIncrease: maxIdentityIncrease must be from 0 to 1/);
+    expect(bad.body.message).toMatch(/maxRepetitionIncrease: maxRepetitionIncrease must be a number/);
+    expect(bad.body.message).toMatch(/colour/);
+    expectError(await call('put', 'settings', keys.admin, {}), 400, 'invalid_request', /name at least one setting/);
+    expect({ audit: await auditCount(), settings: await settingsRows() }).toEqual(before);
+  });
+
+  it('PUT sets admin values (audited in the same write); a run triggered after it records the admin gate; null resets to the environment', async () => {
+    const auditBefore = await auditCount();
+    const put = await call('put', 'settings', keys.admin, { trainingCron: '30 4 * * 1-5', conversionMargin: 0.2, maxViolationsIncrease: 0.003 }).expect(200);
+    expect(put.body.trainingCron).toEqual({ value: '30 4 * * 1-5', source: 'admin', env: 'TRAINING_CRON', environmentValue: '0 3 * * *' });
+    expect(put.body.conversionMargin).toMatchObject({ value: 0.2, source: 'admin' });
+    expect(put.body.maxViolationsIncrease).toMatchObject({ value: 0.003, source: 'admin' });
+    expect(put.body.maxRepetitionIncrease).toMatchObject({ value: 0.01, source: 'environment' });
+    expect((await call('get', 'settings', keys.viewer).expect(200)).body).toEqual(put.body);
+    expect(await settingsRows()).toEqual([
+      { key: 'gate.conversionMargin', value: 0.2 },
+      { key: 'gate.maxViolationsIncrease', value: 0.003 },
+      { key: 'training.cron', value: '30 4 * * 1-5' },
+    ]);
+    expect(await auditCount()).toBe(auditBefore + 1);
+    const [entry] = await sql(`SELECT * FROM admin_audit_log ORDER BY created_at DESC, id DESC LIMIT 1`);
+    expect(entry).toMatchObject({ actor_name: 'admin-key', action: 'settings.update', target_type: 'settings', target_id: null, summary: { trainingCron: '30 4 * * 1-5', conversionMargin: 0.2, maxViolationsIncrease: 0.003 } });
+
+    // The scheduler picks up the admin schedule on its next refresh.
+    const scheduler = app.get(NightlyScheduler);
+    await scheduler.refresh();
+    expect(scheduler.schedule).toBe('30 4 * * 1-5');
+
+    const run = await call('post', 'training-runs', keys.operator, { steps: 1 }).expect(202);
+    const [stored] = await sql(`SELECT config FROM training_runs WHERE id = $1`, [run.body.id]);
+    expect(stored.config.gate).toEqual({ conversionMargin: 0.2, maxViolationsIncrease: 0.003, maxRepetitionIncrease: 0.01, maxIdentityIncrease: 0.05 });
+
+    const reset = await call('put', 'settings', keys.admin, { conversionMargin: null, trainingCron: null }).expect(200);
+    expect(reset.body.conversionMargin).toEqual({ value: 0.05, source: 'environment', env: 'GATE_CONVERSION_MARGIN', environmentValue: 0.05 });
+    expect(reset.body.trainingCron).toMatchObject({ value: '0 3 * * *', source: 'environment' });
+    expect(reset.body.maxViolationsIncrease).toMatchObject({ value: 0.003, source: 'admin' });
+    expect(await settingsRows()).toEqual([{ key: 'gate.maxViolationsIncrease', value: 0.003 }]);
+    expect((await sql(`SELECT summary FROM admin_audit_log ORDER BY created_at DESC, id DESC LIMIT 1`))[0].summary).toEqual({ conversionMargin: null, trainingCron: null });
+
+    // The nightly run the scheduler enqueues uses the settings in force when it is created.
+    const fired = await scheduler.fire(new Date('2026-11-30T03:00:00Z'));
+    const [nightly] = await sql(`SELECT config FROM training_runs WHERE id = $1`, [fired.run.id]);
+    expect(nightly.config.gate).toEqual({ conversionMargin: 0.05, maxViolationsIncrease: 0.003, maxRepetitionIncrease: 0.01, maxIdentityIncrease: 0.05 });
+  });
+});
