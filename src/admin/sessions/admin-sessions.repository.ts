@@ -26,6 +26,15 @@ export interface SessionSummary {
   conversionValue: number;
 }
 
+/** One session as exported: its turns in order (each with its scores by scorer) and its conversions. */
+export interface ExportedSession extends Omit<SessionSummary, 'turns' | 'conversionValue'> {
+  conversions: Omit<Conversion, 'session'>[];
+  turns: { index: number; role: string; text: string; createdAt: Date; modelVersionId: string | null; scores: Record<string, number> }[];
+}
+
+/** The session fields both the list and the export show. */
+const head = ({ id, siteKey, channel, status, createdAt, endedAt }: ChatSession) => ({ id, siteKey, channel, status, createdAt, endedAt });
+
 const converted = `EXISTS (SELECT 1 FROM conversions c WHERE c.session_id = s.id)`;
 
 /** The admin's read side of chat sessions: filtered newest-first pages and one session in full. */
@@ -34,6 +43,25 @@ export class AdminSessionsRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
   async page(f: SessionFilter, page: { limit: number; cursor?: string }): Promise<Page<SessionSummary>> {
+    const { items, nextCursor } = await pageOf(this.filtered(f), page);
+    return { items: await this.summaries(items), nextCursor };
+  }
+
+  /**
+   * Every session matching the filter, newest first, each with its turns (scores attached) and
+   * conversions: fetched one keyset page at a time, so an export never holds more than a page.
+   */
+  async *exportAll(f: SessionFilter, pageSize = 100): AsyncGenerator<ExportedSession> {
+    let cursor: string | undefined;
+    do {
+      const page = await pageOf(this.filtered(f), { limit: pageSize, cursor });
+      yield* await this.withTurns(page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+  }
+
+  /** The sessions matching the filter (the one definition shared by the list and the export). */
+  private filtered(f: SessionFilter) {
     const qb = this.db.getRepository(ChatSession).createQueryBuilder('s');
     if (f.from) qb.andWhere('s.created_at >= :from', { from: f.from });
     if (f.to) qb.andWhere('s.created_at < :to', { to: f.to });
@@ -51,8 +79,31 @@ export class AdminSessionsRepository {
         { rule: f.rule },
       );
     }
-    const { items, nextCursor } = await pageOf(qb, page);
-    return { items: await this.summaries(items), nextCursor };
+    return qb;
+  }
+
+  /** A page of sessions with their turns, scores and conversions, in three queries. */
+  private async withTurns(sessions: ChatSession[]): Promise<ExportedSession[]> {
+    if (!sessions.length) return [];
+    const ids = sessions.map((s) => s.id);
+    const turns = await this.db.getRepository(Turn).createQueryBuilder('t').where('t.session_id IN (:...ids)', { ids }).orderBy('t.index', 'ASC').getMany();
+    const scores = turns.length ? await this.db.getRepository(TurnScore).createQueryBuilder('ts').where('ts.turn_id IN (:...ids)', { ids: turns.map((t) => t.id) }).orderBy('ts.scorer').getMany() : [];
+    const conversions = await this.db.getRepository(Conversion).createQueryBuilder('c').where('c.session_id IN (:...ids)', { ids }).orderBy('c.occurred_at', 'ASC').getMany();
+    return sessions.map((s) => ({
+      ...head(s),
+      converted: conversions.some((c) => c.sessionId === s.id),
+      conversions: conversions.filter((c) => c.sessionId === s.id).map(({ session: _s, ...c }) => c),
+      turns: turns
+        .filter((t) => t.sessionId === s.id)
+        .map((t) => ({
+          index: t.index,
+          role: t.role,
+          text: t.text,
+          createdAt: t.createdAt,
+          modelVersionId: t.modelVersionId,
+          scores: Object.fromEntries(scores.filter((x) => x.turnId === t.id).map((x) => [x.scorer, x.score])) as Record<string, number>,
+        })),
+    }));
   }
 
   /** A session with its turns (each with its scores, in order) and its conversions; undefined if unknown. */
@@ -84,7 +135,7 @@ export class AdminSessionsRepository {
     const byId = new Map(rows.map((r) => [r.id, r]));
     return sessions.map((s) => {
       const r = byId.get(s.id)!;
-      return { id: s.id, siteKey: s.siteKey, channel: s.channel, status: s.status, createdAt: s.createdAt, endedAt: s.endedAt, turns: Number(r.turns), converted: Number(r.conversions) > 0, conversionValue: Number(r.value) };
+      return { ...head(s), turns: Number(r.turns), converted: Number(r.conversions) > 0, conversionValue: Number(r.value) };
     });
   }
 }
