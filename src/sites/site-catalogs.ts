@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { ProductCatalog } from '../catalog';
 import { AppConfig } from '../config';
 import { TurnScoring } from '../scoring';
-import { SitesRepository } from './sites.repository';
+import { siteCatalog, SitesRepository } from './sites.repository';
 
 /** What a session's agent sells and the scorers that check its replies against it. */
 export interface SiteCatalog {
@@ -21,7 +21,7 @@ const MAX_CACHED_CATALOGS = 256;
 @Injectable()
 export class SiteCatalogs {
   private readonly serverCatalog: SiteCatalog;
-  /** Scorers by catalog content, so sites sharing a catalog share them. */
+  /** Scorers by the stored catalog text, so sites sharing a catalog share them and a changed catalog is picked up. */
   private readonly siteCatalogs = new Map<string, SiteCatalog>();
 
   constructor(
@@ -32,15 +32,16 @@ export class SiteCatalogs {
     this.serverCatalog = { catalog, scoring: new TurnScoring(catalog) };
   }
 
+  /** One indexed query per turn; the catalog is parsed and its scorers built only the first time its text is seen. */
   async forSession(sessionId: string): Promise<SiteCatalog> {
-    const { catalog } = await this.sites.catalogOfSession(sessionId);
-    if (!catalog) return this.serverCatalog;
-    const key = JSON.stringify(catalog);
-    let entry = this.siteCatalogs.get(key);
+    const { siteKey, catalogText } = await this.sites.catalogTextOfSession(sessionId);
+    if (catalogText === null) return this.serverCatalog;
+    let entry = this.siteCatalogs.get(catalogText);
     if (!entry) {
       if (this.siteCatalogs.size >= MAX_CACHED_CATALOGS) this.siteCatalogs.clear();
+      const catalog = siteCatalog(siteKey, JSON.parse(catalogText))!;
       entry = { catalog, scoring: new TurnScoring(catalog) };
-      this.siteCatalogs.set(key, entry);
+      this.siteCatalogs.set(catalogText, entry);
     }
     return entry;
   }

@@ -34,18 +34,21 @@ export class SitesRepository {
     return row ? { siteKey: row.site_key, name: row.name, webhookSecret: row.webhook_secret, catalog: siteCatalog(row.site_key, row.catalog) } : undefined;
   }
 
-  /** The catalog of the site a chat session belongs to; undefined when the site has none of its own. */
-  async catalogOfSession(sessionId: string): Promise<{ siteKey: string; catalog?: ProductCatalog }> {
+  /**
+   * The stored catalog (JSON text, unparsed) of the site a chat session belongs to; null when the
+   * site has none of its own. Text, so a caller can cache the parsed catalog by it (see SiteCatalogs).
+   */
+  async catalogTextOfSession(sessionId: string): Promise<{ siteKey: string; catalogText: string | null }> {
     const [row] = await this.db.query(
-      `SELECT c.site_key, s.catalog FROM chat_sessions c LEFT JOIN sites s ON s.site_key = c.site_key WHERE c.id = $1`,
+      `SELECT c.site_key, s.catalog::text AS catalog_text FROM chat_sessions c LEFT JOIN sites s ON s.site_key = c.site_key WHERE c.id = $1`,
       [sessionId],
     );
     if (!row) throw new Error(`no chat session ${sessionId}`);
-    return { siteKey: row.site_key, catalog: siteCatalog(row.site_key, row.catalog) };
+    return { siteKey: row.site_key, catalogText: row.catalog_text };
   }
 }
 
 // Stored catalogs were validated when the site was added; parsing again guards against hand edits of the row.
-function siteCatalog(siteKey: string, stored: unknown): ProductCatalog | undefined {
+export function siteCatalog(siteKey: string, stored: unknown): ProductCatalog | undefined {
   return stored === null || stored === undefined ? undefined : parseCatalog(stored, `the catalog of site ${siteKey}`);
 }
