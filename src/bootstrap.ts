@@ -18,8 +18,11 @@ function packageRoot(dir: string): string {
   return existsSync(join(dir, 'package.json')) || dirname(dir) === dir ? dir : packageRoot(dirname(dir));
 }
 
-/** The widget (`/widget.js`) and the demo product page (`/`). */
+/** The widget (`/widget.js`), the demo product page (`/`) and the admin dashboard (`/admin/`). */
 export const PUBLIC_DIR = join(packageRoot(__dirname), 'public');
+
+/** Chart.js's browser build, served to the dashboard from the installed package (no CDN). */
+const CHART_JS_DIR = dirname(require.resolve('chart.js'));
 
 /** socket.io on the configured path (Rasa clients expect `/socket.io/` unless told otherwise). */
 class PathIoAdapter extends IoAdapter {
@@ -43,6 +46,7 @@ export function configureApp(app: INestApplication): void {
   app.use(bodyParsers.json);
   app.useGlobalFilters(new HttpErrorFilter());
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
+  (app as NestExpressApplication).useStaticAssets(CHART_JS_DIR, { prefix: '/admin/vendor/chart.js/', index: false });
   setupOpenApi(app);
   app.useWebSocketAdapter(new PathIoAdapter(app, app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true })));
 }

@@ -1,0 +1,124 @@
+/**
+ * Models: the registry's versions with their lineage, one version's evaluation, and the admin's
+ * promote and roll back (each asked for first; every server hot-swaps to the new champion).
+ */
+import { get, post } from '../api.js';
+import { add, confirmAction, facts, h, json, number, shortId, table, time } from '../dom.js';
+import { attempt, flash } from '../feedback.js';
+import { field, filterForm, link, pager, reload } from '../nav.js';
+
+const STATUSES = ['candidate', 'champion', 'retired', 'rejected'];
+
+const versionLink = (v) => h('a', { href: link('models', v.id) }, v.name);
+const statusBadge = (v) => [h('span', { class: `badge ${v.status}` }, v.status), v.pinned ? h('span', { class: 'badge' }, 'pinned') : null];
+
+async function promote(version) {
+  const form = await confirmAction({
+    title: `Promote ${version.name}?`,
+    message: 'It becomes the champion now, bypassing the gate, and every server switches to it.',
+    confirmLabel: 'Promote',
+    extra: field('Pin it (nightly runs do not replace a pinned champion; this also overrides a pinned one)', h('input', { type: 'checkbox', name: 'pin' })),
+  });
+  if (!form) return;
+  const done = await attempt(() => post(`models/${encodeURIComponent(version.id)}/promote`, form.get('pin') ? { pin: true } : {}));
+  if (!done) return;
+  flash(`${done.champion.name} is the champion${done.previous ? ` (was ${done.previous.name})` : ''}.`);
+  reload();
+}
+
+async function rollback() {
+  const ok = await confirmAction({
+    title: 'Roll back the champion?',
+    message: 'The previous champion serves again and the current one is marked rolled back (never returned to by a later rollback).',
+    confirmLabel: 'Roll back',
+  });
+  if (!ok) return;
+  const done = await attempt(() => post('models/rollback'));
+  if (!done) return;
+  flash(`Rolled back from ${done.from.name} to ${done.to.name}.`);
+  reload();
+}
+
+const adminActions = (v) =>
+  h(
+    'div',
+    { class: 'actions' },
+    v.status === 'champion' ? h('button', { type: 'button', class: 'danger', onclick: rollback }, 'Roll back (admin)') : h('button', { type: 'button', onclick: () => promote(v) }, `Promote ${v.name} (admin)`),
+  );
+
+export async function renderList(root, { query }) {
+  const status = query.get('status') ?? '';
+  const page = await get('models', { status, cursor: query.get('cursor') });
+  const byId = new Map(page.items.map((v) => [v.id, v]));
+  const parent = (v) => (v.parentId ? (byId.has(v.parentId) ? versionLink(byId.get(v.parentId)) : h('a', { href: link('models', v.parentId) }, shortId(v.parentId))) : '—');
+  add(
+    root,
+    h('h1', {}, 'Models'),
+    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: rollback }, 'Roll back the champion (admin)')),
+    filterForm('models', 'Filter versions', [field('Status', h('select', { name: 'status' }, ['', ...STATUSES].map((s) => h('option', { value: s, selected: s === status }, s || 'any'))))]),
+    page.items.length
+      ? table(
+          'Model versions, newest first',
+          ['Version', 'Status', 'Trained from', 'Training run', 'Estimator', 'Created', 'Promoted', ''],
+          page.items.map((v) => [
+            versionLink(v),
+            statusBadge(v),
+            parent(v),
+            v.runId ? h('a', { href: link('runs', v.runId) }, shortId(v.runId)) : '—',
+            v.estimator ?? '—',
+            time(v.createdAt),
+            time(v.promotedAt),
+            v.status === 'champion' ? '' : h('button', { type: 'button', onclick: () => promote(v), 'aria-label': `Promote ${v.name}` }, 'Promote'),
+          ]),
+        )
+      : h('p', { class: 'empty' }, 'No model versions.'),
+    pager('models', query, page.nextCursor),
+  );
+}
+
+/** The gate's figures as stored on the version: candidate against champion where both are given. */
+function evaluation(metrics) {
+  const gate = metrics?.gate;
+  if (!gate || typeof gate !== 'object') return Object.keys(metrics ?? {}).length ? json(metrics) : h('p', { class: 'empty' }, 'No evaluation stored (a served or imported model).');
+  const figures = Object.entries(gate).filter(([, v]) => v && typeof v === 'object' && 'candidate' in v);
+  return [
+    facts([
+      ['Gate decision', typeof gate.promote === 'boolean' ? (gate.promote ? 'promote' : 'reject') : '—'],
+      ['Gate sessions', gate.sessions ?? '—'],
+      ...(Array.isArray(gate.reasons) && gate.reasons.length ? [['Reasons', gate.reasons.join('; ')]] : []),
+      ...(metrics.blocked ? [['Not promoted because', metrics.blocked]] : []),
+    ]),
+    figures.length ? table('Held-out evaluation', ['Figure', 'This version', 'Champion then', 'Difference'], figures.map(([k, f]) => [k, number(f.candidate), number(f.champion), number(f.difference)])) : null,
+    h('details', {}, h('summary', {}, 'Stored metrics'), json(metrics)),
+  ];
+}
+
+export async function renderDetail(root, { id }) {
+  const v = await get(`models/${encodeURIComponent(id)}`);
+  const { parents, adapter, run } = v.lineage;
+  add(
+    root,
+    h('p', {}, h('a', { href: link('models') }, '« Models')),
+    h('h1', {}, `${v.name} `, statusBadge(v)),
+    adminActions(v),
+    facts([
+      ['Version', v.id],
+      ['Estimator', v.estimator ?? '—'],
+      ['Created', time(v.createdAt)],
+      ['Promoted', time(v.promotedAt)],
+      ['Retired', time(v.retiredAt)],
+      ['Rolled back', time(v.rolledBackAt)],
+      ['Training data', v.dataWindowStart ? `${time(v.dataWindowStart)} to ${time(v.dataWindowEnd)}` : '—'],
+      ['Artifacts', v.artifactPath],
+    ]),
+    h('h2', {}, 'Lineage'),
+    h('ol', { class: 'lineage', 'aria-label': 'This version, then the versions it was trained from' }, h('li', {}, h('strong', {}, v.name), ` (${v.status})`), parents.map((p) => h('li', {}, versionLink(p), ` (${p.status})`))),
+    facts([
+      ['Training run', run ? [h('a', { href: link('runs', run.id) }, shortId(run.id)), ` ${run.trigger}, ${run.estimator}, ${run.status}, finished ${time(run.finishedAt)}`] : '—'],
+      ['Adapter', adapter ? [`rank ${adapter.rank} on ${adapter.targets.join(', ')}, over `, adapter.base ? versionLink(adapter.base) : shortId(adapter.baseVersionId)] : 'none (full weights)'],
+    ]),
+    h('h2', {}, 'Evaluation'),
+    evaluation(v.metrics),
+    h('details', {}, h('summary', {}, 'Model configuration'), json(v.config)),
+  );
+}
