@@ -251,7 +251,7 @@ describe('admin dashboard in a real browser', () => {
     expect(queued).toEqual({ id: expect.any(String), steps: '3', trigger: 'admin' });
     await page.getByRole('status').getByText(`Queued run ${queued.id.slice(0, 8)}.`).waitFor();
 
-    await page.getByRole('button', { name: 'Cancel' }).click();
+    await page.getByRole('button', { name: `Cancel run ${queued.id.slice(0, 8)}` }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Cancel the run' }).click();
     await page.getByRole('status').getByText(`Run ${queued.id.slice(0, 8)}: cancelled.`).waitFor();
     expect((await db.dataSource.query(`SELECT status FROM training_runs WHERE id = $1`, [queued.id]))[0].status).toBe('cancelled');

@@ -41,7 +41,7 @@ async function show() {
   const container = h('section', { class: 'view', 'aria-busy': 'true' });
   fill($('view'), container);
   resetMessages();
-  const render = id ? routes[section].detail : routes[section].list;
+  const render = (id && routes[section].detail) || routes[section].list;
   try {
     const done = await render(container, { id, query });
     if (typeof done === 'function') {

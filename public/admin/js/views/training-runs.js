@@ -37,7 +37,7 @@ async function cancel(run) {
   reload();
 }
 
-const cancelButton = (run) => (FINAL.includes(run.status) ? null : h('button', { type: 'button', class: 'danger', onclick: () => cancel(run) }, 'Cancel'));
+const cancelButton = (run) => (FINAL.includes(run.status) ? null : h('button', { type: 'button', class: 'danger', onclick: () => cancel(run), 'aria-label': `Cancel run ${shortId(run.id)}` }, 'Cancel'));
 
 function triggerForm() {
   const form = h(
