@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
+import { RulesModule } from '../rules';
 import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -13,6 +14,7 @@ import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
 import { ModelsController } from './models/models.controller';
 import { PersonasController } from './personas/personas.controller';
+import { RulesController } from './rules/rules.controller';
 import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
 import { SettingsController } from './settings/settings.controller';
 import { SessionsController } from './sessions/sessions.controller';
@@ -21,8 +23,8 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule, SimulatorModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController],
+  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController, RulesController],
   providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
 })
 export class AdminModule {}

@@ -1,5 +1,21 @@
 export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
-export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, isBotQuestion, parseComplianceRules, Violation, visitorAsksIfBot } from './compliance';
+export {
+  BUILT_IN_RULE_KINDS,
+  checkCompliance,
+  checkRuleFields,
+  COMPLIANCE_RULE_KINDS,
+  ComplianceRule,
+  complianceRuleFields,
+  ComplianceRuleKind,
+  ComplianceScorer,
+  defaultComplianceRules,
+  isBotQuestion,
+  isPatternKind,
+  parseComplianceRules,
+  PATTERN_RULE_KINDS,
+  Violation,
+  visitorAsksIfBot,
+} from './compliance';
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
 export { RepetitionScorer } from './repetition';
