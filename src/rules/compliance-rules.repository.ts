@@ -96,7 +96,8 @@ export class ComplianceRulesRepository {
     const next = { ...rule, enabled: enabled ?? previous.enabled };
     const refusal = refusedChange(previous, next);
     if (refusal) throw new ComplianceRuleError('built_in_rule', refusal);
-    const [row]: RuleRow[] = await manager.query(
+    // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+    const [[row]]: [RuleRow[], number] = await manager.query(
       `UPDATE compliance_rules SET kind = $2, severity = $3, description = $4, patterns = $5, enabled = $6, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`,
       [rule.id, rule.kind, rule.severity, rule.description, rule.patterns ?? null, next.enabled],
     );
@@ -107,7 +108,7 @@ export class ComplianceRulesRepository {
     const previous = await this.find(id, manager, true);
     const refusal = refusedChange(previous, { ...previous, enabled });
     if (refusal) throw new ComplianceRuleError('built_in_rule', refusal);
-    const [row]: RuleRow[] = await manager.query(`UPDATE compliance_rules SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, enabled]);
+    const [[row]]: [RuleRow[], number] = await manager.query(`UPDATE compliance_rules SET enabled = $2, updated_at = now() WHERE id = $1 RETURNING ${COLUMNS}`, [id, enabled]);
     return stored(row);
   }
 
