@@ -1,10 +1,19 @@
 import { INestApplication } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { Socket } from 'socket.io-client';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { CLOSING_FALLBACK } from '../src/chat';
+import { AppConfig } from '../src/config';
 import { Database } from '../src/database';
-import { defaultComplianceRules } from '../src/scoring';
+import { TrainingRunQueue } from '../src/jobs';
+import { CandidateTrainingJob, NightlyPipeline, nightlyRunConfig, TrainingWorker } from '../src/nightly';
+import { ModelRegistry } from '../src/registry';
+import { ComplianceRule, defaultComplianceRules } from '../src/scoring';
+import { loadPersonaLibrary } from '../src/simulator';
 import { connect, listen, request as emit } from './support/chat-client';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
@@ -295,5 +304,53 @@ describe('a rule changed over REST is enforced from the next chat turn, on every
     await call('post', `/${pizzaRule.id}/disable`, keys.operator).expect(200);
     const through = await turn();
     expect(through).toMatchObject({ read: `${S1} ${S2}`, guardrail: { blocked: [] }, compliance: { score: 1 } });
+  });
+});
+
+describe('a nightly run trains and gates with the rules in force (real Postgres)', () => {
+  const dbConfig = testSchemaConfig('rules_nightly');
+  const artifactDir = mkdtempSync(join(tmpdir(), 'closer-rules-nightly-'));
+  let app: INestApplication;
+  let db: Database;
+  let config: AppConfig;
+  let keys: Keys;
+  const call = caller(() => app);
+
+  beforeAll(async () => {
+    ({ app, db, config } = await startTestApp(dbConfig));
+    keys = await createKeys(app);
+  });
+  afterAll(async () => {
+    await app?.close();
+    await dropSchema(dbConfig.schema);
+    await rm(artifactDir, { recursive: true, force: true });
+  });
+
+  it('the trainer gets the enabled rules of the database, and the run records their revision', async () => {
+    await call('post', '', keys.operator, pizzaRule).expect(201);
+    await call('post', '/catalog-discount/disable', keys.operator).expect(200);
+    const { revision } = (await call('get', '', keys.viewer).expect(200)).body;
+
+    const registry = new ModelRegistry(db.dataSource);
+    const queue = new TrainingRunQueue(db.dataSource);
+    await registry.adoptServed('default', resolve('models/default'));
+    // The trainer only records what it was given; stopping there keeps the test to the run's preparation.
+    let given: ComplianceRule[] | undefined;
+    const trainer = async (job: CandidateTrainingJob) => {
+      given = job.complianceRules;
+      throw new Error('stopped after preparation');
+    };
+    const pipeline = new NightlyPipeline({ db: db.dataSource, queue, registry, catalog: config.catalog, library: loadPersonaLibrary(config.catalog), artifactDir, trainer });
+    const runConfig = nightlyRunConfig(config.nightly, { steps: 1, contexts: 1, group: 2, evalSessions: 1, maxAgentTurns: 1 });
+    const { run } = await queue.enqueue({ runKey: 'rules', trigger: 'cli', estimator: 'hian', config: runConfig as unknown as Record<string, unknown>, maxAttempts: 1 });
+    const worker = new TrainingWorker(queue, pipeline, registry, 'rules-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 });
+    const result = await worker.runOnce(run.id);
+
+    expect(result?.run).toMatchObject({ status: 'failed', error: 'stopped after preparation' });
+    const ids = given!.map((r) => r.id);
+    expect(ids).toContain(pizzaRule.id);
+    expect(ids).not.toContain('catalog-discount');
+    expect(given!.find((r) => r.id === pizzaRule.id)).toEqual(pizzaRule);
+    expect(result?.run.data).toMatchObject({ complianceRules: { revision, ids } });
   });
 });
