@@ -5,11 +5,11 @@ import { moneyAmounts, sentences } from './text';
 import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
 
 /** Rules whose patterns are data: an admin may create, edit and delete them. */
-export const PATTERN_RULE_KINDS = ['phrase', 'credentials'] as const;
+const PATTERN_RULE_KINDS = ['phrase', 'credentials'] as const;
 /** Rules whose check is code (the catalog's prices and discounts, AI disclosure): one each, shipped. */
-export const BUILT_IN_RULE_KINDS = ['price', 'discount', 'ai-denial', 'ai-question-evaded'] as const;
-export const COMPLIANCE_RULE_KINDS = [...PATTERN_RULE_KINDS, ...BUILT_IN_RULE_KINDS] as const;
-export type ComplianceRuleKind = (typeof COMPLIANCE_RULE_KINDS)[number];
+const BUILT_IN_RULE_KINDS = ['price', 'discount', 'ai-denial', 'ai-question-evaded'] as const;
+const COMPLIANCE_RULE_KINDS = [...PATTERN_RULE_KINDS, ...BUILT_IN_RULE_KINDS] as const;
+type ComplianceRuleKind = (typeof COMPLIANCE_RULE_KINDS)[number];
 
 export const isPatternKind = (kind: ComplianceRuleKind): boolean => (PATTERN_RULE_KINDS as readonly string[]).includes(kind);
 

@@ -1,18 +1,14 @@
 export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
 export {
-  BUILT_IN_RULE_KINDS,
   checkCompliance,
   checkRuleFields,
-  COMPLIANCE_RULE_KINDS,
   ComplianceRule,
   complianceRuleFields,
-  ComplianceRuleKind,
   ComplianceScorer,
   defaultComplianceRules,
   isBotQuestion,
   isPatternKind,
   parseComplianceRules,
-  PATTERN_RULE_KINDS,
   Violation,
   visitorAsksIfBot,
 } from './compliance';

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { AppConfig } from '../../config';
 import { httpError, validated } from '../../http';
 import { ComplianceRulesRepository, isBuiltIn, refusedCreate, StoredRule } from '../../rules';
-import { checkRuleFields, ComplianceRule, complianceRuleFields } from '../../scoring';
+import { checkRuleFields, complianceRuleFields } from '../../scoring';
 import { AdminActor } from '../api-keys/api-keys.repository';
 import { AuditLogRepository } from '../audit/audit-log.repository';
 import { AdminController } from '../auth/admin-controller.decorator';
@@ -16,16 +16,11 @@ import { ApiZodBody } from '../openapi';
 import { isoDateParam } from '../query-fields';
 import { dryRunRule } from './rule-dry-run';
 
+const enabledField = z.boolean('enabled must be true or false').optional();
 const ruleBody = z.object(complianceRuleFields).strict().superRefine(checkRuleFields);
-const createBody = z
-  .object({ ...complianceRuleFields, enabled: z.boolean('enabled must be true or false').optional() })
-  .strict()
-  .superRefine(checkRuleFields);
+const createBody = z.object({ ...complianceRuleFields, enabled: enabledField }).strict().superRefine(checkRuleFields);
 /** The whole rule again; `id` may be left out (it is the path's), `enabled` too (left as it is). */
-const replaceBody = z
-  .object({ ...complianceRuleFields, id: complianceRuleFields.id.optional(), enabled: z.boolean('enabled must be true or false').optional() })
-  .strict()
-  .superRefine(checkRuleFields);
+const replaceBody = z.object({ ...complianceRuleFields, id: complianceRuleFields.id.optional(), enabled: enabledField }).strict().superRefine(checkRuleFields);
 const dryRunBody = z
   .object({
     rule: ruleBody,
@@ -37,7 +32,8 @@ const dryRunBody = z
 const DEFAULT_DRY_RUN_LIMIT = 500;
 
 const view = (rule: StoredRule) => ({ ...rule, builtIn: isBuiltIn(rule) });
-const definitionOf = ({ id, kind, severity, description, patterns }: ComplianceRule): ComplianceRule => ({ id, kind, severity, description, ...(patterns ? { patterns } : {}) });
+/** A stored rule as the audit log keeps it: its definition and whether it was in force. */
+const audited = ({ createdAt: _created, updatedAt: _updated, ...rule }: StoredRule) => rule;
 
 /**
  * Compliance rules (the `compliance_rules` table; docs/compliance.md): viewers read, operators
@@ -46,15 +42,12 @@ const definitionOf = ({ id, kind, severity, description, patterns }: ComplianceR
  */
 @AdminController('rules', 'Compliance rules')
 export class RulesController {
-  private readonly audit: AuditLogRepository;
-
   constructor(
     private readonly rules: ComplianceRulesRepository,
+    private readonly audit: AuditLogRepository,
     @InjectDataSource() private readonly db: DataSource,
     @Inject(ConfigService) private readonly config: ConfigService<AppConfig, true>,
-  ) {
-    this.audit = new AuditLogRepository(db);
-  }
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'every rule, enabled or not, oldest first, with the revision of the table (a plain list: rules are few)' })
@@ -94,11 +87,8 @@ export class RulesController {
     const rule = { ...fields, id };
     return this.db.transaction(async (tx) => {
       const { previous, rule: replaced } = await this.rules.replace(rule, enabled, tx);
-      await this.audit.record(
-        actor,
-        { action: 'rule.replace', targetType: 'compliance_rule', targetId: id, summary: { rule, enabled: replaced.enabled, previous: { ...definitionOf(previous), enabled: previous.enabled } } },
-        tx,
-      );
+      const summary = { rule, enabled: replaced.enabled, previous: audited(previous) };
+      await this.audit.record(actor, { action: 'rule.replace', targetType: 'compliance_rule', targetId: id, summary }, tx);
       return view(replaced);
     });
   }
@@ -126,7 +116,7 @@ export class RulesController {
   delete(@Actor() actor: AdminActor, @Param('id') id: string) {
     return this.db.transaction(async (tx) => {
       const previous = await this.rules.delete(id, tx);
-      await this.audit.record(actor, { action: 'rule.delete', targetType: 'compliance_rule', targetId: id, summary: { previous: { ...definitionOf(previous), enabled: previous.enabled } } }, tx);
+      await this.audit.record(actor, { action: 'rule.delete', targetType: 'compliance_rule', targetId: id, summary: { previous: audited(previous) } }, tx);
       return { id, deleted: true };
     });
   }
