@@ -54,8 +54,8 @@ interface TurnRow {
 
 /**
  * A candidate rule run on the latest stored agent replies of live (non-simulator) sessions, each
- * with the history it answered and its site's catalog, exactly as the guardrail would have judged
- * it. Reads only.
+ * with the history it answered and its site's catalog, as the turn's compliance score judges a
+ * whole reply. Reads only.
  */
 export async function dryRunRule(
   db: EntityManager,
