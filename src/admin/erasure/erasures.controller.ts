@@ -28,7 +28,8 @@ const erasureBody = z
     } else if (b.visitorId === undefined) {
       issue('visitorId', 'visitorId is required with siteKey');
     }
-  });
+  })
+  .transform((b): ErasureTarget => (b.sessionId !== undefined ? { sessionId: b.sessionId } : { siteKey: b.siteKey!, visitorId: b.visitorId! }));
 
 /**
  * GDPR art. 17 erasure, for admins only: it destroys conversations and training data for good and
@@ -47,6 +48,6 @@ export class ErasuresController {
   })
   @ApiZodBody(erasureBody)
   erase(@Actor() actor: AdminActor, @Body() body: unknown) {
-    return this.erasure.erase(actor, validated(erasureBody, body ?? {}) as ErasureTarget);
+    return this.erasure.erase(actor, validated(erasureBody, body ?? {}));
   }
 }
