@@ -6,6 +6,8 @@ import { SiteCatalogs1764090000000 } from './1764090000000-site-catalogs';
 import { NightlyPipeline1764100000000 } from './1764100000000-nightly-pipeline';
 import { TimeToFirstDelta1764110000000 } from './1764110000000-time-to-first-delta';
 import { AdminRolesAuditLog1764130000000 } from './1764130000000-admin-roles-audit-log';
+import { ComplianceRules1764140000000 } from './1764140000000-compliance-rules';
+import { VisitorIdentifier1764150000000 } from './1764150000000-visitor-identifier';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -17,4 +19,6 @@ export const migrations = [
   NightlyPipeline1764100000000,
   TimeToFirstDelta1764110000000,
   AdminRolesAuditLog1764130000000,
+  ComplianceRules1764140000000,
+  VisitorIdentifier1764150000000,
 ];

@@ -1,7 +1,8 @@
 /*
  * Closer chat widget. Embed with one tag:
  *   <script src="https://YOUR-CLOSER-HOST/widget.js" data-site-key="YOUR_SITE_KEY" data-cta-label="Book a demo" async></script>
- * (add data-socket-path="/your/path/" when the server sets SOCKET_IO_PATH)
+ * (add data-socket-path="/your/path/" when the server sets SOCKET_IO_PATH, and
+ * data-visitor-id="<your id of the signed-in visitor>" so their chats can be erased on request)
  * Talks the /chat socket.io protocol (docs/protocol.md). Isolated in a shadow DOM; every text is
  * rendered with textContent (never as HTML); survives reloads and network drops without losing
  * or duplicating messages (resume token + client message ids, retried after a reconnect).
@@ -12,6 +13,7 @@
   var siteKey = script.getAttribute('data-site-key') || 'demo';
   var ctaLabel = script.getAttribute('data-cta-label') || 'Book a demo';
   var socketPath = script.getAttribute('data-socket-path') || '/socket.io/';
+  var visitorId = script.getAttribute('data-visitor-id');
   var base = new URL(script.src, location.href).origin;
   var storeKey = 'closer:' + siteKey;
 
@@ -107,7 +109,10 @@
   }
 
   function start() {
-    socket.emit('session:start', state.resumeToken ? { siteKey: siteKey, resumeToken: state.resumeToken } : { siteKey: siteKey }, function (ack) {
+    var request = { siteKey: siteKey };
+    if (state.resumeToken) request.resumeToken = state.resumeToken;
+    if (visitorId) request.visitorId = visitorId; // a different visitor's saved session is refused: a new one starts below
+    socket.emit('session:start', request, function (ack) {
       if (!ack.ok && state.resumeToken) {
         state = { pending: [] };
         save(state);

@@ -1,27 +1,46 @@
 import { INestApplication } from '@nestjs/common';
+import { mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
+import { AppConfig } from '../src/config';
 import { Database } from '../src/database';
-import { NightlyScheduler } from '../src/jobs';
+import { NightlyScheduler, TrainingRunQueue } from '../src/jobs';
+import { CandidateTrainingJob, NightlyPipeline, TrainingWorker } from '../src/nightly';
+import { ModelRegistry } from '../src/registry';
+import { loadPersonaLibrary } from '../src/simulator';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
 
 const dbConfig = testSchemaConfig('admin_settings');
 const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
-const env = { TRAINING_CRON: '0 3 * * *', GATE_CONVERSION_MARGIN: '0.05', GATE_MAX_VIOLATIONS_INCREASE: '0', GATE_MAX_REPETITION_INCREASE: '0.01', GATE_MAX_IDENTITY_INCREASE: '0.05' };
+const env = {
+  TRAINING_CRON: '0 3 * * *',
+  GATE_CONVERSION_MARGIN: '0.05',
+  GATE_MAX_VIOLATIONS_INCREASE: '0',
+  GATE_MAX_REPETITION_INCREASE: '0.01',
+  GATE_MAX_IDENTITY_INCREASE: '0.05',
+  TRAINING_HIAN_ALPHA: '1',
+  TRAINING_HIAN_BETA: '1',
+};
+const artifactDir = mkdtempSync(join(tmpdir(), 'closer-settings-'));
 let app: INestApplication;
 let db: Database;
+let config: AppConfig;
 const keys = { admin: '', operator: '', viewer: '' };
 
 beforeAll(async () => {
-  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(), env }));
+  ({ app, db, config } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(), env }));
   const manager = app.get(ApiKeyManager);
   for (const role of ['admin', 'operator', 'viewer'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;
 });
 afterAll(async () => {
   await app?.close();
   await dropSchema(dbConfig.schema);
+  await rm(artifactDir, { recursive: true, force: true });
 });
 
 const call = (method: 'get' | 'put' | 'post', path: string, key?: string, body?: unknown) => {
@@ -47,6 +66,8 @@ describe('admin settings', () => {
       maxViolationsIncrease: { value: 0, source: 'environment', env: 'GATE_MAX_VIOLATIONS_INCREASE', environmentValue: 0 },
       maxRepetitionIncrease: { value: 0.01, source: 'environment', env: 'GATE_MAX_REPETITION_INCREASE', environmentValue: 0.01 },
       maxIdentityIncrease: { value: 0.05, source: 'environment', env: 'GATE_MAX_IDENTITY_INCREASE', environmentValue: 0.05 },
+      hianAlpha: { value: 1, source: 'environment', env: 'TRAINING_HIAN_ALPHA', environmentValue: 1 },
+      hianBeta: { value: 1, source: 'environment', env: 'TRAINING_HIAN_BETA', environmentValue: 1 },
     });
   });
 
@@ -67,6 +88,10 @@ describe('admin settings', () => {
     expect(bad.body.message).toMatch(/maxRepetitionIncrease: maxRepetitionIncrease must be a number/);
     expect(bad.body.message).toMatch(/colour/);
     expectError(await call('put', 'settings', keys.admin, {}), 400, 'invalid_request', /name at least one setting/);
+    const weights = await call('put', 'settings', keys.admin, { hianAlpha: 11, hianBeta: 'two' });
+    expectError(weights, 400, 'invalid_request', /hianAlpha: hianAlpha must be from 0 to 10/);
+    expect(weights.body.message).toMatch(/hianBeta: hianBeta must be a number/);
+    expectError(await call('put', 'settings', keys.admin, { hianAlpha: 0, hianBeta: 0 }), 400, 'invalid_request', /hianAlpha and hianBeta must not both be 0/);
     expect({ audit: await auditCount(), settings: await settingsRows() }).toEqual(before);
   });
 
@@ -107,5 +132,45 @@ describe('admin settings', () => {
     const fired = await scheduler.fire(new Date('2026-11-30T03:00:00Z'));
     const [nightly] = await sql(`SELECT config FROM training_runs WHERE id = $1`, [fired.run.id]);
     expect(nightly.config.gate).toEqual({ conversionMargin: 0.05, maxViolationsIncrease: 0.003, maxRepetitionIncrease: 0.01, maxIdentityIncrease: 0.05 });
+  });
+
+  it('the HIAN weights α/β: audited, recorded in the config of a run queued afterwards, and used by the candidate trainer', async () => {
+    const put = await call('put', 'settings', keys.admin, { hianAlpha: 0.25, hianBeta: 3 }).expect(200);
+    expect(put.body.hianAlpha).toEqual({ value: 0.25, source: 'admin', env: 'TRAINING_HIAN_ALPHA', environmentValue: 1 });
+    expect(put.body.hianBeta).toMatchObject({ value: 3, source: 'admin' });
+    expect((await sql(`SELECT summary FROM admin_audit_log ORDER BY created_at DESC, id DESC LIMIT 1`))[0].summary).toEqual({ hianAlpha: 0.25, hianBeta: 3 });
+    // Both 0 is refused even when the update names one of them and the other is already 0.
+    await call('put', 'settings', keys.admin, { hianAlpha: 0 }).expect(200);
+    expectError(await call('put', 'settings', keys.admin, { hianBeta: 0 }), 400, 'invalid_request', /must not both be 0/);
+    await call('put', 'settings', keys.admin, { hianAlpha: 0.25 }).expect(200);
+
+    const queued = await call('post', 'training-runs', keys.operator, { steps: 1 }).expect(202);
+    expect(queued.body.config.hian).toEqual({ alpha: 0.25, beta: 3 });
+
+    // A worker picks the run up: the trainer is handed a loop fusing with the run's weights (then stops the run).
+    const registry = app.get(ModelRegistry);
+    await registry.adoptServed('default', resolve('models/default'));
+    const handed: CandidateTrainingJob[] = [];
+    const pipeline = new NightlyPipeline({
+      db: db.dataSource,
+      queue: app.get(TrainingRunQueue),
+      registry,
+      catalog: config.catalog,
+      library: loadPersonaLibrary(config.catalog),
+      artifactDir,
+      trainer: async (job) => {
+        handed.push(job);
+        throw new Error('stopped by the test after the hand-over');
+      },
+    });
+    const worker = new TrainingWorker(app.get(TrainingRunQueue), pipeline, registry, 'settings-test', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 });
+    const result = await worker.runOnce(queued.body.id);
+    expect(result?.run.error).toMatch(/stopped by the test/);
+    expect(handed).toHaveLength(1);
+    expect(handed[0].loop.advantage).toEqual(expect.objectContaining({ alpha: 0.25, beta: 3 }));
+
+    // Back to the environment: the next run fuses with TRAINING_HIAN_* again.
+    await call('put', 'settings', keys.admin, { hianAlpha: null, hianBeta: null }).expect(200);
+    expect((await call('post', 'training-runs', keys.operator, { steps: 1 }).expect(202)).body.config.hian).toEqual({ alpha: 1, beta: 1 });
   });
 });

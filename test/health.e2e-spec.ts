@@ -40,6 +40,8 @@ describe('server on a real Postgres', () => {
       'admin_audit_log',
       'api_keys',
       'chat_sessions',
+      'compliance_rules',
+      'compliance_rules_revision',
       'conversions',
       'migrations',
       'model_versions',

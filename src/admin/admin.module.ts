@@ -1,6 +1,9 @@
 import { Module } from '@nestjs/common';
+import { ChatModule } from '../chat';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
+import { RulesModule } from '../rules';
+import { SessionsModule } from '../sessions';
 import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -8,11 +11,15 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { ErasureRepository } from './erasure/erasure.repository';
+import { ErasureService } from './erasure/erasure.service';
+import { ErasuresController } from './erasure/erasures.controller';
 import { AdminMetricsRepository } from './metrics/admin-metrics.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
 import { ModelsController } from './models/models.controller';
 import { PersonasController } from './personas/personas.controller';
+import { RulesController } from './rules/rules.controller';
 import { AdminSessionsRepository } from './sessions/admin-sessions.repository';
 import { SettingsController } from './settings/settings.controller';
 import { SessionsController } from './sessions/sessions.controller';
@@ -21,8 +28,8 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule, SimulatorModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController],
-  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
+  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule, SessionsModule, ChatModule],
+  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController, RulesController, ErasuresController],
+  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository, ErasureRepository, ErasureService],
 })
 export class AdminModule {}

@@ -5,7 +5,7 @@ import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
-import { ChatSessionRepository, SessionClosedError, Turn } from '../sessions';
+import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
@@ -32,6 +32,7 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
     private readonly metrics: ChatMetrics,
+    private readonly visitors: VisitorIds,
   ) {}
 
   handleConnection(socket: Socket): void {
@@ -46,15 +47,18 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   @SubscribeMessage(EVENTS.start)
   start(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
     return this.guard(socket, EVENTS.start, async () => {
-      const { siteKey, resumeToken } = parsePayload(startSessionSchema, payload);
+      const { siteKey, resumeToken, visitorId } = parsePayload(startSessionSchema, payload);
+      const visitorHash = visitorId === undefined ? null : this.visitorHash(siteKey, visitorId);
       if (resumeToken) {
         const session = await this.sessions.findByResumeToken(resumeToken);
         if (!session || session.siteKey !== siteKey) throw new ChatError('unknown_session', 'no session matches this resume token');
+        // A token never carries a session over to another visitor (or from none to one): erasure by visitor must find only theirs.
+        if (session.visitorHash !== visitorHash) throw new ChatError('unknown_session', 'no session of this visitor matches this resume token');
         if (session.status !== 'active') throw new ChatError('session_closed', `the session has ${session.status === 'ended' ? 'ended' : 'timed out'}; start a new one`);
         socket.data.sessionId = session.id;
         return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn) };
       }
-      const { session, resumeToken: token } = await this.sessions.start(siteKey, 'widget');
+      const { session, resumeToken: token } = await this.sessions.start(siteKey, 'widget', {}, visitorHash);
       socket.data.sessionId = session.id;
       return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [] };
     });
@@ -100,6 +104,15 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
       await this.turns.endSession(await this.activeSession(socket));
       return { ok: true };
     });
+  }
+
+  private visitorHash(siteKey: string, visitorId: string): string {
+    try {
+      return this.visitors.hash(siteKey, visitorId);
+    } catch (err) {
+      if (err instanceof VisitorIdsDisabledError) throw new ChatError('invalid_payload', `visitorId: ${err.message}; start without one`);
+      throw err;
+    }
   }
 
   private async activeSession(socket: Socket, { allowClosed = false } = {}): Promise<string> {

@@ -9,5 +9,7 @@ import { TurnLoop } from './turn-loop';
 @Module({
   imports: [SessionsModule, SitesModule],
   providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob],
+  // The admin's erasure ends live sessions through it (a reply streaming for one stops at once).
+  exports: [TurnLoop],
 })
 export class ChatModule {}

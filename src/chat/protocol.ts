@@ -1,9 +1,12 @@
 import { z } from 'zod';
+import { siteKeySchema, visitorIdSchema } from '../sessions';
 
 /** Payloads of the `/chat` namespace (docs/protocol.md). Validated before anything is touched. */
 export const startSessionSchema = z.object({
-  siteKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'siteKey must be 1-64 letters, digits, _ or -'),
+  siteKey: siteKeySchema,
   resumeToken: z.string().min(16).max(128).optional(),
+  /** The site's identifier of the visitor, kept only as a keyed hash so their data can be erased on request. */
+  visitorId: visitorIdSchema.optional(),
 });
 
 export const sendMessageSchema = z.object({

@@ -1,13 +1,12 @@
-import { defaultComplianceRules, HistoryTurn, TurnScoring } from '../scoring';
+import { ComplianceRule, HistoryTurn, TurnScoring } from '../scoring';
 
 /**
  * Blocking rules that only the whole reply can satisfy: "the visitor asked whether a bot is
  * answering, and the reply says it is an AI" is broken by every prefix before the disclosure and
  * kept by the reply that discloses later. Every other blocking rule looks at what a sentence
  * says (a phrase, a price, a discount, a denial), so a prefix that breaks one stays broken.
- * The live TurnScoring runs the default rules (SiteCatalogs builds it from a catalog alone).
  */
-const wholeReplyRules = new Set(defaultComplianceRules.filter((r) => r.kind === 'ai-question-evaded').map((r) => r.id));
+const isWholeReplyRule = (r: ComplianceRule) => r.kind === 'ai-question-evaded';
 
 export type Verdict =
   /** Nothing blocks: the prefix may be sent. */
@@ -19,15 +18,20 @@ export type Verdict =
 
 /** Decides, sentence by sentence, whether the reply so far may reach the visitor. */
 export class SentenceGate {
+  /** Of the rules in force of `scoring` (the live ones come from the database). */
+  private readonly wholeReplyRules: Set<string>;
+
   constructor(
     private readonly scoring: TurnScoring,
     private readonly history: HistoryTurn[],
-  ) {}
+  ) {
+    this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
+  }
 
   /** The reply so far (complete sentences). `final`: no more text will follow, so a whole-reply rule blocks too. */
   check(replySoFar: string, final: boolean): Verdict {
     const rules = [...new Set(this.scoring.violations(replySoFar, this.history).filter((v) => v.severity === 'block').map((v) => v.ruleId))];
     if (rules.length === 0) return { kind: 'pass' };
-    return !final && rules.every((r) => wholeReplyRules.has(r)) ? { kind: 'hold', rules } : { kind: 'block', rules };
+    return !final && rules.every((r) => this.wholeReplyRules.has(r)) ? { kind: 'hold', rules } : { kind: 'block', rules };
   }
 }

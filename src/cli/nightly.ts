@@ -59,7 +59,7 @@ export function registerNightly(program: Command): void {
           else await services.settings.set(TRAINING_CRON_SETTING, f.schedule);
           console.log(JSON.stringify({ schedule: f.schedule === 'env' ? config.nightly.cron : f.schedule, source: f.schedule === 'env' ? 'TRAINING_CRON' : 'admin setting' }));
         } else {
-          const n = await services.settings.nightlyConfig(config.nightly); // admin gate settings over GATE_*, as for the API's runs
+          const n = await services.settings.nightlyConfig(config.nightly); // admin gate and HIAN settings over the environment, as for the API's runs
           const { runConfig, ...request } = manualRunRequest(n, 'cli', { steps: f.steps, contexts: f.contexts, group: f.group, evalSessions: f.evalSessions, maxAgentTurns: f.maxAgentTurns, lora });
           const { run } = await services.queue.enqueue(request);
           log(`run ${run.id}: queued (${runConfig.steps} steps × ${runConfig.contexts} contexts × ${runConfig.group}${lora.rank ? `, LoRA rank ${lora.rank}` : ''}, gate on ${runConfig.evalSessions} sessions)`);

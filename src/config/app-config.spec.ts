@@ -48,6 +48,7 @@ describe('loadConfig', () => {
       GUARDRAIL_MAX_REGENERATIONS: '1',
       SESSION_IDLE_MINUTES: '45',
       ATTRIBUTION_WINDOW_HOURS: '48',
+      VISITOR_ID_SECRET: 'a-server-secret-of-32-characters',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
       PERSONAS_PATH: '/srv/closer/personas.json',
@@ -64,6 +65,8 @@ describe('loadConfig', () => {
       TRAINING_MAX_ATTEMPTS: '3',
       TRAINING_LORA_RANK: '8',
       TRAINING_LORA_TARGETS: 'q_proj, v_proj',
+      TRAINING_HIAN_ALPHA: '0.5',
+      TRAINING_HIAN_BETA: '2',
       TRAINING_HEARTBEAT_SECONDS: '5',
       TRAINING_STALE_SECONDS: '60',
       CHAMPION_POLL_SECONDS: '15',
@@ -86,6 +89,7 @@ describe('loadConfig', () => {
       policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
       attributionWindowHours: 48,
+      visitorIdSecret: 'a-server-secret-of-32-characters',
       catalog: loadConfig({}).catalog,
       personasPath: '/srv/closer/personas.json',
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
@@ -102,6 +106,7 @@ describe('loadConfig', () => {
         dataDays: 7,
         maxAttempts: 3,
         lora: { rank: 8, targets: ['q_proj', 'v_proj'] },
+        hian: { alpha: 0.5, beta: 2 },
         heartbeatSeconds: 5,
         staleSeconds: 60,
         championPollSeconds: 15,
@@ -112,12 +117,15 @@ describe('loadConfig', () => {
     expect(loadConfig({}).nightly.lora).toEqual({ rank: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
   });
 
-  it('refuses a schedule that is not a cron expression, a group of one, and a stale limit within the heartbeat', () => {
+  it('refuses a schedule that is not a cron expression, a group of one, a stale limit within the heartbeat, bad HIAN weights and a short visitor secret', () => {
     expect(() => loadConfig({ TRAINING_CRON: 'every night' })).toThrow('TRAINING_CRON: must be a cron expression, e.g. "0 3 * * *" (03:00 every day)');
     expect(() => loadConfig({ TRAINING_GROUP: '1' })).toThrow('TRAINING_GROUP: must be at least 2');
     expect(() => loadConfig({ TRAINING_LORA_TARGETS: 'q_proj,attn' })).toThrow('TRAINING_LORA_TARGETS: must be a comma-separated list of q_proj, k_proj');
     expect(() => loadConfig({ TRAINING_HEARTBEAT_SECONDS: '30', TRAINING_STALE_SECONDS: '30' })).toThrow('TRAINING_STALE_SECONDS: must be longer than TRAINING_HEARTBEAT_SECONDS');
     expect(() => loadConfig({ GATE_CONVERSION_MARGIN: '2' })).toThrow('GATE_CONVERSION_MARGIN: must be a number from 0 to 1');
+    expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '11' })).toThrow('TRAINING_HIAN_ALPHA: must be a number from 0 to 10');
+    expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '0', TRAINING_HIAN_BETA: '0' })).toThrow('TRAINING_HIAN_BETA: TRAINING_HIAN_ALPHA and TRAINING_HIAN_BETA must not both be 0');
+    expect(() => loadConfig({ VISITOR_ID_SECRET: 'short' })).toThrow('VISITOR_ID_SECRET: must be at least 32 characters');
   });
 
   it('names every bad variable with what is wrong', () => {

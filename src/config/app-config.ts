@@ -52,6 +52,8 @@ export interface NightlyConfig {
   maxAttempts: number;
   /** LoRA rank of nightly runs (0: full fine-tune) and the Linear modules the adapter wraps. */
   lora: { rank: number; targets: string[] };
+  /** DuCA's fusion weights of the HIAN-normalized session (α) and turn (β) advantages; the admin settings override them. */
+  hian: { alpha: number; beta: number };
   heartbeatSeconds: number;
   /** A running run whose heartbeat is older than this is taken back (requeued or failed). */
   staleSeconds: number;
@@ -71,6 +73,8 @@ export interface AppConfig {
   sessionIdleMinutes: number;
   /** A conversion counts for a session if it happens within this many hours of the session's start. */
   attributionWindowHours: number;
+  /** HMAC key of the visitor identifiers sites pass (stored only as keyed hashes); unset: visitor identifiers are refused. */
+  visitorIdSecret?: string;
   /** What the agent sells (CATALOG_PATH, else the shipped Pipewise catalog); a site may have its own. */
   catalog: ProductCatalog;
   /** The simulator's persona library (PERSONAS_PATH); undefined: the shipped one. */
@@ -125,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
+    visitorIdSecret: e.VISITOR_ID_SECRET,
     catalog,
     personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
@@ -141,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       dataDays: e.TRAINING_DATA_DAYS,
       maxAttempts: e.TRAINING_MAX_ATTEMPTS,
       lora: { rank: e.TRAINING_LORA_RANK, targets: e.TRAINING_LORA_TARGETS },
+      hian: { alpha: e.TRAINING_HIAN_ALPHA, beta: e.TRAINING_HIAN_BETA },
       heartbeatSeconds: e.TRAINING_HEARTBEAT_SECONDS,
       staleSeconds: e.TRAINING_STALE_SECONDS,
       championPollSeconds: e.CHAMPION_POLL_SECONDS,

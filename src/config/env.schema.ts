@@ -21,6 +21,7 @@ const databaseUrl = z
   }, 'must be a postgres:// or postgresql:// URL with a host, e.g. postgres://user:pass@127.0.0.1:5432/closer');
 
 const wholeNumber = (min: number, max: number) => z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
+const hianWeight = z.coerce.number({ error: 'must be a number from 0 to 10' }).min(0, 'must be a number from 0 to 10').max(10, 'must be a number from 0 to 10');
 const fraction = z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1');
 
 /** A cron expression `@nestjs/schedule` accepts (5 or 6 fields, or a nickname such as @daily). */
@@ -62,6 +63,7 @@ export const envSchema = z
   GUARDRAIL_MAX_REGENERATIONS: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(5, 'must be at most 5').default(2),
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10080, 'must be at most 10080').default(30),
   ATTRIBUTION_WINDOW_HOURS: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(8760, 'must be at most 8760').default(720),
+  VISITOR_ID_SECRET: z.string().min(32, 'must be at least 32 characters, e.g. the output of `openssl rand -base64 32`').optional(),
   SOCKET_IO_PATH: z.string().regex(/^\/[A-Za-z0-9_./-]*\/$/, 'must start and end with "/", e.g. /socket.io/').default('/socket.io/'),
   SIMULATOR_URL: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL of an OpenAI-compatible API, e.g. http://127.0.0.1:8000/v1' }).optional(),
   SIMULATOR_MODEL: z.string().min(1).optional(),
@@ -83,6 +85,8 @@ export const envSchema = z
     .transform((list) => list.split(',').map((t) => t.trim()).filter(Boolean))
     .refine((targets) => targets.length > 0 && targets.every((t) => (LORA_TARGETS as readonly string[]).includes(t)), `must be a comma-separated list of ${LORA_TARGETS.join(', ')}`)
     .default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+  TRAINING_HIAN_ALPHA: hianWeight.default(1),
+  TRAINING_HIAN_BETA: hianWeight.default(1),
   TRAINING_HEARTBEAT_SECONDS: wholeNumber(1, 3600).default(10),
   TRAINING_STALE_SECONDS: wholeNumber(2, 86400).default(120),
   CHAMPION_POLL_SECONDS: wholeNumber(1, 3600).default(30),
@@ -93,6 +97,9 @@ export const envSchema = z
 }).refine((env) => !env.SIMULATOR_URL || env.SIMULATOR_MODEL, {
   path: ['SIMULATOR_MODEL'],
   message: 'is required when SIMULATOR_URL is set',
+}).refine((env) => env.TRAINING_HIAN_ALPHA > 0 || env.TRAINING_HIAN_BETA > 0, {
+  path: ['TRAINING_HIAN_BETA'],
+  message: 'TRAINING_HIAN_ALPHA and TRAINING_HIAN_BETA must not both be 0 (every advantage would be 0)',
 }).refine((env) => env.TRAINING_STALE_SECONDS > env.TRAINING_HEARTBEAT_SECONDS, {
   path: ['TRAINING_STALE_SECONDS'],
   message: 'must be longer than TRAINING_HEARTBEAT_SECONDS',

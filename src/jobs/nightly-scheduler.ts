@@ -17,7 +17,7 @@ export const nightlyRunKey = (at: Date) => `nightly:${at.toISOString().slice(0, 
 
 /**
  * Enqueues the nightly training run on the cron schedule (TRAINING_CRON, overridden by the admin
- * setting `training.cron`, re-read every minute); each run gets the admin gate settings over GATE_*.
+ * setting `training.cron`, re-read every minute); each run gets the admin gate thresholds and HIAN weights over the environment's.
  * Runs on every replica; enqueueing is idempotent.
  */
 @Injectable()
@@ -52,7 +52,7 @@ export class NightlyScheduler implements OnApplicationBootstrap, OnApplicationSh
     return this.expression;
   }
 
-  /** Enqueues the run of `at`'s night (the admin gate settings over the environment's); `created` is false when another replica (or an earlier fire) already did. */
+  /** Enqueues the run of `at`'s night (the admin gate and HIAN settings over the environment's); `created` is false when another replica (or an earlier fire) already did. */
   async fire(at: Date = new Date()) {
     const config = await this.settings.nightlyConfig(this.config);
     const result = await this.queue.enqueue({

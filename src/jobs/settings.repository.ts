@@ -18,6 +18,15 @@ const gateSetting = (field: GateField, env: string) => ({
   apply: (c: NightlyConfig, v: unknown): NightlyConfig => ({ ...c, gate: { ...c.gate, [field]: v as number } }),
 });
 
+type HianField = keyof NightlyConfig['hian'];
+const hianSetting = (field: HianField, name: string, env: string) => ({
+  key: `training.${name}`,
+  env,
+  schema: z.number(`${name} must be a number`).min(0, `${name} must be from 0 to 10`).max(10, `${name} must be from 0 to 10`),
+  read: (c: NightlyConfig) => c.hian[field],
+  apply: (c: NightlyConfig, v: unknown): NightlyConfig => ({ ...c, hian: { ...c.hian, [field]: v as number } }),
+});
+
 /**
  * The admin settings (by API name): the `settings` row that stores each, the environment variable it
  * overrides, how its value is checked, and where it sits in the nightly config.
@@ -34,6 +43,8 @@ export const adminSettings = {
   maxViolationsIncrease: gateSetting('maxViolationsIncrease', 'GATE_MAX_VIOLATIONS_INCREASE'),
   maxRepetitionIncrease: gateSetting('maxRepetitionIncrease', 'GATE_MAX_REPETITION_INCREASE'),
   maxIdentityIncrease: gateSetting('maxIdentityIncrease', 'GATE_MAX_IDENTITY_INCREASE'),
+  hianAlpha: hianSetting('alpha', 'hianAlpha', 'TRAINING_HIAN_ALPHA'),
+  hianBeta: hianSetting('beta', 'hianBeta', 'TRAINING_HIAN_BETA'),
 };
 export type AdminSettingName = keyof typeof adminSettings;
 export const adminSettingNames = Object.keys(adminSettings) as AdminSettingName[];

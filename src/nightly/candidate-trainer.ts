@@ -4,7 +4,7 @@ import { defaultPolicyLossConfig, defaultPolicyOptimizerConfig, RunDirectory, ru
 import { openPoolTraining } from '../rl/pool-backend';
 import { LoraConfig } from '../model';
 import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
-import { defaultRewardConfig } from '../scoring';
+import { ComplianceRule, defaultRewardConfig } from '../scoring';
 import { Persona } from '../simulator';
 
 export interface CandidateTrainingJob {
@@ -14,6 +14,8 @@ export interface CandidateTrainingJob {
   loop: TrainingLoopConfig;
   catalog: ProductCatalog;
   personas: Persona[];
+  /** The compliance rules in force when the run started: the turn rewards score with them. */
+  complianceRules: ComplianceRule[];
   device: ExecutionProvider;
   workers: number;
   updateThreads: number;
@@ -42,6 +44,7 @@ export const ducaCandidateTrainer: CandidateTrainer = async (job) => {
     optimizer: { ...defaultPolicyOptimizerConfig, loss: defaultPolicyLossConfig, ...(job.lora ? { lora: job.lora.config } : {}) },
     rewards: defaultRewardConfig,
     rewardScale: 1,
+    complianceRules: job.complianceRules,
     updateThreads: job.updateThreads,
   });
   try {

@@ -1,7 +1,7 @@
 import { ProductCatalog } from '../catalog';
 import { compare, evaluate, EvaluationPlan, summarize } from '../evaluation';
 import { loadCheckpoint } from '../model';
-import { defaultRewardConfig } from '../scoring';
+import { ComplianceRule, defaultRewardConfig } from '../scoring';
 import { Persona } from '../simulator';
 import { PoolRolloutSource } from '../rl/pool-rollouts';
 import { openRolloutPool } from '../rl/pool-backend';
@@ -13,6 +13,8 @@ export interface GateEvaluationRequest {
   catalog: ProductCatalog;
   /** Held-out personas: the library only (never the run's derived ones), visitors from the evaluation seed range. */
   personas: Persona[];
+  /** The compliance rules in force (the run's): violations are counted by them. */
+  complianceRules: ComplianceRule[];
   sessions: number;
   seed: number;
   maxAgentTurns: number;
@@ -32,7 +34,11 @@ export async function evaluateForGate(r: GateEvaluationRequest): Promise<GateRep
   const weights = (c: typeof champion) => new Map([...c.tensors].map(([n, t]) => [n, Float32Array.from(t.data)]));
   const pool = await openRolloutPool({ modelDir: r.championDir, catalog: r.catalog, personas: r.personas, workers: r.workers, maxAgentTurns: r.maxAgentTurns });
   try {
-    const source = new PoolRolloutSource(pool, { sampling: 'serving', maxAgentTurns: r.maxAgentTurns, rewards: { ...defaultRewardConfig, rewardScale: 1 } }, r.catalog);
+    const source = new PoolRolloutSource(
+      pool,
+      { sampling: 'serving', maxAgentTurns: r.maxAgentTurns, rewards: { ...defaultRewardConfig, rewardScale: 1 }, complianceRules: r.complianceRules },
+      r.catalog,
+    );
     const plan: EvaluationPlan = { personas: r.personas.map((p) => p.id), sessions: r.sessions, seed: r.seed };
     await source.setWeights(weights(champion));
     const baseline = await evaluate(source, plan);

@@ -4,7 +4,7 @@ export { decideGate, GateCheck, GateDecision, GateReport, GateRules } from './ga
 export { evaluateForGate, GateEvaluationRequest } from './gate-evaluation';
 export * from './gpu-setup';
 export { candidateName, discardCandidate, gateSummary, NightlyPipeline, NightlyPipelineDeps, RunOutcome } from './nightly-pipeline';
-export { manualRunRequest, nightlyRunConfig, NightlyRunConfig, NightlyRunOverrides, parseRunConfig } from './run-config';
+export { manualRunRequest, nightlyRunConfig, NightlyRunConfig, NightlyRunOverrides, parseRunConfig, trainingLoopConfig } from './run-config';
 export { buildTrainingData, dataWindow, DataWindow, TrainingData, TrainingDataRecord } from './training-data';
 export { newWorkerId, TrainingWorker, TrainingWorkerOptions, WorkerResult } from './training-worker';
 export { NightlyServices, openNightly } from './open-nightly';

@@ -6,14 +6,14 @@ import { RunLease } from '../jobs/run-lease';
 import { TrainingRunQueue } from '../jobs/training-run.queue';
 import { isAdapterOnly, loraConfig } from '../model';
 import { AdapterRecord, ModelRegistry, RegistryError } from '../registry';
-import { RunDirectory, StepMetrics, TrainingLoopConfig } from '../rl';
-import { defaultAdvantageConfig } from '../rl/advantages';
+import { RunDirectory, StepMetrics } from '../rl';
+import { ComplianceRulesRepository } from '../rules';
 import { Persona } from '../simulator';
 import { CandidateTrainer, ducaCandidateTrainer } from './candidate-trainer';
 import { GateReport } from './gate';
 import { evaluateForGate } from './gate-evaluation';
 import { resolveDevice } from './gpu-setup';
-import { parseRunConfig } from './run-config';
+import { parseRunConfig, trainingLoopConfig } from './run-config';
 import { buildTrainingData, dataWindow } from './training-data';
 
 export interface NightlyPipelineDeps {
@@ -65,24 +65,17 @@ export class NightlyPipeline {
     const { device, note } = await resolveDevice(config.device, this.d.probeCuda);
     if (note) log(note);
     const data = await buildTrainingData(this.d.db, this.d.catalog, this.d.library, dataWindow(run.createdAt, config.dataDays), config.maxDerivedPersonas);
+    // Trained and gated under the compliance rules the servers enforce as the run starts (or resumes).
+    const rules = await new ComplianceRulesRepository(this.d.db).inForce();
     const runDir = new RunDirectory(join(this.d.artifactDir, 'runs', run.id));
-    const loop: TrainingLoopConfig = {
-      estimator: config.estimator,
-      advantage: defaultAdvantageConfig,
-      steps: config.steps,
-      contexts: config.contexts,
-      group: config.group,
-      seed: config.seed,
-      personas: data.personas.map((p) => p.id),
-      checkpointEvery: config.checkpointEvery,
-    };
+    const loop = trainingLoopConfig(config, data.personas.map((p) => p.id));
     const resumedFromStep = (await runDir.latestCheckpoint()) ?? 0;
     if (resumedFromStep === 0) await runDir.create({ run: run.id, base: base.id, loop });
-    log(`run ${run.id}: base ${base.name}, ${device}, ${data.personas.length} personas (${data.record.derived.length} derived from ${data.record.loggedSessions} logged sessions)${resumedFromStep ? `, resuming after step ${resumedFromStep}` : ''}`);
+    log(`run ${run.id}: base ${base.name}, ${device}, ${data.personas.length} personas (${data.record.derived.length} derived from ${data.record.loggedSessions} logged sessions), compliance rules revision ${rules.revision}${resumedFromStep ? `, resuming after step ${resumedFromStep}` : ''}`);
     lease.assertHeld();
     await queue.advance(run.id, lease.workerId, 'training', {
       device,
-      data: data.record as unknown as Record<string, unknown>,
+      data: { ...data.record, complianceRules: { revision: rules.revision, ids: rules.rules.map((r) => r.id) } },
       runDir: runDir.root,
       baseModelVersionId: base.id,
       metrics: { ...run.metrics, step: resumedFromStep, steps: config.steps, resumedFromStep },
@@ -100,6 +93,7 @@ export class NightlyPipeline {
       loop,
       catalog: this.d.catalog,
       personas: data.personas,
+      complianceRules: rules.rules,
       device,
       workers: config.workers,
       updateThreads: config.updateThreads,
@@ -145,6 +139,7 @@ export class NightlyPipeline {
       candidateDir: outDir,
       catalog: this.d.catalog,
       personas: this.d.library,
+      complianceRules: rules.rules,
       sessions: config.evalSessions,
       seed: config.evalSeed,
       maxAgentTurns: config.maxAgentTurns,

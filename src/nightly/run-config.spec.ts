@@ -1,5 +1,5 @@
 import { loadConfig } from '../config';
-import { manualRunRequest, nightlyRunConfig, parseRunConfig } from './run-config';
+import { manualRunRequest, nightlyRunConfig, parseRunConfig, trainingLoopConfig } from './run-config';
 
 describe('nightly run config: LoRA', () => {
   const nightly = loadConfig({ TRAINING_LORA_RANK: '8', TRAINING_LORA_TARGETS: 'q_proj,v_proj' }).nightly;
@@ -29,5 +29,26 @@ describe('a run started by hand', () => {
     expect(a).toEqual(expect.objectContaining({ trigger: 'admin', estimator: 'hian', maxAttempts: 3 }));
     expect(parseRunConfig(a.config)).toEqual({ ...nightlyRunConfig(nightly), steps: 3 });
     expect(manualRunRequest(nightly, 'cli').runKey).toMatch(/^cli:/);
+  });
+});
+
+describe('nightly run config: HIAN weights α/β', () => {
+  const nightly = loadConfig({ TRAINING_HIAN_ALPHA: '0.5', TRAINING_HIAN_BETA: '2' }).nightly;
+
+  it('are stored on the run and reach the training loop the candidate trainer runs', () => {
+    const stored = manualRunRequest(nightly, 'admin').config;
+    expect(stored.hian).toEqual({ alpha: 0.5, beta: 2 });
+    const loop = trainingLoopConfig(parseRunConfig(stored), ['startup-founder']);
+    expect(loop.advantage).toEqual(expect.objectContaining({ alpha: 0.5, beta: 2, epsilon: 1e-6 }));
+    expect(loop).toEqual(expect.objectContaining({ estimator: 'hian', personas: ['startup-founder'], steps: nightly.steps }));
+  });
+
+  it('a run stored before they were settings fuses with 1 and 1; weights out of range or both 0 are refused', () => {
+    const { hian: _, ...older } = nightlyRunConfig(nightly) as unknown as Record<string, unknown>;
+    expect(parseRunConfig(older).hian).toEqual({ alpha: 1, beta: 1 });
+    const stored = nightlyRunConfig(nightly) as unknown as Record<string, unknown>;
+    expect(() => parseRunConfig({ ...stored, hian: { alpha: 0, beta: 0 } })).toThrow('training run config is invalid: hian');
+    expect(() => parseRunConfig({ ...stored, hian: { alpha: -1, beta: 1 } })).toThrow('invalid: hian');
+    expect(() => parseRunConfig({ ...stored, hian: { alpha: '1', beta: 1 } })).toThrow('invalid: hian');
   });
 });

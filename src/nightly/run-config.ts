@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { NightlyConfig } from '../config';
-import { AdvantageEstimatorName, advantageEstimatorNames } from '../rl';
+import { AdvantageEstimatorName, advantageEstimatorNames, defaultAdvantageConfig, TrainingLoopConfig } from '../rl';
 import { DeviceSetting } from './gpu-setup';
 import { GateRules } from './gate';
 
@@ -25,6 +25,8 @@ export interface NightlyRunConfig {
   gate: GateRules;
   /** A LoRA adapter of this rank instead of every weight (0: full fine-tune); see docs/nightly.md. */
   lora: { rank: number; targets: string[] };
+  /** DuCA's fusion weights: A = α·A_session + β·A_turn (the hian* estimators; others ignore them). */
+  hian: { alpha: number; beta: number };
 }
 
 export type NightlyRunOverrides = Partial<Pick<NightlyRunConfig, 'steps' | 'contexts' | 'group' | 'evalSessions' | 'maxAgentTurns' | 'seed' | 'checkpointEvery' | 'lora'>>;
@@ -47,6 +49,7 @@ export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverride
     device: c.device,
     gate: c.gate,
     lora: c.lora,
+    hian: c.hian,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }
@@ -68,10 +71,24 @@ export function manualRunRequest(c: NightlyConfig, trigger: 'cli' | 'admin', ove
   };
 }
 
+/** The training loop of a run: its estimator and size, and the HIAN weights it was created with. */
+export function trainingLoopConfig(config: NightlyRunConfig, personas: string[]): TrainingLoopConfig {
+  return {
+    estimator: config.estimator,
+    advantage: { ...defaultAdvantageConfig, alpha: config.hian.alpha, beta: config.hian.beta },
+    steps: config.steps,
+    contexts: config.contexts,
+    group: config.group,
+    seed: config.seed,
+    personas,
+    checkpointEvery: config.checkpointEvery,
+  };
+}
+
 /** Reads a run's stored config back, refusing one this code cannot run (e.g. written by a newer version). */
 export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
-  // Runs stored before LoRA runs existed trained every weight.
-  const c = { lora: { rank: 0, targets: [] }, ...raw } as unknown as NightlyRunConfig;
+  // Runs stored before LoRA runs existed trained every weight; before the HIAN weights were settings, both were 1.
+  const c = { lora: { rank: 0, targets: [] }, hian: { alpha: 1, beta: 1 }, ...raw } as unknown as NightlyRunConfig;
   const whole = ['steps', 'contexts', 'group', 'seed', 'checkpointEvery', 'maxAgentTurns', 'workers', 'updateThreads', 'evalSessions', 'evalSeed', 'dataDays', 'maxDerivedPersonas'] as const;
   const bad: string[] = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
   if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator');
@@ -79,6 +96,8 @@ export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
   if (!c.gate || typeof c.gate.conversionMargin !== 'number') bad.push('gate');
   if (c.group < 2) bad.push('group');
   if (!Number.isInteger(c.lora?.rank) || c.lora.rank < 0 || !Array.isArray(c.lora.targets) || (c.lora.rank > 0 && c.lora.targets.length === 0)) bad.push('lora');
+  const weight = (w: unknown) => typeof w === 'number' && w >= 0 && w <= 10;
+  if (!weight(c.hian?.alpha) || !weight(c.hian?.beta) || c.hian.alpha + c.hian.beta === 0) bad.push('hian');
   if (bad.length) throw new Error(`training run config is invalid: ${bad.join(', ')}`);
   return c;
 }

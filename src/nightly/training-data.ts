@@ -15,6 +15,8 @@ export interface TrainingDataRecord {
   convertedSessions: number;
   /** Personas derived from those sessions (openings, needs, outcome-driven intent). */
   derived: { id: string; opening: string; needs: string[]; buyingIntent: number }[];
+  /** Derived entries cut out since by erasures (GDPR art. 17): their sessions and openings are gone. */
+  erasedDerived?: number;
   /** Logged sessions no persona could be derived from (they name no catalog feature). */
   skippedSessions: number;
   library: string[];

@@ -39,6 +39,12 @@ export interface AdapterRecord {
 export const adapterOf = (v: ModelVersion): AdapterRecord | undefined => v.config.adapter as AdapterRecord | undefined;
 
 /**
+ * Work that must commit with a champion change or not at all (the admin API's audit entry): it runs
+ * in the change's transaction after the change, and if it throws, the change is rolled back.
+ */
+export type InTransaction<T> = (tx: EntityManager, change: T) => Promise<void>;
+
+/**
  * Model versions and the one champion. Every champion change (adopting the first served model,
  * promote, pin, rollback) goes through here: one transaction that locks the table against
  * concurrent changes and announces the new champion with NOTIFY, delivered at commit.
@@ -110,7 +116,16 @@ export class ModelRegistry {
    * pinned unless `overridePin` (an operator's explicit promote or pin). `expectedChampionId`:
    * refuse if the champion changed since the caller compared against it (the gate's comparison would be stale).
    */
-  async promote(idOrName: string, o: { overridePin?: boolean; pin?: boolean; expectedChampionId?: string | null; metrics?: Record<string, unknown> } = {}): Promise<Champion> {
+  async promote(
+    idOrName: string,
+    o: {
+      overridePin?: boolean;
+      pin?: boolean;
+      expectedChampionId?: string | null;
+      metrics?: Record<string, unknown>;
+      inTransaction?: InTransaction<{ champion: Champion; previous: Champion | null }>;
+    } = {},
+  ): Promise<Champion> {
     return this.changeChampion(async (tx) => {
       const target = await this.find(idOrName, tx);
       const current = await tx.getRepository(ModelVersion).findOneBy({ status: 'champion' });
@@ -123,6 +138,7 @@ export class ModelRegistry {
       if (current && current.id === target.id) {
         if (o.pin === undefined || current.pinned === o.pin) throw new RegistryError('already_champion', `${target.name} is already the champion`);
         await tx.query(`UPDATE model_versions SET pinned = $2 WHERE id = $1`, [target.id, o.pin]);
+        await o.inTransaction?.(tx, { champion: toChampion(target), previous: toChampion(current) });
         return { id: target.id, changed: false };
       }
       if (current) await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), pinned = false WHERE id = $1`, [current.id]);
@@ -130,6 +146,7 @@ export class ModelRegistry {
         `UPDATE model_versions SET status = 'champion', promoted_at = now(), rolled_back_at = NULL, pinned = $2, metrics = metrics || $3 WHERE id = $1`,
         [target.id, o.pin ?? false, JSON.stringify(o.metrics ?? {})],
       );
+      await o.inTransaction?.(tx, { champion: toChampion(target), previous: current ? toChampion(current) : null });
       return { id: target.id, changed: true };
     }).then(() => this.requireChampion());
   }
@@ -150,13 +167,13 @@ export class ModelRegistry {
    * rolled back. The current one is retired and marked rolled back, so repeated rollbacks walk
    * back through the history instead of flipping between two versions.
    */
-  async rollback(): Promise<{ from: Champion; to: Champion }> {
+  async rollback(o: { inTransaction?: InTransaction<{ from: Champion; to: Champion }> } = {}): Promise<{ from: Champion; to: Champion }> {
     let from: Champion | undefined;
     await this.changeChampion(async (tx) => {
       const current = await tx.getRepository(ModelVersion).findOneBy({ status: 'champion' });
       if (!current) throw new RegistryError('no_champion', 'there is no champion to roll back');
       const [previous] = await tx.query(
-        `SELECT id FROM model_versions WHERE status = 'retired' AND rolled_back_at IS NULL AND promoted_at IS NOT NULL AND id <> $1
+        `SELECT id, name, artifact_path AS "artifactPath" FROM model_versions WHERE status = 'retired' AND rolled_back_at IS NULL AND promoted_at IS NOT NULL AND id <> $1
           ORDER BY promoted_at DESC LIMIT 1`,
         [current.id],
       );
@@ -164,6 +181,7 @@ export class ModelRegistry {
       await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), rolled_back_at = now(), pinned = false WHERE id = $1`, [current.id]);
       await tx.query(`UPDATE model_versions SET status = 'champion', promoted_at = now() WHERE id = $1`, [previous.id]);
       from = toChampion(current);
+      await o.inTransaction?.(tx, { from, to: previous as Champion });
       return { id: previous.id as string, changed: true };
     });
     return { from: from!, to: await this.requireChampion() };

@@ -3,7 +3,7 @@ import { ProductCatalog } from '../catalog';
 import { ExecutionProvider } from '../engine';
 import { loadCheckpoint } from '../model';
 import { RolloutPool, RolloutPoolOptions } from '../model/rollout';
-import { RewardConfig } from '../scoring';
+import { ComplianceRule, RewardConfig } from '../scoring';
 import { Persona } from '../simulator';
 import { PolicyOptimizer, PolicyOptimizerConfig } from './policy';
 import { BullMqRolloutSource } from './distributed/bullmq-rollouts';
@@ -23,6 +23,8 @@ export interface PoolTrainingOptions {
   optimizer: PolicyOptimizerConfig;
   rewards: RewardConfig;
   rewardScale: number;
+  /** The compliance rules turns are scored with; the shipped ones when absent. */
+  complianceRules?: ComplianceRule[];
   /** ORT threads of the update (rollouts and updates take turns on the same cores). */
   updateThreads: number;
   /** Play rollouts on `closer rollout-worker` processes through BullMQ on this Redis instead of a local pool. */
@@ -45,7 +47,7 @@ export async function openPoolTraining(o: PoolTrainingOptions): Promise<PoolTrai
   const initial = new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)]));
   const optimizer = await PolicyOptimizer.create(checkpoint.config, initial, o.optimizer, { executionProvider: o.device, intraOpThreads: o.updateThreads });
   const rewards: RolloutRewards = { turnWeights: o.rewards.turnWeights, sessionReward: o.rewards.sessionReward, rewardScale: o.rewardScale };
-  const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({ sampling, maxAgentTurns: o.maxAgentTurns, rewards });
+  const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({ sampling, maxAgentTurns: o.maxAgentTurns, rewards, complianceRules: o.complianceRules });
   if (o.redisUrl) {
     const runId = randomUUID();
     const remote = (s: PoolRolloutSettings) => new BullMqRolloutSource({ redisUrl: o.redisUrl!, runId, settings: s });

@@ -1,6 +1,6 @@
 import { ProductCatalog } from '../catalog';
 import { RolloutPool, RolloutSession } from '../model/rollout';
-import { SessionRewardKind, sessionReward, TurnRewardWeights, TurnScoring } from '../scoring';
+import { ComplianceRule, parseComplianceRules, SessionRewardKind, sessionReward, TurnRewardWeights, TurnScoring } from '../scoring';
 import { RolloutJob, RolloutSource, ScoredSession } from './rollouts';
 
 /**
@@ -27,6 +27,8 @@ export interface PoolRolloutSettings {
   sampling: 'on-policy' | 'serving';
   maxAgentTurns?: number;
   rewards: RolloutRewards;
+  /** The compliance rules the turns are scored with (the server's rules in force for a nightly run); the shipped ones when absent. */
+  complianceRules?: ComplianceRule[];
 }
 
 /** Scores a played session into the episode the trainer learns from and the figures it reports. */
@@ -68,7 +70,8 @@ export class PoolRolloutSource implements RolloutSource {
     private readonly settings: PoolRolloutSettings,
     catalog: ProductCatalog,
   ) {
-    this.scoring = new TurnScoring(catalog, settings.rewards.turnWeights);
+    // Checked again: a remote worker receives the rules as JSON.
+    this.scoring = new TurnScoring(catalog, settings.rewards.turnWeights, settings.complianceRules && parseComplianceRules(settings.complianceRules));
   }
 
   async play(jobs: RolloutJob[]): Promise<ScoredSession[]> {

@@ -4,13 +4,50 @@ import defaultRulesJson from './default-rules.json';
 import { moneyAmounts, sentences } from './text';
 import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
 
-const ruleSchema = z.object({
-  id: z.string().regex(/^[a-z0-9-]+$/),
-  severity: z.enum(['block', 'warn']),
-  kind: z.enum(['phrase', 'credentials', 'price', 'discount', 'ai-denial', 'ai-question-evaded']),
-  description: z.string().min(1),
-  patterns: z.array(z.string().min(1)).optional(),
-});
+/** Rules whose patterns are data: an admin may create, edit and delete them. */
+const PATTERN_RULE_KINDS = ['phrase', 'credentials'] as const;
+/** Rules whose check is code (the catalog's prices and discounts, AI disclosure): one each, shipped. */
+const BUILT_IN_RULE_KINDS = ['price', 'discount', 'ai-denial', 'ai-question-evaded'] as const;
+const COMPLIANCE_RULE_KINDS = [...PATTERN_RULE_KINDS, ...BUILT_IN_RULE_KINDS] as const;
+type ComplianceRuleKind = (typeof COMPLIANCE_RULE_KINDS)[number];
+
+export const isPatternKind = (kind: ComplianceRuleKind): boolean => (PATTERN_RULE_KINDS as readonly string[]).includes(kind);
+
+/** A rule's fields, unchecked across fields (see `checkRuleFields`). */
+export const complianceRuleFields = {
+  id: z
+    .string()
+    .max(64, 'id must be at most 64 characters')
+    .regex(/^[a-z0-9-]+$/, 'id must be lowercase letters, digits and dashes'),
+  severity: z.enum(['block', 'warn'], { error: 'severity must be block or warn' }),
+  kind: z.enum(COMPLIANCE_RULE_KINDS, { error: `kind must be one of ${COMPLIANCE_RULE_KINDS.join(', ')}` }),
+  description: z.string().min(1, 'description must not be empty').max(1000, 'description must be at most 1000 characters'),
+  patterns: z
+    .array(z.string().min(1, 'a pattern must not be empty').max(500, 'a pattern must be at most 500 characters'))
+    .max(50, 'at most 50 patterns')
+    .optional(),
+};
+
+/**
+ * What a field alone cannot say: a pattern rule needs patterns and each must compile (the issue names
+ * the pattern); a built-in rule's check is code, so it takes none.
+ */
+export function checkRuleFields(rule: { kind: ComplianceRuleKind; patterns?: string[] }, ctx: z.RefinementCtx): void {
+  if (!isPatternKind(rule.kind)) {
+    if (rule.patterns !== undefined) ctx.addIssue({ code: 'custom', path: ['patterns'], message: `a ${rule.kind} rule is checked by code and takes no patterns` });
+    return;
+  }
+  if (!rule.patterns?.length) ctx.addIssue({ code: 'custom', path: ['patterns'], message: `a ${rule.kind} rule needs at least one pattern` });
+  rule.patterns?.forEach((p, i) => {
+    try {
+      new RegExp(p, 'gi');
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', path: ['patterns', i], message: `${JSON.stringify(p)} is not a valid regular expression (${(err as Error).message})` });
+    }
+  });
+}
+
+const ruleSchema = z.object(complianceRuleFields).superRefine(checkRuleFields);
 
 export type ComplianceRule = z.infer<typeof ruleSchema>;
 
@@ -21,21 +58,18 @@ export interface Violation {
   match: string;
 }
 
-/** Validates rule definitions (from the rules file or the database) and compiles their patterns. */
+/** Validates rule definitions (the rules file, a stored rule) and checks their patterns compile; throws on the first bad set. */
 export function parseComplianceRules(raw: unknown): ComplianceRule[] {
   const rules = z.array(ruleSchema).parse(raw);
   const ids = new Set<string>();
   for (const rule of rules) {
     if (ids.has(rule.id)) throw new Error(`compliance rules: duplicate id ${rule.id}`);
     ids.add(rule.id);
-    if ((rule.kind === 'phrase' || rule.kind === 'credentials') && !rule.patterns?.length) {
-      throw new Error(`compliance rule ${rule.id}: kind ${rule.kind} needs patterns`);
-    }
-    for (const p of rule.patterns ?? []) new RegExp(p, 'i'); // throws on a bad pattern
   }
   return rules;
 }
 
+/** The shipped rules: the seed of the `compliance_rules` table and the rules of tools that run without a database. */
 export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;

@@ -1,5 +1,17 @@
 export { BotLikenessFeatures, BotLikenessModel, BotLikenessScorer, botLikenessFeatures, TransparentBotLikenessModel } from './bot-likeness';
-export { checkCompliance, ComplianceRule, ComplianceScorer, defaultComplianceRules, isBotQuestion, parseComplianceRules, Violation, visitorAsksIfBot } from './compliance';
+export {
+  checkCompliance,
+  checkRuleFields,
+  ComplianceRule,
+  complianceRuleFields,
+  ComplianceScorer,
+  defaultComplianceRules,
+  isBotQuestion,
+  isPatternKind,
+  parseComplianceRules,
+  Violation,
+  visitorAsksIfBot,
+} from './compliance';
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
 export { RepetitionScorer } from './repetition';

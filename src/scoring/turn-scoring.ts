@@ -37,7 +37,8 @@ export class TurnScoring {
   constructor(
     private readonly catalog: ProductCatalog,
     private readonly weights: TurnRewardWeights = defaultTurnRewardWeights,
-    private readonly rules: ComplianceRule[] = defaultComplianceRules,
+    /** The compliance rules in force (the database's on the server, the shipped ones elsewhere). */
+    readonly rules: ComplianceRule[] = defaultComplianceRules,
   ) {
     this.scorers = [new ComplianceScorer(rules), new RepetitionScorer(), new BotLikenessScorer(), new FluencyScorer()];
   }

@@ -15,11 +15,14 @@ export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply
 /** The session ended or timed out before the reply was stored: nothing is stored for it. */
 export class SessionClosedError extends Error {
   readonly code = 'session_closed';
-  constructor() {
-    super('the session ended while the reply was being written');
+  constructor(message = 'the session ended while the reply was being written') {
+    super(message);
     this.name = 'SessionClosedError';
   }
 }
+
+/** One session, or a visitor's sessions by the keyed hash of their identifier (see VisitorIds). */
+export type SessionSelector = { sessionId: string } | { visitorHash: string };
 
 export interface ConversionRecord {
   sessionId: string;
@@ -47,11 +50,28 @@ export interface AgentTurnRecord {
 export class ChatSessionRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** Creates a session; the resume token is returned once and only its hash is stored. */
-  async start(siteKey: string, channel: SessionChannel, metadata: Record<string, unknown> = {}): Promise<{ session: ChatSession; resumeToken: string }> {
+  /**
+   * Creates a session; the resume token is returned once and only its hash is stored. `visitorHash`:
+   * the keyed hash of the site's visitor identifier (VisitorIds), kept for erasure by visitor.
+   */
+  async start(
+    siteKey: string,
+    channel: SessionChannel,
+    metadata: Record<string, unknown> = {},
+    visitorHash: string | null = null,
+  ): Promise<{ session: ChatSession; resumeToken: string }> {
     const resumeToken = randomBytes(24).toString('base64url');
-    const session = await this.db.getRepository(ChatSession).save({ siteKey, channel, metadata, resumeTokenHash: hashToken(resumeToken) });
+    const session = await this.db.getRepository(ChatSession).save({ siteKey, channel, metadata, visitorHash, resumeTokenHash: hashToken(resumeToken) });
     return { session, resumeToken };
+  }
+
+  /**
+   * One session by id, or every session of a visitor (by the keyed hash of their identifier), oldest
+   * first. `lock`: FOR UPDATE, so no turn is written to them until the transaction ends.
+   */
+  async findForErasure(target: SessionSelector, manager: EntityManager = this.db.manager, { lock = false } = {}): Promise<Pick<ChatSession, 'id' | 'status'>[]> {
+    const [where, key] = 'sessionId' in target ? ['id = $1', target.sessionId] : ['visitor_hash = $1', target.visitorHash];
+    return manager.query(`SELECT id, status FROM chat_sessions WHERE ${where} ORDER BY created_at, id${lock ? ' FOR UPDATE' : ''}`, [key]);
   }
 
   /** The session a Rasa web chat client calls `session_id`, created on first use. */
@@ -164,7 +184,8 @@ export class ChatSessionRepository {
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {
     // TypeORM answers an UPDATE with [rows, affected count].
     const [, affected] = await tx.query(`UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1`, [sessionId]);
-    if (affected === 0) throw new Error(`unknown session ${sessionId}`);
+    // Gone, e.g. erased mid-request (the erasure held this row's lock until its commit): closed for good.
+    if (affected === 0) throw new SessionClosedError(`unknown session ${sessionId}: it was erased or never existed`);
   }
 
   private async nextIndex(tx: EntityManager, sessionId: string): Promise<number> {

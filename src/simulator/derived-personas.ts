@@ -10,6 +10,9 @@ export interface LoggedSessionSummary {
   converted: boolean;
 }
 
+/** The key of the persona derived from a logged session (also how an erasure finds it again). */
+export const derivedPersonaKey = (sessionId: string) => `live-${sessionId.slice(0, 8).toLowerCase()}`;
+
 /**
  * Turns logged live sessions into personas, so training starts from real openings: the first
  * visitor message becomes the opening, needs and objections are read off the visitor's words,
@@ -25,7 +28,7 @@ export function derivePersonas(sessions: LoggedSessionSummary[], catalog: Produc
     const seats = statedSeats(s.visitorMessages.map((text) => ({ role: 'visitor' as const, text })));
     personas.push({
       ...template,
-      id: `live-${s.sessionId.slice(0, 8).toLowerCase()}`,
+      id: derivedPersonaKey(s.sessionId),
       name: 'Live visitor',
       companySize: seats ? Math.max(1, seats) : template.companySize,
       needs,

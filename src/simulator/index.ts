@@ -13,7 +13,7 @@ export {
 } from './agents';
 export { calibrate, CalibrationRow, rewardScales, RewardScales, runCalibrationCommand, twoProportionTest, UnknownAgentError } from './calibration';
 export { Billing, Deal, dealFor, planFor } from './deal';
-export { derivePersonas, LoggedSessionSummary } from './derived-personas';
+export { derivedPersonaKey, derivePersonas, LoggedSessionSummary } from './derived-personas';
 export { loadPersonaLibrary } from './persona-library-loader';
 export { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 export { findPersona, InvalidPersonasError, Objection, parsePersonas, Persona, personaSchema, UnknownPersonaError } from './persona';

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { ProductCatalog } from '../catalog';
 import { AppConfig } from '../config';
+import { RuleSet, RulesInForce } from '../rules';
 import { TurnScoring } from '../scoring';
 import { siteCatalog, SitesRepository } from './sites.repository';
 
@@ -16,31 +17,43 @@ const MAX_CACHED_CATALOGS = 256;
 
 /**
  * The catalog each chat session is answered from: its site's own (`site:add --catalog`) or the
- * server's (CATALOG_PATH). Looked up per turn, so a site registered while the server runs takes effect at once.
+ * server's (CATALOG_PATH), with scorers that enforce the compliance rules in force. Looked up per
+ * turn, so a site registered or a rule changed while the server runs takes effect at once.
  */
 @Injectable()
 export class SiteCatalogs {
-  private readonly serverCatalog: SiteCatalog;
+  private readonly serverCatalog: ProductCatalog;
+  /** The rule set the scorers below were built with; a new one (a rules change) rebuilds them. */
+  private ruleSet: RuleSet | undefined;
+  private serverScoring: TurnScoring | undefined;
   /** Scorers by the stored catalog text, so sites sharing a catalog share them and a changed catalog is picked up. */
   private readonly siteCatalogs = new Map<string, SiteCatalog>();
 
   constructor(
     private readonly sites: SitesRepository,
+    private readonly rules: RulesInForce,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
   ) {
-    const catalog = config.get('catalog', { infer: true });
-    this.serverCatalog = { catalog, scoring: new TurnScoring(catalog) };
+    this.serverCatalog = config.get('catalog', { infer: true });
   }
 
-  /** One indexed query per turn; the catalog is parsed and its scorers built only the first time its text is seen. */
+  /** Two indexed queries per turn; a catalog is parsed and its scorers built only the first time its text is seen under the current rules. */
   async forSession(sessionId: string): Promise<SiteCatalog> {
-    const { siteKey, catalogText } = await this.sites.catalogTextOfSession(sessionId);
-    if (catalogText === null) return this.serverCatalog;
+    const [{ siteKey, catalogText }, ruleSet] = await Promise.all([this.sites.catalogTextOfSession(sessionId), this.rules.current()]);
+    if (ruleSet !== this.ruleSet) {
+      this.ruleSet = ruleSet;
+      this.serverScoring = undefined;
+      this.siteCatalogs.clear();
+    }
+    if (catalogText === null) {
+      this.serverScoring ??= new TurnScoring(this.serverCatalog, undefined, ruleSet.rules);
+      return { catalog: this.serverCatalog, scoring: this.serverScoring };
+    }
     let entry = this.siteCatalogs.get(catalogText);
     if (!entry) {
       if (this.siteCatalogs.size >= MAX_CACHED_CATALOGS) this.siteCatalogs.clear();
       const catalog = siteCatalog(siteKey, JSON.parse(catalogText))!;
-      entry = { catalog, scoring: new TurnScoring(catalog) };
+      entry = { catalog, scoring: new TurnScoring(catalog, undefined, ruleSet.rules) };
       this.siteCatalogs.set(catalogText, entry);
     }
     return entry;

@@ -2,7 +2,7 @@ import { Body, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation } from '@nestjs/swagger';
 import { z } from 'zod';
 import { validated } from '../../http';
-import { ModelRegistry } from '../../registry';
+import { Champion, ModelRegistry } from '../../registry';
 import { AdminActor } from '../api-keys/api-keys.repository';
 import { AdminController } from '../auth/admin-controller.decorator';
 import { Actor, Roles } from '../auth/roles.decorator';
@@ -15,7 +15,10 @@ const listQuery = z.object({ ...pageQuery, status: z.enum(['candidate', 'champio
 const promoteBody = z.object({ pin: z.boolean('pin must be true or false').optional() }).strict();
 const emptyBody = z.object({}).strict();
 
-/** Model versions: list, lineage, and the champion changes (promote, rollback) every server follows. */
+/**
+ * Model versions: list, lineage, and the champion changes (promote, rollback) every server follows.
+ * Each change commits with its audit entry in one transaction: no change without its entry.
+ */
 @AdminController('models', 'models')
 export class ModelsController {
   constructor(
@@ -45,9 +48,9 @@ export class ModelsController {
   @ApiZodBody(emptyBody)
   async rollback(@Actor() actor: AdminActor, @Body() body: unknown) {
     validated(emptyBody, body ?? {});
-    const result = await this.registry.rollback();
-    await this.audit.record(actor, { action: 'model.rollback', targetType: 'model_version', targetId: result.to.id, summary: { from: result.from.name, to: result.to.name } });
-    return result;
+    return this.registry.rollback({
+      inTransaction: (tx, { from, to }) => this.audit.record(actor, { action: 'model.rollback', targetType: 'model_version', targetId: to.id, summary: { from: from.name, to: to.name } }, tx),
+    });
   }
 
   @Post(':id/promote')
@@ -57,9 +60,14 @@ export class ModelsController {
   @ApiZodBody(promoteBody)
   async promote(@Actor() actor: AdminActor, @Param('id') id: string, @Body() body: unknown) {
     const { pin } = validated(promoteBody, body ?? {});
-    const before = await this.registry.champion();
-    const champion = pin ? await this.registry.pin(id) : await this.registry.promote(id);
-    await this.audit.record(actor, { action: 'model.promote', targetType: 'model_version', targetId: champion.id, summary: { version: champion.name, previous: before?.name ?? null, pin: pin ?? false } });
-    return { champion, previous: before };
+    let previous = null as Champion | null; // set by the registry inside its transaction
+    const champion = await this.registry.promote(id, {
+      ...(pin ? { overridePin: true, pin: true } : {}),
+      inTransaction: async (tx, change) => {
+        previous = change.previous;
+        await this.audit.record(actor, { action: 'model.promote', targetType: 'model_version', targetId: change.champion.id, summary: { version: change.champion.name, previous: previous?.name ?? null, pin: pin ?? false } }, tx);
+      },
+    });
+    return { champion, previous };
   }
 }

@@ -1,11 +1,11 @@
-import { Body, Get, Inject, Put } from '@nestjs/common';
+import { Body, Get, HttpStatus, Inject, Put } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { ApiOperation } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
 import { AppConfig, NightlyConfig } from '../../config';
-import { validated } from '../../http';
+import { httpError, validated } from '../../http';
 import { AdminSettingName, adminSettingNames, adminSettings, SettingsRepository } from '../../jobs';
 import { AdminActor } from '../api-keys/api-keys.repository';
 import { AuditLogRepository } from '../audit/audit-log.repository';
@@ -20,8 +20,9 @@ const updateBody = z
   .refine((b) => Object.values(b).some((v) => v !== undefined), `name at least one setting: ${adminSettingNames.join(', ')}`);
 
 /**
- * Settings that override environment defaults at run time: the nightly schedule (TRAINING_CRON) and the
- * promotion gate's thresholds (GATE_*). Runs created after a change use the new values and store them.
+ * Settings that override environment defaults at run time: the nightly schedule (TRAINING_CRON), the
+ * promotion gate's thresholds (GATE_*) and DuCA's HIAN weights α/β (TRAINING_HIAN_*). Runs created
+ * after a change use the new values and store them.
  */
 @AdminController('settings', 'settings')
 export class SettingsController {
@@ -49,6 +50,7 @@ export class SettingsController {
   @ApiZodBody(updateBody)
   async update(@Actor() actor: AdminActor, @Body() body: unknown) {
     const changes = validated(updateBody, body ?? {}) as Partial<Record<AdminSettingName, unknown>>;
+    await this.assertHianWeights(changes);
     await this.db.transaction(async (tx) => {
       for (const name of adminSettingNames) {
         const value = changes[name];
@@ -58,5 +60,15 @@ export class SettingsController {
       await this.audit.record(actor, { action: 'settings.update', targetType: 'settings', targetId: null, summary: changes }, tx);
     });
     return this.settings.effective(this.env);
+  }
+
+  /** α = β = 0 would give every turn a zero advantage (a run would train nothing): refused, whichever of the two the update names. */
+  private async assertHianWeights(changes: Partial<Record<AdminSettingName, unknown>>): Promise<void> {
+    if (changes.hianAlpha === undefined && changes.hianBeta === undefined) return;
+    const current = await this.settings.effective(this.env);
+    const after = (name: 'hianAlpha' | 'hianBeta') => (changes[name] === undefined ? current[name].value : (changes[name] ?? current[name].environmentValue));
+    if (after('hianAlpha') === 0 && after('hianBeta') === 0) {
+      throw httpError(HttpStatus.BAD_REQUEST, 'invalid_request', 'hianAlpha, hianBeta: hianAlpha and hianBeta must not both be 0 (every advantage would be 0)');
+    }
   }
 }

@@ -22,6 +22,10 @@ export class ChatSession {
   @Column({ name: 'resume_token_hash', type: 'text', nullable: true })
   resumeTokenHash!: string | null;
 
+  /** HMAC-SHA-256 of the site's visitor identifier (see VisitorIds); null when the site passed none. */
+  @Column({ name: 'visitor_hash', type: 'text', nullable: true })
+  visitorHash!: string | null;
+
   @Column({ type: 'jsonb', default: () => "'{}'::jsonb" })
   metadata!: Record<string, unknown>;
 
