@@ -6,6 +6,7 @@ import { SiteCatalogs1764090000000 } from './1764090000000-site-catalogs';
 import { NightlyPipeline1764100000000 } from './1764100000000-nightly-pipeline';
 import { TimeToFirstDelta1764110000000 } from './1764110000000-time-to-first-delta';
 import { AdminRolesAuditLog1764130000000 } from './1764130000000-admin-roles-audit-log';
+import { LiveHandoff1764160000000 } from './1764160000000-live-handoff';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   NightlyPipeline1764100000000,
   TimeToFirstDelta1764110000000,
   AdminRolesAuditLog1764130000000,
+  LiveHandoff1764160000000,
 ];

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
+import { HandoffModule } from '../handoff';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
+import { SessionsModule } from '../sessions';
 import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
@@ -8,6 +10,10 @@ import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
 import { ApiKeyGuard } from './auth/api-key.guard';
+import { AdminGateway } from './handoff/admin.gateway';
+import { HandoffRulesController } from './handoff/handoff-rules.controller';
+import { HandoffsController, SessionHandoffController } from './handoff/handoffs.controller';
+import { OperatorHandoffs } from './handoff/operator-handoffs';
 import { AdminMetricsRepository } from './metrics/admin-metrics.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
@@ -21,8 +27,31 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule, SimulatorModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController],
-  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository],
+  imports: [RegistryModule, JobsModule, SimulatorModule, SessionsModule, HandoffModule],
+  controllers: [
+    SessionsController,
+    ModelsController,
+    TrainingRunsController,
+    ApiKeysController,
+    AuditLogController,
+    MetricsController,
+    PersonasController,
+    SettingsController,
+    HandoffsController,
+    SessionHandoffController,
+    HandoffRulesController,
+  ],
+  providers: [
+    ApiKeysRepository,
+    ApiKeyManager,
+    AuditLogRepository,
+    ApiKeyGuard,
+    AdminSessionsRepository,
+    AdminModelsRepository,
+    AdminTrainingRunsRepository,
+    AdminMetricsRepository,
+    OperatorHandoffs,
+    AdminGateway,
+  ],
 })
 export class AdminModule {}

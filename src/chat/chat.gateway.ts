@@ -1,6 +1,7 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { Socket } from 'socket.io';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { Namespace, Socket } from 'socket.io';
+import { HandoffService, LiveEvent, LiveEvents, turnAuthor } from '../handoff';
 import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
@@ -17,7 +18,10 @@ type Nack = { ok: false; error: { code: string; message: string } };
 const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;
 const knownEvents = new Set<string>(Object.values(EVENTS));
 
-const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
+const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, author: turnAuthor(t), text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
+
+/** The room of a session's widget sockets: what a person writes, and who answers, reach every tab it is open in. */
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 /**
  * The widget protocol on namespace `/chat` (docs/protocol.md). Every request is acknowledged with
@@ -27,12 +31,25 @@ const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, t
 @WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
 export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
+  @WebSocketServer() private readonly server!: Namespace;
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
     private readonly metrics: ChatMetrics,
-  ) {}
+    private readonly handoffs: HandoffService,
+    events: LiveEvents,
+  ) {
+    events.subscribe((e) => this.toVisitor(e));
+  }
+
+  /** A person's message and who answers now, to the session's widget sockets (through the server, so an adapter can fan it out). */
+  private toVisitor(e: LiveEvent): void {
+    if ((e.type !== 'person' && e.type !== 'state') || e.session.channel !== 'widget') return;
+    const room = this.server.to(sessionRoom(e.session.id));
+    if (e.type === 'person') room.emit('message:person', { turnId: e.turn.id, index: e.turn.index, text: e.turn.text, author: turnAuthor(e.turn), createdAt: e.turn.createdAt });
+    else room.emit('handoff:state', { state: e.state, name: e.name, notice: { turnId: e.notice.id, index: e.notice.index, text: e.notice.text } });
+  }
 
   handleConnection(socket: Socket): void {
     answerUnknownEvents(socket, knownEvents);
@@ -51,12 +68,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
         const session = await this.sessions.findByResumeToken(resumeToken);
         if (!session || session.siteKey !== siteKey) throw new ChatError('unknown_session', 'no session matches this resume token');
         if (session.status !== 'active') throw new ChatError('session_closed', `the session has ${session.status === 'ended' ? 'ended' : 'timed out'}; start a new one`);
-        socket.data.sessionId = session.id;
-        return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn) };
+        await this.attach(socket, session.id);
+        return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn), handoff: await this.handoffs.visitorSide(session.id) };
       }
       const { session, resumeToken: token } = await this.sessions.start(siteKey, 'widget');
-      socket.data.sessionId = session.id;
-      return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [] };
+      await this.attach(socket, session.id);
+      return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [], handoff: { state: 'agent', name: null } };
     });
   }
 
@@ -70,6 +87,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
         typing: () => socket.emit('typing', { clientMessageId }),
         delta: (piece) => socket.emit('reply:delta', { clientMessageId, text: piece }),
       });
+      // A person holds the session: the message is stored for them, and no AI reply comes.
+      if (result.heldByPerson) return { ok: true, clientMessageId, visitorTurnId: result.visitorTurn.id, duplicate: result.duplicate, heldByPerson: true };
       const final = { clientMessageId, visitorTurnId: result.visitorTurn.id, turnId: result.reply.id, text: result.reply.text, duplicate: result.duplicate };
       socket.emit('reply:final', final);
       return { ok: true, ...final };
@@ -100,6 +119,13 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
       await this.turns.endSession(await this.activeSession(socket));
       return { ok: true };
     });
+  }
+
+  /** The socket speaks for this session from now on (a socket that started another one leaves its room). */
+  private async attach(socket: Socket, sessionId: string): Promise<void> {
+    if (socket.data.sessionId) await socket.leave(sessionRoom(socket.data.sessionId as string));
+    socket.data.sessionId = sessionId;
+    await socket.join(sessionRoom(sessionId));
   }
 
   private async activeSession(socket: Socket, { allowClosed = false } = {}): Promise<string> {

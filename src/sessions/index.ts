@@ -2,5 +2,5 @@ export { ChatSession, SessionChannel, SessionStatus } from './entities/chat-sess
 export { Turn, TurnRole } from './entities/turn.entity';
 export { TurnScore } from './entities/turn-score.entity';
 export { Conversion, ConversionSource } from './entities/conversion.entity';
-export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, hashToken, replyIdFor, SessionClosedError } from './chat-session.repository';
+export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, HandoffTurnRecord, hashToken, replyIdFor, SessionClosedError } from './chat-session.repository';
 export { SessionsModule } from './sessions.module';
