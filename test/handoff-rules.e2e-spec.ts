@@ -1,82 +1,47 @@
-import { INestApplication } from '@nestjs/common';
-import { io, Socket } from 'socket.io-client';
 import request from 'supertest';
-import { AdminActor, ApiKeyManager } from '../src/admin';
 import { SessionTimeoutJob } from '../src/chat/session-timeout.job';
-import { Database } from '../src/database';
-import { connect, listen, request as ask } from './support/chat-client';
+import { connect, request as ask } from './support/chat-client';
+import { adminSocket, recordAll, startLiveApp, until } from './support/live-clients';
 import { scriptedPolicy } from './support/scripted-policy';
-import { startTestApp } from './support/test-app';
-import { dropSchema, testSchemaConfig } from './support/test-database';
 
 const REPLY = 'Happy to help with that.';
 const WAITING_NOTICE = "I've asked a person from our team to join this chat. Until they do, I'm an AI assistant and I can keep answering your questions.";
-const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
 
-const dbConfig = testSchemaConfig('handoffrules');
-let app: INestApplication;
-let db: Database;
-let url: string;
-const keys = { operator: '', viewer: '' };
-const sockets: Socket[] = [];
-
+let live: Awaited<ReturnType<typeof startLiveApp>>;
 beforeAll(async () => {
-  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: scriptedPolicy(REPLY) }));
-  url = await listen(app);
-  for (const role of ['operator', 'viewer'] as const) keys[role] = (await app.get(ApiKeyManager).create(setup, `${role}-key`, role)).key;
+  live = await startLiveApp('handoffrules', { replyPolicy: scriptedPolicy(REPLY) }, { operator: 'operator', viewer: 'viewer' });
 });
-afterAll(async () => {
-  sockets.forEach((s) => s.disconnect());
-  await app?.close();
-  await dropSchema(dbConfig.schema);
-});
+afterAll(() => live?.close());
+const keys = { operator: () => live.keys.operator.key, viewer: () => live.keys.viewer.key };
 
-const sql = (text: string, params: unknown[] = []) => db.dataSource.query(text, params);
-type Method = 'get' | 'post' | 'put' | 'delete';
-const call = (method: Method, path: string, key?: string, body?: unknown) => {
-  const req = request(app.getHttpServer())[method](`/api/v1/admin/${path}`);
-  if (key) req.set('authorization', `Bearer ${key}`);
-  return body === undefined ? req : req.send(body as object);
-};
 const expectError = (res: request.Response, status: number, code: string, message?: RegExp) => {
   expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
   if (message) expect(res.body.message).toMatch(message);
 };
-const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 const waitingGauge = async () => {
-  const text = (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+  const text = (await request(live.app.getHttpServer()).get('/metrics').expect(200)).text;
   expect(text).toContain('# TYPE closer_handoffs_waiting gauge');
   return Number(text.split('\n').find((l) => l.startsWith('closer_handoffs_waiting '))!.split(' ')[1]);
 };
 
 async function dashboard() {
-  const socket = io(`${url}/admin`, { transports: ['websocket'], forceNew: true, auth: { key: keys.viewer } });
-  sockets.push(socket);
-  const heard: [string, Record<string, unknown>][] = [];
-  socket.onAny((event: string, payload: Record<string, unknown>) => heard.push([event, payload]));
-  await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+  const { socket, heard } = await adminSocket(live.url, keys.viewer());
+  live.sockets.push(socket);
   return { heard, of: (event: string, sessionId: string) => heard.filter(([e, p]) => e === event && p.sessionId === sessionId).map(([, p]) => p) };
 }
 
 async function widget() {
-  const socket = await connect(url);
-  sockets.push(socket);
-  const heard: [string, Record<string, unknown>][] = [];
-  socket.onAny((event: string, payload: Record<string, unknown>) => heard.push([event, payload]));
+  const socket = await connect(live.url);
+  live.sockets.push(socket);
+  const heard = recordAll(socket);
   const { sessionId } = await ask(socket, 'session:start', { siteKey: 'rules-site' });
   return { socket, heard, sessionId: sessionId as string };
 }
-const rolesOf = async (sessionId: string) => (await sql(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId])).map((r: { role: string }) => r.role);
+const rolesOf = async (sessionId: string) => (await live.sql(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId])).map((r: { role: string }) => r.role);
 
 describe('handoff rules ask for a person (real Postgres, real socket.io)', () => {
   it('ships one rule of each kind', async () => {
-    const { body } = await call('get', 'handoff-rules', keys.viewer).expect(200);
+    const { body } = await live.call('get', 'handoff-rules', keys.viewer()).expect(200);
     expect(body.items.map((r: { id: string; kind: string; enabled: boolean }) => [r.id, r.kind, r.enabled])).toEqual([
       ['large-deal', 'deal_value', true],
       ['visitor-asks-for-a-person', 'visitor_request', true],
@@ -109,14 +74,14 @@ describe('handoff rules ask for a person (real Postgres, real socket.io)', () =>
 
     // Asking again while waiting asks for nobody more.
     await ask(visitor.socket, 'message:send', { clientMessageId: 'again', text: `${text}!` });
-    expect((await sql(`SELECT count(*)::int AS n FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].n).toBe(1);
+    expect((await live.sql(`SELECT count(*)::int AS n FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].n).toBe(1);
 
     // Taken: no longer waiting, active instead.
-    await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator()).expect(200);
     expect(await waitingGauge()).toBe(gauge);
-    const active = (await call('get', 'handoffs?state=active', keys.viewer).expect(200)).body.items;
+    const active = (await live.call('get', 'handoffs?state=active', keys.viewer()).expect(200)).body.items;
     expect(active.find((h: { sessionId: string }) => h.sessionId === visitor.sessionId)).toMatchObject({ state: 'active', reason: 'visitor_request', takenBy: { name: 'operator-key' } });
-    await call('post', `sessions/${visitor.sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
   });
 
   it('"am I talking to a real person?" is a question about the agent, not a request', async () => {
@@ -134,59 +99,59 @@ describe('handoff rules ask for a person (real Postgres, real socket.io)', () =>
     await ask(visitor.socket, 'message:send', { clientMessageId: 'd2', text: 'We are 40 reps.' });
     expect(await rolesOf(visitor.sessionId)).toEqual(['visitor', 'agent', 'visitor', 'system', 'agent']);
     await until(() => watcher.of('handoff:waiting', visitor.sessionId).length === 1, 'handoff:waiting');
-    const waiting = (await call('get', 'handoffs?state=waiting', keys.viewer).expect(200)).body.items.find((h: { sessionId: string }) => h.sessionId === visitor.sessionId);
+    const waiting = (await live.call('get', 'handoffs?state=waiting', keys.viewer()).expect(200)).body.items.find((h: { sessionId: string }) => h.sessionId === visitor.sessionId);
     expect(waiting).toMatchObject({ reason: 'deal_value', ruleId: 'large-deal', details: { seats: 40, planId: 'growth', value: 23520, currency: 'USD', minValue: 20000 } });
-    expect((await call('get', 'handoffs', keys.viewer).expect(200)).body.items.map((h: { id: string }) => h.id)).toContain(waiting.id);
+    expect((await live.call('get', 'handoffs', keys.viewer()).expect(200)).body.items.map((h: { id: string }) => h.id)).toContain(waiting.id);
     expect(await waitingGauge()).toBe(gauge + 1);
 
     await ask(visitor.socket, 'session:end');
     expect(await waitingGauge()).toBe(gauge);
     await until(() => watcher.of('handoff:released', visitor.sessionId).length === 1, 'handoff:released');
     expect(watcher.of('handoff:released', visitor.sessionId)[0]).toMatchObject({ state: 'closed', by: null });
-    expect((await call('get', 'handoffs?state=waiting', keys.viewer).expect(200)).body.items.map((h: { id: string }) => h.id)).not.toContain(waiting.id);
+    expect((await live.call('get', 'handoffs?state=waiting', keys.viewer()).expect(200)).body.items.map((h: { id: string }) => h.id)).not.toContain(waiting.id);
   });
 
   it('the deal rule does not fire again in a session once handed back', async () => {
     const visitor = await widget();
     await ask(visitor.socket, 'message:send', { clientMessageId: 'b1', text: 'We need SSO for 30 users.' });
-    await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator).expect(200);
-    await call('post', `sessions/${visitor.sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator()).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
     await ask(visitor.socket, 'message:send', { clientMessageId: 'b2', text: 'Actually we are 35 users.' });
-    expect((await sql(`SELECT state FROM handoffs WHERE session_id = $1`, [visitor.sessionId])).map((r: { state: string }) => r.state)).toEqual(['released']);
+    expect((await live.sql(`SELECT state FROM handoffs WHERE session_id = $1`, [visitor.sessionId])).map((r: { state: string }) => r.state)).toEqual(['released']);
   });
 
   it('a timed-out session’s waiting handoff is closed by the idle sweep', async () => {
     const visitor = await widget();
     await ask(visitor.socket, 'message:send', { clientMessageId: 'h', text: 'human please' });
-    await sql(`UPDATE chat_sessions SET last_activity_at = now() - interval '2 hours' WHERE id = $1`, [visitor.sessionId]);
-    await app.get(SessionTimeoutJob).closeIdleSessions();
-    expect((await sql(`SELECT state FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].state).toBe('closed');
+    await live.sql(`UPDATE chat_sessions SET last_activity_at = now() - interval '2 hours' WHERE id = $1`, [visitor.sessionId]);
+    await live.app.get(SessionTimeoutJob).closeIdleSessions();
+    expect((await live.sql(`SELECT state FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].state).toBe('closed');
   });
 });
 
 describe('handoff rules CRUD (operators write, audited)', () => {
   it('create, read, replace, disable, delete; each write audited', async () => {
     const rule = { id: 'ask-for-demo-call', kind: 'visitor_request', phrases: ['book a call with', 'call me'] };
-    expect((await call('post', 'handoff-rules', keys.operator, rule).expect(201)).body).toEqual({ ...rule, enabled: true });
-    expectError(await call('post', 'handoff-rules', keys.operator, rule), 409, 'handoff_rule_exists');
-    expect((await call('get', 'handoff-rules/ask-for-demo-call', keys.viewer).expect(200)).body).toEqual({ ...rule, enabled: true });
+    expect((await live.call('post', 'handoff-rules', keys.operator(), rule).expect(201)).body).toEqual({ ...rule, enabled: true });
+    expectError(await live.call('post', 'handoff-rules', keys.operator(), rule), 409, 'handoff_rule_exists');
+    expect((await live.call('get', 'handoff-rules/ask-for-demo-call', keys.viewer()).expect(200)).body).toEqual({ ...rule, enabled: true });
 
     const visitor = await widget();
     await ask(visitor.socket, 'message:send', { clientMessageId: 'c', text: 'Please call me tomorrow' });
-    expect((await sql(`SELECT rule_id FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].rule_id).toBe('ask-for-demo-call');
+    expect((await live.sql(`SELECT rule_id FROM handoffs WHERE session_id = $1`, [visitor.sessionId]))[0].rule_id).toBe('ask-for-demo-call');
 
     // Replaced by a disabled deal rule: the kind may change; a disabled rule never fires.
     const replaced = { id: 'ask-for-demo-call', kind: 'deal_value', minValue: 1, enabled: false };
-    expect((await call('put', 'handoff-rules/ask-for-demo-call', keys.operator, replaced).expect(200)).body).toEqual(replaced);
+    expect((await live.call('put', 'handoff-rules/ask-for-demo-call', keys.operator(), replaced).expect(200)).body).toEqual(replaced);
     const other = await widget();
     await ask(other.socket, 'message:send', { clientMessageId: 'c', text: 'Please call me, we are 2 people' });
-    expect(await sql(`SELECT rule_id FROM handoffs WHERE session_id = $1`, [other.sessionId])).toEqual([]);
+    expect(await live.sql(`SELECT rule_id FROM handoffs WHERE session_id = $1`, [other.sessionId])).toEqual([]);
 
-    expect((await call('delete', 'handoff-rules/ask-for-demo-call', keys.operator).expect(200)).body).toEqual({ id: 'ask-for-demo-call', deleted: true });
-    expectError(await call('get', 'handoff-rules/ask-for-demo-call', keys.viewer), 404, 'unknown_handoff_rule');
-    expectError(await call('delete', 'handoff-rules/ask-for-demo-call', keys.operator), 404, 'unknown_handoff_rule');
+    expect((await live.call('delete', 'handoff-rules/ask-for-demo-call', keys.operator()).expect(200)).body).toEqual({ id: 'ask-for-demo-call', deleted: true });
+    expectError(await live.call('get', 'handoff-rules/ask-for-demo-call', keys.viewer()), 404, 'unknown_handoff_rule');
+    expectError(await live.call('delete', 'handoff-rules/ask-for-demo-call', keys.operator()), 404, 'unknown_handoff_rule');
 
-    const audit = await sql(`SELECT action, actor_name, target_type, target_id, summary FROM admin_audit_log WHERE target_type = 'handoff_rule' ORDER BY created_at, id`);
+    const audit = await live.sql(`SELECT action, actor_name, target_type, target_id, summary FROM admin_audit_log WHERE target_type = 'handoff_rule' ORDER BY created_at, id`);
     expect(audit).toEqual([
       { action: 'handoff_rule.create', actor_name: 'operator-key', target_type: 'handoff_rule', target_id: 'ask-for-demo-call', summary: { ...rule, enabled: true } },
       { action: 'handoff_rule.replace', actor_name: 'operator-key', target_type: 'handoff_rule', target_id: 'ask-for-demo-call', summary: { previous: { ...rule, enabled: true }, rule: replaced } },
@@ -195,14 +160,14 @@ describe('handoff rules CRUD (operators write, audited)', () => {
   });
 
   it('400 naming the fields; nothing written', async () => {
-    const before = await sql(`SELECT count(*)::int AS n FROM admin_audit_log`);
-    expectError(await call('post', 'handoff-rules', keys.operator, { id: 'Bad Id', kind: 'deal_value', minValue: 1 }), 400, 'invalid_request', /^id: /);
-    expectError(await call('post', 'handoff-rules', keys.operator, { id: 'x', kind: 'deal_value', minValue: -5 }), 400, 'invalid_request', /minValue: minValue must be above 0/);
-    expectError(await call('post', 'handoff-rules', keys.operator, { id: 'x', kind: 'visitor_request', phrases: [] }), 400, 'invalid_request', /phrases/);
-    expectError(await call('post', 'handoff-rules', keys.operator, { id: 'x', kind: 'deal_value', minValue: 5, phrases: ['a b'] }), 400, 'invalid_request', /phrases: not a known field/);
-    expectError(await call('put', 'handoff-rules/large-deal', keys.operator, { id: 'other', kind: 'deal_value', minValue: 5 }), 400, 'invalid_request', /id: must be the id in the path/);
-    expectError(await call('put', 'handoff-rules/nope', keys.operator, { id: 'nope', kind: 'deal_value', minValue: 5 }), 404, 'unknown_handoff_rule');
-    expectError(await call('get', 'handoffs?state=closed', keys.viewer), 400, 'invalid_request', /state must be waiting or active/);
-    expect(await sql(`SELECT count(*)::int AS n FROM admin_audit_log`)).toEqual(before);
+    const before = await live.sql(`SELECT count(*)::int AS n FROM admin_audit_log`);
+    expectError(await live.call('post', 'handoff-rules', keys.operator(), { id: 'Bad Id', kind: 'deal_value', minValue: 1 }), 400, 'invalid_request', /^id: /);
+    expectError(await live.call('post', 'handoff-rules', keys.operator(), { id: 'x', kind: 'deal_value', minValue: -5 }), 400, 'invalid_request', /minValue: minValue must be above 0/);
+    expectError(await live.call('post', 'handoff-rules', keys.operator(), { id: 'x', kind: 'visitor_request', phrases: [] }), 400, 'invalid_request', /phrases/);
+    expectError(await live.call('post', 'handoff-rules', keys.operator(), { id: 'x', kind: 'deal_value', minValue: 5, phrases: ['a b'] }), 400, 'invalid_request', /phrases: not a known field/);
+    expectError(await live.call('put', 'handoff-rules/large-deal', keys.operator(), { id: 'other', kind: 'deal_value', minValue: 5 }), 400, 'invalid_request', /id: must be the id in the path/);
+    expectError(await live.call('put', 'handoff-rules/nope', keys.operator(), { id: 'nope', kind: 'deal_value', minValue: 5 }), 404, 'unknown_handoff_rule');
+    expectError(await live.call('get', 'handoffs?state=closed', keys.viewer()), 400, 'invalid_request', /state must be waiting or active/);
+    expect(await live.sql(`SELECT count(*)::int AS n FROM admin_audit_log`)).toEqual(before);
   });
 });

@@ -1,10 +1,11 @@
 import { INestApplication } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
+import { launchChromium } from './support/chromium';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -27,10 +28,7 @@ describe('widget during a live takeover, in a real browser', () => {
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
     key = (await app.get(ApiKeyManager).create(setup, 'ops', 'operator')).key;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

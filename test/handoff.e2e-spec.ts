@@ -1,17 +1,15 @@
-import { INestApplication } from '@nestjs/common';
-import { io, Socket } from 'socket.io-client';
+import { io } from 'socket.io-client';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { shippedCatalog } from '../src/catalog';
-import { Database } from '../src/database';
 import { ChatMessage } from '../src/model';
 import { buildTrainingData } from '../src/nightly';
 import { ReplyEvent } from '../src/policy';
 import { loadPersonaLibrary, PersonaRepository } from '../src/simulator';
 import { connect, listen, request as ask } from './support/chat-client';
+import { AdminMethod, adminSocket, recordAll, startLiveApp, until } from './support/live-clients';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
-import { dropSchema, testSchemaConfig } from './support/test-database';
 
 const REPLY = 'Growth is $59 per seat a month.';
 const setup: AdminActor = { keyId: null, name: 'test-setup', role: 'admin' };
@@ -35,88 +33,53 @@ const policy = scriptedPolicy(REPLY, {
   },
 });
 
-const dbConfig = testSchemaConfig('handoff');
-let app: INestApplication;
-let db: Database;
-let url: string;
-const keys = { admin: '', operator: '', other: '', viewer: '' };
-const keyIds = { operator: '' };
-const sockets: Socket[] = [];
-
+let live: Awaited<ReturnType<typeof startLiveApp>>;
 beforeAll(async () => {
-  ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy }));
-  url = await listen(app);
-  const manager = app.get(ApiKeyManager);
-  for (const [name, role] of [['admin', 'admin'], ['operator', 'operator'], ['other', 'operator'], ['viewer', 'viewer']] as const) {
-    const created = await manager.create(setup, `${name}-key`, role);
-    keys[name] = created.key;
-    if (name === 'operator') keyIds.operator = created.id;
-  }
+  live = await startLiveApp('handoff', { replyPolicy: policy }, { admin: 'admin', operator: 'operator', other: 'operator', viewer: 'viewer' });
 });
-afterAll(async () => {
-  sockets.forEach((s) => s.disconnect());
-  await app?.close();
-  await dropSchema(dbConfig.schema);
-});
+afterAll(() => live?.close());
+const keys = { admin: () => live.keys.admin.key, operator: () => live.keys.operator.key, other: () => live.keys.other.key, viewer: () => live.keys.viewer.key };
 
-const sql = (text: string, params: unknown[] = []) => db.dataSource.query(text, params);
-type Method = 'get' | 'post' | 'put' | 'delete';
-const call = (method: Method, path: string, key?: string, body?: unknown) => {
-  const req = request(app.getHttpServer())[method](`/api/v1/admin/${path}`);
-  if (key) req.set('authorization', `Bearer ${key}`);
-  return body === undefined ? req : req.send(body as object);
-};
 const expectError = (res: request.Response, status: number, code: string) => expect({ status: res.status, code: res.body.code }).toEqual({ status, code });
 
 /** A dashboard's socket on `/admin`, recording every event it hears. */
 async function dashboard(key: string) {
-  const socket = io(`${url}/admin`, { transports: ['websocket'], forceNew: true, auth: { key } });
-  sockets.push(socket);
-  const heard: [string, Record<string, unknown>][] = [];
-  socket.onAny((event: string, payload: Record<string, unknown>) => heard.push([event, payload]));
-  await new Promise<void>((resolve, reject) => socket.once('connect', () => resolve()).once('connect_error', reject));
+  const { socket, heard } = await adminSocket(live.url, key);
+  live.sockets.push(socket);
   return { socket, heard, turns: () => heard.filter(([e]) => e === 'session:turn').map(([, p]) => p) };
 }
 
 /** A widget with a started session, recording what the visitor receives. */
 async function widget() {
-  const socket = await connect(url);
-  sockets.push(socket);
-  const heard: [string, Record<string, unknown>][] = [];
-  socket.onAny((event: string, payload: Record<string, unknown>) => heard.push([event, payload]));
+  const socket = await connect(live.url);
+  live.sockets.push(socket);
+  const heard = recordAll(socket);
   const started = await ask(socket, 'session:start', { siteKey: 'handoff-site' });
   return { socket, heard, sessionId: started.sessionId as string, resumeToken: started.resumeToken as string };
 }
 
-const until = async (check: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 200; i++) {
-    if (await check()) return;
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
-const rolesOf = async (sessionId: string) => (await sql(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId])).map((r: { role: string }) => r.role);
+const rolesOf = async (sessionId: string) => (await live.sql(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId])).map((r: { role: string }) => r.role);
 
 describe('/admin socket authentication', () => {
   it.each([['no key', undefined], ['a malformed key', 'nope'], ['an unknown key', `ck_${'A'.repeat(43)}`]])('%s: connect_error "unauthorized"', async (_label, key) => {
-    const socket = io(`${url}/admin`, { transports: ['websocket'], forceNew: true, auth: key ? { key } : {} });
-    sockets.push(socket);
+    const socket = io(`${live.url}/admin`, { transports: ['websocket'], forceNew: true, auth: key ? { key } : {} });
+    live.sockets.push(socket);
     const error = await new Promise<Error>((resolve) => socket.once('connect_error', resolve));
     expect(error.message).toBe('unauthorized');
   });
 
   it('a viewer connects and watches; a bad payload and an unknown session are refused through the ack', async () => {
-    const { socket } = await dashboard(keys.viewer);
+    const { socket } = await dashboard(keys.viewer());
     expect(await socket.emitWithAck('session:watch', { sessionId: 'x' })).toMatchObject({ ok: false, error: { code: 'invalid_payload' } });
     expect(await socket.emitWithAck('session:watch', { sessionId: '00000000-0000-0000-0000-000000000000' })).toMatchObject({ ok: false, error: { code: 'unknown_session' } });
     expect(await socket.emitWithAck('session:peek', {})).toMatchObject({ ok: false, error: { code: 'unknown_event' } });
   });
 
   it('a key revoked after the handshake watches nothing more', async () => {
-    const temp = await app.get(ApiKeyManager).create(setup, 'temp-key', 'viewer');
+    const temp = await live.app.get(ApiKeyManager).create(setup, 'temp-key', 'viewer');
     const { socket } = await dashboard(temp.key);
     const { sessionId } = await widget();
-    await app.get(ApiKeyManager).revoke(setup, temp.id);
+    await live.app.get(ApiKeyManager).revoke(setup, temp.id);
     const disconnected = new Promise((resolve) => socket.once('disconnect', resolve));
     expect(await socket.emitWithAck('session:watch', { sessionId })).toMatchObject({ ok: false, error: { code: 'unauthorized' } });
     await disconnected;
@@ -125,7 +88,7 @@ describe('/admin socket authentication', () => {
 
 describe('REST auth', () => {
   const id = '00000000-0000-0000-0000-000000000000';
-  const routes: { method: Method; path: string; role: 'viewer' | 'operator'; body?: unknown }[] = [
+  const routes: { method: AdminMethod; path: string; role: 'viewer' | 'operator'; body?: unknown }[] = [
     { method: 'get', path: 'handoffs?state=waiting', role: 'viewer' },
     { method: 'post', path: `sessions/${id}/takeover`, role: 'operator', body: {} },
     { method: 'post', path: `sessions/${id}/messages`, role: 'operator', body: { text: 'Hello' } },
@@ -136,17 +99,17 @@ describe('REST auth', () => {
     { method: 'delete', path: 'handoff-rules/x', role: 'operator' },
   ];
   it.each(routes)('$method /$path: 401 without a valid key, 403 below $role', async ({ method, path, role, body }) => {
-    expectError(await call(method, path, undefined, body), 401, 'unauthorized');
-    expectError(await call(method, path, `ck_${'A'.repeat(43)}`, body), 401, 'unauthorized');
-    if (role === 'operator') expectError(await call(method, path, keys.viewer, body), 403, 'forbidden');
+    expectError(await live.call(method, path, undefined, body), 401, 'unauthorized');
+    expectError(await live.call(method, path, `ck_${'A'.repeat(43)}`, body), 401, 'unauthorized');
+    if (role === 'operator') expectError(await live.call(method, path, keys.viewer(), body), 403, 'forbidden');
   });
 });
 
 describe('live takeover (real Postgres, real socket.io)', () => {
   it('take over → the visitor’s message gets no AI reply and reaches the watcher; the person’s message reaches the widget; release → the agent answers with it in its history', async () => {
     const visitor = await widget();
-    const watcher = await dashboard(keys.viewer);
-    const operator = await dashboard(keys.operator);
+    const watcher = await dashboard(keys.viewer());
+    const operator = await dashboard(keys.operator());
     expect(await ask(visitor.socket, 'message:send', { clientMessageId: 'm1', text: 'Does Growth include forecasting?' })).toMatchObject({ ok: true, text: REPLY });
     const watched = await watcher.socket.emitWithAck('session:watch', { sessionId: visitor.sessionId });
     expect(watched).toMatchObject({ ok: true, status: 'active', handoff: null });
@@ -155,10 +118,10 @@ describe('live takeover (real Postgres, real socket.io)', () => {
       ['agent', { kind: 'ai' }],
     ]);
 
-    const taken = await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator, { displayName: 'Alice' }).expect(200);
-    expect(taken.body).toMatchObject({ sessionId: visitor.sessionId, state: 'active', reason: 'operator', ruleId: null, takenBy: { keyId: keyIds.operator, name: 'Alice' } });
+    const taken = await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator(), { displayName: 'Alice' }).expect(200);
+    expect(taken.body).toMatchObject({ sessionId: visitor.sessionId, state: 'active', reason: 'operator', ruleId: null, takenBy: { keyId: live.keys.operator.id, name: 'Alice' } });
     await until(() => operator.heard.some(([e]) => e === 'handoff:taken'), 'handoff:taken');
-    expect(operator.heard.find(([e]) => e === 'handoff:taken')![1]).toMatchObject({ sessionId: visitor.sessionId, by: { keyId: keyIds.operator, name: 'Alice' } });
+    expect(operator.heard.find(([e]) => e === 'handoff:taken')![1]).toMatchObject({ sessionId: visitor.sessionId, by: { keyId: live.keys.operator.id, name: 'Alice' } });
     await until(() => visitor.heard.some(([e]) => e === 'handoff:state'), 'handoff:state');
     expect(visitor.heard.find(([e]) => e === 'handoff:state')![1]).toMatchObject({ state: 'person', name: 'Alice', notice: { text: 'Alice, a person from our team, has joined the chat.' } });
 
@@ -173,17 +136,17 @@ describe('live takeover (real Postgres, real socket.io)', () => {
     expect(watcher.turns().find((t) => t.turnId === held.visitorTurnId)).toMatchObject({ sessionId: visitor.sessionId, role: 'visitor', author: { kind: 'visitor' }, text: 'Can I get a discount for 12 seats?' });
 
     // The person answers through the same widget protocol, marked as a person.
-    const sent = await call('post', `sessions/${visitor.sessionId}/messages`, keys.operator, { text: 'Yes: 17% off on annual billing.' }).expect(201);
+    const sent = await live.call('post', `sessions/${visitor.sessionId}/messages`, keys.operator(), { text: 'Yes: 17% off on annual billing.' }).expect(201);
     expect(sent.body).toMatchObject({ sessionId: visitor.sessionId, role: 'person', author: { kind: 'person', name: 'Alice' }, text: 'Yes: 17% off on annual billing.' });
     await until(() => visitor.heard.some(([e]) => e === 'message:person'), 'message:person');
     expect(visitor.heard.find(([e]) => e === 'message:person')![1]).toMatchObject({ turnId: sent.body.turnId, text: 'Yes: 17% off on annual billing.', author: { kind: 'person', name: 'Alice' } });
     await until(() => watcher.turns().some((t) => t.turnId === sent.body.turnId), 'the person turn on the watcher');
-    const [stored] = await sql(`SELECT role, author_key_id, author_name, model_version_id, latency_ms FROM turns WHERE id = $1`, [sent.body.turnId]);
-    expect(stored).toEqual({ role: 'person', author_key_id: keyIds.operator, author_name: 'Alice', model_version_id: null, latency_ms: null });
+    const [stored] = await live.sql(`SELECT role, author_key_id, author_name, model_version_id, latency_ms FROM turns WHERE id = $1`, [sent.body.turnId]);
+    expect(stored).toEqual({ role: 'person', author_key_id: live.keys.operator.id, author_name: 'Alice', model_version_id: null, latency_ms: null });
 
     // A reload shows who answers now, and the person's turn as theirs.
-    const reloaded = await connect(url);
-    sockets.push(reloaded);
+    const reloaded = await connect(live.url);
+    live.sockets.push(reloaded);
     const resumed = await ask(reloaded, 'session:start', { siteKey: 'handoff-site', resumeToken: visitor.resumeToken });
     expect(resumed.handoff).toEqual({ state: 'person', name: 'Alice' });
     expect((resumed.history as { role: string; author: unknown }[]).map((t) => [t.role, t.author])).toEqual([
@@ -194,7 +157,7 @@ describe('live takeover (real Postgres, real socket.io)', () => {
       ['person', { kind: 'person', name: 'Alice' }],
     ]);
 
-    await call('post', `sessions/${visitor.sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
     await until(() => visitor.heard.filter(([e]) => e === 'handoff:state').length === 2, 'the hand-back state');
     expect(visitor.heard.filter(([e]) => e === 'handoff:state')[1][1]).toMatchObject({ state: 'agent', name: null, notice: { text: "Alice has left the chat. You're chatting with our AI assistant again." } });
     await until(() => operator.heard.some(([e]) => e === 'handoff:released'), 'handoff:released');
@@ -211,7 +174,7 @@ describe('live takeover (real Postgres, real socket.io)', () => {
     ]);
     expect(await rolesOf(visitor.sessionId)).toEqual(['visitor', 'agent', 'system', 'visitor', 'person', 'system', 'visitor', 'agent']);
 
-    const audit = await sql(`SELECT action, actor_name, target_id, summary FROM admin_audit_log WHERE target_id = $1 ORDER BY created_at, id`, [visitor.sessionId]);
+    const audit = await live.sql(`SELECT action, actor_name, target_id, summary FROM admin_audit_log WHERE target_id = $1 ORDER BY created_at, id`, [visitor.sessionId]);
     expect(audit).toEqual([
       { action: 'handoff.takeover', actor_name: 'operator-key', target_id: visitor.sessionId, summary: { handoffId: taken.body.id, reason: 'operator', ruleId: null, displayName: 'Alice' } },
       { action: 'handoff.message', actor_name: 'operator-key', target_id: visitor.sessionId, summary: { turnId: sent.body.turnId, characters: 31 } },
@@ -221,8 +184,8 @@ describe('live takeover (real Postgres, real socket.io)', () => {
   });
 
   it('a Rasa client gets the person’s messages and the notices as bot_uttered marked in metadata, and no AI reply while held', async () => {
-    const rasa = io(url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
-    sockets.push(rasa);
+    const rasa = io(live.url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
+    live.sockets.push(rasa);
     await new Promise<void>((resolve, reject) => rasa.once('connect', () => resolve()).once('connect_error', reject));
     const uttered: Record<string, unknown>[] = [];
     rasa.on('bot_uttered', (m: Record<string, unknown>) => uttered.push(m));
@@ -231,17 +194,17 @@ describe('live takeover (real Postgres, real socket.io)', () => {
     rasa.emit('user_uttered', { message: 'How much is Growth?', session_id: 'rasa-handoff-1' });
     await until(() => uttered.length === 1, 'the AI reply');
     expect(uttered[0]).toEqual({ text: REPLY });
-    const [{ id: sessionId }] = await sql(`SELECT id FROM chat_sessions WHERE metadata->>'rasaSessionId' = 'rasa-handoff-1'`);
+    const [{ id: sessionId }] = await live.sql(`SELECT id FROM chat_sessions WHERE metadata->>'rasaSessionId' = 'rasa-handoff-1'`);
 
-    await call('post', `sessions/${sessionId}/takeover`, keys.operator, {}).expect(200);
+    await live.call('post', `sessions/${sessionId}/takeover`, keys.operator(), {}).expect(200);
     await until(() => uttered.length === 2, 'the joined notice');
     expect(uttered[1]).toEqual({ text: 'operator-key, a person from our team, has joined the chat.', metadata: { author: 'system', handoff: 'person' } });
     rasa.emit('user_uttered', { message: 'Are you a real person now?', session_id: 'rasa-handoff-1' });
     await until(async () => (await rolesOf(sessionId)).length === 4, 'the held message stored');
-    await call('post', `sessions/${sessionId}/messages`, keys.operator, { text: 'Yes, I am Sam from sales.' }).expect(201);
+    await live.call('post', `sessions/${sessionId}/messages`, keys.operator(), { text: 'Yes, I am Sam from sales.' }).expect(201);
     await until(() => uttered.length === 3, 'the person message');
     expect(uttered[2]).toEqual({ text: 'Yes, I am Sam from sales.', metadata: { author: 'person', name: 'operator-key' } });
-    await call('post', `sessions/${sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${sessionId}/release`, keys.operator()).expect(200);
     await until(() => uttered.length === 4, 'the left notice');
     expect(uttered[3]).toMatchObject({ metadata: { author: 'system', handoff: 'agent' } });
     expect(await rolesOf(sessionId)).toEqual(['visitor', 'agent', 'system', 'visitor', 'person', 'system']);
@@ -255,7 +218,7 @@ describe('live takeover (real Postgres, real socket.io)', () => {
     try {
       const pending = ask(visitor.socket, 'message:send', { clientMessageId: 's1', text: 'Does Growth include forecasting?' });
       await firstSentence;
-      await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator, { displayName: 'Bo' }).expect(200);
+      await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator(), { displayName: 'Bo' }).expect(200);
       release();
       expect(await pending).toMatchObject({ ok: true, heldByPerson: true, visitorTurnId: expect.any(String) });
     } finally {
@@ -265,54 +228,54 @@ describe('live takeover (real Postgres, real socket.io)', () => {
     expect(events).not.toContain('reply:final');
     expect(events.filter((e) => e === 'reply:delta').length).toBeLessThanOrEqual(1);
     expect(await rolesOf(visitor.sessionId)).toEqual(['visitor', 'system']);
-    await call('post', `sessions/${visitor.sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
   });
 
   it('409s: a second operator, a non-holder writing or handing back, a closed session; 404 an unknown one; 400 bad bodies; the admin may hand any session back', async () => {
     const visitor = await widget();
     const path = (what: string) => `sessions/${visitor.sessionId}/${what}`;
-    expectError(await call('post', path('messages'), keys.operator, { text: 'Hello' }), 409, 'not_taken');
-    expectError(await call('post', path('release'), keys.operator), 409, 'not_taken');
-    await call('post', path('takeover'), keys.operator).expect(200);
+    expectError(await live.call('post', path('messages'), keys.operator(), { text: 'Hello' }), 409, 'not_taken');
+    expectError(await live.call('post', path('release'), keys.operator()), 409, 'not_taken');
+    await live.call('post', path('takeover'), keys.operator()).expect(200);
     // Taking again what one holds changes nothing.
-    expect((await call('post', path('takeover'), keys.operator).expect(200)).body).toMatchObject({ takenBy: { name: 'operator-key' } });
-    expectError(await call('post', path('takeover'), keys.other), 409, 'already_taken');
-    expectError(await call('post', path('messages'), keys.other, { text: 'Hello' }), 409, 'not_taken');
-    expectError(await call('post', path('release'), keys.other), 409, 'not_taken');
+    expect((await live.call('post', path('takeover'), keys.operator()).expect(200)).body).toMatchObject({ takenBy: { name: 'operator-key' } });
+    expectError(await live.call('post', path('takeover'), keys.other()), 409, 'already_taken');
+    expectError(await live.call('post', path('messages'), keys.other(), { text: 'Hello' }), 409, 'not_taken');
+    expectError(await live.call('post', path('release'), keys.other()), 409, 'not_taken');
 
-    expectError(await call('post', path('messages'), keys.operator, { text: '   ' }), 400, 'empty_text');
-    expectError(await call('post', path('messages'), keys.operator, { text: 'a'.repeat(8001) }), 400, 'text_too_long');
-    expectError(await call('post', path('messages'), keys.operator, { text: 'bell \u0007' }), 400, 'invalid_characters');
-    expectError(await call('post', path('messages'), keys.operator, { text: 'Hi', html: '<b>' }), 400, 'invalid_request');
-    expectError(await call('post', path('takeover'), keys.other, { displayName: '<script>' }), 400, 'invalid_request');
-    expect((await sql(`SELECT count(*)::int AS n FROM turns WHERE session_id = $1 AND role = 'person'`, [visitor.sessionId]))[0].n).toBe(0);
+    expectError(await live.call('post', path('messages'), keys.operator(), { text: '   ' }), 400, 'empty_text');
+    expectError(await live.call('post', path('messages'), keys.operator(), { text: 'a'.repeat(8001) }), 400, 'text_too_long');
+    expectError(await live.call('post', path('messages'), keys.operator(), { text: 'bell \u0007' }), 400, 'invalid_characters');
+    expectError(await live.call('post', path('messages'), keys.operator(), { text: 'Hi', html: '<b>' }), 400, 'invalid_request');
+    expectError(await live.call('post', path('takeover'), keys.other(), { displayName: '<script>' }), 400, 'invalid_request');
+    expect((await live.sql(`SELECT count(*)::int AS n FROM turns WHERE session_id = $1 AND role = 'person'`, [visitor.sessionId]))[0].n).toBe(0);
 
     // An admin key may hand back a session someone else holds (they left it held).
-    expect((await call('post', path('release'), keys.admin).expect(200)).body).toMatchObject({ state: 'released', endedBy: { name: 'admin-key' } });
-    expect((await sql(`SELECT summary FROM admin_audit_log WHERE action = 'handoff.release' AND target_id = $1`, [visitor.sessionId]))[0].summary).toMatchObject({ heldBy: 'operator-key', byHolder: false });
+    expect((await live.call('post', path('release'), keys.admin()).expect(200)).body).toMatchObject({ state: 'released', endedBy: { name: 'admin-key' } });
+    expect((await live.sql(`SELECT summary FROM admin_audit_log WHERE action = 'handoff.release' AND target_id = $1`, [visitor.sessionId]))[0].summary).toMatchObject({ heldBy: 'operator-key', byHolder: false });
 
-    await call('post', path('takeover'), keys.other).expect(200);
+    await live.call('post', path('takeover'), keys.other()).expect(200);
     expect(await ask(visitor.socket, 'session:end')).toEqual({ ok: true });
-    expectError(await call('post', path('takeover'), keys.operator), 409, 'session_closed');
-    expectError(await call('post', path('messages'), keys.other, { text: 'Still there?' }), 409, 'session_closed');
-    expect((await sql(`SELECT state FROM handoffs WHERE session_id = $1 ORDER BY requested_at`, [visitor.sessionId])).map((r: { state: string }) => r.state)).toEqual(['released', 'closed']);
-    expectError(await call('post', 'sessions/00000000-0000-0000-0000-000000000000/takeover', keys.operator), 404, 'unknown_session');
-    expectError(await call('post', 'sessions/not-a-uuid/takeover', keys.operator), 404, 'unknown_session');
+    expectError(await live.call('post', path('takeover'), keys.operator()), 409, 'session_closed');
+    expectError(await live.call('post', path('messages'), keys.other(), { text: 'Still there?' }), 409, 'session_closed');
+    expect((await live.sql(`SELECT state FROM handoffs WHERE session_id = $1 ORDER BY requested_at`, [visitor.sessionId])).map((r: { state: string }) => r.state)).toEqual(['released', 'closed']);
+    expectError(await live.call('post', 'sessions/00000000-0000-0000-0000-000000000000/takeover', keys.operator()), 404, 'unknown_session');
+    expectError(await live.call('post', 'sessions/not-a-uuid/takeover', keys.operator()), 404, 'unknown_session');
   });
 
   it('a restarted server (a second app on the same database) knows who holds the session', async () => {
     const visitor = await widget();
-    await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator).expect(200);
-    const { app: restarted } = await startTestApp(dbConfig, { replyPolicy: policy });
+    await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator()).expect(200);
+    const { app: restarted } = await startTestApp(live.dbConfig, { replyPolicy: policy });
     try {
       const other = await listen(restarted);
       const socket = await connect(other);
-      sockets.push(socket);
+      live.sockets.push(socket);
       expect(await ask(socket, 'session:start', { siteKey: 'handoff-site', resumeToken: visitor.resumeToken })).toMatchObject({ ok: true, handoff: { state: 'person', name: 'operator-key' } });
       const promptsBefore = prompts.length;
       expect(await ask(socket, 'message:send', { clientMessageId: 'after-restart', text: 'Hello?' })).toMatchObject({ ok: true, heldByPerson: true });
       expect(prompts.length).toBe(promptsBefore);
-      await request(restarted.getHttpServer()).post(`/api/v1/admin/sessions/${visitor.sessionId}/release`).set('authorization', `Bearer ${keys.operator}`).expect(200);
+      await request(restarted.getHttpServer()).post(`/api/v1/admin/sessions/${visitor.sessionId}/release`).set('authorization', `Bearer ${keys.operator()}`).expect(200);
     } finally {
       await restarted.close();
     }
@@ -323,45 +286,45 @@ describe('person turns are no training material and no model metric', () => {
   it('training data and persona imports read no person turn and no visitor message written after the takeover', async () => {
     const visitor = await widget();
     await ask(visitor.socket, 'message:send', { clientMessageId: 't1', text: 'Hello there' });
-    await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator).expect(200);
-    await call('post', `sessions/${visitor.sessionId}/messages`, keys.operator, { text: 'Enterprise has SSO and an audit log for 80 users.' }).expect(201);
+    await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator()).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/messages`, keys.operator(), { text: 'Enterprise has SSO and an audit log for 80 users.' }).expect(201);
     await ask(visitor.socket, 'message:send', { clientMessageId: 't2', text: 'Great, we need SSO and an audit log for 80 users.' });
 
     const catalog = shippedCatalog();
     const library = loadPersonaLibrary(catalog);
-    const data = await buildTrainingData(db.dataSource, catalog, library, { start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 60_000) }, 100);
+    const data = await buildTrainingData(live.db.dataSource, catalog, library, { start: new Date(Date.now() - 3_600_000), end: new Date(Date.now() + 60_000) }, 100);
     const text = JSON.stringify(data);
     expect(text).not.toMatch(/SSO|audit log|80 users/);
     expect(data.record.derived.find((p) => p.id === `live-${visitor.sessionId.slice(0, 8)}`)).toBeUndefined();
-    const imported = await app.get(PersonaRepository).deriveFromLiveSessions(catalog, library[0]);
+    const imported = await live.app.get(PersonaRepository).deriveFromLiveSessions(catalog, library[0]);
     expect(imported.find((p) => p.id === `live-${visitor.sessionId.slice(0, 8)}`)).toBeUndefined();
     expect(JSON.stringify(imported)).not.toMatch(/SSO|audit log/);
 
     // Before the takeover, a session's openings are read as before.
     const control = await widget();
     await ask(control.socket, 'message:send', { clientMessageId: 'c1', text: 'Do you have SSO? We are 80 users.' });
-    await call('post', `sessions/${control.sessionId}/takeover`, keys.operator).expect(200);
+    await live.call('post', `sessions/${control.sessionId}/takeover`, keys.operator()).expect(200);
     await ask(control.socket, 'message:send', { clientMessageId: 'c2', text: 'And forecasting?' });
-    const derived = (await app.get(PersonaRepository).deriveFromLiveSessions(catalog, library[0])).find((p) => p.id === `live-${control.sessionId.slice(0, 8)}`);
+    const derived = (await live.app.get(PersonaRepository).deriveFromLiveSessions(catalog, library[0])).find((p) => p.id === `live-${control.sessionId.slice(0, 8)}`);
     expect(derived).toMatchObject({ needs: ['sso'], companySize: 80, opening: 'Do you have SSO? We are 80 users.' });
   });
 
   it('admin metrics count agent turns only; /metrics counts person turns apart from reply latency', async () => {
-    const scrape = async () => (await request(app.getHttpServer()).get('/metrics').expect(200)).text;
+    const scrape = async () => (await request(live.app.getHttpServer()).get('/metrics').expect(200)).text;
     const sample = (text: string, series: string) => Number(text.split('\n').find((l) => l.startsWith(`${series} `))?.split(' ')[1] ?? 0);
     const before = await scrape();
     const visitor = await widget();
-    await call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator).expect(200);
-    await call('post', `sessions/${visitor.sessionId}/messages`, keys.operator, { text: 'Hi, I am from the sales team.' }).expect(201);
+    await live.call('post', `sessions/${visitor.sessionId}/takeover`, keys.operator()).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/messages`, keys.operator(), { text: 'Hi, I am from the sales team.' }).expect(201);
     const after = await scrape();
     expect(sample(after, 'closer_turns_total{role="person"}') - sample(before, 'closer_turns_total{role="person"}')).toBe(1);
     expect(sample(after, 'closer_reply_duration_seconds_count')).toBe(sample(before, 'closer_reply_duration_seconds_count'));
     expect(sample(after, 'closer_turns_total{role="agent"}')).toBe(sample(before, 'closer_turns_total{role="agent"}'));
 
-    const { body } = await call('get', 'metrics?groupBy=model', keys.viewer).expect(200);
-    const [{ n: agentTurns }] = await sql(`SELECT count(*)::int AS n FROM turns WHERE role = 'agent'`);
+    const { body } = await live.call('get', 'metrics?groupBy=model', keys.viewer()).expect(200);
+    const [{ n: agentTurns }] = await live.sql(`SELECT count(*)::int AS n FROM turns WHERE role = 'agent'`);
     expect(body.items.reduce((sum: number, r: { agentTurns: number }) => sum + r.agentTurns, 0)).toBe(agentTurns);
-    await call('post', `sessions/${visitor.sessionId}/release`, keys.operator).expect(200);
+    await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
   });
 });
 

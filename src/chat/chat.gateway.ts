@@ -9,10 +9,9 @@ import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { TurnLoop } from './turn-loop';
+import { Ack, acknowledged, Nack } from './socket-acks';
 import { answerUnknownEvents } from './unknown-events';
 
-type Ack = { ok: true } & Record<string, unknown>;
-type Nack = { ok: false; error: { code: string; message: string } };
 
 /** The requests of the protocol; anything else is answered with `unknown_event`. */
 const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;
@@ -138,15 +137,13 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   /** Runs a handler and turns any failure into an error ack plus a `chat:error` event. */
-  private async guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
-    try {
-      return await handler();
-    } catch (err) {
-      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError;
-      if (!known) this.logger.error({ err, event }, 'chat handler failed');
-      const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
-      socket.emit('chat:error', { event, ...error });
-      return { ok: false, error };
-    }
+  private guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
+    return acknowledged(handler, {
+      event,
+      logger: this.logger,
+      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError =>
+        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError,
+      failed: (error) => socket.emit('chat:error', { event, ...error }),
+    });
   }
 }

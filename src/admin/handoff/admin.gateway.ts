@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { Ack, acknowledged, Nack } from '../../chat/socket-acks';
 import { answerUnknownEvents } from '../../chat/unknown-events';
 import { HandoffRepository, LiveEvent, LiveEvents, liveTurnView } from '../../handoff';
 import { ChatMetrics } from '../../metrics';
@@ -13,9 +14,6 @@ const watchPayload = z.object({ sessionId: z.uuid('sessionId must be a session i
 
 /** The sockets watching a session's turns. */
 const watchRoom = (sessionId: string) => `watch:${sessionId}`;
-
-type Ack = { ok: true } & Record<string, unknown>;
-type Nack = { ok: false; error: { code: string; message: string } };
 
 class AdminSocketError extends Error {
   constructor(
@@ -115,14 +113,14 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   /** Runs a handler and answers any failure through the ack; a key revoked since the handshake also ends the connection. */
-  private async guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
-    try {
-      return await handler();
-    } catch (err) {
-      if (!(err instanceof AdminSocketError)) this.logger.error({ err, event }, 'admin socket handler failed');
-      const error = err instanceof AdminSocketError ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
-      if (error.code === 'unauthorized') setImmediate(() => socket.disconnect(true));
-      return { ok: false, error };
-    }
+  private guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
+    return acknowledged(handler, {
+      event,
+      logger: this.logger,
+      known: (err): err is AdminSocketError => err instanceof AdminSocketError,
+      failed: (error) => {
+        if (error.code === 'unauthorized') setImmediate(() => socket.disconnect(true));
+      },
+    });
   }
 }
