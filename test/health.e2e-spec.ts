@@ -41,6 +41,8 @@ describe('server on a real Postgres', () => {
       'api_keys',
       'chat_sessions',
       'conversions',
+      'handoff_rules',
+      'handoffs',
       'migrations',
       'model_versions',
       'personas',

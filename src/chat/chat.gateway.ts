@@ -8,10 +8,9 @@ import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
-import { TurnLoop } from './turn-loop';
 import { Ack, acknowledged, Nack } from './socket-acks';
+import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
-
 
 /** The requests of the protocol; anything else is answered with `unknown_event`. */
 const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;

@@ -30,7 +30,7 @@ export type TurnResult = {
 const TAKEN_OVER = 'taken_over';
 
 /** The seller's side of the conversation is the AI's and the people's who took over; the visitor's is theirs; notices are neither. */
-export const conversationOf = (turns: Turn[]): HistoryTurn[] =>
+const conversationOf = (turns: Turn[]): HistoryTurn[] =>
   turns.filter((t) => t.role !== 'system').map((t) => ({ role: t.role === 'visitor' ? 'visitor' : 'agent', text: t.text }));
 
 /**
