@@ -105,6 +105,16 @@ describe('REST auth', () => {
   });
 });
 
+describe('OpenAPI', () => {
+  it('documents the handoff routes and the rule body of each kind', async () => {
+    const doc = (await request(live.app.getHttpServer()).get('/api/docs-json').expect(200)).body;
+    for (const p of ['/api/v1/admin/handoffs', '/api/v1/admin/sessions/{id}/takeover', '/api/v1/admin/sessions/{id}/messages', '/api/v1/admin/sessions/{id}/release', '/api/v1/admin/handoff-rules', '/api/v1/admin/handoff-rules/{id}']) {
+      expect(Object.keys(doc.paths)).toContain(p);
+    }
+    expect(JSON.stringify(doc.paths['/api/v1/admin/handoff-rules'].post.requestBody)).toMatch(/visitor_request.*deal_value|deal_value.*visitor_request/);
+  });
+});
+
 describe('live takeover (real Postgres, real socket.io)', () => {
   it('take over → the visitor’s message gets no AI reply and reaches the watcher; the person’s message reaches the widget; release → the agent answers with it in its history', async () => {
     const visitor = await widget();

@@ -29,9 +29,9 @@ export class LiveEvents {
   private readonly logger = new Logger(LiveEvents.name);
   private readonly listeners = new Set<LiveEventListener>();
 
-  subscribe(listener: LiveEventListener): () => void {
+  /** Listens for the app's lifetime (the gateways and the turn loop live as long as the app). */
+  subscribe(listener: LiveEventListener): void {
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
   }
 
   /** Tells every listener; one that throws is logged, and neither the others nor the publisher are affected. */
