@@ -18,5 +18,4 @@ describe('LiveEvents', () => {
     expect(logged).toHaveBeenCalledTimes(1);
     logged.mockRestore();
   });
-
 });
