@@ -8,6 +8,7 @@ import { TimeToFirstDelta1764110000000 } from './1764110000000-time-to-first-del
 import { AdminRolesAuditLog1764130000000 } from './1764130000000-admin-roles-audit-log';
 import { ComplianceRules1764140000000 } from './1764140000000-compliance-rules';
 import { VisitorIdentifier1764150000000 } from './1764150000000-visitor-identifier';
+import { LiveHandoff1764160000000 } from './1764160000000-live-handoff';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   AdminRolesAuditLog1764130000000,
   ComplianceRules1764140000000,
   VisitorIdentifier1764150000000,
+  LiveHandoff1764160000000,
 ];

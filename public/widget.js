@@ -6,6 +6,8 @@
  * Talks the /chat socket.io protocol (docs/protocol.md). Isolated in a shadow DOM; every text is
  * rendered with textContent (never as HTML); survives reloads and network drops without losing
  * or duplicating messages (resume token + client message ids, retried after a reconnect).
+ * When a person from the site's team takes the chat over, their messages are shown as theirs
+ * (name and "team member"), never as the assistant's, and the header says who is answering.
  */
 (function () {
   'use strict';
@@ -47,6 +49,8 @@
     '.log{flex:1;overflow-y:auto;padding:10px 12px;min-height:160px}' +
     '.msg{margin:6px 0;padding:7px 10px;border-radius:10px;max-width:85%;white-space:pre-wrap;word-wrap:break-word}' +
     '.visitor{background:#0969da;color:#fff;margin-left:auto}.agent{background:#f3f4f6}' +
+    '.person{background:#fff8c5;border:1px solid #d4a72c}.who{display:block;font-size:12px;font-weight:600;color:#7d4e00}' +
+    '.notice{margin:8px 0;color:#57606a;font-size:12px;text-align:center}' +
     '.typing{color:#57606a;font-style:italic;min-height:1.2em;padding:0 12px}' +
     'form{display:flex;gap:6px;padding:10px 12px;border-top:1px solid #eee}' +
     'input{flex:1;padding:7px;border:1px solid #d0d7de;border-radius:8px;font:inherit}' +
@@ -55,7 +59,7 @@
     '.cta{margin:0 12px 10px;background:#1a7f37}.status{color:#cf222e;font-size:12px;padding:0 12px}' +
     '</style>' +
     '<section class="box" role="complementary" aria-label="Chat with our AI assistant">' +
-    '<header><b>Chat with us</b><small>You are chatting with an AI assistant.</small></header>' +
+    '<header><b>Chat with us</b><small class="answering">You are chatting with an AI assistant.</small></header>' +
     '<div class="log" role="log" aria-live="polite"></div>' +
     '<div class="typing" aria-live="polite"></div>' +
     '<div class="status" role="status"></div>' +
@@ -69,6 +73,7 @@
   var form = root.querySelector('form');
   var input = root.querySelector('input');
   var cta = root.querySelector('.cta');
+  var answering = root.querySelector('.answering');
   cta.textContent = ctaLabel;
 
   function bubble(role, text) {
@@ -80,6 +85,48 @@
     return el;
   }
 
+  /** A stored turn not yet shown (events and the resumed history may both bring it): shown once. */
+  function shown(turnId) {
+    return !!turnId && !!log.querySelector('[data-turn="' + turnId + '"]');
+  }
+
+  /** A message a person from the site's team wrote: named and marked as theirs, never as the assistant's. */
+  function personBubble(turnId, text, name) {
+    if (shown(turnId)) return;
+    var el = bubble('person', '');
+    var who = document.createElement('span');
+    who.className = 'who';
+    who.textContent = name + ' · team member';
+    el.appendChild(who);
+    el.appendChild(document.createTextNode(text));
+    el.setAttribute('data-turn', turnId);
+  }
+
+  /** A server notice (a person was asked for, joined, left). */
+  function notice(turnId, text) {
+    if (shown(turnId)) return;
+    var el = document.createElement('div');
+    el.className = 'notice';
+    el.setAttribute('role', 'note');
+    el.setAttribute('data-turn', turnId);
+    el.textContent = text;
+    log.appendChild(el);
+    log.scrollTop = log.scrollHeight;
+  }
+
+  /** Who answers the visitor now: the assistant, the assistant while a person was asked for, or a person. */
+  function showAnswering(side) {
+    if (side && side.state === 'person') answering.textContent = 'You are chatting with ' + side.name + ', a person from our team.';
+    else if (side && side.state === 'waiting') answering.textContent = 'You are chatting with an AI assistant. A person from our team has been asked to join.';
+    else answering.textContent = 'You are chatting with an AI assistant.';
+  }
+
+  function showTurn(t) {
+    if (t.role === 'person') personBubble(t.turnId, t.text, t.author.name);
+    else if (t.role === 'system') notice(t.turnId, t.text);
+    else bubble(t.role === 'agent' ? 'agent' : 'visitor', t.text).setAttribute('data-turn', t.turnId);
+  }
+
   var state = saved(); // { resumeToken, pending: [{ id, text }] }
   state.pending = state.pending || [];
   var socket;
@@ -88,12 +135,14 @@
   function send(message) {
     socket.timeout(90000).emit('message:send', { clientMessageId: message.id, text: message.text }, function (err, ack) {
       if (err) return; // no answer: it is retried after the reconnect
-      if (!ack.ok) {
-        // Sentences streamed for a reply that then failed were never stored (docs/protocol.md): taken back.
+      // Sentences streamed for a reply that then failed, or that a person's takeover stopped, were never stored (docs/protocol.md): taken back.
+      if (!ack.ok || ack.heldByPerson) {
         var partial = streaming[message.id];
         if (partial) partial.remove();
         delete streaming[message.id];
         typing.textContent = '';
+      }
+      if (!ack.ok) {
         status.textContent = ack.error.message;
         if (ack.error.code !== 'busy') forget(message.id);
         return;
@@ -127,9 +176,8 @@
       state.resumeToken = ack.resumeToken;
       save(state);
       log.textContent = '';
-      ack.history.forEach(function (t) {
-        bubble(t.role === 'agent' ? 'agent' : 'visitor', t.text);
-      });
+      ack.history.forEach(showTurn);
+      showAnswering(ack.handoff);
       // Messages sent but not acknowledged before a reload or a drop: shown once, retried with their ids.
       var known = {};
       ack.history.forEach(function (t) {
@@ -156,6 +204,13 @@
       el.textContent += d.text;
       typing.textContent = '';
       log.scrollTop = log.scrollHeight;
+    });
+    socket.on('message:person', function (m) {
+      personBubble(m.turnId, m.text, m.author.name);
+    });
+    socket.on('handoff:state', function (h) {
+      notice(h.notice.turnId, h.notice.text);
+      showAnswering(h);
     });
     socket.on('reply:final', function (f) {
       var el = streaming[f.clientMessageId];

@@ -246,7 +246,7 @@ describe('GDPR erasure (real Postgres, real socket.io /chat, admin API)', () => 
         by: 'visitor',
         sessions: 3,
         liveSessionsEnded: 2,
-        deleted: { chat_sessions: 3, turns: expected.turns, turn_scores: expected.scores, conversions: 1, personas: 2 },
+        deleted: { chat_sessions: 3, turns: expected.turns, turn_scores: expected.scores, conversions: 1, handoffs: 0, personas: 2 },
         scrubbed: { training_runs: 1 },
       });
 

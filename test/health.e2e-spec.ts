@@ -43,6 +43,8 @@ describe('server on a real Postgres', () => {
       'compliance_rules',
       'compliance_rules_revision',
       'conversions',
+      'handoff_rules',
+      'handoffs',
       'migrations',
       'model_versions',
       'personas',

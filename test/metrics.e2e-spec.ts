@@ -53,6 +53,7 @@ describe('GET /metrics (real Postgres, real socket.io)', () => {
       'closer_policy_queue_depth',
       'closer_policy_batch_occupancy',
       'closer_training_runs',
+      'closer_handoffs_waiting',
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }

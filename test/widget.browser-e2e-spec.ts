@@ -1,8 +1,9 @@
 import { INestApplication } from '@nestjs/common';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser } from 'playwright-core';
 import { Database } from '../src/database';
+import { launchChromium } from './support/chromium';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
 
@@ -20,10 +21,7 @@ describe('widget in a real browser', () => {
     ({ app, db } = await startTestApp(dbConfig));
     await app.listen(0, '127.0.0.1');
     url = `http://127.0.0.1:${app.getHttpServer().address().port}`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
   });
   afterAll(async () => {
     await browser?.close();

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ChatModule } from '../chat';
+import { HandoffModule } from '../handoff';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
 import { RulesModule } from '../rules';
@@ -14,6 +15,10 @@ import { ApiKeyGuard } from './auth/api-key.guard';
 import { ErasureRepository } from './erasure/erasure.repository';
 import { ErasureService } from './erasure/erasure.service';
 import { ErasuresController } from './erasure/erasures.controller';
+import { AdminGateway } from './handoff/admin.gateway';
+import { HandoffRulesController } from './handoff/handoff-rules.controller';
+import { HandoffsController, SessionHandoffController } from './handoff/handoffs.controller';
+import { OperatorHandoffs } from './handoff/operator-handoffs';
 import { AdminMetricsRepository } from './metrics/admin-metrics.repository';
 import { MetricsController } from './metrics/metrics.controller';
 import { AdminModelsRepository } from './models/admin-models.repository';
@@ -28,8 +33,35 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule, SessionsModule, ChatModule],
-  controllers: [SessionsController, ModelsController, TrainingRunsController, ApiKeysController, AuditLogController, MetricsController, PersonasController, SettingsController, RulesController, ErasuresController],
-  providers: [ApiKeysRepository, ApiKeyManager, AuditLogRepository, ApiKeyGuard, AdminSessionsRepository, AdminModelsRepository, AdminTrainingRunsRepository, AdminMetricsRepository, ErasureRepository, ErasureService],
+  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule, SessionsModule, ChatModule, HandoffModule],
+  controllers: [
+    SessionsController,
+    ModelsController,
+    TrainingRunsController,
+    ApiKeysController,
+    AuditLogController,
+    MetricsController,
+    PersonasController,
+    SettingsController,
+    RulesController,
+    ErasuresController,
+    HandoffsController,
+    SessionHandoffController,
+    HandoffRulesController,
+  ],
+  providers: [
+    ApiKeysRepository,
+    ApiKeyManager,
+    AuditLogRepository,
+    ApiKeyGuard,
+    AdminSessionsRepository,
+    AdminModelsRepository,
+    AdminTrainingRunsRepository,
+    AdminMetricsRepository,
+    ErasureRepository,
+    ErasureService,
+    OperatorHandoffs,
+    AdminGateway,
+  ],
 })
 export class AdminModule {}

@@ -1,23 +1,25 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
-import { Socket } from 'socket.io';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { Namespace, Socket } from 'socket.io';
+import { HandoffService, LiveEvent, LiveEvents, turnAuthor } from '../handoff';
 import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
+import { Ack, acknowledged, Nack } from './socket-acks';
 import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
-
-type Ack = { ok: true } & Record<string, unknown>;
-type Nack = { ok: false; error: { code: string; message: string } };
 
 /** The requests of the protocol; anything else is answered with `unknown_event`. */
 const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;
 const knownEvents = new Set<string>(Object.values(EVENTS));
 
-const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
+const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, author: turnAuthor(t), text: t.text, clientMessageId: t.clientMessageId, createdAt: t.createdAt });
+
+/** The room of a session's widget sockets: what a person writes, and who answers, reach every tab it is open in. */
+const sessionRoom = (sessionId: string) => `session:${sessionId}`;
 
 /**
  * The widget protocol on namespace `/chat` (docs/protocol.md). Every request is acknowledged with
@@ -27,13 +29,26 @@ const publicTurn = (t: Turn) => ({ turnId: t.id, index: t.index, role: t.role, t
 @WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
 export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
+  @WebSocketServer() private readonly server!: Namespace;
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
     private readonly metrics: ChatMetrics,
     private readonly visitors: VisitorIds,
-  ) {}
+    private readonly handoffs: HandoffService,
+    events: LiveEvents,
+  ) {
+    events.subscribe((e) => this.toVisitor(e));
+  }
+
+  /** A person's message and who answers now, to the session's widget sockets (through the server, so an adapter can fan it out). */
+  private toVisitor(e: LiveEvent): void {
+    if ((e.type !== 'person' && e.type !== 'state') || e.session.channel !== 'widget') return;
+    const room = this.server.to(sessionRoom(e.session.id));
+    if (e.type === 'person') room.emit('message:person', { turnId: e.turn.id, index: e.turn.index, text: e.turn.text, author: turnAuthor(e.turn), createdAt: e.turn.createdAt });
+    else room.emit('handoff:state', { state: e.state, name: e.name, notice: { turnId: e.notice.id, index: e.notice.index, text: e.notice.text } });
+  }
 
   handleConnection(socket: Socket): void {
     answerUnknownEvents(socket, knownEvents);
@@ -55,12 +70,12 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
         // A token never carries a session over to another visitor (or from none to one): erasure by visitor must find only theirs.
         if (session.visitorHash !== visitorHash) throw new ChatError('unknown_session', 'no session of this visitor matches this resume token');
         if (session.status !== 'active') throw new ChatError('session_closed', `the session has ${session.status === 'ended' ? 'ended' : 'timed out'}; start a new one`);
-        socket.data.sessionId = session.id;
-        return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn) };
+        await this.attach(socket, session.id);
+        return { ok: true, sessionId: session.id, resumeToken, resumed: true, history: (await this.sessions.history(session.id)).map(publicTurn), handoff: await this.handoffs.visitorSide(session.id) };
       }
       const { session, resumeToken: token } = await this.sessions.start(siteKey, 'widget', {}, visitorHash);
-      socket.data.sessionId = session.id;
-      return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [] };
+      await this.attach(socket, session.id);
+      return { ok: true, sessionId: session.id, resumeToken: token, resumed: false, history: [], handoff: { state: 'agent', name: null } };
     });
   }
 
@@ -74,6 +89,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
         typing: () => socket.emit('typing', { clientMessageId }),
         delta: (piece) => socket.emit('reply:delta', { clientMessageId, text: piece }),
       });
+      // A person holds the session: the message is stored for them, and no AI reply comes.
+      if (result.heldByPerson) return { ok: true, clientMessageId, visitorTurnId: result.visitorTurn.id, duplicate: result.duplicate, heldByPerson: true };
       const final = { clientMessageId, visitorTurnId: result.visitorTurn.id, turnId: result.reply.id, text: result.reply.text, duplicate: result.duplicate };
       socket.emit('reply:final', final);
       return { ok: true, ...final };
@@ -115,6 +132,13 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     }
   }
 
+  /** The socket speaks for this session from now on (a socket that started another one leaves its room). */
+  private async attach(socket: Socket, sessionId: string): Promise<void> {
+    if (socket.data.sessionId) await socket.leave(sessionRoom(socket.data.sessionId as string));
+    socket.data.sessionId = sessionId;
+    await socket.join(sessionRoom(sessionId));
+  }
+
   private async activeSession(socket: Socket, { allowClosed = false } = {}): Promise<string> {
     const sessionId = socket.data.sessionId as string | undefined;
     if (!sessionId) throw new ChatError('no_session', 'send session:start first');
@@ -125,15 +149,13 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   }
 
   /** Runs a handler and turns any failure into an error ack plus a `chat:error` event. */
-  private async guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
-    try {
-      return await handler();
-    } catch (err) {
-      const known = err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError;
-      if (!known) this.logger.error({ err, event }, 'chat handler failed');
-      const error = known ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
-      socket.emit('chat:error', { event, ...error });
-      return { ok: false, error };
-    }
+  private guard(socket: Socket, event: string, handler: () => Promise<Ack>): Promise<Ack | Nack> {
+    return acknowledged(handler, {
+      event,
+      logger: this.logger,
+      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError =>
+        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError,
+      failed: (error) => socket.emit('chat:error', { event, ...error }),
+    });
   }
 }

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { HandoffModule } from '../handoff';
 import { SessionsModule } from '../sessions';
 import { SitesModule } from '../sites';
 import { ChatGateway } from './chat.gateway';
@@ -7,7 +8,7 @@ import { SessionTimeoutJob } from './session-timeout.job';
 import { TurnLoop } from './turn-loop';
 
 @Module({
-  imports: [SessionsModule, SitesModule],
+  imports: [SessionsModule, SitesModule, HandoffModule],
   providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob],
   // The admin's erasure ends live sessions through it (a reply streaming for one stops at once).
   exports: [TurnLoop],

@@ -1,8 +1,9 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { randomBytes } from 'node:crypto';
-import { Socket } from 'socket.io';
+import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { LiveEvent, LiveEvents } from '../handoff';
 import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
@@ -25,17 +26,30 @@ const RASA_EVENTS = new Set(['session_request', 'user_uttered']);
  * Rasa's socket.io input channel, on the default namespace and path (`/socket.io/`), so a site's
  * existing Rasa web chat front end can point at Closer unchanged: `session_request` →
  * `session_confirm` (the session id, generated when the client sends none), `user_uttered`
- * `{ message, session_id }` → `bot_uttered` `{ text }` to the session's room.
+ * `{ message, session_id }` → `bot_uttered` `{ text }` to the session's room. A person's messages and
+ * the handoff notices come as `bot_uttered` too, marked in `metadata` (`author: 'person'` and the
+ * name; `author: 'system'` and the handoff state): never passed off as the AI's.
  */
 @WebSocketGateway()
 export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RasaGateway.name);
+  @WebSocketServer() private readonly server!: Namespace;
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
     private readonly metrics: ChatMetrics,
-  ) {}
+    events: LiveEvents,
+  ) {
+    events.subscribe((e) => this.toVisitor(e));
+  }
+
+  private toVisitor(e: LiveEvent): void {
+    if ((e.type !== 'person' && e.type !== 'state') || e.session.channel !== 'rasa' || !e.session.rasaSessionId) return;
+    const room = this.server.to(e.session.rasaSessionId);
+    if (e.type === 'person') room.emit('bot_uttered', { text: e.turn.text, metadata: { author: 'person', name: e.turn.authorName } });
+    else room.emit('bot_uttered', { text: e.notice.text, metadata: { author: 'system', handoff: e.state } });
+  }
 
   /** Rasa has no error event and no acknowledgements: Closer's `chat:error` (and the ack, if the client sent one) carries it. */
   handleConnection(socket: Socket): void {
@@ -70,6 +84,8 @@ export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
       // Rasa messages carry no id: each one is a new turn.
       const messageId = `rasa-${randomBytes(8).toString('hex')}`;
       const { reply } = await this.turns.handle(session.id, messageId, parsed.data.message, { streams: false, typing: () => undefined, delta: () => undefined });
+      // A person holds the session: their answer comes when they write it.
+      if (!reply) return;
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {

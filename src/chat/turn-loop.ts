@@ -6,6 +6,7 @@ import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
+import { HandoffService, HeldByPersonError, LiveEvents } from '../handoff';
 import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
@@ -19,24 +20,32 @@ export interface TurnListener extends ReplyListener {
   streams: boolean;
 }
 
-export interface TurnResult {
+export type TurnResult = {
   visitorTurn: Turn;
-  reply: Turn;
   /** The reply was stored before (a retried message id): nothing new was stored or generated. */
   duplicate: boolean;
-}
+} & ({ reply: Turn; heldByPerson: false } | { reply: null; heldByPerson: true });
+
+/** Why a streaming reply was stopped: a person took the session over (not the session ending). */
+const TAKEN_OVER = 'taken_over';
+
+/** The seller's side of the conversation is the AI's and the people's who took over; the visitor's is theirs; notices are neither. */
+const conversationOf = (turns: Turn[]): HistoryTurn[] =>
+  turns.filter((t) => t.role !== 'system').map((t) => ({ role: t.role === 'visitor' ? 'visitor' : 'agent', text: t.text }));
 
 /**
  * One visitor message, end to end: store it → prompt from the history (chat template) → generate,
  * streaming each sentence once the reply so far passes the blocking rules (a sentence that breaks
  * one is regenerated from the sentences sent, or the reply is closed with the fallback) → store the
  * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time;
- * a retried message id returns the stored reply.
+ * a retried message id returns the stored reply. A stored visitor message may make a handoff rule
+ * ask for a person (the AI keeps answering meanwhile); while a person holds the session, the message
+ * is stored and no reply is written, and a takeover stops a reply streaming at that moment.
  */
 @Injectable()
 export class TurnLoop {
   private readonly inFlight = new Map<string, Promise<unknown>>();
-  /** Aborted when the session ends while a reply streams: nothing more is sent or stored. */
+  /** Aborted when the session ends, or a person takes it over, while a reply streams: nothing more is sent or stored. */
   private readonly streaming = new Map<string, AbortController>();
   /** model_versions ids by served version name, looked up once rather than on every reply. */
   private readonly versionIds = new Map<string, Promise<string>>();
@@ -48,8 +57,13 @@ export class TurnLoop {
     @Inject(REPLY_POLICY) private readonly policy: ReplyPolicy,
     @Inject(ConfigService) config: ConfigService<AppConfig, true>,
     private readonly metrics: ChatMetrics,
+    private readonly handoffs: HandoffService,
+    private readonly events: LiveEvents,
   ) {
     this.config = config.get('policy', { infer: true });
+    events.subscribe((e) => {
+      if (e.type === 'handoff' && e.change === 'taken') this.streaming.get(e.handoff.sessionId)?.abort(TAKEN_OVER);
+    });
   }
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
@@ -61,10 +75,11 @@ export class TurnLoop {
     return run;
   }
 
-  /** Ends the session; a reply streaming for it stops at once (it fails with session_closed). */
+  /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */
   async endSession(sessionId: string): Promise<void> {
     await this.sessions.end(sessionId);
     this.streaming.get(sessionId)?.abort();
+    await this.handoffs.closeEnded();
   }
 
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
@@ -83,11 +98,19 @@ export class TurnLoop {
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
     this.policy.assertFits([{ role: 'system', content: systemPrompt(site.catalog) }, { role: 'user', content: text }]);
     const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
-    if (stored) return { visitorTurn, reply: stored, duplicate: true };
+    if (stored) return { visitorTurn, reply: stored, duplicate: true, heldByPerson: false };
+    if (!duplicate) this.events.publish({ type: 'turn', sessionId, turn: visitorTurn });
+    const held = { visitorTurn, reply: null, duplicate, heldByPerson: true } as const;
     let withdrawn = false;
     try {
-      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, listener, started, ended), duplicate: false };
+      const history = conversationOf(await this.sessions.history(sessionId));
+      // A retried message was checked when it was first stored.
+      if (!duplicate) await this.handoffs.checkRules(sessionId, history, site.catalog);
+      if (await this.handoffs.heldByPerson(sessionId)) return held;
+      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, history, listener, started, ended), duplicate: false, heldByPerson: false };
     } catch (err) {
+      // Taken over mid-reply (here, or on another server: the store refused it): the message waits for the person.
+      if (err instanceof HeldByPersonError || ended.reason === TAKEN_OVER) return held;
       // A refusal stores nothing: the turn this request added is taken back, so a retry starts clean.
       if (err instanceof PolicyBusyError && !duplicate) {
         withdrawn = true;
@@ -105,13 +128,12 @@ export class TurnLoop {
     { catalog, scoring }: SiteCatalog,
     clientMessageId: string,
     visitorTurn: Turn,
+    history: HistoryTurn[],
     listener: TurnListener,
     started: number,
     ended: AbortSignal,
   ): Promise<Turn> {
-    const history: HistoryTurn[] = (await this.sessions.history(sessionId))
-      .filter((t) => t.role !== 'system')
-      .map((t) => ({ role: t.role === 'agent' ? 'agent' : 'visitor', text: t.text }));
+    // A person's messages are the seller's side: the model continues from what the visitor was told.
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt(catalog) },
       ...history.map((t): ChatMessage => ({ role: t.role === 'agent' ? 'assistant' : 'user', content: t.text })),
@@ -154,8 +176,10 @@ export class TurnLoop {
         completionTokens: reply.completionTokens,
       },
       [...scores.results, total, guardrail],
+      this.handoffs.admitAgentTurn(sessionId),
     );
     this.metrics.replyStored(latencyMs, timeToFirstDeltaMs, scores.violations);
+    this.events.publish({ type: 'turn', sessionId, turn });
     return turn;
   }
 

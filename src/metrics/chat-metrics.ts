@@ -4,22 +4,23 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { DataSource } from 'typeorm';
 import { trainingRunStates } from '../jobs';
 import { REPLY_POLICY, ReplyPolicy } from '../policy';
+import type { TurnRole } from '../sessions';
 
 /** Seconds: a streamed first sentence comes in tens of ms, a long reply on a busy batch in tens of seconds. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 
-export type SocketNamespace = 'chat' | 'rasa';
+export type SocketNamespace = 'chat' | 'rasa' | 'admin';
 
 /**
  * The server's Prometheus metrics (served at `GET /metrics`): Node process defaults plus turns,
  * reply latency, compliance violations, conversions and open sockets as they happen, and the
- * policy's batch and queue and the training runs by state read at scrape time. Its own registry,
+ * policy's batch and queue, the training runs by state and the waiting handoffs read at scrape time. Its own registry,
  * so apps built side by side (tests) do not share counters.
  */
 @Injectable()
 export class ChatMetrics {
   readonly registry = new Registry();
-  private readonly turns = new Counter({ name: 'closer_turns_total', help: 'Turns stored, by role (visitor, agent)', labelNames: ['role'], registers: [this.registry] });
+  private readonly turns = new Counter({ name: 'closer_turns_total', help: 'Turns stored, by role (visitor, agent, person)', labelNames: ['role'], registers: [this.registry] });
   private readonly replySeconds = new Histogram({
     name: 'closer_reply_duration_seconds',
     help: 'Visitor message received to agent reply stored, in seconds',
@@ -39,7 +40,7 @@ export class ChatMetrics {
     registers: [this.registry],
   });
   private readonly conversions = new Counter({ name: 'closer_conversions_total', help: 'Conversions recorded (duplicates not counted), by source (webhook, widget)', labelNames: ['source'], registers: [this.registry] });
-  private readonly sockets = new Gauge({ name: 'closer_active_sockets', help: 'Open socket.io connections, by namespace (chat: /chat widget protocol, rasa: default namespace)', labelNames: ['namespace'], registers: [this.registry] });
+  private readonly sockets = new Gauge({ name: 'closer_active_sockets', help: 'Open socket.io connections, by namespace (chat: /chat widget protocol, rasa: default namespace, admin: /admin dashboards)', labelNames: ['namespace'], registers: [this.registry] });
 
   constructor(
     @Inject(REPLY_POLICY) policy: ReplyPolicy,
@@ -73,10 +74,22 @@ export class ChatMetrics {
         for (const state of trainingRunStates) this.set({ state }, Number(rows.find((r) => r.status === state)?.n ?? 0));
       },
     });
-    for (const namespace of ['chat', 'rasa'] as const) this.sockets.set({ namespace }, 0);
+    new Gauge({
+      name: 'closer_handoffs_waiting',
+      help: 'Live sessions waiting for a person (a handoff rule asked, nobody took it yet), in the handoffs table at scrape time',
+      registers: [this.registry],
+      async collect() {
+        const [{ n }]: { n: string }[] = await db.query(
+          `SELECT count(*) AS n FROM handoffs h JOIN chat_sessions s ON s.id = h.session_id WHERE h.state = 'waiting' AND s.status = 'active'`,
+        );
+        this.set(Number(n));
+      },
+    });
+    for (const namespace of ['chat', 'rasa', 'admin'] as const) this.sockets.set({ namespace }, 0);
   }
 
-  turnStored(role: 'visitor' | 'agent'): void {
+  /** A turn stored: a visitor's message, the agent's reply (through replyStored) or a person's message. */
+  turnStored(role: Exclude<TurnRole, 'system'>): void {
     this.turns.inc({ role });
   }
 

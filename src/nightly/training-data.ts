@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { ProductCatalog } from '../catalog';
 import { derivePersonas, LoggedSessionSummary, Persona } from '../simulator';
+import { visitorOpeningsOf } from '../simulator/persona.repository';
 
 export interface DataWindow {
   start: Date;
@@ -35,16 +36,14 @@ export function dataWindow(now: Date, days: number): DataWindow {
 /**
  * The run's personas: those derived from the window's live (non-simulated) sessions, newest
  * first, up to `maxDerived`, mixed with the whole persona library (which also keeps the training
- * mix stable on a quiet night). Transcripts are already redacted when stored.
+ * mix stable on a quiet night). Transcripts are already redacted when stored. Nothing a person
+ * wrote, nor what the visitor wrote once a person took over, is read (visitorOpeningsOf).
  */
 export async function buildTrainingData(db: DataSource, catalog: ProductCatalog, library: Persona[], window: DataWindow, maxDerived: number): Promise<TrainingData> {
   if (library.length === 0) throw new Error('the persona library is empty');
   const rows: { id: string; messages: string[] | null; converted: boolean }[] = await db.query(
-    `SELECT s.id, v.messages, EXISTS (SELECT 1 FROM conversions c WHERE c.session_id = s.id) AS converted
+    `SELECT s.id, ${visitorOpeningsOf('s')} AS messages, EXISTS (SELECT 1 FROM conversions c WHERE c.session_id = s.id) AS converted
        FROM chat_sessions s
-       CROSS JOIN LATERAL (
-         SELECT array_agg(t.text ORDER BY t.index) AS messages
-           FROM (SELECT text, index FROM turns WHERE session_id = s.id AND role = 'visitor' ORDER BY index LIMIT 3) t) v
       WHERE s.channel <> 'simulator' AND s.created_at >= $1 AND s.created_at < $2
       ORDER BY s.created_at DESC`,
     [window.start, window.end],

@@ -45,6 +45,9 @@ export interface AgentTurnRecord {
   completionTokens: number | null;
 }
 
+/** A turn the model did not write: an operator's message (`person`, with its author) or a server notice (`system`). */
+export type HandoffTurnRecord = { role: 'system'; text: string } | { role: 'person'; text: string; authorKeyId: string | null; authorName: string };
+
 /** Sessions, their turns and turn scores. Every write is a transaction; turns are never lost. */
 @Injectable()
 export class ChatSessionRepository {
@@ -116,12 +119,16 @@ export class ChatSessionRepository {
     await this.db.query(`DELETE FROM turns WHERE session_id = $1 AND id = $2 AND role = 'visitor'`, [sessionId, turnId]);
   }
 
-  /** Stores the agent turn and its scores together, only while the session is active (SessionClosedError otherwise). */
-  async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[]): Promise<Turn> {
+  /**
+   * Stores the agent turn and its scores together, only while the session is active (SessionClosedError
+   * otherwise) and `admit` (run with the session locked, e.g. "no person holds it") does not throw.
+   */
+  async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[], admit: (tx: EntityManager) => Promise<void> = async () => undefined): Promise<Turn> {
     return this.db.transaction(async (tx) => {
       await this.lockSession(tx, sessionId);
       const [{ status }] = await tx.query(`SELECT status FROM chat_sessions WHERE id = $1`, [sessionId]);
       if (status !== 'active') throw new SessionClosedError();
+      await admit(tx);
       const turn = await tx.getRepository(Turn).save({
         sessionId,
         index: await this.nextIndex(tx, sessionId),
@@ -146,6 +153,12 @@ export class ChatSessionRepository {
       }
       return turn;
     });
+  }
+
+  /** Stores a person's message or a server notice as the session's next turn, in the caller's transaction (which then holds the session's lock). */
+  async addHandoffTurn(tx: EntityManager, sessionId: string, record: HandoffTurnRecord): Promise<Turn> {
+    await this.lockSession(tx, sessionId);
+    return tx.getRepository(Turn).save({ sessionId, index: await this.nextIndex(tx, sessionId), clientMessageId: null, ...record });
   }
 
   /** Stores a conversion once per (session, external id); returns its id, or undefined for a duplicate. */

@@ -2,6 +2,6 @@ export { ChatSession, SessionChannel, SessionStatus } from './entities/chat-sess
 export { Turn, TurnRole } from './entities/turn.entity';
 export { TurnScore } from './entities/turn-score.entity';
 export { Conversion, ConversionSource } from './entities/conversion.entity';
-export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, hashToken, replyIdFor, SessionClosedError, SessionSelector } from './chat-session.repository';
+export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, HandoffTurnRecord, hashToken, replyIdFor, SessionClosedError, SessionSelector } from './chat-session.repository';
 export { SessionsModule } from './sessions.module';
 export { siteKeySchema, VisitorIds, visitorIdSchema, VisitorIdsDisabledError } from './visitor-ids';

@@ -5,6 +5,17 @@ import { ProductCatalog } from '../catalog';
 import { derivePersonas, LoggedSessionSummary } from './derived-personas';
 import { findPersona, parsePersonas, Persona, UnknownPersonaError } from './persona';
 
+/**
+ * The first three visitor messages of session `alias`, oldest first (an SQL array; NULL without
+ * any): what personas are derived from. Only messages written before a person first took the
+ * session over: later ones answer the person, so they are no material to learn the agent from
+ * (a person's own messages, role `person`, are never read).
+ */
+export const visitorOpeningsOf = (alias: string) => `(SELECT array_agg(t.text ORDER BY t.index) FROM (
+    SELECT text, index FROM turns WHERE session_id = ${alias}.id AND role = 'visitor'
+       AND created_at < COALESCE((SELECT min(h.taken_at) FROM handoffs h WHERE h.session_id = ${alias}.id), 'infinity')
+     ORDER BY index LIMIT 3) t)`;
+
 /** Where a stored persona came from: the library file, a live-session import, or an admin's create / replace. */
 export type PersonaSource = 'library' | 'derived' | 'admin';
 
@@ -85,9 +96,7 @@ export class PersonaRepository {
   /** Derives personas from the latest live (non-simulated) sessions and stores them. */
   async deriveFromLiveSessions(catalog: ProductCatalog, template: Persona, limit = 200, manager: EntityManager = this.db.manager): Promise<Persona[]> {
     const rows: { id: string; messages: string[] | null; converted: boolean }[] = await manager.query(
-      `SELECT s.id,
-              (SELECT array_agg(t.text ORDER BY t.index) FROM (
-                 SELECT text, index FROM turns WHERE session_id = s.id AND role = 'visitor' ORDER BY index LIMIT 3) t) AS messages,
+      `SELECT s.id, ${visitorOpeningsOf('s')} AS messages,
               EXISTS (SELECT 1 FROM conversions c WHERE c.session_id = s.id) AS converted
          FROM chat_sessions s
         WHERE s.channel <> 'simulator'

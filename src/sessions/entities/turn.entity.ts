@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Relation } from 'typeorm';
 import { ChatSession } from './chat-session.entity';
 
-export type TurnRole = 'visitor' | 'agent' | 'system';
+/** `agent`: the AI; `person`: an operator holding the session (live takeover); `system`: a server notice (a person joined, left, was asked for). */
+export type TurnRole = 'visitor' | 'agent' | 'system' | 'person';
 
 @Entity('turns')
 export class Turn {
@@ -47,6 +48,14 @@ export class Turn {
 
   @Column({ name: 'completion_tokens', type: 'integer', nullable: true })
   completionTokens!: number | null;
+
+  /** The API key of the person who wrote a `person` turn (null for other roles). */
+  @Column({ name: 'author_key_id', type: 'uuid', nullable: true })
+  authorKeyId!: string | null;
+
+  /** The name a `person` turn was shown to the visitor under (null for other roles). */
+  @Column({ name: 'author_name', type: 'text', nullable: true })
+  authorName!: string | null;
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt!: Date;

@@ -1,0 +1,24 @@
+import { Logger } from '@nestjs/common';
+
+export type Ack = { ok: true } & Record<string, unknown>;
+export type Nack = { ok: false; error: { code: string; message: string } };
+export type AckError = Nack['error'];
+
+/**
+ * Runs a socket request's handler and answers its acknowledgement: the handler's `{ ok: true, … }`,
+ * or `{ ok: false, error }` with the failure's own code when `known` recognises it, else `internal`
+ * (logged: the client learns nothing of the cause). `failed` sees every error answered.
+ */
+export async function acknowledged(
+  handler: () => Promise<Ack>,
+  { event, logger, known, failed }: { event: string; logger: Logger; known: (err: unknown) => err is Error & { code: string }; failed?: (error: AckError) => void },
+): Promise<Ack | Nack> {
+  try {
+    return await handler();
+  } catch (err) {
+    if (!known(err)) logger.error({ err, event }, 'socket handler failed');
+    const error = known(err) ? { code: err.code, message: err.message } : { code: 'internal', message: 'something went wrong; please retry' };
+    failed?.(error);
+    return { ok: false, error };
+  }
+}

@@ -1,0 +1,18 @@
+/** A handoff request that cannot be honoured in the session's current state; nothing was changed. */
+export class HandoffError extends Error {
+  constructor(
+    readonly code: 'unknown_session' | 'session_closed' | 'already_taken' | 'not_taken' | 'unknown_handoff_rule' | 'handoff_rule_exists',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'HandoffError';
+  }
+}
+
+/** A person holds the session: the agent writes no reply (the visitor's message is kept for the person). */
+export class HeldByPersonError extends Error {
+  constructor() {
+    super('a person holds this session');
+    this.name = 'HeldByPersonError';
+  }
+}

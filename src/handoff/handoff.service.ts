@@ -1,0 +1,94 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { ProductCatalog } from '../catalog';
+import { HistoryTurn } from '../scoring';
+import { ChatSessionRepository, Turn } from '../sessions';
+import { HandoffError, HeldByPersonError } from './handoff-error';
+import { requestedHandoff } from './handoff-rules';
+import { HandoffRulesRepository } from './handoff-rules.repository';
+import { HandoffRepository, HandoffView, LiveSession } from './handoff.repository';
+import { LiveEvents, VisitorSideState } from './live-events';
+
+/** What the visitor is told, as stored system turns: honest about who answers. */
+export const handoffNotices = {
+  waiting: "I've asked a person from our team to join this chat. Until they do, I'm an AI assistant and I can keep answering your questions.",
+  joined: (name: string) => `${name}, a person from our team, has joined the chat.`,
+  left: (name: string) => `${name} has left the chat. You're chatting with our AI assistant again.`,
+};
+
+/**
+ * The chat side of live takeover: the rules that ask for a person on a visitor message, whether a
+ * person holds a session (the turn loop writes no reply then), and the announcements every change
+ * makes (a stored notice for the visitor, events for the sockets).
+ */
+@Injectable()
+export class HandoffService {
+  private readonly logger = new Logger(HandoffService.name);
+
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    private readonly handoffs: HandoffRepository,
+    private readonly rules: HandoffRulesRepository,
+    private readonly sessions: ChatSessionRepository,
+    private readonly events: LiveEvents,
+  ) {}
+
+  /** Who answers the visitor now, and the person's name when one does (a resumed widget shows it). */
+  async visitorSide(sessionId: string): Promise<{ state: VisitorSideState; name: string | null }> {
+    const open = await this.handoffs.open(sessionId);
+    if (!open) return { state: 'agent', name: null };
+    return open.state === 'active' ? { state: 'person', name: open.takenBy!.name } : { state: 'waiting', name: null };
+  }
+
+  async heldByPerson(sessionId: string, manager?: EntityManager): Promise<boolean> {
+    return (await this.handoffs.open(sessionId, manager))?.state === 'active';
+  }
+
+  /** For `addAgentTurn`: with the session locked, refuses the reply (HeldByPersonError) once a person holds it. */
+  admitAgentTurn(sessionId: string): (tx: EntityManager) => Promise<void> {
+    return async (tx) => {
+      if (await this.heldByPerson(sessionId, tx)) throw new HeldByPersonError();
+    };
+  }
+
+  /**
+   * Checks the rules against the visitor's new message (the last of `history`): when one fires and no
+   * handoff is open, the session waits for a person, the visitor is told, and the dashboards hear of it.
+   */
+  async checkRules(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog): Promise<void> {
+    const rules = await this.rules.list();
+    if (!rules.some((r) => r.enabled)) return;
+    const { open, firedRules } = await this.handoffs.ofSession(sessionId);
+    if (open) return;
+    const request = requestedHandoff(rules, history, catalog, firedRules);
+    if (!request) return;
+    const requested = await this.db.transaction(async (tx) => {
+      const session = await this.handoffs.lockSession(tx, sessionId);
+      // Another message or an operator may have opened one since the check above.
+      if (await this.handoffs.open(sessionId, tx)) return undefined;
+      const handoff = await this.handoffs.request(tx, sessionId, request);
+      const notice = await this.sessions.addHandoffTurn(tx, sessionId, { role: 'system', text: handoffNotices.waiting });
+      return { session, handoff, notice };
+    }).catch((err: unknown) => {
+      // The session closed meanwhile: nobody is left to ask for.
+      if (err instanceof HandoffError) return undefined;
+      throw err;
+    });
+    if (requested) this.announce(requested.session, requested.handoff, 'waiting', requested.notice);
+  }
+
+  /** Closes the open handoffs of sessions that ended or timed out, and tells the dashboards. */
+  async closeEnded(): Promise<void> {
+    for (const handoff of await this.handoffs.closeEnded()) this.events.publish({ type: 'handoff', change: 'closed', handoff });
+  }
+
+  /** Tells everyone of a stored change: the notice to watchers and the visitor, the handoff to every dashboard. */
+  announce(session: LiveSession, handoff: HandoffView, change: 'waiting' | 'taken' | 'released', notice: Turn): void {
+    const state: VisitorSideState = change === 'taken' ? 'person' : change === 'waiting' ? 'waiting' : 'agent';
+    this.logger.log({ sessionId: session.id, handoffId: handoff.id, change, reason: handoff.reason }, `handoff ${change}`);
+    this.events.publish({ type: 'turn', sessionId: session.id, turn: notice });
+    this.events.publish({ type: 'state', session, state, name: state === 'person' ? handoff.takenBy!.name : null, notice });
+    this.events.publish({ type: 'handoff', change, handoff });
+  }
+}

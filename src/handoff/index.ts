@@ -1,0 +1,8 @@
+export { HandoffError, HeldByPersonError } from './handoff-error';
+export { DealEstimate, estimateDeal, HandoffRequest, HandoffRule, HandoffRuleKind, handoffRuleSchema, requestedHandoff } from './handoff-rules';
+export { HandoffRulesRepository } from './handoff-rules.repository';
+export { HandoffPerson, HandoffReason, HandoffRepository, HandoffState, HandoffView, LiveSession, OpenHandoffState } from './handoff.repository';
+export { handoffNotices, HandoffService } from './handoff.service';
+export { LiveEvent, LiveEventListener, LiveEvents, VisitorSideState } from './live-events';
+export { HandoffModule } from './handoff.module';
+export { liveTurnView, TurnAuthor, turnAuthor } from './turn-view';

@@ -1,0 +1,9 @@
+import { Browser, chromium } from 'playwright-core';
+
+/** Debian's Chromium, headless, quiet (no background traffic), for the browser tests. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
