@@ -47,8 +47,11 @@ export function configureApp(app: INestApplication): void {
   app.useGlobalFilters(new HttpErrorFilter());
   (app as NestExpressApplication).useStaticAssets(PUBLIC_DIR);
   (app as NestExpressApplication).useStaticAssets(CHART_JS_DIR, { prefix: '/admin/vendor/chart.js/', index: false });
+  const socketIoPath = app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true });
+  // The dashboard loads socket.io's client from socket.io itself, under the configured path.
+  app.getHttpAdapter().get('/admin/config.json', (_req: unknown, res: { json: (body: unknown) => void }) => res.json({ socketIoPath }));
   setupOpenApi(app);
-  app.useWebSocketAdapter(new PathIoAdapter(app, app.get<ConfigService<AppConfig, true>>(ConfigService).get('http.socketIoPath', { infer: true })));
+  app.useWebSocketAdapter(new PathIoAdapter(app, socketIoPath));
 }
 
 /** Builds the Nest application the same way for the server and for the e2e tests. */

@@ -2,7 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
 import { EvaluationComparison, EvaluationSummary } from '../src/evaluation';
@@ -10,6 +10,7 @@ import { TrainingRunQueue } from '../src/jobs';
 import { decideGate, gateSummary, GateReport, RunOutcome } from '../src/nightly';
 import { ModelRegistry } from '../src/registry';
 import { RunDirectory, StepMetrics } from '../src/rl';
+import { launchChromium, openWidget } from './support/chromium';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -98,10 +99,7 @@ describe('admin dashboard in a real browser', () => {
     const gate: RunOutcome['gate'] = { ...report, championId, championName: 'default' };
     await queue.advance(runId, 'test-worker', 'rejected', { gate: gate as unknown as Record<string, unknown> });
 
-    browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
-    });
+    browser = await launchChromium();
     mkdirSync(SCREENSHOTS, { recursive: true });
   });
   afterAll(async () => {
@@ -256,5 +254,62 @@ describe('admin dashboard in a real browser', () => {
     await page.getByRole('status').getByText(`Run ${queued.id.slice(0, 8)}: cancelled.`).waitFor();
     expect((await db.dataSource.query(`SELECT status FROM training_runs WHERE id = $1`, [queued.id]))[0].status).toBe('cancelled');
     await page.close();
+  });
+
+  it('shows a waiting handoff live, takes the widget’s session over, exchanges a message each way and hands it back', async () => {
+    const { page: dashboard } = await openDashboard();
+    await signIn(dashboard, keys.operator);
+    await dashboard.getByRole('link', { name: 'Handoffs & live' }).click();
+    await dashboard.getByText('Live: updates arrive as they happen.').waitFor();
+    await dashboard.getByText('No session is waiting for a person.').waitFor();
+
+    // The visitor, in the widget on the demo page, asks for a person: the dashboard hears it without a reload.
+    const { page: visitor, widget, send } = await openWidget(browser, url);
+    await send('Can I talk to a person please?');
+    await widget.locator('.msg.agent').first().waitFor();
+    const waiting = dashboard.getByRole('table', { name: /Waiting for a person/ });
+    await waiting.waitFor();
+    const [{ id: live }] = await db.dataSource.query(`SELECT session_id AS id FROM handoffs WHERE state = 'waiting'`);
+    await waiting.getByRole('link', { name: `Watch session ${live.slice(0, 8)}` }).click();
+    const transcript = dashboard.getByRole('log', { name: 'Transcript' });
+    await transcript.getByText('Can I talk to a person please?').waitFor();
+    await dashboard.getByText(/^Waiting for a person since .*: the visitor asked for a person\./).waitFor();
+
+    await dashboard.getByRole('button', { name: 'Take over (operator)' }).click();
+    await dashboard.getByRole('dialog').getByLabel(/Display name/).fill('Dana');
+    await dashboard.getByRole('dialog').getByRole('button', { name: 'Take over' }).click();
+    await dashboard.getByText(/^Held by Dana since /).waitFor();
+    await widget.getByText('Dana, a person from our team, has joined the chat.').waitFor();
+
+    // Operator → visitor, with markup that must stay text on both sides.
+    const reply = `Hi, Dana here. ${HOSTILE}`;
+    await dashboard.getByLabel('Message to the visitor (shown as from a person)').fill(reply);
+    await dashboard.getByRole('button', { name: 'Send' }).click();
+    await widget.locator('.msg.person').waitFor();
+    expect(await widget.locator('.msg.person').textContent()).toBe(`Dana · team member${reply}`);
+    await transcript.locator('.turn.person .turn-text').getByText(reply, { exact: true }).waitFor();
+
+    // Visitor → operator: the dashboard shows it as it is stored; no AI reply while the person holds the chat.
+    await send('Great, and annual billing?');
+    await transcript.getByText('Great, and annual billing?').waitFor();
+    await dashboard.screenshot({ path: join(SCREENSHOTS, 'takeover-dashboard.png'), fullPage: true });
+    await visitor.screenshot({ path: join(SCREENSHOTS, 'takeover-widget.png') });
+    expect(await dashboard.evaluate(`({ pwned: window.pwned, img: document.querySelectorAll('img').length })`)).toEqual({ pwned: undefined, img: 0 });
+    expect(await visitor.evaluate(`window.pwned`)).toBeUndefined();
+
+    await dashboard.getByRole('button', { name: 'Hand back to the AI' }).click();
+    await dashboard.getByRole('dialog').getByRole('button', { name: 'Hand back' }).click();
+    await dashboard.getByText('The AI is answering.').waitFor();
+    await widget.getByText('You are chatting with an AI assistant.', { exact: true }).waitFor();
+    const turns = await db.dataSource.query(`SELECT role, author_name FROM turns WHERE session_id = $1 AND role IN ('visitor', 'person') ORDER BY index`, [live]);
+    expect(turns).toEqual([
+      { role: 'visitor', author_name: null },
+      { role: 'person', author_name: 'Dana' },
+      { role: 'visitor', author_name: null },
+    ]);
+    const audit = await db.dataSource.query(`SELECT action, actor_name FROM admin_audit_log WHERE target_id = $1 ORDER BY created_at`, [live]);
+    expect(audit.map((r: { action: string; actor_name: string }) => `${r.action} by ${r.actor_name}`)).toEqual(['handoff.takeover by operator-key', 'handoff.message by operator-key', 'handoff.release by operator-key']);
+    await dashboard.close();
+    await visitor.close();
   });
 });

@@ -5,7 +5,7 @@ import { Browser } from 'playwright-core';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
-import { launchChromium } from './support/chromium';
+import { launchChromium, openWidget } from './support/chromium';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -39,13 +39,7 @@ describe('widget during a live takeover, in a real browser', () => {
   const admin = (path: string, body: object = {}) => request(app.getHttpServer()).post(`/api/v1/admin/${path}`).set('authorization', `Bearer ${key}`).send(body).expect((res) => expect(res.status).toBeLessThan(300));
 
   it('shows the person’s messages as theirs, says who answers, keeps it across a reload, and saves a screenshot', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${url}/`);
-    const widget = page.locator('#closer-widget');
-    const send = async (text: string) => {
-      await widget.getByLabel('Your message').fill(text);
-      await widget.getByRole('button', { name: 'Send' }).click();
-    };
+    const { page, widget, send } = await openWidget(browser, url);
     await send('How much is the Growth plan?');
     await widget.locator('.msg.agent').first().waitFor();
     const [{ id: sessionId }] = await db.dataSource.query(`SELECT id FROM chat_sessions WHERE site_key = 'demo'`);

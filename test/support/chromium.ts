@@ -7,3 +7,15 @@ export function launchChromium(): Promise<Browser> {
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
   });
 }
+
+/** The demo page (`/`) in a new page, its widget, and `send`: a visitor typing a message and pressing Send. */
+export async function openWidget(browser: Browser, url: string) {
+  const page = await browser.newPage();
+  await page.goto(`${url}/`);
+  const widget = page.locator('#closer-widget');
+  const send = async (text: string) => {
+    await widget.getByLabel('Your message').fill(text);
+    await widget.getByRole('button', { name: 'Send' }).click();
+  };
+  return { page, widget, send };
+}

@@ -7,6 +7,7 @@ import { destroyCharts } from './charts.js';
 import { fill, h } from './dom.js';
 import { notify, resetMessages, showAlert, showError } from './feedback.js';
 import * as conversations from './views/conversations.js';
+import * as live from './views/live.js';
 import * as models from './views/models.js';
 import * as overview from './views/overview.js';
 import * as runs from './views/training-runs.js';
@@ -17,6 +18,7 @@ const routes = {
   sessions: { list: conversations.renderList, detail: conversations.renderDetail },
   runs: { list: runs.renderList, detail: runs.renderDetail },
   models: { list: models.renderList, detail: models.renderDetail },
+  live: { list: live.render, detail: live.render },
 };
 
 const $ = (id) => document.getElementById(id);

@@ -64,7 +64,7 @@ function turnItem(turn) {
     h(
       'div',
       { class: 'turn-head' },
-      h('strong', {}, `#${turn.index} ${turn.role}`),
+      h('strong', {}, `#${turn.index} ${turn.role === 'person' ? `person: ${turn.authorName ?? 'unnamed'}` : turn.role}`),
       ` · ${time(turn.createdAt)}`,
       turn.modelVersionId ? [' · model ', h('a', { href: link('models', turn.modelVersionId) }, shortId(turn.modelVersionId))] : null,
       turn.latencyMs !== null && turn.latencyMs !== undefined ? ` · ${turn.latencyMs} ms` : null,
@@ -89,6 +89,7 @@ export async function renderDetail(root, { id }) {
     root,
     h('p', {}, h('a', { href: link('sessions') }, '« Conversations')),
     h('h1', {}, `Conversation ${shortId(s.id)}`),
+    s.status === 'active' ? h('p', {}, h('a', { href: link('live', s.id) }, 'Watch it live (take over, write, hand back)')) : null,
     facts([
       ['Session', s.id],
       ['Site', s.siteKey],
