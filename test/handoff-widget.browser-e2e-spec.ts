@@ -41,7 +41,8 @@ describe('widget during a live takeover, in a real browser', () => {
   it('shows the person’s messages as theirs, says who answers, keeps it across a reload, and saves a screenshot', async () => {
     const { page, widget, send } = await openWidget(browser, url);
     await send('How much is the Growth plan?');
-    await widget.locator('.msg.agent').first().waitFor();
+    // Stored (data-turn comes with reply:final): a takeover while the reply still streams would stop it.
+    await widget.locator('.msg.agent[data-turn]').first().waitFor();
     const [{ id: sessionId }] = await db.dataSource.query(`SELECT id FROM chat_sessions WHERE site_key = 'demo'`);
 
     await admin(`sessions/${sessionId}/takeover`, { displayName: 'Alice' });
