@@ -9,24 +9,18 @@
  * refused with the busy error.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
-import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { cpus } from 'node:os';
-import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Client } from 'pg';
 import { io, Socket } from 'socket.io-client';
+import { defaultDatabaseUrl, dropSchema, machine, startServer, stopServer, throwAwaySchema, withClient } from './support/server';
+import { parseArgs, percentile, round } from './support/stats';
 
-const args = new Map<string, string>();
-process.argv.slice(2).forEach((a, i, all) => a.startsWith('--') && args.set(a.slice(2), all[i + 1]));
+const args = parseArgs(process.argv.slice(2));
 const sessions = Number(args.get('sessions') ?? 50);
 const messages = Number(args.get('messages') ?? 3);
 const maxBatch = args.get('max-batch') ?? '8';
 const maxQueue = args.get('max-queue') ?? '64';
-const databaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-const port = 30000 + Math.floor(Math.random() * 20000);
-const schema = `bench_chat_${randomBytes(4).toString('hex')}`;
-const round = (x: number) => Math.round(x * 10) / 10;
+const databaseUrl = defaultDatabaseUrl();
+const schema = throwAwaySchema('chat');
 
 const questions = [
   'Hi, how much is the Growth plan for 12 people?',
@@ -38,24 +32,6 @@ const questions = [
 ];
 
 type Ack = { ok: boolean; error?: { code: string } };
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
-}
-
-async function waitForHealth(url: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`${url} did not answer within 120 s`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 async function visitor(url: string, index: number, latencies: number[], firstDeltas: number[], counts: Record<string, number>) {
   const socket: Socket = io(`${url}/chat`, { transports: ['websocket'], forceNew: true });
@@ -86,10 +62,8 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
  * client's figure; null from a build that stores none (to run this benchmark against an older server).
  */
 async function stored(since: Date): Promise<{ completionTokens: number; timeToFirstDelta: { p50: number; p95: number } | null }> {
-  const client = new Client({ connectionString: databaseUrl });
-  await client.connect();
   const agentTurns = `FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`;
-  try {
+  return withClient(databaseUrl, async (client) => {
     const [{ tokens }] = (await client.query(`SELECT COALESCE(sum(t.completion_tokens), 0) AS tokens ${agentTurns}`, [since])).rows;
     const [{ column }] = (await client.query(`SELECT to_regclass($1) IS NOT NULL AND EXISTS (SELECT 1 FROM information_schema.columns WHERE table_schema = $2 AND table_name = 'turns' AND column_name = 'time_to_first_delta_ms') AS column`, [`"${schema}".turns`, schema])).rows;
     if (!column) return { completionTokens: Number(tokens), timeToFirstDelta: null };
@@ -100,19 +74,13 @@ async function stored(since: Date): Promise<{ completionTokens: number; timeToFi
       )
     ).rows;
     return { completionTokens: Number(tokens), timeToFirstDelta: { p50: round(Number(q.p50)), p95: round(Number(q.p95)) } };
-  } finally {
-    await client.end();
-  }
+  });
 }
 
 async function main() {
-  const server = spawn(process.execPath, [join(__dirname, '..', 'src', 'main.js')], {
-    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, LOG_LEVEL: 'warn', POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
-  const url = `http://127.0.0.1:${port}`;
+  const server = await startServer({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue });
+  const { url } = server;
   try {
-    await waitForHealth(`${url}/health/ready`);
     // One warm-up conversation compiles the session shapes a first reply needs.
     await visitor(url, -1, [], [], { replies: 0 });
     const latencies: number[] = [];
@@ -143,16 +111,12 @@ async function main() {
         mean_reply_tokens: round(fromServer.completionTokens / replies),
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
-        machine: { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version },
+        machine: machine(),
       }),
     );
   } finally {
-    server.kill('SIGTERM');
-    await new Promise((r) => server.once('exit', r));
-    const client = new Client({ connectionString: databaseUrl });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
+    await stopServer(server);
+    await dropSchema(databaseUrl, schema);
   }
 }
 

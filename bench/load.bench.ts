@@ -1,0 +1,255 @@
+/**
+ * Load benchmark (issue #21): N concurrent widget visitors on loopback against real server
+ * processes (the built `dist/src/main.js`, the default model, real Postgres), each running a
+ * scripted multi-turn conversation over the `/chat` socket.io protocol with think pauses. Every
+ * message sent is checked against the database afterwards: lost (acknowledged but not stored, or
+ * never answered nor refused), duplicated, refused yet stored. Prints one JSON line per load:
+ *   npm run bench:load [-- --sessions 200 --turns 5 --ramp 10 --think-ms 3000 --duration 120]
+ *                      [--replicas N] [--sweep 10,25,50,100,200] [--max-batch N --max-queue N]
+ *                      [--ack-timeout 60] [--warmup 16] [--profile]
+ * `--ramp`: seconds over which the sessions open; `--duration`: seconds after the first one opens
+ * when no new message is sent (those awaiting a reply still get it, within `--ack-timeout`), so a
+ * run always ends. `--replicas N` starts N servers on one database (and REDIS_URL, default
+ * redis://127.0.0.1:6379) and spreads the visitors over them. `--sweep` runs each load in turn on
+ * the same servers and ends with a summary line. `--profile` records a CPU profile of the first
+ * server's main thread during each load. Exits 1 when anything was lost, duplicated or refused yet stored.
+ * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
+ */
+import { setMaxListeners } from 'node:events';
+import { readFileSync, renameSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { loadConfig } from '../src/config';
+import { snapshot, utilisation } from './support/cpu';
+import { summariseProfile } from './support/cpu-profile';
+import { account, SentTurn, storedTurns } from './support/load-accounting';
+import { conversations, visit } from './support/load-visitor';
+import { BenchServer, defaultDatabaseUrl, dropSchema, machine, startServer, stopServer, throwAwaySchema, withClient } from './support/server';
+import { parseArgs, quantiles, round } from './support/stats';
+
+const args = parseArgs(process.argv.slice(2));
+const number = (name: string, fallback: number) => {
+  const value = Number(args.get(name) ?? fallback);
+  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number`);
+  return value;
+};
+const o = {
+  sessions: number('sessions', 200),
+  turns: number('turns', 5),
+  rampS: number('ramp', 10),
+  thinkMs: number('think-ms', 3000),
+  durationS: number('duration', 120),
+  replicas: Math.max(1, number('replicas', 1)),
+  ackTimeoutS: number('ack-timeout', 60),
+  sweep: args.get('sweep')?.split(',').map(Number),
+  profile: args.has('profile'),
+};
+const databaseUrl = defaultDatabaseUrl();
+const schema = throwAwaySchema('load');
+const siteKey = 'bench-load';
+const serverEnv: Record<string, string> = {
+  DATABASE_URL: databaseUrl,
+  DATABASE_SCHEMA: schema,
+  ...(args.has('max-batch') ? { POLICY_MAX_BATCH: args.get('max-batch')! } : {}),
+  ...(args.has('max-queue') ? { POLICY_MAX_QUEUE: args.get('max-queue')! } : {}),
+  ...(o.replicas > 1 ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
+};
+/** The policy settings the servers run with (the same environment, parsed as they parse it). */
+const serverPolicy = loadConfig({ ...process.env, ...serverEnv }).policy;
+const profileHook = join(__dirname, 'support', 'cpu-profile-hook.js');
+/** Where the first server writes its profile at the end of each load (renamed per load afterwards). */
+const profileFile = join(tmpdir(), `${schema}.cpuprofile`);
+
+/** Queue depth, batch occupancy and event-loop lag of every server, scraped from /metrics once a second. */
+function sampleMetrics(servers: BenchServer[]) {
+  const names = ['closer_policy_queue_depth', 'closer_policy_batch_occupancy', 'nodejs_eventloop_lag_p99_seconds'] as const;
+  const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+  const scrape = () =>
+    Promise.all(
+      servers.map(async ({ url }) => {
+        try {
+          const text = await (await fetch(`${url}/metrics`)).text();
+          for (const name of names) {
+            const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
+            if (value !== undefined) samples.get(name)!.push(Number(value));
+          }
+        } catch {
+          // a scrape that fails under load is skipped, not fatal
+        }
+      }),
+    );
+  const timer = setInterval(() => void scrape(), 1000);
+  const stat = (xs: number[], scale = 1) => (xs.length ? { mean: round((xs.reduce((s, x) => s + x, 0) / xs.length) * scale), max: round(Math.max(...xs) * scale) } : null);
+  return {
+    stop() {
+      clearInterval(timer);
+      return {
+        policy_queue_depth: stat(samples.get('closer_policy_queue_depth')!),
+        policy_batch_occupancy: stat(samples.get('closer_policy_batch_occupancy')!, 100),
+        event_loop_lag_p99_ms: stat(samples.get('nodejs_eventloop_lag_p99_seconds')!, 1000),
+      };
+    },
+  };
+}
+
+/** Time to first token, to first delta and the full latency as the server stored them (message received → …). */
+async function serverTimings(sessionIds: string[]) {
+  const rows = await withClient(databaseUrl, async (c) => {
+    const { rows } = await c.query(
+      `SELECT time_to_first_token_ms AS ttft, time_to_first_delta_ms AS ttfd, latency_ms AS latency FROM "${schema}".turns WHERE role = 'agent' AND session_id = ANY($1::uuid[])`,
+      [sessionIds],
+    );
+    return rows as { ttft: number | null; ttfd: number | null; latency: number | null }[];
+  });
+  const of = (k: 'ttft' | 'ttfd' | 'latency') => quantiles(rows.flatMap((r) => (r[k] === null ? [] : [r[k]!])));
+  return { time_to_first_token_ms: of('ttft'), time_to_first_delta_ms: of('ttfd'), full_reply_ms: of('latency') };
+}
+
+/** Runs one load with the first server's CPU profiler on (`--profile`); the profile is kept as `<schema>-<sessions>.cpuprofile`. */
+async function profiled<T>(server: BenchServer, sessions: number, run: () => Promise<T>): Promise<{ result: T; profile: ({ file: string } & ReturnType<typeof summariseProfile>) | null }> {
+  if (!o.profile) return { result: await run(), profile: null };
+  server.process.send('profile:start');
+  const result = await run();
+  const answer = new Promise<unknown>((resolve) => server.process.once('message', resolve));
+  server.process.send('profile:stop');
+  if ((await answer) !== 'profile:written') throw new Error(`the server wrote no CPU profile: ${String(await answer)}`);
+  const file = profileFile.replace(/\.cpuprofile$/, `-${sessions}.cpuprofile`);
+  renameSync(profileFile, file);
+  return { result, profile: { file, ...summariseProfile(JSON.parse(readFileSync(file, 'utf8'))) } };
+}
+
+async function runLoad(servers: BenchServer[], sessions: number) {
+  const sent: SentTurn[] = [];
+  const abort = new AbortController();
+  // Every visitor listens for the end of the load on this one signal.
+  setMaxListeners(sessions + 10, abort.signal);
+  const pids = servers.map((s) => s.process.pid!);
+  const t0 = performance.now();
+  const cpu0 = snapshot(pids);
+  const metrics = sampleMetrics(servers);
+  // Bounded in time whatever the server does: past this, sockets close and what is unanswered stays so.
+  const watchdog = setTimeout(() => abort.abort(), (o.rampS + o.durationS + o.ackTimeoutS + 30) * 1000);
+  // A server that dies ends the load at once: its visitors' messages count as unanswered.
+  let exited = 0;
+  const onExit = () => {
+    exited++;
+    abort.abort();
+  };
+  servers.forEach((s) => s.process.once('exit', onExit));
+  const { result: visitors, profile } = await profiled(servers[0], sessions, () =>
+    Promise.all(
+      Array.from({ length: sessions }, async (_, i) => {
+        await new Promise((r) => setTimeout(r, (i * o.rampS * 1000) / sessions));
+        const plan = { url: servers[i % servers.length].url, siteKey, index: i, turns: o.turns, thinkMs: o.thinkMs, stopSendingAt: t0 + o.durationS * 1000, ackTimeoutMs: o.ackTimeoutS * 1000 };
+        return visit(plan, sent, abort.signal);
+      }),
+    ),
+  );
+  clearTimeout(watchdog);
+  servers.forEach((s) => s.process.off('exit', onExit));
+  const cpu = utilisation(cpu0, snapshot(pids));
+  const sampled = metrics.stop();
+  const seconds = (performance.now() - t0) / 1000;
+
+  const sessionIds = visitors.flatMap((v) => (v.sessionId ? [v.sessionId] : []));
+  const stored = await withClient(databaseUrl, (c) => storedTurns(c, schema, sessionIds));
+  const accounting = account(sent, stored);
+  const replied = sent.flatMap((s) => (s.outcome.kind === 'replied' ? [{ s, at: s.outcome.at }] : []));
+  const tokens = stored.reduce((sum, t) => sum + (t.role === 'agent' ? (t.completionTokens ?? 0) : 0), 0);
+  return {
+    bench: 'load',
+    sessions: { requested: sessions, started: sessionIds.length, failed_to_start: visitors.filter((v) => !v.sessionId).length },
+    replicas: servers.length,
+    servers_exited: exited,
+    turns_per_session: o.turns,
+    think_ms: o.thinkMs,
+    ramp_s: o.rampS,
+    duration_s: o.durationS,
+    seconds: round(seconds),
+    ...accounting,
+    busy_refusals: accounting.refused.busy ?? 0,
+    visitor_turns_per_s: round(sent.length / seconds),
+    agent_turns_per_s: round(replied.length / seconds),
+    // As the visitor saw it: message:send → first reply:delta, → the acknowledgement (reply stored).
+    time_to_first_delta_ms: quantiles(replied.map(({ s, at }) => (s.firstDeltaAt ?? at) - s.sentAt)),
+    full_reply_ms: quantiles(replied.map(({ s, at }) => at - s.sentAt)),
+    refusal_ms: quantiles(sent.flatMap((s) => (s.outcome.kind === 'refused' ? [s.outcome.at - s.sentAt] : []))),
+    server_stored: await serverTimings(sessionIds),
+    generation: { tokens, tokens_per_s: round(tokens / seconds), tokens_per_server_cpu_s: round(tokens / cpu.server_cpu_seconds), mean_reply_tokens: round(tokens / Math.max(1, accounting.stored.agent)) },
+    cpu,
+    server_metrics: sampled,
+    profile,
+    server: { policy: serverPolicy },
+    machine: machine(),
+  };
+}
+
+/**
+ * Not measured: each server answers `--warmup` whole conversations at once (default two batches'
+ * worth), so the ORT sessions of the batch sizes, prefill chunks and cache capacities the load
+ * needs are compiled beforehand (a first use compiles its shape on the event loop, ~0.1–0.5 s).
+ */
+async function warmUp(servers: BenchServer[]): Promise<void> {
+  const visitors = number('warmup', 2 * serverPolicy.maxBatch);
+  const longest = Math.max(...conversations.map((c) => c.length));
+  await Promise.all(
+    servers.flatMap(({ url }) =>
+      Array.from({ length: visitors }, (_, i) => visit({ url, siteKey, index: i, turns: longest, thinkMs: 0, stopSendingAt: Infinity, ackTimeoutMs: 300_000 }, [], new AbortController().signal)),
+    ),
+  );
+}
+
+type LoadResult = Awaited<ReturnType<typeof runLoad>>;
+
+const failures = (r: LoadResult) => r.servers_exited + r.lost.total + r.duplicates.total + r.refused_but_stored + r.unexpected_stored + r.mismatched;
+
+/** Where the CPU saturates and up to which load the p95 time to first delta stays under 100 ms. */
+function sweepSummary(results: LoadResult[]) {
+  const underTarget = results.findIndex((r) => !(r.time_to_first_delta_ms.p95 < 100));
+  return {
+    bench: 'load-sweep',
+    loads: results.map((r) => ({
+      sessions: r.sessions.requested,
+      visitor_turns_per_s: r.visitor_turns_per_s,
+      agent_turns_per_s: r.agent_turns_per_s,
+      busy: r.busy_refusals,
+      lost: r.lost.total,
+      duplicates: r.duplicates.total,
+      time_to_first_delta_p95_ms: r.time_to_first_delta_ms.p95,
+      full_reply_p95_ms: r.full_reply_ms.p95,
+      tokens_per_s: r.generation.tokens_per_s,
+      machine_busy_share: r.cpu.machine_busy_share,
+      server_cores: r.cpu.server_cores,
+    })),
+    cpu_saturated_at_sessions: results.find((r) => (r.cpu.machine_busy_share ?? 0) >= 0.9)?.sessions.requested ?? null,
+    ttfd_p95_under_100ms_up_to_sessions: underTarget === 0 ? null : results[(underTarget === -1 ? results.length : underTarget) - 1].sessions.requested,
+  };
+}
+
+async function main() {
+  const servers: BenchServer[] = [];
+  try {
+    // The first server applies the migrations; the others start on the migrated schema.
+    servers.push(await (o.profile ? startServer({ ...serverEnv, BENCH_CPU_PROFILE: profileFile }, { argv: ['-r', profileHook], ipc: true }) : startServer(serverEnv)));
+    servers.push(...(await Promise.all(Array.from({ length: o.replicas - 1 }, () => startServer(serverEnv)))));
+    await warmUp(servers);
+    const results: LoadResult[] = [];
+    for (const sessions of o.sweep ?? [o.sessions]) {
+      const result = await runLoad(servers, sessions);
+      console.log(JSON.stringify(result));
+      results.push(result);
+      if (failures(result) > 0) process.exitCode = 1;
+    }
+    if (o.sweep) console.log(JSON.stringify(sweepSummary(results)));
+    if (process.exitCode) console.error('bench:load: a server exited, or messages were lost, duplicated or refused yet stored (see servers_exited, lost, duplicates, refused_but_stored, unexpected_stored, mismatched)');
+  } finally {
+    await Promise.all(servers.map(stopServer));
+    await dropSchema(databaseUrl, schema);
+  }
+}
+
+void main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
