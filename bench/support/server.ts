@@ -23,7 +23,8 @@ export interface BenchServer {
 export async function startServer(env: Record<string, string>, { port = randomPort(), argv = [] as string[], ipc = false } = {}): Promise<BenchServer> {
   const child = spawn(process.execPath, [...argv, mainJs], {
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'ignore', 'inherit', ...(ipc ? (['ipc'] as const) : [])],
+    // The server's log (warnings and errors at LOG_LEVEL=warn) goes to stderr: stdout is the benchmark's JSON.
+    stdio: ['ignore', 2, 'inherit', ...(ipc ? (['ipc'] as const) : [])],
   });
   const url = `http://127.0.0.1:${port}`;
   const exited = new Promise<never>((_, reject) => child.once('exit', (code) => reject(new Error(`the server on port ${port} exited (${code}) before it was ready`))));

@@ -5,7 +5,7 @@ import { AppConfig, PolicyConfig } from '../config';
 import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
-import { PolicyBusyError, REPLY_POLICY, ReplyPolicy } from '../policy';
+import { PolicyBusyError, REPLY_POLICY, ReplyPolicy, TurnAdmission } from '../policy';
 import { HandoffService, HeldByPersonError, LiveEvents } from '../handoff';
 import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
@@ -59,6 +59,7 @@ export class TurnLoop {
     private readonly metrics: ChatMetrics,
     private readonly handoffs: HandoffService,
     private readonly events: LiveEvents,
+    private readonly admission: TurnAdmission,
   ) {
     this.config = config.get('policy', { infer: true });
     events.subscribe((e) => {
@@ -68,10 +69,13 @@ export class TurnLoop {
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
     validateTurnText(text);
+    // Past capacity the message is refused busy here, before anything is stored.
+    const leave = this.admission.enter();
     const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.run(sessionId, clientMessageId, text, listener));
     this.inFlight.set(sessionId, run);
     void run.finally(() => this.inFlight.get(sessionId) === run && this.inFlight.delete(sessionId)).catch(() => undefined);
+    void run.finally(leave).catch(() => undefined);
     return run;
   }
 
