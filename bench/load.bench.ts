@@ -204,7 +204,7 @@ type LoadResult = Awaited<ReturnType<typeof runLoad>>;
 
 const failures = (r: LoadResult) => r.servers_exited + r.lost.total + r.duplicates.total + r.refused_but_stored + r.unexpected_stored + r.mismatched;
 
-/** Where the CPU saturates and up to which load the p95 time to first delta stays under 100 ms. */
+/** Where the CPU and the server saturate, the peak generation rate, and up to which load the p95 time to first delta stays under 100 ms. */
 function sweepSummary(results: LoadResult[]) {
   const underTarget = results.findIndex((r) => !(r.time_to_first_delta_ms.p95 < 100));
   return {
@@ -222,7 +222,11 @@ function sweepSummary(results: LoadResult[]) {
       machine_busy_share: r.cpu.machine_busy_share,
       server_cores: r.cpu.server_cores,
     })),
-    cpu_saturated_at_sessions: results.find((r) => (r.cpu.machine_busy_share ?? 0) >= 0.9)?.sessions.requested ?? null,
+    peak_tokens_per_s: Math.max(...results.map((r) => r.generation.tokens_per_s)),
+    // The machine's CPU (other jobs on a shared machine count too: see cpu.other_cores per load).
+    machine_cpu_saturated_at_sessions: results.find((r) => (r.cpu.machine_busy_share ?? 0) >= 0.9)?.sessions.requested ?? null,
+    // The server's: its main thread (JS and the ORT runs it waits on) busy 90 % of the time, or replies waiting for a batch row on average, or refusals.
+    server_saturated_at_sessions: results.find((r) => (r.cpu.server_threads_cores.main ?? 0) / r.replicas >= 0.9 || (r.server_metrics.policy_queue_depth?.mean ?? 0) >= 1 || r.busy_refusals > 0)?.sessions.requested ?? null,
     ttfd_p95_under_100ms_up_to_sessions: underTarget === 0 ? null : results[(underTarget === -1 ? results.length : underTarget) - 1].sessions.requested,
   };
 }
