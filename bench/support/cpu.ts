@@ -3,11 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { round } from './stats';
 
-/**
- * CPU time from Linux's /proc: the whole machine, given processes (split by thread: the main
- * thread runs the JS, the others are ORT's and libuv's pools and V8's helpers) and every Postgres
- * backend. Everything is null where /proc is absent.
- */
+/** Clock ticks per second of /proc's CPU times. */
 const ticksPerSecond = (() => {
   try {
     return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
@@ -22,7 +18,7 @@ export interface CpuSnapshot {
   machine: { busy: number; total: number } | null;
   /** Per watched process: CPU seconds by thread group. */
   processes: Map<number, Map<string, number>>;
-  postgres: number | null;
+  postgres: Map<number, number> | null;
   client: NodeJS.CpuUsage;
 }
 
@@ -53,13 +49,14 @@ function threadsOf(pid: number): Map<string, number> {
   return groups;
 }
 
-function postgresSeconds(): number | null {
+/** CPU seconds of every Postgres process, by pid. */
+function postgresSeconds(): Map<number, number> | null {
   if (!existsSync('/proc/self/stat')) return null;
-  let seconds = 0;
+  const seconds = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(`/proc/${entry}/stat`);
-    if (stat?.name === 'postgres') seconds += stat.seconds;
+    if (stat?.name === 'postgres') seconds.set(Number(entry), stat.seconds);
   }
   return seconds;
 }
@@ -75,6 +72,11 @@ function machineSeconds(): { busy: number; total: number } | null {
   }
 }
 
+/**
+ * CPU time from Linux's /proc: the whole machine, given processes (split by thread: the main
+ * thread runs the JS and the ORT runs, the others are ORT's and libuv's pools and V8's helpers)
+ * and every Postgres process (other databases' backends included). Everything is null where /proc is absent.
+ */
 export function snapshot(pids: number[]): CpuSnapshot {
   return {
     at: performance.now(),
@@ -99,7 +101,8 @@ export function utilisation(a: CpuSnapshot, b: CpuSnapshot) {
   }
   const server = [...threads.values()].reduce((s, x) => s + x, 0);
   const client = (b.client.user + b.client.system - a.client.user - a.client.system) / 1e6;
-  const postgres = a.postgres === null || b.postgres === null ? null : b.postgres - a.postgres;
+  // Backends that started meanwhile count from zero; those that exited meanwhile are missed.
+  const postgres = a.postgres === null || b.postgres === null ? null : [...b.postgres].reduce((sum, [pid, s]) => sum + s - (a.postgres!.get(pid) ?? 0), 0);
   const machineBusy = a.machine && b.machine ? b.machine.busy - a.machine.busy : null;
   const share = (seconds: number) => Math.round((seconds / wall) * 100) / 100;
   return {
