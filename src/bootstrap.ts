@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setupOpenApi } from './admin';
 import { AppModule, AppModuleOptions } from './app.module';
+import { SocketIoRedis } from './cluster';
 import { AppConfig } from './config';
 import { CONVERSIONS_PATH } from './conversions';
 import { bodyParsers, HttpErrorFilter } from './http';
@@ -24,17 +25,18 @@ export const PUBLIC_DIR = join(packageRoot(__dirname), 'public');
 /** Chart.js's browser build, served to the dashboard from the installed package (no CDN). */
 const CHART_JS_DIR = dirname(require.resolve('chart.js'));
 
-/** socket.io on the configured path (Rasa clients expect `/socket.io/` unless told otherwise). */
+/** socket.io on the configured path (Rasa clients expect `/socket.io/` unless told otherwise), every namespace on the Redis adapter when there is one. */
 class PathIoAdapter extends IoAdapter {
   constructor(
     app: INestApplication,
     private readonly path: string,
+    private readonly adapter: ServerOptions['adapter'] | undefined,
   ) {
     super(app);
   }
 
   override createIOServer(port: number, options?: ServerOptions) {
-    return super.createIOServer(port, { ...options, path: this.path });
+    return super.createIOServer(port, { ...options, path: this.path, ...(this.adapter && { adapter: this.adapter }) });
   }
 }
 
@@ -51,7 +53,7 @@ export function configureApp(app: INestApplication): void {
   // The dashboard loads socket.io's client from socket.io itself, under the configured path.
   app.getHttpAdapter().get('/admin/config.json', (_req: unknown, res: { json: (body: unknown) => void }) => res.json({ socketIoPath }));
   setupOpenApi(app);
-  app.useWebSocketAdapter(new PathIoAdapter(app, socketIoPath));
+  app.useWebSocketAdapter(new PathIoAdapter(app, socketIoPath, app.get(SocketIoRedis).adapter()));
 }
 
 /** Builds the Nest application the same way for the server and for the e2e tests. */

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClusterModule } from '../cluster';
 import { HandoffModule } from '../handoff';
 import { SessionsModule } from '../sessions';
 import { SitesModule } from '../sites';
@@ -8,7 +9,7 @@ import { SessionTimeoutJob } from './session-timeout.job';
 import { TurnLoop } from './turn-loop';
 
 @Module({
-  imports: [SessionsModule, SitesModule, HandoffModule],
+  imports: [SessionsModule, SitesModule, HandoffModule, ClusterModule],
   providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob],
   // The admin's erasure ends live sessions through it (a reply streaming for one stops at once).
   exports: [TurnLoop],

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
+import { SessionLock } from '../cluster';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
@@ -37,14 +38,13 @@ const conversationOf = (turns: Turn[]): HistoryTurn[] =>
  * One visitor message, end to end: store it → prompt from the history (chat template) → generate,
  * streaming each sentence once the reply so far passes the blocking rules (a sentence that breaks
  * one is regenerated from the sentences sent, or the reply is closed with the fallback) → store the
- * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time;
- * a retried message id returns the stored reply. A stored visitor message may make a handoff rule
+ * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time,
+ * in arrival order, across replicas too (SessionLock); a retried message id returns the stored reply. A stored visitor message may make a handoff rule
  * ask for a person (the AI keeps answering meanwhile); while a person holds the session, the message
  * is stored and no reply is written, and a takeover stops a reply streaming at that moment.
  */
 @Injectable()
 export class TurnLoop {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Aborted when the session ends, or a person takes it over, while a reply streams: nothing more is sent or stored. */
   private readonly streaming = new Map<string, AbortController>();
   /** model_versions ids by served version name, looked up once rather than on every reply. */
@@ -59,6 +59,7 @@ export class TurnLoop {
     private readonly metrics: ChatMetrics,
     private readonly handoffs: HandoffService,
     private readonly events: LiveEvents,
+    private readonly lock: SessionLock,
   ) {
     this.config = config.get('policy', { infer: true });
     events.subscribe((e) => {
@@ -68,11 +69,7 @@ export class TurnLoop {
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
     validateTurnText(text);
-    const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.run(sessionId, clientMessageId, text, listener));
-    this.inFlight.set(sessionId, run);
-    void run.finally(() => this.inFlight.get(sessionId) === run && this.inFlight.delete(sessionId)).catch(() => undefined);
-    return run;
+    return this.lock.run(sessionId, () => this.run(sessionId, clientMessageId, text, listener));
   }
 
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(config.database.schema).toBe('public');
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
     expect(config.logLevel).toBe('info');
+    expect(config.redis).toBeUndefined();
   });
 
   it('reads the catalog from CATALOG_PATH, and names the variable and the field when it is bad', () => {
@@ -35,6 +36,8 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       SOCKET_IO_PATH: '/chat-io/',
+      REDIS_URL: 'redis://:pw@cache.internal:6380/2',
+      REDIS_PREFIX: 'closer-eu',
       LOG_LEVEL: 'warn',
       DATABASE_URL: 'postgresql://u:p@db.internal:5433/closer',
       DATABASE_POOL_SIZE: '25',
@@ -78,6 +81,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       env: 'production',
       http: { host: '127.0.0.1', port: 8080, socketIoPath: '/chat-io/' },
+      redis: { url: 'redis://:pw@cache.internal:6380/2', prefix: 'closer-eu' },
       logLevel: 'warn',
       dataDir: '/var/lib/closer',
       database: {
@@ -150,6 +154,12 @@ describe('loadConfig', () => {
 
   it('requires SIMULATOR_MODEL with SIMULATOR_URL', () => {
     expect(() => loadConfig({ SIMULATOR_URL: 'http://127.0.0.1:8000/v1' })).toThrow('SIMULATOR_MODEL: is required when SIMULATOR_URL is set');
+  });
+
+  it('refuses a REDIS_URL of another scheme and a prefix that is not a plain name', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL: must be a redis:// or rediss:// URL');
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'a b' })).toThrow('REDIS_PREFIX: must be 1-64 letters');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380' }).redis).toEqual({ url: 'rediss://cache:6380', prefix: 'closer' });
   });
 
   it('rejects a URL of another database', () => {

@@ -61,10 +61,19 @@ export interface NightlyConfig {
   gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
 }
 
+/** Redis shared by the replicas of one deployment: socket.io's adapter and the per-session turn lock. */
+export interface RedisConfig {
+  url: string;
+  /** Starts every key and channel, so deployments (and test runs) sharing a Redis stay apart. */
+  prefix: string;
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
   http: { host: string; port: number; socketIoPath: string };
+  /** Undefined unless REDIS_URL is set: one server, socket.io in memory, turns ordered in process. */
+  redis?: RedisConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   database: DatabaseConfig;
@@ -111,6 +120,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, socketIoPath: e.SOCKET_IO_PATH },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     logLevel: e.LOG_LEVEL,
     dataDir,
     database: {
