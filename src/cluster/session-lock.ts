@@ -25,9 +25,8 @@ export class LocalSessionLock extends SessionLock {
   }
 }
 
-/** A ticket lives this long unless its replica renews it: the sessions of a replica that died are free again after at most this. */
+/** A ticket lives this long unless its replica renews it (every third of it): the sessions of a replica that died are free again after at most this. */
 const LEASE_MS = 10_000;
-const RENEW_MS = 3_000;
 /** A waiter looks again this often without a release notice (a replica that died sends none; a notice can be missed while reconnecting). */
 const RECHECK_MS = 500;
 
@@ -110,7 +109,10 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
   private readonly waiters = new Map<string, Set<() => void>>();
   private renewal?: NodeJS.Timeout;
 
-  constructor(private readonly config: RedisConfig) {
+  constructor(
+    private readonly config: RedisConfig,
+    private readonly leaseMs = LEASE_MS,
+  ) {
     super();
     this.commands = redisConnection(config, { role: 'session-lock', maxRetriesPerRequest: 3 });
     this.notices = redisConnection(config, { role: 'session-lock-notices', maxRetriesPerRequest: null });
@@ -121,7 +123,7 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
   async onModuleInit(): Promise<void> {
     await Promise.all([redisReady(this.commands, this.config), redisReady(this.notices, this.config)]);
     await this.notices.subscribe(this.channel);
-    this.renewal = setInterval(() => void this.renew(), RENEW_MS);
+    this.renewal = setInterval(() => void this.renew(), this.leaseMs / 3);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -142,7 +144,7 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
     for (;;) {
       // Sent before anything is awaited: this replica's tickets are numbered in the order of its calls.
       const ticket: Ticket = { sessionId, id: randomUUID(), held: false };
-      const taken = this.script(TAKE, ticket, ticket.id, LEASE_MS);
+      const taken = this.script(TAKE, ticket, ticket.id, this.leaseMs);
       this.tickets.add(ticket);
       try {
         ticket.held = (await taken) === 1 || (await this.waitTurn(ticket));
@@ -191,7 +193,7 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
   private async release(ticket: Ticket): Promise<void> {
     this.tickets.delete(ticket);
     await this.script(RELEASE, ticket, ticket.id, this.channel, ticket.sessionId).catch((err: Error) =>
-      this.logger.warn({ sessionId: ticket.sessionId }, `session lock not released (${err.message}); free again within ${LEASE_MS / 1000} s`),
+      this.logger.warn({ sessionId: ticket.sessionId }, `session lock not released (${err.message}); free again within ${this.leaseMs / 1000} s`),
     );
   }
 
@@ -199,7 +201,7 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
     if (this.tickets.size === 0) return;
     const tickets = [...this.tickets];
     const pipeline = this.commands.pipeline();
-    for (const ticket of tickets) pipeline.eval(RENEW, 3, ...this.keys(ticket.sessionId), ticket.id, LEASE_MS);
+    for (const ticket of tickets) pipeline.eval(RENEW, 3, ...this.keys(ticket.sessionId), ticket.id, this.leaseMs);
     // Unreachable Redis is logged by the connection; the next round tries again.
     const results = await pipeline.exec().catch(() => null);
     results?.forEach(([err, renewed], i) => {
