@@ -182,6 +182,20 @@ describe('two server processes sharing Postgres and Redis', () => {
     expect(await ask(visitor, 'message:send', { clientMessageId: 'h2', text: 'Great, thanks!' })).toMatchObject({ ok: true, heldByPerson: true });
   }, 45_000);
 
+  it('a takeover through one replica stops the reply streaming on the other: none of it reaches the widget or is stored', async () => {
+    const visitor = await widget(b);
+    const heard = recordAll(visitor);
+    const { sessionId } = await ask(visitor, 'session:start', { siteKey });
+    const pending = ask(visitor, 'message:send', { clientMessageId: 's1', text: 'Does the Growth plan include forecasting?' });
+    // The message is stored and its reply under way on B (it starts REPLY_DELAY_MS late): take the session over through A.
+    await until(async () => (await db.dataSource.query(`SELECT 1 FROM turns WHERE session_id = $1`, [sessionId])).length === 1, 'the visitor turn stored on B');
+    await admin(a, 'post', `sessions/${sessionId}/takeover`, { displayName: 'Lee' }).expect(200);
+    expect(await pending).toMatchObject({ ok: true, heldByPerson: true });
+    expect(heard.map(([e]) => e).filter((e) => e.startsWith('reply:'))).toEqual([]);
+    const roles = await db.dataSource.query(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId]);
+    expect(roles.map((r: { role: string }) => r.role)).toEqual(['visitor', 'system']);
+  }, 30_000);
+
   it('a Rasa client on one replica gets the takeover notice and the person’s message sent through the other', async () => {
     const rasa = io(b.url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
     sockets.push(rasa);

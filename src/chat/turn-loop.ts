@@ -27,8 +27,9 @@ export type TurnResult = {
   duplicate: boolean;
 } & ({ reply: Turn; heldByPerson: false } | { reply: null; heldByPerson: true });
 
-/** Why a streaming reply was stopped: a person took the session over (not the session ending). */
+/** Why a streaming reply was stopped: a person took the session over, or the session ended. */
 const TAKEN_OVER = 'taken_over';
+const SESSION_ENDED = 'session_ended';
 
 /** The seller's side of the conversation is the AI's and the people's who took over; the visitor's is theirs; notices are neither. */
 const conversationOf = (turns: Turn[]): HistoryTurn[] =>
@@ -62,8 +63,10 @@ export class TurnLoop {
     private readonly lock: SessionLock,
   ) {
     this.config = config.get('policy', { infer: true });
+    // Through the lock: the reply may be streaming on another replica.
+    lock.onStop((sessionId, reason) => this.streaming.get(sessionId)?.abort(reason));
     events.subscribe((e) => {
-      if (e.type === 'handoff' && e.change === 'taken') this.streaming.get(e.handoff.sessionId)?.abort(TAKEN_OVER);
+      if (e.type === 'handoff' && e.change === 'taken') this.lock.stop(e.handoff.sessionId, TAKEN_OVER);
     });
   }
 
@@ -75,7 +78,7 @@ export class TurnLoop {
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */
   async endSession(sessionId: string): Promise<void> {
     await this.sessions.end(sessionId);
-    this.streaming.get(sessionId)?.abort();
+    this.lock.stop(sessionId, SESSION_ENDED);
     await this.handoffs.closeEnded();
   }
 

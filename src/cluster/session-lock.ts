@@ -4,17 +4,38 @@ import { randomUUID } from 'node:crypto';
 import { RedisConfig } from '../config';
 import { closeRedis, redisConnection, redisReady } from './redis-connection';
 
+export type StopListener = (sessionId: string, reason: string) => void;
+
 /**
  * Runs the turns of one session one at a time, in the order they arrived: two messages of a visitor
  * are never answered from the same history, and their turns are stored visitor, reply, visitor, reply.
+ * `stop` reaches the session's running turn on whichever replica runs it.
  */
 export abstract class SessionLock {
+  protected readonly stopListeners: StopListener[] = [];
+
   abstract run<T>(sessionId: string, work: () => Promise<T>): Promise<T>;
+
+  /** Tells this replica's listeners at once, and every other replica's. */
+  abstract stop(sessionId: string, reason: string): void;
+
+  /** For the app's lifetime: what to do when a session's running turn is to stop (the turn loop aborts its reply). */
+  onStop(listener: StopListener): void {
+    this.stopListeners.push(listener);
+  }
+
+  protected stopHere(sessionId: string, reason: string): void {
+    for (const listener of this.stopListeners) listener(sessionId, reason);
+  }
 }
 
 /** One server (no REDIS_URL): a promise chain per session, in memory. */
 export class LocalSessionLock extends SessionLock {
   private readonly inFlight = new Map<string, Promise<unknown>>();
+
+  stop(sessionId: string, reason: string): void {
+    this.stopHere(sessionId, reason);
+  }
 
   run<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
     const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
@@ -96,14 +117,17 @@ interface Ticket {
  * store. Each message takes a ticket when it arrives (Redis numbers them, so arrival order holds
  * across replicas); it runs once every earlier ticket is released or its lease ran out. Waiting is
  * woken by a release notice (pub/sub) and rechecked on a timer; the replica renews the leases of the
- * tickets it holds or waits with. Nothing is held in Postgres while a reply generates.
+ * tickets it holds or waits with. Nothing is held in Postgres while a reply generates. Stops are
+ * published to every replica.
  */
 export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(SessionLock.name);
   /** Fails a command after a few reconnection attempts: a turn fails rather than waits for Redis indefinitely. */
   private readonly commands: Redis;
   private readonly notices: Redis;
-  private readonly channel: string;
+  private readonly channels: { released: string; stop: string };
+  /** Tells this replica's own stop messages from the others'. */
+  private readonly replicaId = randomUUID();
   /** The tickets this replica holds or waits with: their leases are renewed together. */
   private readonly tickets = new Set<Ticket>();
   private readonly waiters = new Map<string, Set<() => void>>();
@@ -116,19 +140,34 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
     super();
     this.commands = redisConnection(config, { role: 'session-lock', maxRetriesPerRequest: 3 });
     this.notices = redisConnection(config, { role: 'session-lock-notices', maxRetriesPerRequest: null });
-    this.channel = `${config.prefix}:session-lock:released`;
-    this.notices.on('message', (_channel: string, sessionId: string) => this.waiters.get(sessionId)?.forEach((wake) => wake()));
+    this.channels = { released: `${config.prefix}:session-lock:released`, stop: `${config.prefix}:session-lock:stop` };
+    this.notices.on('message', (channel: string, message: string) => {
+      if (channel === this.channels.released) this.waiters.get(message)?.forEach((wake) => wake());
+      else this.stopFromReplica(message);
+    });
   }
 
   async onModuleInit(): Promise<void> {
     await Promise.all([redisReady(this.commands, this.config), redisReady(this.notices, this.config)]);
-    await this.notices.subscribe(this.channel);
+    await this.notices.subscribe(this.channels.released, this.channels.stop);
     this.renewal = setInterval(() => void this.renew(), this.leaseMs / 3);
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.renewal);
     await Promise.all([closeRedis(this.commands), closeRedis(this.notices)]);
+  }
+
+  stop(sessionId: string, reason: string): void {
+    this.stopHere(sessionId, reason);
+    this.commands.publish(this.channels.stop, JSON.stringify({ from: this.replicaId, sessionId, reason })).catch((err: Error) =>
+      this.logger.warn({ sessionId }, `stop not sent to the other replicas (${err.message}): a reply streaming there runs on, and is not stored if a person took over`),
+    );
+  }
+
+  private stopFromReplica(message: string): void {
+    const { from, sessionId, reason } = JSON.parse(message) as { from: string; sessionId: string; reason: string };
+    if (from !== this.replicaId) this.stopHere(sessionId, reason);
   }
 
   async run<T>(sessionId: string, work: () => Promise<T>): Promise<T> {
@@ -192,7 +231,7 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
   /** Never throws (it runs in a `finally`): a ticket that cannot be released now frees the session when its lease runs out. */
   private async release(ticket: Ticket): Promise<void> {
     this.tickets.delete(ticket);
-    await this.script(RELEASE, ticket, ticket.id, this.channel, ticket.sessionId).catch((err: Error) =>
+    await this.script(RELEASE, ticket, ticket.id, this.channels.released, ticket.sessionId).catch((err: Error) =>
       this.logger.warn({ sessionId: ticket.sessionId }, `session lock not released (${err.message}); free again within ${this.leaseMs / 1000} s`),
     );
   }
