@@ -32,19 +32,22 @@ export function redisConnection(config: RedisConfig, { role, maxRetriesPerReques
   return redis;
 }
 
-/** Resolves once Redis answers; start-up fails with a message naming REDIS_URL if it does not in time. */
+/** Resolves once Redis answers; start-up fails with a message naming REDIS_URL (and the last connection error) if it does not in time. */
 export async function redisReady(redis: Redis, config: RedisConfig): Promise<void> {
+  let lastError: Error | undefined;
+  const onError = (err: Error) => (lastError = err);
+  redis.on('error', onError);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`Redis at ${redactedRedisUrl(config.url)} did not answer within ${READY_TIMEOUT_MS / 1000} s: is it running? check REDIS_URL`)),
-      READY_TIMEOUT_MS,
-    );
+    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
   });
   try {
     await Promise.race([redis.ping(), timeout]);
+  } catch (err) {
+    throw new Error(`Redis at ${redactedRedisUrl(config.url)} is unavailable (${(lastError ?? (err as Error)).message}): is it running? check REDIS_URL`);
   } finally {
     clearTimeout(timer);
+    redis.off('error', onError);
   }
 }
 

@@ -201,31 +201,31 @@ export class RedisSessionLock extends SessionLock implements OnModuleInit, OnApp
   /** True once the ticket holds the lock; false if its lease ran out meanwhile. */
   private async waitTurn(ticket: Ticket): Promise<boolean> {
     for (;;) {
-      const { woken, stop } = this.nextRelease(ticket.sessionId);
+      const { woken, unlisten } = this.nextRelease(ticket.sessionId);
       try {
         const state = (await this.script(CHECK, ticket, ticket.id)) as number;
         if (state !== 0) return state === 1;
         await woken;
       } finally {
-        stop();
+        unlisten();
       }
     }
   }
 
   /** Resolves on the session's next release notice, or after RECHECK_MS. Listening starts before the check it follows, so no notice falls between. */
-  private nextRelease(sessionId: string): { woken: Promise<void>; stop: () => void } {
+  private nextRelease(sessionId: string): { woken: Promise<void>; unlisten: () => void } {
     let wake!: () => void;
     const woken = new Promise<void>((resolve) => (wake = resolve));
     const timer = setTimeout(wake, RECHECK_MS);
     const waiting = this.waiters.get(sessionId) ?? new Set();
     waiting.add(wake);
     this.waiters.set(sessionId, waiting);
-    const stop = () => {
+    const unlisten = () => {
       clearTimeout(timer);
       waiting.delete(wake);
       if (waiting.size === 0 && this.waiters.get(sessionId) === waiting) this.waiters.delete(sessionId);
     };
-    return { woken, stop };
+    return { woken, unlisten };
   }
 
   /** Never throws (it runs in a `finally`): a ticket that cannot be released now frees the session when its lease runs out. */
