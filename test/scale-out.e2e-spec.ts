@@ -197,13 +197,13 @@ describe('two server processes sharing Postgres and Redis', () => {
   }, 30_000);
 
   it('a Rasa client on one replica gets the takeover notice and the person’s message sent through the other', async () => {
-    const rasa = io(b.url, { path: '/socket.io/', transports: ['websocket'], forceNew: true });
-    sockets.push(rasa);
-    await new Promise<void>((done, fail) => rasa.once('connect', () => done()).once('connect_error', fail));
+    // Rasa's channel on B: the default namespace, a session id of the client's choosing.
     const uttered: Record<string, unknown>[] = [];
-    rasa.on('bot_uttered', (m: Record<string, unknown>) => uttered.push(m));
+    const rasa = io(b.url, { path: '/socket.io/', transports: ['websocket'], forceNew: true }).on('bot_uttered', (m: Record<string, unknown>) => uttered.push(m));
+    sockets.push(rasa);
+    const confirmed = new Promise((done, fail) => rasa.once('session_confirm', done).once('connect_error', fail));
     rasa.emit('session_request', { session_id: 'rasa-scale-1' });
-    await new Promise((done) => rasa.once('session_confirm', done));
+    expect(await confirmed).toBe('rasa-scale-1');
     rasa.emit('user_uttered', { message: 'Do you integrate with Gmail?', session_id: 'rasa-scale-1' });
     await until(() => uttered.length === 1, 'the AI reply');
     const [{ id: sessionId }] = await db.dataSource.query(`SELECT id FROM chat_sessions WHERE metadata->>'rasaSessionId' = 'rasa-scale-1'`);
