@@ -16,7 +16,7 @@ import { ModelRegistry } from '../src/registry';
 import { VisitorIds } from '../src/sessions';
 import { derivedPersonaKey, loadPersonaLibrary } from '../src/simulator';
 import { Ack, connect, listen, request as ask } from './support/chat-client';
-import { rowsHolding as rowsHoldingIn, schemaTables } from './support/schema-scan';
+import { rowsHolding as rowsHoldingIn, tableCounts } from './support/schema-scan';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -90,14 +90,8 @@ describe('GDPR erasure (real Postgres, real socket.io /chat, admin API)', () => 
     if (message) expect(res.body.message).toMatch(message);
   };
 
-  const tables = () => schemaTables(db.dataSource, dbConfig.schema);
   const rowsHolding = (needle: string) => rowsHoldingIn(db.dataSource, dbConfig.schema, needle);
-  /** Row counts of every table: what "nothing changed" is checked against. */
-  async function everyTableCount(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const table of await tables()) counts[table] = (await sql(`SELECT count(*)::int AS n FROM "${table}"`))[0].n;
-    return counts;
-  }
+  const everyTableCount = () => tableCounts(db.dataSource, dbConfig.schema);
 
   /** A widget visitor: a socket on /chat with a started session. */
   async function visitor(start: Record<string, unknown>): Promise<{ socket: Socket; sessionId: string; resumeToken: string }> {

@@ -9,7 +9,7 @@ import { RETENTION_INTERVAL, RetentionJob } from '../src/privacy/retention.job';
 import { RETENTION_LOCK_KEY } from '../src/privacy/retention.repository';
 import { derivedPersonaKey, loadPersonaLibrary, PersonaRepository } from '../src/simulator';
 import { connect, listen, request as ask } from './support/chat-client';
-import { rowsHolding as rowsHoldingIn, schemaTables } from './support/schema-scan';
+import { rowsHolding as rowsHoldingIn, tableCounts } from './support/schema-scan';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testDatabaseUrl, testSchemaConfig } from './support/test-database';
@@ -33,11 +33,7 @@ describe('retention (RETENTION_DAYS, real Postgres, two replicas)', () => {
 
   const sql = (text: string, params: unknown[] = []) => db.dataSource.query(text, params);
   const rowsHolding = (needle: string) => rowsHoldingIn(db.dataSource, dbConfig.schema, needle);
-  async function everyTableCount(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const table of await schemaTables(db.dataSource, dbConfig.schema)) counts[table] = (await sql(`SELECT count(*)::int AS n FROM "${table}"`))[0].n;
-    return counts;
-  }
+  const everyTableCount = () => tableCounts(db.dataSource, dbConfig.schema);
   const expireAudits = () => sql(`SELECT * FROM admin_audit_log WHERE action = 'visitor_data.expire' ORDER BY created_at, id`);
 
   beforeAll(async () => {

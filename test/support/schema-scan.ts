@@ -18,3 +18,10 @@ export async function rowsHolding(db: DataSource, schema: string, needle: string
   }
   return found;
 }
+
+/** Row counts of every table of `schema`: what "nothing changed" is checked against. */
+export async function tableCounts(db: DataSource, schema: string): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const table of await schemaTables(db, schema)) counts[table] = (await db.query(`SELECT count(*)::int AS n FROM "${schema}"."${table}"`))[0].n;
+  return counts;
+}
