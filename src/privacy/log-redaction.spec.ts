@@ -28,6 +28,10 @@ describe('log redaction', () => {
     const clean = `${JSON.stringify({ level: 30, time: 1764180000000, msg: 'session 550e8400-e29b-41d4-a716-446655440000 answered in 1234 ms on 2025-11-26', req: { url: '/api/v1/admin/sessions?limit=50' } })}\n`;
     expect(redactLogLine(clean)).toBe(clean);
     expect(redactLogLine('not json: jane@example.com\n')).toBe(`not json: ${PII_PLACEHOLDERS.email}\n`);
+    const referer = JSON.parse(redactLogLine(JSON.stringify({ req: { headers: { referer: 'https://shop.example/offer?email=jane.doe%2Bcrm%40example.com&plan=growth%20annual' } } })));
+    expect(referer.req.headers.referer).toBe(`https://shop.example/offer?email=${PII_PLACEHOLDERS.email}&plan=growth annual`);
+    const encodedClean = `${JSON.stringify({ msg: 'GET /admin/?q=growth%20plan&limit=50' })}\n`;
+    expect(redactLogLine(encodedClean)).toBe(encodedClean);
   });
 
   it("the server's logger keeps a failed query's values and the failing row out, and redacts messages", () => {

@@ -7,9 +7,23 @@ import { redactPii } from './pii';
  */
 export const LOG_REDACT_PATHS = ['err.parameters', 'err.detail', 'err.driverError.parameters', 'err.driverError.detail'];
 
+/** `text` redacted; a URL-encoded one (a Referer's `?email=jane%40example.com`) is decoded first when that finds something. */
+function redactText(text: string): string {
+  const redacted = redactPii(text);
+  if (!text.includes('%')) return redacted;
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(redacted);
+  } catch {
+    return redacted;
+  }
+  const redactedDecoded = redactPii(decoded);
+  return redactedDecoded === decoded ? redacted : redactedDecoded;
+}
+
 function redactStrings(value: unknown, changed: { any: boolean }): unknown {
   if (typeof value === 'string') {
-    const redacted = redactPii(value);
+    const redacted = redactText(value);
     if (redacted !== value) changed.any = true;
     return redacted;
   }
@@ -27,7 +41,7 @@ export function redactLogLine(line: string): string {
   try {
     record = JSON.parse(line);
   } catch {
-    return redactPii(line);
+    return redactText(line);
   }
   const changed = { any: false };
   const redacted = redactStrings(record, changed);
