@@ -19,6 +19,13 @@ export interface LlmSimulatorConfig {
   apiKey?: string;
 }
 
+export interface PrivacyConfig {
+  /** STORE_RAW_TEXT: store visitors' messages as written; false (the default): with e-mails, phone, card and IBAN numbers redacted. */
+  storeRawText: boolean;
+  /** RETENTION_DAYS: sessions are deleted this many days after their last turn; undefined: kept until erased. */
+  retentionDays?: number;
+}
+
 export interface PolicyConfig {
   /** Folder of the serving model (Hugging Face layout) until the registry names a champion. */
   modelDir: string;
@@ -59,13 +66,6 @@ export interface NightlyConfig {
   staleSeconds: number;
   championPollSeconds: number;
   gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
-}
-
-export interface PrivacyConfig {
-  /** STORE_RAW_TEXT: store visitors' messages as written; false (the default): with e-mails, phone, card and IBAN numbers redacted. */
-  storeRawText: boolean;
-  /** RETENTION_DAYS: sessions are deleted this many days after their last turn; undefined: kept until erased. */
-  retentionDays?: number;
 }
 
 export interface AppConfig {
