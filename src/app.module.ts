@@ -10,6 +10,7 @@ import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { MetricsModule } from './metrics';
 import { PolicyModule } from './policy';
+import { PrivacyModule } from './privacy/privacy.module';
 import { RegistryModule } from './registry';
 import { SimulatorModule } from './simulator';
 
@@ -38,6 +39,7 @@ export class AppModule {
         RegistryModule,
         JobsModule,
         AdminModule,
+        PrivacyModule,
       ],
     };
   }

@@ -52,6 +52,8 @@ describe('loadConfig', () => {
       SESSION_IDLE_MINUTES: '45',
       ATTRIBUTION_WINDOW_HOURS: '48',
       VISITOR_ID_SECRET: 'a-server-secret-of-32-characters',
+      STORE_RAW_TEXT: 'true',
+      RETENTION_DAYS: '90',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
       PERSONAS_PATH: '/srv/closer/personas.json',
@@ -94,6 +96,7 @@ describe('loadConfig', () => {
       sessionIdleMinutes: 45,
       attributionWindowHours: 48,
       visitorIdSecret: 'a-server-secret-of-32-characters',
+      privacy: { storeRawText: true, retentionDays: 90 },
       catalog: loadConfig({}).catalog,
       personasPath: '/srv/closer/personas.json',
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
@@ -130,6 +133,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '11' })).toThrow('TRAINING_HIAN_ALPHA: must be a number from 0 to 10');
     expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '0', TRAINING_HIAN_BETA: '0' })).toThrow('TRAINING_HIAN_BETA: TRAINING_HIAN_ALPHA and TRAINING_HIAN_BETA must not both be 0');
     expect(() => loadConfig({ VISITOR_ID_SECRET: 'short' })).toThrow('VISITOR_ID_SECRET: must be at least 32 characters');
+  });
+
+  it('redacts stored visitor text and keeps sessions until erased unless told otherwise', () => {
+    expect(loadConfig({}).privacy).toEqual({ storeRawText: false, retentionDays: undefined });
+    expect(loadConfig({ STORE_RAW_TEXT: 'false', RETENTION_DAYS: '1' }).privacy).toEqual({ storeRawText: false, retentionDays: 1 });
+    expect(() => loadConfig({ STORE_RAW_TEXT: 'yes' })).toThrow('STORE_RAW_TEXT: must be true or false');
+    expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow('RETENTION_DAYS: must be at least 1');
+    expect(() => loadConfig({ RETENTION_DAYS: '30.5' })).toThrow('RETENTION_DAYS: must be a whole number');
   });
 
   it('names every bad variable with what is wrong', () => {

@@ -19,6 +19,13 @@ export interface LlmSimulatorConfig {
   apiKey?: string;
 }
 
+export interface PrivacyConfig {
+  /** STORE_RAW_TEXT: store visitors' messages as written; false (the default): with e-mails, phone, card and IBAN numbers redacted. */
+  storeRawText: boolean;
+  /** RETENTION_DAYS: sessions are deleted this many days after their last turn; undefined: kept until erased. */
+  retentionDays?: number;
+}
+
 export interface PolicyConfig {
   /** Folder of the serving model (Hugging Face layout) until the registry names a champion. */
   modelDir: string;
@@ -84,6 +91,8 @@ export interface AppConfig {
   attributionWindowHours: number;
   /** HMAC key of the visitor identifiers sites pass (stored only as keyed hashes); unset: visitor identifiers are refused. */
   visitorIdSecret?: string;
+  /** docs/privacy.md: what is kept of visitors' messages, and for how long. */
+  privacy: PrivacyConfig;
   /** What the agent sells (CATALOG_PATH, else the shipped Pipewise catalog); a site may have its own. */
   catalog: ProductCatalog;
   /** The simulator's persona library (PERSONAS_PATH); undefined: the shipped one. */
@@ -140,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     visitorIdSecret: e.VISITOR_ID_SECRET,
+    privacy: { storeRawText: e.STORE_RAW_TEXT === 'true', retentionDays: e.RETENTION_DAYS },
     catalog,
     personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,

@@ -64,6 +64,8 @@ export const envSchema = z
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10080, 'must be at most 10080').default(30),
   ATTRIBUTION_WINDOW_HOURS: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(8760, 'must be at most 8760').default(720),
   VISITOR_ID_SECRET: z.string().min(32, 'must be at least 32 characters, e.g. the output of `openssl rand -base64 32`').optional(),
+  STORE_RAW_TEXT: z.enum(['true', 'false'], { error: 'must be true or false' }).default('false'),
+  RETENTION_DAYS: wholeNumber(1, 36500).optional(),
   SOCKET_IO_PATH: z.string().regex(/^\/[A-Za-z0-9_./-]*\/$/, 'must start and end with "/", e.g. /socket.io/').default('/socket.io/'),
   REDIS_URL: z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379' }).optional(),
   REDIS_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -').default('closer'),
