@@ -3,6 +3,7 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect,
 import { randomBytes } from 'node:crypto';
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../database';
 import { LiveEvent, LiveEvents } from '../handoff';
 import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
@@ -90,6 +91,10 @@ export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {
       if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError) return this.fail(socket, err.code, err.message);
+      if (isDatabaseUnavailable(err)) {
+        this.logger.warn(`user_uttered: database unavailable (${(err as Error).message})`);
+        return this.fail(socket, DATABASE_UNAVAILABLE.code, DATABASE_UNAVAILABLE.message);
+      }
       this.logger.error({ err }, 'rasa user_uttered failed');
       this.fail(socket, 'internal', 'something went wrong; please retry');
     }
