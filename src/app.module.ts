@@ -11,6 +11,7 @@ import { LoggingModule } from './logging.module';
 import { MetricsModule } from './metrics';
 import { PolicyModule } from './policy';
 import { RegistryModule } from './registry';
+import { ShutdownModule } from './shutdown';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -29,6 +30,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
+        ShutdownModule,
         HealthModule,
         MetricsModule,
         SimulatorModule,

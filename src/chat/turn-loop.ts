@@ -12,6 +12,7 @@ import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
+import { ShutdownDrain } from '../shutdown';
 import { SentenceGate } from './sentence-gate';
 import { ReplyListener, SentenceStream } from './sentence-stream';
 
@@ -59,6 +60,7 @@ export class TurnLoop {
     private readonly metrics: ChatMetrics,
     private readonly handoffs: HandoffService,
     private readonly events: LiveEvents,
+    private readonly drain: ShutdownDrain,
   ) {
     this.config = config.get('policy', { infer: true });
     events.subscribe((e) => {
@@ -67,12 +69,14 @@ export class TurnLoop {
   }
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    // Shutting down: nothing new is started; what was admitted finishes before the server closes.
+    this.drain.admit();
     validateTurnText(text);
     const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.run(sessionId, clientMessageId, text, listener));
     this.inFlight.set(sessionId, run);
     void run.finally(() => this.inFlight.get(sessionId) === run && this.inFlight.delete(sessionId)).catch(() => undefined);
-    return run;
+    return this.drain.track(run);
   }
 
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */
