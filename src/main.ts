@@ -26,6 +26,8 @@ async function main(): Promise<void> {
   }
 }
 
+const ACK_FLUSH_MS = 100;
+
 /**
  * SIGTERM or SIGINT: readiness fails and new chat connections and messages are refused
  * (`shutting_down`), the replies under way finish (for at most SHUTDOWN_DRAIN_SECONDS), then the
@@ -44,6 +46,8 @@ function drainOnSignals(app: INestApplication, drainSeconds: number): void {
       logger.log(`${signal}: draining (at most ${drainSeconds} s)`);
       const left = await drain.settled(drainSeconds * 1000);
       if (left) logger.warn(`${left} replies still being written after ${drainSeconds} s; closing anyway (the next start answers their messages)`);
+      // Nest sends a request's ack a few ticks after its handler resolves: let the last ones go out before the sockets close.
+      await new Promise((resolve) => setTimeout(resolve, ACK_FLUSH_MS));
       await app.close();
       process.kill(process.pid, signal);
     })().catch((err: Error) => {

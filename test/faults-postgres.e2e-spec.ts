@@ -23,7 +23,7 @@ describe('Postgres restarted during live chats', () => {
   });
 
   afterAll(async () => {
-    await server?.kill("SIGTERM");
+    await server?.kill('SIGTERM');
     await postgres?.destroy();
   });
 
