@@ -67,7 +67,7 @@ describe('server restart', () => {
     const signalled = Date.now();
     server.child.kill('SIGTERM');
     const readyDownMs = await waitUntil(async () => (await readiness(server.url)) === 503, 'readiness to fail', 10_000);
-    const ready = await (await fetch(`${server.url}/health/ready`)).json();
+    const ready = (await (await fetch(`${server.url}/health/ready`)).json()) as { code: string };
     expect(ready.code).toBe('shutting_down');
 
     // A new visitor is turned away with a clear code; an open socket's new message too.
@@ -133,7 +133,7 @@ describe('server restart', () => {
     const back = chatters[0];
     const resumed = io(`${second.url}/chat`, { transports: ['websocket'], forceNew: true, reconnection: false });
     sockets.push(resumed);
-    await new Promise((resolve) => resumed.once('connect', resolve));
+    await new Promise<void>((resolve) => resumed.once('connect', () => resolve()));
     const start2 = (await resumed.timeout(30_000).emitWithAck('session:start', { siteKey: 'demo-site', resumeToken: back.resumeToken })) as Ack;
     expect(start2).toMatchObject({ ok: true, resumed: true, sessionId: back.sessionId });
     const before = left.filter((t) => t.session_id === back.sessionId);

@@ -18,8 +18,8 @@ export interface UnansweredTurn {
 /**
  * The oldest visitor turn, stored before `before`, that is the last turn of an active widget or
  * Rasa session (but system notices) and was written to within the idle timeout: nothing answered
- * it, and the visitor did not move on. `FOR UPDATE OF v SKIP LOCKED`: a turn another server is
- * answering is skipped.
+ * it, and the visitor did not move on. A message a person held the session at or after is theirs to
+ * answer (or leave), not the AI's. `FOR UPDATE OF v SKIP LOCKED`: a turn another server is answering is skipped.
  */
 const NEXT_UNANSWERED = `
   SELECT v.id, v.session_id AS "sessionId", v.client_message_id AS "clientMessageId", v.text, s.channel,
@@ -31,6 +31,7 @@ const NEXT_UNANSWERED = `
      AND v.role = 'visitor' AND v.client_message_id IS NOT NULL AND v.created_at < $1
      AND NOT (v.id = ANY($3::uuid[]))
      AND NOT EXISTS (SELECT 1 FROM turns later WHERE later.session_id = v.session_id AND later.index > v.index AND later.role <> 'system')
+     AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = v.session_id AND h.taken_at IS NOT NULL AND (h.ended_at IS NULL OR h.ended_at > v.created_at))
    ORDER BY v.created_at, v.id
    LIMIT 1`;
 
