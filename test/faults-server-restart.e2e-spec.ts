@@ -42,6 +42,18 @@ describe('server restart', () => {
     }
   }
 
+  /** Waits until the last turn of every session is a reply; resolves with how long that took. */
+  function allAnswered(sessionIds: string[]): Promise<number> {
+    return waitUntil(
+      async () => {
+        const now = await turns(sessionIds);
+        return sessionIds.every((id) => now.filter((t) => t.session_id === id).at(-1)?.role === 'agent');
+      },
+      'a reply to every message left unanswered',
+      180_000,
+    );
+  }
+
   /** Starts `n` widget sessions, each with one finished exchange, then one message each whose reply is being written (typing seen). */
   async function chatsMidReply(url: string, label: string, n: number) {
     const chatters = await Promise.all(Array.from({ length: n }, (_, i) => Chatter.start(url, `${label}-${i}`)));
@@ -144,14 +156,7 @@ describe('server restart', () => {
     // The Rasa client, reconnected by itself, hears the reply it never resent.
     const rasaAnsweredMs = await waitUntil(() => heard.length >= 1, 'the Rasa reply after the restart', 120_000);
     // Every message the crash left unanswered gets exactly one reply, including the widgets that never came back.
-    const answeredMs = await waitUntil(
-      async () => {
-        const now = await turns(sessionIds);
-        return sessionIds.every((id) => now.filter((t) => t.session_id === id).at(-1)?.role === 'agent');
-      },
-      'a reply to every message left unanswered',
-      120_000,
-    );
+    const answeredMs = await allAnswered(sessionIds);
     const after = await turns(sessionIds);
     for (const id of sessionIds) {
       const session = after.filter((t) => t.session_id === id);
@@ -182,14 +187,7 @@ describe('server restart', () => {
     expect(sessionIds.filter((id) => left.filter((t) => t.session_id === id).at(-1)?.role === 'visitor').length).toBeGreaterThanOrEqual(2);
 
     const pair = await Promise.all([start(), start()]);
-    await waitUntil(
-      async () => {
-        const now = await turns(sessionIds);
-        return sessionIds.every((id) => now.filter((t) => t.session_id === id).at(-1)?.role === 'agent');
-      },
-      'a reply to every message left unanswered',
-      180_000,
-    );
+    await allAnswered(sessionIds);
     const after = await turns(sessionIds);
     for (const id of sessionIds) {
       const agents = after.filter((t) => t.session_id === id && t.role === 'agent');
