@@ -12,6 +12,7 @@ import { MetricsModule } from './metrics';
 import { PolicyModule } from './policy';
 import { PrivacyModule } from './privacy/privacy.module';
 import { RegistryModule } from './registry';
+import { ShutdownModule } from './shutdown';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -30,6 +31,7 @@ export class AppModule {
         LoggingModule,
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
+        ShutdownModule,
         HealthModule,
         MetricsModule,
         SimulatorModule,

@@ -64,6 +64,6 @@ export async function createApp(options: AppModuleOptions): Promise<INestApplica
     bodyParser: false,
   });
   configureApp(app);
-  app.enableShutdownHooks();
+  // No enableShutdownHooks(): main.ts handles SIGTERM/SIGINT itself, draining before it closes the app.
   return app;
 }

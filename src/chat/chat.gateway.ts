@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Namespace, Socket } from 'socket.io';
 import { HandoffService, LiveEvent, LiveEvents, turnAuthor } from '../handoff';
 import { ChatMetrics } from '../metrics';
@@ -9,6 +9,7 @@ import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { Ack, acknowledged, Nack } from './socket-acks';
+import { refuseConnectionsWhileDraining, ShutdownDrain } from '../shutdown';
 import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
 
@@ -27,7 +28,7 @@ const sessionRoom = (sessionId: string) => `session:${sessionId}`;
  * `chat:error` events, and the socket stays usable.
  */
 @WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
-export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
@@ -38,8 +39,13 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly visitors: VisitorIds,
     private readonly handoffs: HandoffService,
     events: LiveEvents,
+    private readonly drain: ShutdownDrain,
   ) {
     events.subscribe((e) => this.toVisitor(e));
+  }
+
+  afterInit(nsp: Namespace): void {
+    refuseConnectionsWhileDraining(nsp, this.drain);
   }
 
   /** A person's message and who answers now, to the session's widget sockets (through the server, so an adapter can fan it out). */
@@ -48,6 +54,15 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const room = this.server.to(sessionRoom(e.session.id));
     if (e.type === 'person') room.emit('message:person', { turnId: e.turn.id, index: e.turn.index, text: e.turn.text, author: turnAuthor(e.turn), createdAt: e.turn.createdAt });
     else room.emit('handoff:state', { state: e.state, name: e.name, notice: { turnId: e.notice.id, index: e.notice.index, text: e.notice.text } });
+  }
+
+  /**
+   * A reply written after a restart for a message the crash left unanswered, to the session's
+   * widgets that have already resumed (the others find it in their history): shown whole, as a
+   * retry's stored reply is (`duplicate: true`).
+   */
+  deliverLate(sessionId: string, reply: { clientMessageId: string; visitorTurnId: string; turnId: string; text: string }): void {
+    this.server.to(sessionRoom(sessionId)).emit('reply:final', { ...reply, duplicate: true });
   }
 
   handleConnection(socket: Socket): void {

@@ -7,10 +7,12 @@ import { ChatGateway } from './chat.gateway';
 import { RasaGateway } from './rasa.gateway';
 import { SessionTimeoutJob } from './session-timeout.job';
 import { TurnLoop } from './turn-loop';
+import { UnansweredTurnsJob } from './unanswered-turns.job';
+import { UnansweredTurns } from './unanswered-turns.repository';
 
 @Module({
   imports: [SessionsModule, SitesModule, HandoffModule, ClusterModule],
-  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob],
+  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob, UnansweredTurns, UnansweredTurnsJob],
   // The admin's erasure ends live sessions through it (a reply streaming for one stops at once).
   exports: [TurnLoop],
 })

@@ -1,14 +1,16 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { randomBytes } from 'node:crypto';
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
+import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../database';
 import { LiveEvent, LiveEvents } from '../handoff';
 import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
 import { ChatSessionRepository, SessionClosedError } from '../sessions';
+import { refuseConnectionsWhileDraining, ShutdownDrain, ShuttingDownError } from '../shutdown';
 import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
 
@@ -31,7 +33,7 @@ const RASA_EVENTS = new Set(['session_request', 'user_uttered']);
  * name; `author: 'system'` and the handoff state): never passed off as the AI's.
  */
 @WebSocketGateway()
-export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
+export class RasaGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(RasaGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
@@ -40,8 +42,13 @@ export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly turns: TurnLoop,
     private readonly metrics: ChatMetrics,
     events: LiveEvents,
+    private readonly drain: ShutdownDrain,
   ) {
     events.subscribe((e) => this.toVisitor(e));
+  }
+
+  afterInit(server: Namespace): void {
+    refuseConnectionsWhileDraining(server, this.drain);
   }
 
   private toVisitor(e: LiveEvent): void {
@@ -49,6 +56,21 @@ export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
     const room = this.server.to(e.session.rasaSessionId);
     if (e.type === 'person') room.emit('bot_uttered', { text: e.turn.text, metadata: { author: 'person', name: e.turn.authorName } });
     else room.emit('bot_uttered', { text: e.notice.text, metadata: { author: 'system', handoff: e.state } });
+  }
+
+  /**
+   * A reply written after a restart for a message the crash left unanswered. Rasa clients never
+   * resend, so it goes to the session's room as soon as a client is in it (it rejoins with
+   * `session_request` when it reconnects), waiting up to `waitMs`; false if none came.
+   */
+  async deliverLate(rasaSessionId: string, text: string, waitMs: number, stop: AbortSignal): Promise<boolean> {
+    const deadline = Date.now() + waitMs;
+    while ((await this.server.in(rasaSessionId).fetchSockets()).length === 0) {
+      if (stop.aborted || Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    this.server.to(rasaSessionId).emit('bot_uttered', { text });
+    return true;
   }
 
   /** Rasa has no error event and no acknowledgements: Closer's `chat:error` (and the ack, if the client sent one) carries it. */
@@ -89,7 +111,11 @@ export class RasaGateway implements OnGatewayConnection, OnGatewayDisconnect {
       socket.nsp.to(id).emit('bot_uttered', { text: reply.text });
       if (!socket.rooms.has(id)) socket.emit('bot_uttered', { text: reply.text });
     } catch (err) {
-      if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError) return this.fail(socket, err.code, err.message);
+      if (err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError || err instanceof ShuttingDownError) return this.fail(socket, err.code, err.message);
+      if (isDatabaseUnavailable(err)) {
+        this.logger.warn(`user_uttered: database unavailable (${(err as Error).message})`);
+        return this.fail(socket, DATABASE_UNAVAILABLE.code, DATABASE_UNAVAILABLE.message);
+      }
       this.logger.error({ err }, 'rasa user_uttered failed');
       this.fail(socket, 'internal', 'something went wrong; please retry');
     }

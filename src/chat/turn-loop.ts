@@ -13,6 +13,7 @@ import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
+import { ShutdownDrain } from '../shutdown';
 import { SentenceGate } from './sentence-gate';
 import { ReplyListener, SentenceStream } from './sentence-stream';
 
@@ -61,6 +62,7 @@ export class TurnLoop {
     private readonly handoffs: HandoffService,
     private readonly events: LiveEvents,
     private readonly lock: SessionLock,
+    private readonly drain: ShutdownDrain,
   ) {
     this.config = config.get('policy', { infer: true });
     // Through the lock: the reply may be streaming on another replica.
@@ -71,8 +73,10 @@ export class TurnLoop {
   }
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    // Shutting down: nothing new is started; what was admitted finishes before the server closes.
+    this.drain.admit();
     validateTurnText(text);
-    return this.lock.run(sessionId, () => this.run(sessionId, clientMessageId, text, listener));
+    return this.drain.track(this.lock.run(sessionId, () => this.run(sessionId, clientMessageId, text, listener)));
   }
 
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */

@@ -87,6 +87,8 @@ export interface AppConfig {
   policy: PolicyConfig;
   /** Active sessions with no turn for this long are closed as timed out. */
   sessionIdleMinutes: number;
+  /** SIGTERM: how long the replies under way may take to finish before the server closes anyway. */
+  shutdownDrainSeconds: number;
   /** A conversion counts for a session if it happens within this many hours of the session's start. */
   attributionWindowHours: number;
   /** HMAC key of the visitor identifiers sites pass (stored only as keyed hashes); unset: visitor identifiers are refused. */
@@ -147,6 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     visitorIdSecret: e.VISITOR_ID_SECRET,
     privacy: { storeRawText: e.STORE_RAW_TEXT === 'true', retentionDays: e.RETENTION_DAYS },
