@@ -12,7 +12,7 @@ import { AppModule, AppModuleOptions } from './app.module';
 import { EventLimiter } from './chat';
 import { AppConfig } from './config';
 import { CONVERSIONS_PATH } from './conversions';
-import { bodyParsers, HttpErrorFilter, securityHeaders, socketServerOptions, widgetAssetHeaders } from './http';
+import { answerParserErrors, bodyParsers, HttpErrorFilter, securityHeaders, socketServerOptions, widgetAssetHeaders } from './http';
 import { SiteAccess } from './sites';
 
 /** The repository root: where package.json is, whether running from src/ or dist/src/. */
@@ -50,6 +50,7 @@ export function configureApp(app: INestApplication): void {
   if (limits.trustProxyHops > 0) (app as NestExpressApplication).set('trust proxy', limits.trustProxyHops);
   // Security headers (helmet, CSP) on everything Express answers; the widget's script may be loaded by customers' pages.
   app.use(securityHeaders());
+  answerParserErrors(app.getHttpServer());
   app.use('/widget.js', widgetAssetHeaders(app.get(SiteAccess)));
   // Registered before any route (the app is created with bodyParser: false), errors answered as { code, message }.
   app.use(`/${CONVERSIONS_PATH}`, bodyParsers.webhook);
