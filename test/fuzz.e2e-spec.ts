@@ -271,7 +271,7 @@ async function rasaStream(live: Live, g: Gen, events: number, name: string): Pro
       } else if (kind === 'utter') {
         event = 'user_uttered';
         const valid = { message: g.pick(SENTENCES), session_id: g.pick(sessionIds) };
-        payload = g.chance(0.2) ? valid : g.chance(0.5) ? mutate(g, valid) : g.junk();
+        payload = g.chance(0.12) ? valid : g.chance(0.5) ? mutate(g, valid) : g.junk();
       } else {
         event = g.pick([g.ascii(16), 'bot_uttered', 'session_confirm', 'user_utered']);
         payload = g.junk();
