@@ -4,6 +4,7 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
+import { RateLimitModule } from './http';
 import { JobsModule } from './jobs';
 import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
@@ -29,6 +30,7 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule,
+        RateLimitModule,
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
         ShutdownModule,

@@ -7,6 +7,8 @@ import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
+import { originHeader, SiteAccess, SiteAccessError } from '../sites';
+import { EventLimiter } from './event-limiter';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { Ack, acknowledged, Nack } from './socket-acks';
 import { refuseConnectionsWhileDraining, ShutdownDrain } from '../shutdown';
@@ -27,7 +29,7 @@ const sessionRoom = (sessionId: string) => `session:${sessionId}`;
  * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`; errors are also emitted as
  * `chat:error` events, and the socket stays usable.
  */
-@WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
+@WebSocketGateway({ namespace: '/chat' })
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
@@ -38,6 +40,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly metrics: ChatMetrics,
     private readonly visitors: VisitorIds,
     private readonly handoffs: HandoffService,
+    private readonly siteAccess: SiteAccess,
+    private readonly limiter: EventLimiter,
     events: LiveEvents,
     private readonly drain: ShutdownDrain,
   ) {
@@ -66,6 +70,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   handleConnection(socket: Socket): void {
+    this.limiter.limit(socket, (s) => s.data.sessionId as string | undefined);
     answerUnknownEvents(socket, knownEvents);
     this.metrics.socketOpened('chat');
   }
@@ -78,6 +83,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   start(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
     return this.guard(socket, EVENTS.start, async () => {
       const { siteKey, resumeToken, visitorId } = parsePayload(startSessionSchema, payload);
+      // The page's origin and the site key, checked before anything is stored or resumed.
+      await this.siteAccess.assertMayStart(siteKey, originHeader(socket.handshake.headers));
       const visitorHash = visitorId === undefined ? null : this.visitorHash(siteKey, visitorId);
       if (resumeToken) {
         const session = await this.sessions.findByResumeToken(resumeToken);
@@ -168,8 +175,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     return acknowledged(handler, {
       event,
       logger: this.logger,
-      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError =>
-        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError,
+      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError | SiteAccessError =>
+        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError || err instanceof SiteAccessError,
       failed: (error) => socket.emit('chat:error', { event, ...error }),
     });
   }

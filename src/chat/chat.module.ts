@@ -4,6 +4,7 @@ import { HandoffModule } from '../handoff';
 import { SessionsModule } from '../sessions';
 import { SitesModule } from '../sites';
 import { ChatGateway } from './chat.gateway';
+import { EventLimiter } from './event-limiter';
 import { RasaGateway } from './rasa.gateway';
 import { SessionTimeoutJob } from './session-timeout.job';
 import { TurnLoop } from './turn-loop';
@@ -12,8 +13,8 @@ import { UnansweredTurns } from './unanswered-turns.repository';
 
 @Module({
   imports: [SessionsModule, SitesModule, HandoffModule, ClusterModule],
-  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob, UnansweredTurns, UnansweredTurnsJob],
-  // The admin's erasure ends live sessions through it (a reply streaming for one stops at once).
-  exports: [TurnLoop],
+  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob, UnansweredTurns, UnansweredTurnsJob, EventLimiter],
+  // The admin's erasure ends live sessions through it (a reply streaming for one stops at once); the /admin gateway limits its events too.
+  exports: [TurnLoop, EventLimiter],
 })
 export class ChatModule {}

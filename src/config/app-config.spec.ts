@@ -80,6 +80,16 @@ describe('loadConfig', () => {
       GATE_MAX_VIOLATIONS_INCREASE: '0.001',
       GATE_MAX_REPETITION_INCREASE: '0.02',
       GATE_MAX_IDENTITY_INCREASE: '0.03',
+      TRUST_PROXY_HOPS: '1',
+      RATE_LIMIT_WINDOW_SECONDS: '30',
+      RATE_LIMIT_ADMIN: '100',
+      RATE_LIMIT_WEBHOOK: '50',
+      RATE_LIMIT_HTTP: '200',
+      SOCKET_RATE_IP: '10',
+      SOCKET_BURST_IP: '30',
+      SOCKET_RATE_SESSION: '1',
+      SOCKET_BURST_SESSION: '5',
+      SOCKET_MAX_MESSAGE_BYTES: '32768',
     });
     expect(config).toEqual({
       env: 'production',
@@ -120,6 +130,11 @@ describe('loadConfig', () => {
         staleSeconds: 60,
         championPollSeconds: 15,
         gate: { conversionMargin: 0.02, maxViolationsIncrease: 0.001, maxRepetitionIncrease: 0.02, maxIdentityIncrease: 0.03 },
+      },
+      limits: {
+        trustProxyHops: 1,
+        http: { windowSeconds: 30, admin: 100, webhook: 50, other: 200 },
+        socket: { perIp: { rate: 10, burst: 30 }, perSession: { rate: 1, burst: 5 }, maxMessageBytes: 32768 },
       },
     });
     expect(loadConfig({ DATA_DIR: '/var/lib/closer' }).nightly.artifactDir).toBe('/var/lib/closer/artifacts');

@@ -75,6 +75,22 @@ export interface RedisConfig {
   prefix: string;
 }
 
+/** A token bucket: `rate` tokens a second, holding at most `burst`. */
+export interface BucketLimit {
+  rate: number;
+  burst: number;
+}
+
+/** Bad input and limits (docs/security.md): request rates per IP and per session, socket frame size. */
+export interface LimitsConfig {
+  /** Proxies in front of the server whose X-Forwarded-For is trusted; 0: the peer address is the client's. */
+  trustProxyHops: number;
+  /** HTTP requests per client IP per `windowSeconds`, by route group. */
+  http: { windowSeconds: number; admin: number; webhook: number; other: number };
+  /** socket.io events (and handshakes, on the IP's bucket) per client IP and per chat session. */
+  socket: { perIp: BucketLimit; perSession: BucketLimit; maxMessageBytes: number };
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
@@ -102,6 +118,7 @@ export interface AppConfig {
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
   nightly: NightlyConfig;
+  limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -178,6 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxViolationsIncrease: e.GATE_MAX_VIOLATIONS_INCREASE,
         maxRepetitionIncrease: e.GATE_MAX_REPETITION_INCREASE,
         maxIdentityIncrease: e.GATE_MAX_IDENTITY_INCREASE,
+      },
+    },
+    limits: {
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      http: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, admin: e.RATE_LIMIT_ADMIN, webhook: e.RATE_LIMIT_WEBHOOK, other: e.RATE_LIMIT_HTTP },
+      socket: {
+        perIp: { rate: e.SOCKET_RATE_IP, burst: e.SOCKET_BURST_IP },
+        perSession: { rate: e.SOCKET_RATE_SESSION, burst: e.SOCKET_BURST_SESSION },
+        maxMessageBytes: e.SOCKET_MAX_MESSAGE_BYTES,
       },
     },
   };

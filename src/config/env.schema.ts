@@ -99,6 +99,17 @@ export const envSchema = z
   GATE_MAX_VIOLATIONS_INCREASE: fraction.default(0),
   GATE_MAX_REPETITION_INCREASE: fraction.default(0.01),
   GATE_MAX_IDENTITY_INCREASE: fraction.default(0.05),
+  // Bad input and limits (docs/security.md).
+  TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
+  RATE_LIMIT_WINDOW_SECONDS: wholeNumber(1, 3600).default(60),
+  RATE_LIMIT_ADMIN: wholeNumber(1, 1_000_000).default(300),
+  RATE_LIMIT_WEBHOOK: wholeNumber(1, 1_000_000).default(300),
+  RATE_LIMIT_HTTP: wholeNumber(1, 1_000_000).default(600),
+  SOCKET_RATE_IP: wholeNumber(1, 1_000_000).default(20),
+  SOCKET_BURST_IP: wholeNumber(1, 1_000_000).default(60),
+  SOCKET_RATE_SESSION: wholeNumber(1, 1_000_000).default(2),
+  SOCKET_BURST_SESSION: wholeNumber(1, 1_000_000).default(10),
+  SOCKET_MAX_MESSAGE_BYTES: wholeNumber(4096, 10_000_000).default(65536),
 }).refine((env) => !env.SIMULATOR_URL || env.SIMULATOR_MODEL, {
   path: ['SIMULATOR_MODEL'],
   message: 'is required when SIMULATOR_URL is set',
