@@ -6,6 +6,9 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   moduleNameMapper: { '^onnxruntime-node$': '<rootDir>/test/support/onnxruntime-shared.js' },
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // No Postgres listening and DATABASE_URL unset: a private Postgres serves the run (test/support/global-setup.ts).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
+  globalTeardown: '<rootDir>/test/support/global-teardown.ts',
   testTimeout: 60000,
   maxWorkers: 2,
 };

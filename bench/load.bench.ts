@@ -51,6 +51,9 @@ const siteKey = 'bench-load';
 const serverEnv: Record<string, string> = {
   DATABASE_URL: databaseUrl,
   DATABASE_SCHEMA: schema,
+  // The benchmark stands in for a proxy: each visitor comes from its own address (visitorIp), so the
+  // per-IP socket limits count visitors as they would in production, not all of them as 127.0.0.1.
+  TRUST_PROXY_HOPS: '1',
   ...(args.has('max-batch') ? { POLICY_MAX_BATCH: args.get('max-batch')! } : {}),
   ...(args.has('max-queue') ? { POLICY_MAX_QUEUE: args.get('max-queue')! } : {}),
   ...(o.replicas > 1 ? { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' } : {}),
@@ -60,6 +63,9 @@ const serverPolicy = loadConfig({ ...process.env, ...serverEnv }).policy;
 const profileHook = join(__dirname, 'support', 'cpu-profile-hook.js');
 /** Where the first server writes its profile at the end of each load (renamed per load afterwards). */
 const profileFile = join(tmpdir(), `${schema}.cpuprofile`);
+
+/** A distinct private address per visitor (10.0.0.0, 10.0.0.1, …), warm-up visitors in 10.255.0.0/16. */
+const visitorIp = (i: number, warmUp = false) => `10.${warmUp ? 255 : (i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
 
 /** Queue depth, batch occupancy and event-loop lag of every server, scraped from /metrics once a second. */
 function sampleMetrics(servers: BenchServer[]) {
@@ -141,7 +147,7 @@ async function runLoad(servers: BenchServer[], sessions: number) {
     Promise.all(
       Array.from({ length: sessions }, async (_, i) => {
         await new Promise((r) => setTimeout(r, (i * o.rampS * 1000) / sessions));
-        const plan = { url: servers[i % servers.length].url, siteKey, index: i, turns: o.turns, thinkMs: o.thinkMs, stopSendingAt: t0 + o.durationS * 1000, ackTimeoutMs: o.ackTimeoutS * 1000 };
+        const plan = { url: servers[i % servers.length].url, siteKey, index: i, turns: o.turns, thinkMs: o.thinkMs, stopSendingAt: t0 + o.durationS * 1000, ackTimeoutMs: o.ackTimeoutS * 1000, ip: visitorIp(i) };
         return visit(plan, sent, abort.signal);
       }),
     ),
@@ -195,7 +201,9 @@ async function warmUp(servers: BenchServer[]): Promise<void> {
   const longest = Math.max(...conversations.map((c) => c.length));
   await Promise.all(
     servers.flatMap(({ url }) =>
-      Array.from({ length: visitors }, (_, i) => visit({ url, siteKey, index: i, turns: longest, thinkMs: 0, stopSendingAt: Infinity, ackTimeoutMs: 300_000 }, [], new AbortController().signal)),
+      Array.from({ length: visitors }, (_, i) =>
+        visit({ url, siteKey, index: i, turns: longest, thinkMs: 0, stopSendingAt: Infinity, ackTimeoutMs: 300_000, ip: visitorIp(i, true) }, [], new AbortController().signal),
+      ),
     ),
   );
 }

@@ -9,6 +9,8 @@ import { AdminRolesAuditLog1764130000000 } from './1764130000000-admin-roles-aud
 import { ComplianceRules1764140000000 } from './1764140000000-compliance-rules';
 import { VisitorIdentifier1764150000000 } from './1764150000000-visitor-identifier';
 import { LiveHandoff1764160000000 } from './1764160000000-live-handoff';
+import { SiteAllowedOrigins1764170000000 } from './1764170000000-site-allowed-origins';
+import { SessionRetention1764180000000 } from './1764180000000-session-retention';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -23,4 +25,6 @@ export const migrations = [
   ComplianceRules1764140000000,
   VisitorIdentifier1764150000000,
   LiveHandoff1764160000000,
+  SiteAllowedOrigins1764170000000,
+  SessionRetention1764180000000,
 ];

@@ -144,7 +144,8 @@
       }
       if (!ack.ok) {
         status.textContent = ack.error.message;
-        if (ack.error.code !== 'busy') forget(message.id);
+        // Refused for now (busy, database unavailable): kept, and sent again with its id after the next reconnect.
+        if (ack.error.code !== 'busy' && ack.error.code !== 'unavailable') forget(message.id);
         return;
       }
       forget(message.id);

@@ -4,13 +4,16 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { AppConfig, AppConfigModule } from './config';
 import { Database, DatabaseModule } from './database';
 import { HealthModule } from './health';
+import { RateLimitModule } from './http';
 import { JobsModule } from './jobs';
 import { ChatModule } from './chat';
 import { ConversionsModule } from './conversions';
 import { LoggingModule } from './logging.module';
 import { MetricsModule } from './metrics';
 import { PolicyModule } from './policy';
+import { PrivacyModule } from './privacy/privacy.module';
 import { RegistryModule } from './registry';
+import { ShutdownModule } from './shutdown';
 import { SimulatorModule } from './simulator';
 
 export interface AppModuleOptions {
@@ -27,8 +30,10 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         LoggingModule,
+        RateLimitModule,
         DatabaseModule.forRoot(database),
         ScheduleModule.forRoot(),
+        ShutdownModule,
         HealthModule,
         MetricsModule,
         SimulatorModule,
@@ -38,6 +43,7 @@ export class AppModule {
         RegistryModule,
         JobsModule,
         AdminModule,
+        PrivacyModule,
       ],
     };
   }

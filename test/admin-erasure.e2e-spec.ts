@@ -16,6 +16,7 @@ import { ModelRegistry } from '../src/registry';
 import { VisitorIds } from '../src/sessions';
 import { derivedPersonaKey, loadPersonaLibrary } from '../src/simulator';
 import { Ack, connect, listen, request as ask } from './support/chat-client';
+import { rowsHolding as rowsHoldingIn, tableCounts } from './support/schema-scan';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -89,26 +90,8 @@ describe('GDPR erasure (real Postgres, real socket.io /chat, admin API)', () => 
     if (message) expect(res.body.message).toMatch(message);
   };
 
-  /** Every table of the test schema, found in the catalog (a table added later is scanned too). */
-  const tables = async (): Promise<string[]> =>
-    (await sql(`SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE' ORDER BY table_name`, [dbConfig.schema])).map(
-      (r: { table_name: string }) => r.table_name,
-    );
-  /** Rows per table holding `needle` anywhere in any column. */
-  async function rowsHolding(needle: string): Promise<Record<string, number>> {
-    const found: Record<string, number> = {};
-    for (const table of await tables()) {
-      const [{ n }] = await sql(`SELECT count(*)::int AS n FROM "${table}" t WHERE row_to_json(t)::text ILIKE '%' || $1 || '%'`, [needle]);
-      if (n > 0) found[table] = n;
-    }
-    return found;
-  }
-  /** Row counts of every table: what "nothing changed" is checked against. */
-  async function everyTableCount(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = {};
-    for (const table of await tables()) counts[table] = (await sql(`SELECT count(*)::int AS n FROM "${table}"`))[0].n;
-    return counts;
-  }
+  const rowsHolding = (needle: string) => rowsHoldingIn(db.dataSource, dbConfig.schema, needle);
+  const everyTableCount = () => tableCounts(db.dataSource, dbConfig.schema);
 
   /** A widget visitor: a socket on /chat with a started session. */
   async function visitor(start: Record<string, unknown>): Promise<{ socket: Socket; sessionId: string; resumeToken: string }> {

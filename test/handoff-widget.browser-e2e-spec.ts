@@ -5,7 +5,7 @@ import { Browser } from 'playwright-core';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
-import { launchChromium, openWidget } from './support/chromium';
+import { launchChromium, openWidget, waitForExpression } from './support/chromium';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
@@ -51,7 +51,7 @@ describe('widget during a live takeover, in a real browser', () => {
 
     await send('<b>Can I get a discount?</b>');
     // Acknowledged as held: the widget forgets the pending message.
-    await page.waitForFunction(`JSON.parse(sessionStorage.getItem('closer:demo')).pending.length === 0`);
+    await waitForExpression(page, `JSON.parse(sessionStorage.getItem('closer:demo')).pending.length === 0`);
     await admin(`sessions/${sessionId}/messages`, { text: 'Yes: <i>17%</i> off on annual billing.' });
     const person = widget.locator('.msg.person');
     await person.waitFor();
@@ -72,7 +72,7 @@ describe('widget during a live takeover, in a real browser', () => {
     await widget.getByText('Alice has left the chat.', { exact: false }).waitFor();
     await widget.getByText('You are chatting with an AI assistant.', { exact: true }).waitFor();
     await send('Thanks, and is there a trial?');
-    await page.waitForFunction(`document.querySelector('#closer-widget').shadowRoot.querySelectorAll('.msg.agent[data-turn]').length === 2`);
+    await waitForExpression(page, `document.querySelector('#closer-widget').shadowRoot.querySelectorAll('.msg.agent[data-turn]').length === 2`);
     const roles = await db.dataSource.query(`SELECT role FROM turns WHERE session_id = $1 ORDER BY index`, [sessionId]);
     expect(roles.map((r: { role: string }) => r.role)).toEqual(['visitor', 'agent', 'system', 'visitor', 'person', 'system', 'visitor', 'agent']);
   });

@@ -147,6 +147,28 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
     expect(await championName()).toBe(result?.outcome?.candidate);
   }, 90_000);
 
+  it('killing the worker during evaluation leaves the champion intact and the candidate unpromoted; the run is taken back and finished', async () => {
+    const run = await enqueue('killed-evaluating', { steps: 1, evalSessions: 40, maxAgentTurns: 4, gate: lenient });
+    const before = await championName();
+    const worker = spawnEntry('src/cli/index.ts', ['worker', '--once'], { ...processEnv, TRAINING_HEARTBEAT_SECONDS: '1', TRAINING_STALE_SECONDS: '2' });
+    const exited = waitForExit(worker, 80_000);
+    const deadline = Date.now() + 60_000;
+    while ((await queue.get(run.id)).status !== 'evaluating' && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect((await queue.get(run.id)).status).toBe('evaluating');
+    worker.kill('SIGKILL');
+    expect((await exited).signal).toBe('SIGKILL');
+    expect(await championName()).toBe(before);
+    const candidates = await db.dataSource.query(`SELECT status FROM model_versions WHERE id IN (SELECT candidate_model_version_id FROM training_runs WHERE id = $1)`, [run.id]);
+    expect(candidates.every((c: { status: string }) => c.status !== 'champion')).toBe(true);
+
+    await new Promise((r) => setTimeout(r, 2500)); // its heartbeat goes stale
+    const survivor = new TrainingWorker(queue, pipeline(), registry, 'eval-survivor', { heartbeatSeconds: 1, staleSeconds: 2, pollSeconds: 1 });
+    const result = await survivor.runOnce();
+    expect(result?.run.id).toBe(run.id);
+    expect(result?.run).toEqual(expect.objectContaining({ status: 'promoted', attempts: 2, workerId: 'eval-survivor' }));
+    expect(await championName()).toBe(result?.outcome?.candidate);
+  }, 150_000);
+
   it('cancel stops a running run at its next step and changes no model', async () => {
     const run = await enqueue('cancelled', { steps: 50 });
     const slow: CandidateTrainer = async (job) => {

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser } from 'playwright-core';
 import { Database } from '../src/database';
-import { launchChromium } from './support/chromium';
+import { launchChromium, waitForExpression } from './support/chromium';
 import { startTestApp } from './support/test-app';
 import { dropSchema, testSchemaConfig } from './support/test-database';
 
@@ -42,7 +42,7 @@ describe('widget in a real browser', () => {
     const agent = widget.locator('.msg.agent');
     await agent.first().waitFor();
     // Runs in the page: the final event has tagged the reply with its stored turn id.
-    await page.waitForFunction(`!!document.querySelector('#closer-widget')?.shadowRoot?.querySelector('.msg.agent')?.getAttribute('data-turn')`);
+    await waitForExpression(page, `!!document.querySelector('#closer-widget')?.shadowRoot?.querySelector('.msg.agent')?.getAttribute('data-turn')`);
     const reply = await agent.first().textContent();
     expect(reply!.length).toBeGreaterThan(0);
 

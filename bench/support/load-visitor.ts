@@ -50,6 +50,8 @@ export interface VisitorPlan {
   stopSendingAt: number;
   /** How long a message may wait for its acknowledgement before it counts as unanswered. */
   ackTimeoutMs: number;
+  /** Sent as X-Forwarded-For, so a server trusting one proxy hop counts this visitor as its own client (per-IP limits). */
+  ip?: string;
 }
 
 type Ack = { ok: boolean; error?: { code: string }; sessionId?: string; visitorTurnId?: string; turnId?: string; text?: string; duplicate?: boolean };
@@ -64,7 +66,12 @@ const jitter = (index: number, turn: number) => (Math.imul(index * 7919 + turn *
  * still accounts for it. Resolves with the session id, or null when the session could not start.
  */
 export async function visit(plan: VisitorPlan, sent: SentTurn[], abort: AbortSignal): Promise<{ sessionId: string | null; error?: string }> {
-  const socket: Socket = io(`${plan.url}/chat`, { transports: ['websocket'], forceNew: true, reconnection: false });
+  const socket: Socket = io(`${plan.url}/chat`, {
+    transports: ['websocket'],
+    forceNew: true,
+    reconnection: false,
+    ...(plan.ip ? { extraHeaders: { 'x-forwarded-for': plan.ip } } : {}),
+  });
   const byId = new Map<string, SentTurn>();
   socket.on('reply:delta', (d: { clientMessageId: string; text: string }) => {
     const turn = byId.get(d.clientMessageId);

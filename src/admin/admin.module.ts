@@ -63,5 +63,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
     OperatorHandoffs,
     AdminGateway,
   ],
+  // Retention (src/privacy) deletes expired sessions with the erasure's walk, audited.
+  exports: [ErasureRepository, AuditLogRepository],
 })
 export class AdminModule {}

@@ -7,5 +7,6 @@ export { ApiKeyManager } from './api-keys/api-key-manager';
 export { apiKeyFields } from './api-keys/api-key-fields';
 export { AuditLogRepository, AuditRecord } from './audit/audit-log.repository';
 export { ADMIN_PATH } from './auth/admin-controller.decorator';
+export { ErasedRows, ErasureRepository } from './erasure/erasure.repository';
 export { OPENAPI_PATH, setupOpenApi } from './openapi';
 export { AdminModule } from './admin.module';

@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Namespace, Socket } from 'socket.io';
 import { HandoffService, LiveEvent, LiveEvents, turnAuthor } from '../handoff';
 import { ChatMetrics } from '../metrics';
@@ -7,8 +7,11 @@ import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
+import { originHeader, SiteAccess, SiteAccessError } from '../sites';
+import { EventLimiter } from './event-limiter';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { Ack, acknowledged, Nack } from './socket-acks';
+import { refuseConnectionsWhileDraining, ShutdownDrain } from '../shutdown';
 import { TurnLoop } from './turn-loop';
 import { answerUnknownEvents } from './unknown-events';
 
@@ -26,8 +29,8 @@ const sessionRoom = (sessionId: string) => `session:${sessionId}`;
  * `{ ok: true, ... }` or `{ ok: false, error: { code, message } }`; errors are also emitted as
  * `chat:error` events, and the socket stays usable.
  */
-@WebSocketGateway({ namespace: '/chat', cors: { origin: true }, maxHttpBufferSize: 2e6 })
-export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
+@WebSocketGateway({ namespace: '/chat' })
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
   private readonly logger = new Logger(ChatGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
@@ -37,9 +40,16 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     private readonly metrics: ChatMetrics,
     private readonly visitors: VisitorIds,
     private readonly handoffs: HandoffService,
+    private readonly siteAccess: SiteAccess,
+    private readonly limiter: EventLimiter,
     events: LiveEvents,
+    private readonly drain: ShutdownDrain,
   ) {
     events.subscribe((e) => this.toVisitor(e));
+  }
+
+  afterInit(nsp: Namespace): void {
+    refuseConnectionsWhileDraining(nsp, this.drain);
   }
 
   /** A person's message and who answers now, to the session's widget sockets (through the server, so an adapter can fan it out). */
@@ -50,7 +60,17 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     else room.emit('handoff:state', { state: e.state, name: e.name, notice: { turnId: e.notice.id, index: e.notice.index, text: e.notice.text } });
   }
 
+  /**
+   * A reply written after a restart for a message the crash left unanswered, to the session's
+   * widgets that have already resumed (the others find it in their history): shown whole, as a
+   * retry's stored reply is (`duplicate: true`).
+   */
+  deliverLate(sessionId: string, reply: { clientMessageId: string; visitorTurnId: string; turnId: string; text: string }): void {
+    this.server.to(sessionRoom(sessionId)).emit('reply:final', { ...reply, duplicate: true });
+  }
+
   handleConnection(socket: Socket): void {
+    this.limiter.limit(socket, (s) => s.data.sessionId as string | undefined);
     answerUnknownEvents(socket, knownEvents);
     this.metrics.socketOpened('chat');
   }
@@ -63,6 +83,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
   start(@ConnectedSocket() socket: Socket, @MessageBody() payload: unknown) {
     return this.guard(socket, EVENTS.start, async () => {
       const { siteKey, resumeToken, visitorId } = parsePayload(startSessionSchema, payload);
+      // The page's origin and the site key, checked before anything is stored or resumed.
+      await this.siteAccess.assertMayStart(siteKey, originHeader(socket.handshake.headers));
       const visitorHash = visitorId === undefined ? null : this.visitorHash(siteKey, visitorId);
       if (resumeToken) {
         const session = await this.sessions.findByResumeToken(resumeToken);
@@ -153,8 +175,8 @@ export class ChatGateway implements OnGatewayConnection, OnGatewayDisconnect {
     return acknowledged(handler, {
       event,
       logger: this.logger,
-      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError =>
-        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError,
+      known: (err): err is ChatError | TextInputError | PolicyBusyError | ContextOverflowError | SessionClosedError | SiteAccessError =>
+        err instanceof ChatError || err instanceof TextInputError || err instanceof PolicyBusyError || err instanceof ContextOverflowError || err instanceof SessionClosedError || err instanceof SiteAccessError,
       failed: (error) => socket.emit('chat:error', { event, ...error }),
     });
   }

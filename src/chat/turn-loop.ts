@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { performance } from 'node:perf_hooks';
+import { SessionLock } from '../cluster';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
@@ -12,6 +13,7 @@ import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
+import { ShutdownDrain } from '../shutdown';
 import { SentenceGate } from './sentence-gate';
 import { ReplyListener, SentenceStream } from './sentence-stream';
 
@@ -26,8 +28,9 @@ export type TurnResult = {
   duplicate: boolean;
 } & ({ reply: Turn; heldByPerson: false } | { reply: null; heldByPerson: true });
 
-/** Why a streaming reply was stopped: a person took the session over (not the session ending). */
+/** Why a streaming reply was stopped: a person took the session over, or the session ended. */
 const TAKEN_OVER = 'taken_over';
+const SESSION_ENDED = 'session_ended';
 
 /** The seller's side of the conversation is the AI's and the people's who took over; the visitor's is theirs; notices are neither. */
 const conversationOf = (turns: Turn[]): HistoryTurn[] =>
@@ -37,14 +40,13 @@ const conversationOf = (turns: Turn[]): HistoryTurn[] =>
  * One visitor message, end to end: store it → prompt from the history (chat template) → generate,
  * streaming each sentence once the reply so far passes the blocking rules (a sentence that breaks
  * one is regenerated from the sentences sent, or the reply is closed with the fallback) → store the
- * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time;
- * a retried message id returns the stored reply. A stored visitor message may make a handoff rule
+ * reply exactly as sent, with its scores → acknowledge. Messages of one session run one at a time,
+ * in arrival order, across replicas too (SessionLock); a retried message id returns the stored reply. A stored visitor message may make a handoff rule
  * ask for a person (the AI keeps answering meanwhile); while a person holds the session, the message
  * is stored and no reply is written, and a takeover stops a reply streaming at that moment.
  */
 @Injectable()
 export class TurnLoop {
-  private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Aborted when the session ends, or a person takes it over, while a reply streams: nothing more is sent or stored. */
   private readonly streaming = new Map<string, AbortController>();
   /** model_versions ids by served version name, looked up once rather than on every reply. */
@@ -59,22 +61,25 @@ export class TurnLoop {
     private readonly metrics: ChatMetrics,
     private readonly handoffs: HandoffService,
     private readonly events: LiveEvents,
+    private readonly lock: SessionLock,
+    private readonly drain: ShutdownDrain,
     private readonly admission: TurnAdmission,
   ) {
     this.config = config.get('policy', { infer: true });
+    // Through the lock: the reply may be streaming on another replica.
+    lock.onStop((sessionId, reason) => this.streaming.get(sessionId)?.abort(reason));
     events.subscribe((e) => {
-      if (e.type === 'handoff' && e.change === 'taken') this.streaming.get(e.handoff.sessionId)?.abort(TAKEN_OVER);
+      if (e.type === 'handoff' && e.change === 'taken') this.lock.stop(e.handoff.sessionId, TAKEN_OVER);
     });
   }
 
   handle(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {
+    // Shutting down: nothing new is started; what was admitted finishes before the server closes.
+    this.drain.admit();
     validateTurnText(text);
     // Past capacity the message is refused busy here, before anything is stored.
     const leave = this.admission.enter();
-    const previous = this.inFlight.get(sessionId) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.run(sessionId, clientMessageId, text, listener));
-    this.inFlight.set(sessionId, run);
-    void run.finally(() => this.inFlight.get(sessionId) === run && this.inFlight.delete(sessionId)).catch(() => undefined);
+    const run = this.drain.track(this.lock.run(sessionId, () => this.run(sessionId, clientMessageId, text, listener)));
     void run.finally(leave).catch(() => undefined);
     return run;
   }
@@ -82,7 +87,7 @@ export class TurnLoop {
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */
   async endSession(sessionId: string): Promise<void> {
     await this.sessions.end(sessionId);
-    this.streaming.get(sessionId)?.abort();
+    this.lock.stop(sessionId, SESSION_ENDED);
     await this.handoffs.closeEnded();
   }
 

@@ -25,13 +25,14 @@ import { registerNightly } from './nightly';
 import { registerSimulate } from './simulate';
 import { registerRolloutWorker } from './rollout-worker';
 import { registerSiteAdd } from './site-add';
+import { registerSiteUpdate } from './site-update';
 import { registerTrain } from './train';
 import { registerWorker } from './worker';
 
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup, registerAdminKey]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSiteUpdate, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup, registerAdminKey]) register(program);
   return program;
 }
 

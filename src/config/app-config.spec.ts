@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     expect(config.database.schema).toBe('public');
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
     expect(config.logLevel).toBe('info');
+    expect(config.redis).toBeUndefined();
   });
 
   it('reads the catalog from CATALOG_PATH, and names the variable and the field when it is bad', () => {
@@ -35,6 +36,8 @@ describe('loadConfig', () => {
       PORT: '8080',
       HOST: '127.0.0.1',
       SOCKET_IO_PATH: '/chat-io/',
+      REDIS_URL: 'redis://:pw@cache.internal:6380/2',
+      REDIS_PREFIX: 'closer-eu',
       LOG_LEVEL: 'warn',
       DATABASE_URL: 'postgresql://u:p@db.internal:5433/closer',
       DATABASE_POOL_SIZE: '25',
@@ -49,6 +52,8 @@ describe('loadConfig', () => {
       SESSION_IDLE_MINUTES: '45',
       ATTRIBUTION_WINDOW_HOURS: '48',
       VISITOR_ID_SECRET: 'a-server-secret-of-32-characters',
+      STORE_RAW_TEXT: 'true',
+      RETENTION_DAYS: '90',
       SIMULATOR_URL: 'http://127.0.0.1:8000/v1',
       SIMULATOR_MODEL: 'visitor',
       PERSONAS_PATH: '/srv/closer/personas.json',
@@ -70,14 +75,26 @@ describe('loadConfig', () => {
       TRAINING_HEARTBEAT_SECONDS: '5',
       TRAINING_STALE_SECONDS: '60',
       CHAMPION_POLL_SECONDS: '15',
+      SHUTDOWN_DRAIN_SECONDS: '40',
       GATE_CONVERSION_MARGIN: '0.02',
       GATE_MAX_VIOLATIONS_INCREASE: '0.001',
       GATE_MAX_REPETITION_INCREASE: '0.02',
       GATE_MAX_IDENTITY_INCREASE: '0.03',
+      TRUST_PROXY_HOPS: '1',
+      RATE_LIMIT_WINDOW_SECONDS: '30',
+      RATE_LIMIT_ADMIN: '100',
+      RATE_LIMIT_WEBHOOK: '50',
+      RATE_LIMIT_HTTP: '200',
+      SOCKET_RATE_IP: '10',
+      SOCKET_BURST_IP: '30',
+      SOCKET_RATE_SESSION: '1',
+      SOCKET_BURST_SESSION: '5',
+      SOCKET_MAX_MESSAGE_BYTES: '32768',
     });
     expect(config).toEqual({
       env: 'production',
       http: { host: '127.0.0.1', port: 8080, socketIoPath: '/chat-io/' },
+      redis: { url: 'redis://:pw@cache.internal:6380/2', prefix: 'closer-eu' },
       logLevel: 'warn',
       dataDir: '/var/lib/closer',
       database: {
@@ -88,8 +105,10 @@ describe('loadConfig', () => {
       },
       policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
+      shutdownDrainSeconds: 40,
       attributionWindowHours: 48,
       visitorIdSecret: 'a-server-secret-of-32-characters',
+      privacy: { storeRawText: true, retentionDays: 90 },
       catalog: loadConfig({}).catalog,
       personasPath: '/srv/closer/personas.json',
       llmSimulator: { url: 'http://127.0.0.1:8000/v1', model: 'visitor', apiKey: undefined },
@@ -112,6 +131,11 @@ describe('loadConfig', () => {
         championPollSeconds: 15,
         gate: { conversionMargin: 0.02, maxViolationsIncrease: 0.001, maxRepetitionIncrease: 0.02, maxIdentityIncrease: 0.03 },
       },
+      limits: {
+        trustProxyHops: 1,
+        http: { windowSeconds: 30, admin: 100, webhook: 50, other: 200 },
+        socket: { perIp: { rate: 10, burst: 30 }, perSession: { rate: 1, burst: 5 }, maxMessageBytes: 32768 },
+      },
     });
     expect(loadConfig({ DATA_DIR: '/var/lib/closer' }).nightly.artifactDir).toBe('/var/lib/closer/artifacts');
     expect(loadConfig({}).nightly.lora).toEqual({ rank: 0, targets: ['q_proj', 'k_proj', 'v_proj', 'o_proj'] });
@@ -126,6 +150,14 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '11' })).toThrow('TRAINING_HIAN_ALPHA: must be a number from 0 to 10');
     expect(() => loadConfig({ TRAINING_HIAN_ALPHA: '0', TRAINING_HIAN_BETA: '0' })).toThrow('TRAINING_HIAN_BETA: TRAINING_HIAN_ALPHA and TRAINING_HIAN_BETA must not both be 0');
     expect(() => loadConfig({ VISITOR_ID_SECRET: 'short' })).toThrow('VISITOR_ID_SECRET: must be at least 32 characters');
+  });
+
+  it('redacts stored visitor text and keeps sessions until erased unless told otherwise', () => {
+    expect(loadConfig({}).privacy).toEqual({ storeRawText: false, retentionDays: undefined });
+    expect(loadConfig({ STORE_RAW_TEXT: 'false', RETENTION_DAYS: '1' }).privacy).toEqual({ storeRawText: false, retentionDays: 1 });
+    expect(() => loadConfig({ STORE_RAW_TEXT: 'yes' })).toThrow('STORE_RAW_TEXT: must be true or false');
+    expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow('RETENTION_DAYS: must be at least 1');
+    expect(() => loadConfig({ RETENTION_DAYS: '30.5' })).toThrow('RETENTION_DAYS: must be a whole number');
   });
 
   it('names every bad variable with what is wrong', () => {
@@ -150,6 +182,12 @@ describe('loadConfig', () => {
 
   it('requires SIMULATOR_MODEL with SIMULATOR_URL', () => {
     expect(() => loadConfig({ SIMULATOR_URL: 'http://127.0.0.1:8000/v1' })).toThrow('SIMULATOR_MODEL: is required when SIMULATOR_URL is set');
+  });
+
+  it('refuses a REDIS_URL of another scheme and a prefix that is not a plain name', () => {
+    expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow('REDIS_URL: must be a redis:// or rediss:// URL');
+    expect(() => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6379', REDIS_PREFIX: 'a b' })).toThrow('REDIS_PREFIX: must be 1-64 letters');
+    expect(loadConfig({ REDIS_URL: 'rediss://cache:6380' }).redis).toEqual({ url: 'rediss://cache:6380', prefix: 'closer' });
   });
 
   it('rejects a URL of another database', () => {

@@ -19,6 +19,13 @@ export interface LlmSimulatorConfig {
   apiKey?: string;
 }
 
+export interface PrivacyConfig {
+  /** STORE_RAW_TEXT: store visitors' messages as written; false (the default): with e-mails, phone, card and IBAN numbers redacted. */
+  storeRawText: boolean;
+  /** RETENTION_DAYS: sessions are deleted this many days after their last turn; undefined: kept until erased. */
+  retentionDays?: number;
+}
+
 export interface PolicyConfig {
   /** Folder of the serving model (Hugging Face layout) until the registry names a champion. */
   modelDir: string;
@@ -61,20 +68,49 @@ export interface NightlyConfig {
   gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
 }
 
+/** Redis shared by the replicas of one deployment: socket.io's adapter and the per-session turn lock. */
+export interface RedisConfig {
+  url: string;
+  /** Starts every key and channel, so deployments (and test runs) sharing a Redis stay apart. */
+  prefix: string;
+}
+
+/** A token bucket: `rate` tokens a second, holding at most `burst`. */
+export interface BucketLimit {
+  rate: number;
+  burst: number;
+}
+
+/** Bad input and limits (docs/security.md): request rates per IP and per session, socket frame size. */
+export interface LimitsConfig {
+  /** Proxies in front of the server whose X-Forwarded-For is trusted; 0: the peer address is the client's. */
+  trustProxyHops: number;
+  /** HTTP requests per client IP per `windowSeconds`, by route group. */
+  http: { windowSeconds: number; admin: number; webhook: number; other: number };
+  /** socket.io events (and handshakes, on the IP's bucket) per client IP and per chat session. */
+  socket: { perIp: BucketLimit; perSession: BucketLimit; maxMessageBytes: number };
+}
+
 export interface AppConfig {
   env: 'development' | 'production' | 'test';
   /** `socketIoPath`: where socket.io (the widget protocol and the Rasa channel) is served. */
   http: { host: string; port: number; socketIoPath: string };
+  /** Undefined unless REDIS_URL is set: one server, socket.io in memory, turns ordered in process. */
+  redis?: RedisConfig;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   dataDir: string;
   database: DatabaseConfig;
   policy: PolicyConfig;
   /** Active sessions with no turn for this long are closed as timed out. */
   sessionIdleMinutes: number;
+  /** SIGTERM: how long the replies under way may take to finish before the server closes anyway. */
+  shutdownDrainSeconds: number;
   /** A conversion counts for a session if it happens within this many hours of the session's start. */
   attributionWindowHours: number;
   /** HMAC key of the visitor identifiers sites pass (stored only as keyed hashes); unset: visitor identifiers are refused. */
   visitorIdSecret?: string;
+  /** docs/privacy.md: what is kept of visitors' messages, and for how long. */
+  privacy: PrivacyConfig;
   /** What the agent sells (CATALOG_PATH, else the shipped Pipewise catalog); a site may have its own. */
   catalog: ProductCatalog;
   /** The simulator's persona library (PERSONAS_PATH); undefined: the shipped one. */
@@ -82,6 +118,7 @@ export interface AppConfig {
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
   nightly: NightlyConfig;
+  limits: LimitsConfig;
 }
 
 export class ConfigError extends Error {
@@ -111,6 +148,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   return {
     env: e.NODE_ENV,
     http: { host: e.HOST, port: e.PORT, socketIoPath: e.SOCKET_IO_PATH },
+    redis: e.REDIS_URL ? { url: e.REDIS_URL, prefix: e.REDIS_PREFIX } : undefined,
     logLevel: e.LOG_LEVEL,
     dataDir,
     database: {
@@ -128,8 +166,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     attributionWindowHours: e.ATTRIBUTION_WINDOW_HOURS,
     visitorIdSecret: e.VISITOR_ID_SECRET,
+    privacy: { storeRawText: e.STORE_RAW_TEXT === 'true', retentionDays: e.RETENTION_DAYS },
     catalog,
     personasPath: e.PERSONAS_PATH && resolve(e.PERSONAS_PATH),
     llmSimulator: e.SIMULATOR_URL ? { url: e.SIMULATOR_URL, model: e.SIMULATOR_MODEL!, apiKey: e.SIMULATOR_API_KEY } : undefined,
@@ -155,6 +195,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxViolationsIncrease: e.GATE_MAX_VIOLATIONS_INCREASE,
         maxRepetitionIncrease: e.GATE_MAX_REPETITION_INCREASE,
         maxIdentityIncrease: e.GATE_MAX_IDENTITY_INCREASE,
+      },
+    },
+    limits: {
+      trustProxyHops: e.TRUST_PROXY_HOPS,
+      http: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, admin: e.RATE_LIMIT_ADMIN, webhook: e.RATE_LIMIT_WEBHOOK, other: e.RATE_LIMIT_HTTP },
+      socket: {
+        perIp: { rate: e.SOCKET_RATE_IP, burst: e.SOCKET_BURST_IP },
+        perSession: { rate: e.SOCKET_RATE_SESSION, burst: e.SOCKET_BURST_SESSION },
+        maxMessageBytes: e.SOCKET_MAX_MESSAGE_BYTES,
       },
     },
   };

@@ -1,2 +1,3 @@
-export { AppConfig, ConfigError, DatabaseConfig, LlmSimulatorConfig, loadConfig, NightlyConfig, PolicyConfig } from './app-config';
+export { AppConfig, BucketLimit, ConfigError, DatabaseConfig, LimitsConfig, LlmSimulatorConfig, loadConfig, NightlyConfig, PolicyConfig, RedisConfig } from './app-config';
 export { AppConfigModule } from './config.module';
+export { PrivacyConfig } from './app-config';

@@ -2,3 +2,4 @@ export { Database } from './database';
 export { DatabaseModule } from './database.module';
 export { createDataSource } from './data-source';
 export { startEmbeddedPostgres, EmbeddedPostgres } from './embedded-postgres';
+export { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from './unavailable';

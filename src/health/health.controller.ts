@@ -2,6 +2,7 @@ import { Controller, Get, HttpStatus, Inject, ServiceUnavailableException } from
 import { HealthCheck, HealthCheckResult, HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Database } from '../database/database';
 import { httpError } from '../http';
+import { ShutdownDrain } from '../shutdown';
 import { MODEL_STATUS, ModelStatus } from './model-status';
 
 @Controller('health')
@@ -14,6 +15,7 @@ export class HealthController {
     private readonly indicators: HealthIndicatorService,
     @Inject(Database) private readonly database: Database,
     @Inject(MODEL_STATUS) private readonly model: ModelStatus,
+    private readonly drain: ShutdownDrain,
   ) {}
 
   /** Liveness: the process is up and its event loop answers. Touches nothing else. */
@@ -22,10 +24,12 @@ export class HealthController {
     return { status: 'ok', uptimeSeconds: Math.round((Date.now() - this.startedAt) / 1000) };
   }
 
-  /** Readiness: the database answers and the serving model is loaded; 503 `not_ready` naming what is down. */
+  /** Readiness: the database answers and the serving model is loaded; 503 `not_ready` naming what is down (`shutting_down` after SIGTERM). */
   @Get('ready')
   @HealthCheck()
   async ready() {
+    // Shutting down: load balancers stop sending new visitors first, while the replies under way finish.
+    if (this.drain.draining) throw httpError(HttpStatus.SERVICE_UNAVAILABLE, 'shutting_down', 'not ready: the server is shutting down');
     try {
       return await this.health.check([
         async () => {

@@ -1,7 +1,7 @@
 import { HttpException } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { bodyError, errorBodyOf, requestErrorObject, requestLogLevel, validated } from '.';
+import { bodyError, clientAddress, errorBodyOf, requestErrorObject, requestLogLevel, validated } from '.';
 
 describe('bodyError', () => {
   it('turns body-parser client errors into { code, message } HTTP errors', () => {
@@ -49,5 +49,17 @@ describe('validated', () => {
     expect(errorBodyOf(err as HttpException)).toEqual({ code: 'invalid_payload', message: 'limit: limit must be at most 100; nested.name: name must be text' });
     expect(() => validated(schema, 'x')).toThrow(HttpException);
     expect(() => validated(schema.strict(), { limit: 1, nested: { name: 'a' }, colour: 'red' })).toThrow('colour: not a known field');
+  });
+});
+
+describe('clientAddress', () => {
+  it('is the peer, or the X-Forwarded-For entry as many hops back as proxies are trusted', () => {
+    const headers = { 'x-forwarded-for': '6.6.6.6, 203.0.113.7, 10.0.0.2' };
+    expect(clientAddress('10.0.0.1', headers, 0)).toBe('10.0.0.1');
+    expect(clientAddress('10.0.0.1', headers, 1)).toBe('10.0.0.2');
+    expect(clientAddress('10.0.0.1', headers, 2)).toBe('203.0.113.7');
+    // Fewer entries than trusted hops: the furthest one, as Express does.
+    expect(clientAddress('10.0.0.1', { 'x-forwarded-for': '1.1.1.1' }, 3)).toBe('1.1.1.1');
+    expect(clientAddress('10.0.0.1', {}, 1)).toBe('10.0.0.1');
   });
 });

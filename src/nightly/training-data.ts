@@ -36,8 +36,9 @@ export function dataWindow(now: Date, days: number): DataWindow {
 /**
  * The run's personas: those derived from the window's live (non-simulated) sessions, newest
  * first, up to `maxDerived`, mixed with the whole persona library (which also keeps the training
- * mix stable on a quiet night). Transcripts are already redacted when stored. Nothing a person
- * wrote, nor what the visitor wrote once a person took over, is read (visitorOpeningsOf).
+ * mix stable on a quiet night). The visitors' messages are redacted as personas are derived
+ * (derivePersonas), whatever STORE_RAW_TEXT kept. Nothing a person wrote, nor what the visitor
+ * wrote once a person took over, is read (visitorOpeningsOf).
  */
 export async function buildTrainingData(db: DataSource, catalog: ProductCatalog, library: Persona[], window: DataWindow, maxDerived: number): Promise<TrainingData> {
   if (library.length === 0) throw new Error('the persona library is empty');

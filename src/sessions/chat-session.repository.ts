@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createHash, randomBytes } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
+import { VisitorTextPolicy } from '../privacy';
 import { ModelRegistry } from '../registry/model-registry';
 import { ScoreResult } from '../scoring';
 import { ChatSession, SessionChannel } from './entities/chat-session.entity';
@@ -51,7 +52,11 @@ export type HandoffTurnRecord = { role: 'system'; text: string } | { role: 'pers
 /** Sessions, their turns and turn scores. Every write is a transaction; turns are never lost. */
 @Injectable()
 export class ChatSessionRepository {
-  constructor(@InjectDataSource() private readonly db: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly db: DataSource,
+    // Redacting, as the server does unless STORE_RAW_TEXT=true.
+    private readonly visitorText: VisitorTextPolicy = new VisitorTextPolicy(false),
+  ) {}
 
   /**
    * Creates a session; the resume token is returned once and only its hash is stored. `visitorHash`:
@@ -100,8 +105,9 @@ export class ChatSessionRepository {
   }
 
   /**
-   * Stores a visitor message unless this client message id was stored before; returns the turn and,
-   * for a retry, the agent reply already stored for it.
+   * Stores a visitor message (redacted unless STORE_RAW_TEXT, see VisitorTextPolicy) unless this
+   * client message id was stored before; returns the turn as stored and, for a retry, the agent
+   * reply already stored for it.
    */
   async addVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
     return this.db.transaction(async (tx) => {
@@ -109,7 +115,7 @@ export class ChatSessionRepository {
       const turns = tx.getRepository(Turn);
       const existing = await turns.findOneBy({ sessionId, clientMessageId });
       if (existing) return { turn: existing, duplicate: true, reply: await turns.findOneBy({ sessionId, clientMessageId: replyIdFor(clientMessageId) }) };
-      const turn = await turns.save({ sessionId, index: await this.nextIndex(tx, sessionId), role: 'visitor', text, clientMessageId });
+      const turn = await turns.save({ sessionId, index: await this.nextIndex(tx, sessionId), role: 'visitor', text: this.visitorText.forStorage(text), clientMessageId });
       return { turn, duplicate: false, reply: null };
     });
   }

@@ -1,4 +1,5 @@
 import { ProductCatalog } from '../catalog';
+import { redactPii } from '../privacy';
 import { featuresIn, OBJECTION_CUES, statedSeats } from '../scoring';
 import { OBJECTIONS, Persona } from './persona';
 
@@ -17,15 +18,18 @@ export const derivedPersonaKey = (sessionId: string) => `live-${sessionId.slice(
  * Turns logged live sessions into personas, so training starts from real openings: the first
  * visitor message becomes the opening, needs and objections are read off the visitor's words,
  * and buying intent follows the session's outcome. Sessions that name no catalog feature are
- * skipped (the simulator needs at least one need to play the visitor).
+ * skipped (the simulator needs at least one need to play the visitor). The messages are redacted
+ * here, whatever was stored (STORE_RAW_TEXT, rows written before redaction): every persona import
+ * and every run's training data comes through this function.
  */
 export function derivePersonas(sessions: LoggedSessionSummary[], catalog: ProductCatalog, template: Persona): Persona[] {
   const personas: Persona[] = [];
   for (const s of sessions) {
-    const said = s.visitorMessages.join('\n');
+    const messages = s.visitorMessages.map(redactPii);
+    const said = messages.join('\n');
     const needs = featuresIn(said, catalog);
-    if (needs.length === 0 || !s.visitorMessages[0]) continue;
-    const seats = statedSeats(s.visitorMessages.map((text) => ({ role: 'visitor' as const, text })));
+    if (needs.length === 0 || !messages[0]) continue;
+    const seats = statedSeats(messages.map((text) => ({ role: 'visitor' as const, text })));
     personas.push({
       ...template,
       id: derivedPersonaKey(s.sessionId),
@@ -34,7 +38,7 @@ export function derivePersonas(sessions: LoggedSessionSummary[], catalog: Produc
       needs,
       objections: OBJECTIONS.filter((o) => OBJECTION_CUES[o].test(said)),
       buyingIntent: s.converted ? 0.75 : 0.35,
-      opening: s.visitorMessages[0],
+      opening: messages[0],
     });
   }
   return personas;

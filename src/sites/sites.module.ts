@@ -1,12 +1,13 @@
 import { Module } from '@nestjs/common';
 import { RulesModule } from '../rules';
+import { SiteAccess } from './site-access';
 import { SiteCatalogs } from './site-catalogs';
 import { SitesRepository } from './sites.repository';
 
-/** Registered customer sites and the catalog each one sells. */
+/** Registered customer sites, the catalog each one sells and the origins its widget may run on. */
 @Module({
   imports: [RulesModule],
-  providers: [SitesRepository, SiteCatalogs],
-  exports: [SitesRepository, SiteCatalogs],
+  providers: [SitesRepository, SiteCatalogs, SiteAccess],
+  exports: [SitesRepository, SiteCatalogs, SiteAccess],
 })
 export class SitesModule {}

@@ -10,6 +10,8 @@ export interface Site {
   webhookSecret: string;
   /** The site's own catalog; undefined: the server's (CATALOG_PATH). */
   catalog?: ProductCatalog;
+  /** Browser origins the widget may run on for this site (normalized, see normalizeOrigin); empty: any. */
+  allowedOrigins: string[];
 }
 
 /** Registered customer sites. The webhook secret is returned to the caller once, at creation. */
@@ -17,21 +19,36 @@ export interface Site {
 export class SitesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}
 
-  /** `catalog` must already be validated (parseCatalog/loadCatalogFile): it is stored as given. */
-  async create(siteKey: string, name: string, catalog?: ProductCatalog): Promise<Site> {
+  /** `catalog` and `allowedOrigins` must already be validated (parseCatalog/loadCatalogFile, normalizeOrigin): they are stored as given. */
+  async create(siteKey: string, name: string, catalog?: ProductCatalog, allowedOrigins: string[] = []): Promise<Site> {
     const webhookSecret = randomBytes(32).toString('base64url');
-    await this.db.query(`INSERT INTO sites (site_key, name, webhook_secret, catalog) VALUES ($1, $2, $3, $4)`, [
+    await this.db.query(`INSERT INTO sites (site_key, name, webhook_secret, catalog, allowed_origins) VALUES ($1, $2, $3, $4, $5)`, [
       siteKey,
       name,
       webhookSecret,
       catalog ? JSON.stringify(catalog) : null,
+      allowedOrigins,
     ]);
-    return { siteKey, name, webhookSecret, catalog };
+    return { siteKey, name, webhookSecret, catalog, allowedOrigins };
   }
 
   async find(siteKey: string): Promise<Site | undefined> {
-    const [row] = await this.db.query(`SELECT site_key, name, webhook_secret, catalog FROM sites WHERE site_key = $1`, [siteKey]);
-    return row ? { siteKey: row.site_key, name: row.name, webhookSecret: row.webhook_secret, catalog: siteCatalog(row.site_key, row.catalog) } : undefined;
+    const [row] = await this.db.query(`SELECT site_key, name, webhook_secret, catalog, allowed_origins FROM sites WHERE site_key = $1`, [siteKey]);
+    return row
+      ? { siteKey: row.site_key, name: row.name, webhookSecret: row.webhook_secret, catalog: siteCatalog(row.site_key, row.catalog), allowedOrigins: row.allowed_origins }
+      : undefined;
+  }
+
+  /** Replaces the site's allowed origins (normalized already); false when no site has this key. */
+  async setAllowedOrigins(siteKey: string, allowedOrigins: string[]): Promise<boolean> {
+    const rows: unknown[] = await this.db.query(`UPDATE sites SET allowed_origins = $2 WHERE site_key = $1 RETURNING site_key`, [siteKey, allowedOrigins]);
+    return rows.length > 0;
+  }
+
+  /** Whether some site's widget may run on `origin`: it lists it, or it lists none (any origin). */
+  async someSiteAllows(origin: string): Promise<boolean> {
+    const [row] = await this.db.query(`SELECT EXISTS (SELECT 1 FROM sites WHERE cardinality(allowed_origins) = 0 OR $1 = ANY (allowed_origins)) AS allowed`, [origin]);
+    return row.allowed === true;
   }
 
   /**

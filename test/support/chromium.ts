@@ -1,4 +1,4 @@
-import { Browser, chromium } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
 
 /** Debian's Chromium, headless, quiet (no background traffic), for the browser tests. */
 export function launchChromium(): Promise<Browser> {
@@ -18,4 +18,15 @@ export async function openWidget(browser: Browser, url: string) {
     await widget.getByRole('button', { name: 'Send' }).click();
   };
   return { page, widget, send };
+}
+
+/**
+ * Polls `expression` in the page until it is truthy. page.waitForFunction compiles a string with
+ * eval, which the server's Content-Security-Policy (no 'unsafe-eval') forbids; page.evaluate does not.
+ */
+export async function waitForExpression(page: Page, expression: string, timeoutMs = 30_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !(await page.evaluate(expression)); ) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

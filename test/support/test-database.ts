@@ -2,8 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DatabaseConfig } from '../../src/config';
 
-/** The real Postgres the e2e tests run against (CI's default when DATABASE_URL is unset). */
-export const testDatabaseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/**
+ * The machine's Postgres, used when DATABASE_URL is unset (CI's and developers' default);
+ * TEST_MACHINE_DATABASE_URL points it elsewhere. With nothing listening there, the jest global
+ * setup starts a private Postgres for the run and sets DATABASE_URL (test/support/global-setup.ts).
+ */
+export const machineDatabaseUrl = process.env.TEST_MACHINE_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** The real Postgres the e2e tests run against. */
+export const testDatabaseUrl = process.env.DATABASE_URL ?? machineDatabaseUrl;
 
 /** A throw-away schema per test file, so parallel and repeated runs never collide. */
 export function testSchemaConfig(label: string): DatabaseConfig {

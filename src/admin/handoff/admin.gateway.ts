@@ -3,6 +3,7 @@ import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect,
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { Ack, acknowledged, Nack } from '../../chat/socket-acks';
+import { EventLimiter } from '../../chat/event-limiter';
 import { answerUnknownEvents } from '../../chat/unknown-events';
 import { HandoffRepository, LiveEvent, LiveEvents, liveTurnView } from '../../handoff';
 import { ChatMetrics } from '../../metrics';
@@ -42,6 +43,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     private readonly sessions: ChatSessionRepository,
     private readonly handoffs: HandoffRepository,
     private readonly metrics: ChatMetrics,
+    private readonly limiter: EventLimiter,
     events: LiveEvents,
   ) {
     events.subscribe((e) => this.toDashboards(e));
@@ -57,6 +59,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   handleConnection(socket: Socket): void {
+    this.limiter.limit(socket, () => undefined);
     answerUnknownEvents(socket, new Set(Object.values(EVENTS)));
     this.metrics.socketOpened('admin');
   }

@@ -1,0 +1,3 @@
+export { ShutdownDrain, ShuttingDownError } from './drain';
+export { ShutdownModule } from './shutdown.module';
+export { refuseConnectionsWhileDraining } from './refuse-connections';
