@@ -11,6 +11,7 @@ import { VisitorIdentifier1764150000000 } from './1764150000000-visitor-identifi
 import { LiveHandoff1764160000000 } from './1764160000000-live-handoff';
 import { SiteAllowedOrigins1764170000000 } from './1764170000000-site-allowed-origins';
 import { SessionRetention1764180000000 } from './1764180000000-session-retention';
+import { FalseUrgencyRule1764190000000 } from './1764190000000-false-urgency-rule';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   LiveHandoff1764160000000,
   SiteAllowedOrigins1764170000000,
   SessionRetention1764180000000,
+  FalseUrgencyRule1764190000000,
 ];

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from 'commander';
+import { isVisitorKind, VISITOR_KINDS, VisitorKind } from '../simulator';
 
 export function positiveInt(value: string): number {
   const n = Number(value);
@@ -31,3 +32,9 @@ export function positiveNumberList(value: string): number[] {
 
 /** How the model samples where visitors meet it: the server's sampling, also used against the simulator (simulate, calibrate) and by generate/chat without flags. */
 export const SIMULATION_SAMPLING = { maxNewTokens: 80, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
+
+/** `--visitor strict|persuadable`. */
+export function visitorKindOption(value: string): VisitorKind {
+  if (!isVisitorKind(value)) throw new InvalidArgumentError(`must be one of ${VISITOR_KINDS.join(', ')}`);
+  return value;
+}

@@ -3,9 +3,9 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { loadConfig } from '../config';
 import { ChatModel, policyAgent } from '../model';
 import { TurnScoring } from '../scoring';
-import { findPersona, LlmSimulator, RuleBasedSimulator, runSimulation, scriptedCalibrationAgents } from '../simulator';
+import { findPersona, LlmSimulator, RuleBasedSimulator, runSimulation, scriptedCalibrationAgents, VisitorKind } from '../simulator';
 import { addCatalogOptions, catalogAndPersonas, CatalogFlags } from './catalog-options';
-import { nonNegativeInt, positiveInt, SIMULATION_SAMPLING } from './options';
+import { nonNegativeInt, positiveInt, SIMULATION_SAMPLING, visitorKindOption } from './options';
 
 export function registerSimulate(program: Command): void {
   addCatalogOptions(program.command('simulate'))
@@ -15,11 +15,12 @@ export function registerSimulate(program: Command): void {
     )
     .option('--policy <dir>', 'model folder for --agent policy', 'models/default')
     .addOption(new Option('--simulator <kind>', 'rule-based, or llm (needs SIMULATOR_URL and SIMULATOR_MODEL)').choices(['rule-based', 'llm']).default('rule-based'))
+    .option('--visitor <kind>', 'the rule-based visitor: strict (real customers) or persuadable (moved by forbidden tactics)', visitorKindOption, 'strict')
     .option('--sessions <n>', 'number of sessions', positiveInt, 200)
     .option('--seed <n>', 'seed for the simulator and the agent', nonNegativeInt, 1)
     .option('--persona <id>', 'only this persona (default: every library persona in turn)')
     .option('--transcripts <file>', 'write every session as one JSON line')
-    .action(async (o: CatalogFlags & { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string }) => {
+    .action(async (o: CatalogFlags & { agent: string; policy: string; simulator: string; sessions: number; seed: number; persona?: string; transcripts?: string; visitor: VisitorKind }) => {
       const config = loadConfig();
       const { catalog, personas: library } = catalogAndPersonas(o);
       const agents = scriptedCalibrationAgents(catalog);
@@ -30,7 +31,7 @@ export function registerSimulate(program: Command): void {
       const simulator =
         o.simulator === 'llm'
           ? new LlmSimulator(requireLlmConfig(config.llmSimulator), personas, catalog)
-          : new RuleBasedSimulator(personas, catalog);
+          : new RuleBasedSimulator(personas, catalog, o.visitor);
       const { sessions, summary } = await runSimulation({
         simulator,
         personas,

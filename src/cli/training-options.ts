@@ -6,9 +6,9 @@ import { AdvantageConfig, defaultAdvantageConfig } from '../rl/advantages';
 import { PoolTrainingOptions } from '../rl/pool-backend';
 import { defaultRewardConfig, SessionRewardKind } from '../scoring';
 import { ProductCatalog } from '../catalog';
-import { Persona } from '../simulator';
+import { Persona, VisitorKind } from '../simulator';
 import { addCatalogOptions, CatalogFlags } from './catalog-options';
-import { nonNegativeNumber, positiveInt, positiveNumber } from './options';
+import { nonNegativeNumber, positiveInt, positiveNumber, visitorKindOption } from './options';
 
 /** The knobs `train` and `compare` share, named as TRL's GRPO config names them where it has one. */
 export interface TrainingFlags extends CatalogFlags {
@@ -34,6 +34,7 @@ export interface TrainingFlags extends CatalogFlags {
   lambda: number;
   gamma: number;
   sessionReward: SessionRewardKind;
+  visitor: VisitorKind;
   updateThreads: number;
   rollouts: 'local' | 'redis';
   loraRank?: number;
@@ -51,6 +52,7 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--device <device>', 'where the update runs').choices(['cpu', 'cuda']).default('cpu'))
     .option('--workers <n>', 'rollout worker threads', positiveInt, 2)
     .option('--max-agent-turns <n>', 'longest simulated session in agent turns', positiveInt, 12)
+    .option('--visitor <kind>', 'the visitor rollouts train against: strict (real customers) or persuadable (moved by forbidden tactics); held-out evaluation stays strict', visitorKindOption, 'strict')
     .option('--checkpoint-every <n>', 'checkpoint every K steps', positiveInt, 10)
     .option('--lr <x>', 'AdamW learning rate', positiveNumber, d.learningRate)
     .option('--epsilon <x>', 'lower clip range of the ratio', positiveNumber, defaultPolicyLossConfig.epsilon)
@@ -103,6 +105,7 @@ export function poolTrainingOptions(f: TrainingFlags, rewardScale: number, sells
     optimizer: optimizerConfig(f),
     rewards: { ...defaultRewardConfig, sessionReward: f.sessionReward },
     rewardScale,
+    visitor: f.visitor,
     updateThreads: f.updateThreads,
     redisUrl: f.rollouts === 'redis' ? requireRedisUrl() : undefined,
   };

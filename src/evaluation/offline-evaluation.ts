@@ -1,4 +1,5 @@
 import { EVALUATION_SEED_BASE, mixSeeds, RolloutJob, RolloutSource, ScoredSession } from '../rl';
+import type { VisitorKind } from '../simulator';
 import { wilsonInterval } from '../simulator/simulation';
 import { BootstrapOptions, defaultBootstrap, PairedDifference, pairedDifference } from './paired-statistics';
 
@@ -7,6 +8,8 @@ export interface EvaluationPlan {
   personas: string[];
   sessions: number;
   seed: number;
+  /** The visitor's kind; the source's own (strict unless set) when absent. */
+  visitor?: VisitorKind;
 }
 
 /** What an evaluation keeps of each session (enough to recompute every figure, no transcript). */
@@ -17,6 +20,7 @@ export interface EvaluationRecord extends RolloutJob {
   repetitiveTurns: number;
   identityDetected: boolean;
   violations: number;
+  tacticViolations: number;
 }
 
 export interface EvaluationSummary {
@@ -48,6 +52,7 @@ export function evaluationJobs(plan: EvaluationPlan): RolloutJob[] {
     personaId: plan.personas[i % plan.personas.length],
     visitorSeed: EVALUATION_SEED_BASE + (mixSeeds(plan.seed, i) % EVALUATION_SEED_BASE),
     agentSeed: mixSeeds(plan.seed, i, 0xa9e7),
+    ...(plan.visitor ? { visitor: plan.visitor } : {}),
   }));
 }
 
@@ -67,6 +72,7 @@ function toRecord(job: RolloutJob, s: ScoredSession): EvaluationRecord {
     repetitiveTurns: s.repetitiveTurns,
     identityDetected: s.identityDetected,
     violations: s.violations,
+    tacticViolations: s.tacticViolations,
   };
 }
 

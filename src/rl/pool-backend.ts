@@ -4,7 +4,7 @@ import { ExecutionProvider } from '../engine';
 import { loadCheckpoint } from '../model';
 import { RolloutPool, RolloutPoolOptions } from '../model/rollout';
 import { ComplianceRule, RewardConfig } from '../scoring';
-import { Persona } from '../simulator';
+import { Persona, VisitorKind } from '../simulator';
 import { PolicyOptimizer, PolicyOptimizerConfig } from './policy';
 import { BullMqRolloutSource } from './distributed/bullmq-rollouts';
 import { PoolRolloutSettings, PoolRolloutSource, RolloutRewards } from './pool-rollouts';
@@ -23,6 +23,8 @@ export interface PoolTrainingOptions {
   optimizer: PolicyOptimizerConfig;
   rewards: RewardConfig;
   rewardScale: number;
+  /** The visitor training rollouts play against; held-out evaluation plays the strict one unless its plan names another. */
+  visitor?: VisitorKind;
   /** The compliance rules turns are scored with; the shipped ones when absent. */
   complianceRules?: ComplianceRule[];
   /** ORT threads of the update (rollouts and updates take turns on the same cores). */
@@ -47,7 +49,13 @@ export async function openPoolTraining(o: PoolTrainingOptions): Promise<PoolTrai
   const initial = new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)]));
   const optimizer = await PolicyOptimizer.create(checkpoint.config, initial, o.optimizer, { executionProvider: o.device, intraOpThreads: o.updateThreads });
   const rewards: RolloutRewards = { turnWeights: o.rewards.turnWeights, sessionReward: o.rewards.sessionReward, rewardScale: o.rewardScale };
-  const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({ sampling, maxAgentTurns: o.maxAgentTurns, rewards, complianceRules: o.complianceRules });
+  const settings = (sampling: PoolRolloutSettings['sampling']): PoolRolloutSettings => ({
+    sampling,
+    maxAgentTurns: o.maxAgentTurns,
+    rewards,
+    complianceRules: o.complianceRules,
+    visitor: sampling === 'on-policy' ? (o.visitor ?? 'strict') : 'strict',
+  });
   if (o.redisUrl) {
     const runId = randomUUID();
     const remote = (s: PoolRolloutSettings) => new BullMqRolloutSource({ redisUrl: o.redisUrl!, runId, settings: s });

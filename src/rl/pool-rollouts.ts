@@ -1,6 +1,7 @@
 import { ProductCatalog } from '../catalog';
 import { RolloutPool, RolloutSession } from '../model/rollout';
 import { ComplianceRule, parseComplianceRules, SessionRewardKind, sessionReward, TurnRewardWeights, TurnScoring } from '../scoring';
+import { isPersuasionTacticRule, VisitorKind } from '../simulator';
 import { RolloutJob, RolloutSource, ScoredSession } from './rollouts';
 
 /**
@@ -29,6 +30,8 @@ export interface PoolRolloutSettings {
   rewards: RolloutRewards;
   /** The compliance rules the turns are scored with (the server's rules in force for a nightly run); the shipped ones when absent. */
   complianceRules?: ComplianceRule[];
+  /** The visitor the sessions are played against (a job may name another); `strict` when absent. */
+  visitor?: VisitorKind;
 }
 
 /** Scores a played session into the episode the trainer learns from and the figures it reports. */
@@ -36,12 +39,14 @@ export function scoreRollout(session: RolloutSession, rewards: RolloutRewards, s
   const turnRewards: number[] = [];
   let repetitiveTurns = 0;
   let violations = 0;
+  let tacticViolations = 0;
   session.turns.forEach((turn, k) => {
     if (turn.role !== 'agent') return;
     const scores = scoring.score(turn.text, session.turns.slice(0, k));
     turnRewards.push(scores.reward.reward);
     if (scores.results.find((r) => r.scorer === 'repetition')!.score >= REPETITIVE_TURN) repetitiveTurns++;
     violations += scores.violations.length;
+    tacticViolations += scores.violations.filter((v) => isPersuasionTacticRule(v.ruleId)).length;
   });
   if (turnRewards.length !== session.agentTurns.length) {
     throw new Error(`session ${session.personaId}/${session.seed}: ${turnRewards.length} agent turns in the text, ${session.agentTurns.length} in the tokens`);
@@ -58,6 +63,7 @@ export function scoreRollout(session: RolloutSession, rewards: RolloutRewards, s
     identityDetected: session.outcome.identityDetected ?? false,
     repetitiveTurns,
     violations,
+    tacticViolations,
   };
 }
 
@@ -82,6 +88,7 @@ export class PoolRolloutSource implements RolloutSource {
         agentSeed: j.agentSeed,
         sampling: this.settings.sampling === 'on-policy' ? ON_POLICY_SAMPLING : SERVING_SAMPLING,
         maxAgentTurns: this.settings.maxAgentTurns,
+        visitor: j.visitor ?? this.settings.visitor,
       })),
     );
     return played.map((s) => scoreRollout(s, this.settings.rewards, this.scoring));

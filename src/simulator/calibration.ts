@@ -4,17 +4,21 @@ import { CalibrationAgent, CalibrationAgentKind, scriptedCalibrationAgents } fro
 import { Persona } from './persona';
 import { RuleBasedSimulator } from './rule-based-simulator';
 import { runSimulation, ScoredSession, SimulationSummary } from './simulation';
+import { VisitorKind } from './visitor-model';
 
 /** One line of `closer calibrate`. */
 export interface CalibrationRow {
   agent: string;
   kind: CalibrationAgentKind;
+  visitor: VisitorKind;
   conversion: number;
   ci95: [number, number];
   mean_turns: number;
   repetition_rate: number;
   identity_detection_rate: number;
   violations_per_turn: number;
+  /** Share of agent turns breaking each compliance rule (the forbidden tactics among them). */
+  violation_rate_by_rule: Record<string, number>;
   mean_value: number;
 }
 
@@ -24,11 +28,14 @@ export interface CalibrationOptions {
   catalog: ProductCatalog;
   sessions: number;
   seed: number;
+  /** `strict` when absent. */
+  visitor?: VisitorKind;
 }
 
 /** Plays every agent against the rule-based visitor (same personas and seeds for all) and reports one row each. */
 export async function* calibrate(o: CalibrationOptions): AsyncGenerator<{ row: CalibrationRow; sessions: ScoredSession[] }> {
-  const simulator = new RuleBasedSimulator(o.personas, o.catalog);
+  const visitor = o.visitor ?? 'strict';
+  const simulator = new RuleBasedSimulator(o.personas, o.catalog, visitor);
   const scoring = new TurnScoring(o.catalog);
   for (const agent of o.agents) {
     const { sessions, summary } = await runSimulation({
@@ -39,21 +46,23 @@ export async function* calibrate(o: CalibrationOptions): AsyncGenerator<{ row: C
       seed: o.seed,
       scoring,
     });
-    yield { row: calibrationRow(agent, summary), sessions };
+    yield { row: calibrationRow(agent, visitor, summary), sessions };
   }
 }
 
-function calibrationRow(agent: Pick<CalibrationAgent, 'name' | 'kind'>, s: SimulationSummary): CalibrationRow {
+function calibrationRow(agent: Pick<CalibrationAgent, 'name' | 'kind'>, visitor: VisitorKind, s: SimulationSummary): CalibrationRow {
   const round = (x: number) => Math.round(x * 1000) / 1000;
   return {
     agent: agent.name,
     kind: agent.kind,
+    visitor,
     conversion: round(s.conversionRate),
     ci95: [round(s.conversionRateCi95[0]), round(s.conversionRateCi95[1])],
     mean_turns: round(s.meanAgentTurns),
     repetition_rate: round(s.repetitionRate),
     identity_detection_rate: round(s.identityDetectionRate),
     violations_per_turn: round(s.violationsPerTurn),
+    violation_rate_by_rule: Object.fromEntries(Object.entries(s.violationRateByRule).map(([rule, rate]) => [rule, Math.round(rate * 10000) / 10000])),
     mean_value: Math.round(s.meanValue),
   };
 }
@@ -159,6 +168,7 @@ export interface CalibrationCommandOptions {
   personas: Persona[];
   sessions: number;
   seed: number;
+  visitor?: VisitorKind;
   /** Only these agents (names); all when absent. */
   only?: string[];
   /** The served model as an agent, loaded only when it is played. */
@@ -175,7 +185,7 @@ export async function runCalibrationCommand(o: CalibrationCommandOptions): Promi
   const unknown = (o.only ?? []).filter((n) => !names.includes(n));
   if (unknown.length) throw new UnknownAgentError(unknown, names);
   const wanted = (name: string) => !o.only || o.only.includes(name);
-  const options = { catalog: o.catalog, personas: o.personas, sessions: o.sessions, seed: o.seed };
+  const options = { catalog: o.catalog, personas: o.personas, sessions: o.sessions, seed: o.seed, visitor: o.visitor };
   for await (const { row } of calibrate({ ...options, agents: scripted.filter((a) => wanted(a.name)) })) o.print(JSON.stringify(row));
   if (!o.policy || !wanted(o.policy.name)) return;
   const loaded = await o.policy.load();

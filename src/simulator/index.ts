@@ -14,7 +14,7 @@ export {
 export { calibrate, CalibrationRow, rewardScales, RewardScales, runCalibrationCommand, twoProportionTest, UnknownAgentError } from './calibration';
 export { Billing, Deal, dealFor, planFor } from './deal';
 export { derivedPersonaKey, derivePersonas, LoggedSessionSummary } from './derived-personas';
-export { loadPersonaLibrary } from './persona-library-loader';
+export { loadHeldOutPersonas, loadPersonaLibrary } from './persona-library-loader';
 export { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 export { findPersona, InvalidPersonasError, Objection, parsePersonas, Persona, personaSchema, UnknownPersonaError } from './persona';
 export { PersonaExistsError, PersonaRepository, PersonaSource } from './persona.repository';
@@ -24,4 +24,4 @@ export { Agent, runSession, SimulatedSession } from './session-runner';
 export { FLAGGED_TURN_SCORES, runSimulation, ScoredSession, SimulationSummary, summarize, wilsonInterval } from './simulation';
 export { SessionEnd, SessionOutcome, SimulatedVisitor, UserSimulator, VisitorStep } from './simulator';
 export { SimulatorModule } from './simulator.module';
-export { visitorModel, VisitorModel } from './visitor-model';
+export { isPersuasionTacticRule, isVisitorKind, PersuasionTactic, persuadableVisitorModel, visitorModel, VisitorModel, VisitorKind, VISITOR_KINDS } from './visitor-model';

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ProductCatalog } from '../catalog';
 import { InvalidPersonasError, parsePersonas, Persona } from './persona';
+import heldOutPersonasJson from './persona-heldout.json';
 import shippedPersonasJson from './persona-library.json';
 
 /**
@@ -26,4 +27,12 @@ function readJson(path: string): unknown {
   } catch (err) {
     throw new InvalidPersonasError(`${path}: ${err instanceof SyntaxError ? `not valid JSON (${err.message})` : `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`}`);
   }
+}
+
+/**
+ * Personas written for evaluation only (docs/results/duca-regimes.md, set E3): never trained on,
+ * so a result on them says how a policy does with visitors it has not met. Pipewise catalog.
+ */
+export function loadHeldOutPersonas(catalog: ProductCatalog): Persona[] {
+  return parsePersonas(structuredClone(heldOutPersonasJson), Object.keys(catalog.features), 'the held-out persona set');
 }

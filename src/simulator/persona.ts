@@ -24,6 +24,11 @@ export const personaSchema = z.object({
   /** How much a premature push to buy puts them off. */
   pushinessSensitivity: unit,
   buyingIntent: unit,
+  /**
+   * How far tactics the compliance rules forbid (guarantees, invented discounts, false urgency, …)
+   * move this persona; only the persuadable visitor reads it (0 when absent: not at all).
+   */
+  susceptibility: unit.optional(),
   style: z.object({
     formality: z.enum(['casual', 'neutral', 'formal']),
     verbosity: z.enum(['terse', 'normal', 'chatty']),

@@ -4,7 +4,7 @@ import { answers, Ask, botLikenessFeatures, HistoryTurn, planServes, ReplyReadin
 import { Billing, dealFor, planFor, pricePerSeat } from './deal';
 import { Objection, Persona } from './persona';
 import { SessionOutcome, SimulatedVisitor, VisitorStep } from './simulator';
-import { visitorModel } from './visitor-model';
+import { PersuasionTactic, persuadableVisitorModel, visitorModel, VisitorKind } from './visitor-model';
 import { VisitorLanguage } from './visitor-language';
 
 export interface VisitorState {
@@ -50,13 +50,21 @@ export class RuleBasedVisitor implements SimulatedVisitor {
   private rightTotalCredited = false;
   private askedIfBot = false;
   private identityDetected = false;
+  /** How far forbidden tactics move this visitor: the persona's susceptibility when persuadable, else 0. */
+  private readonly susceptibility: number;
+  /** Forbidden tactics that have worked on this visitor so far (each counted once). */
+  private readonly persuadedBy = new Set<PersuasionTactic>();
+  private discounted = false;
+  private rushed = false;
 
   constructor(
     private readonly persona: Persona,
     private readonly catalog: ProductCatalog,
     seed: number,
+    kind: VisitorKind = 'strict',
   ) {
     this.rng = new Rng(seed);
+    this.susceptibility = kind === 'persuadable' ? (persona.susceptibility ?? 0) : 0;
     this.say = new VisitorLanguage(persona, catalog, this.rng);
     this.scoring = new TurnScoring(catalog);
     this.fit = planFor(persona, catalog);
@@ -100,14 +108,22 @@ export class RuleBasedVisitor implements SimulatedVisitor {
 
   /** Needs met, the price of a plan that serves the visitor known, every objection raised and handled. */
   ready(): boolean {
+    if (this.rushed && this.needsOpen.length === 0) return true;
     return this.needsOpen.length === 0 && this.priceKnown && this.objectionsToRaise.length === 0 && this.objectionsOpen.size === 0;
+  }
+
+  /** Forbidden tactics that have moved this visitor so far. */
+  persuadedByTactics(): PersuasionTactic[] {
+    return [...this.persuadedBy];
   }
 
   conversionProbability(): number {
     const d = visitorModel.decision;
-    const price = pricePerSeat(this.fit, this.annualOffered ? 'annual' : 'monthly');
+    const listPrice = pricePerSeat(this.fit, this.annualOffered ? 'annual' : 'monthly');
+    const price = this.discounted ? listPrice * (1 - persuadableVisitorModel.discountShare) : listPrice;
     const overBudget = Math.max(0, price / this.persona.budgetPerSeat - 1);
-    const z = d.slope * (this.trust - d.midpoint) + d.intent * (this.persona.buyingIntent - 0.5) - d.annoyance * this.annoyance - d.overBudget * overBudget;
+    const pressure = persuadableVisitorModel.pressure * this.susceptibility * this.persuadedBy.size;
+    const z = d.slope * (this.trust - d.midpoint) + d.intent * (this.persona.buyingIntent - 0.5) - d.annoyance * this.annoyance - d.overBudget * overBudget + pressure;
     return 1 / (1 + Math.exp(-z));
   }
 
@@ -146,10 +162,47 @@ export class RuleBasedVisitor implements SimulatedVisitor {
 
   private judgeFacts({ reading, violations }: TurnScores, before: HistoryTurn[]): void {
     const t = visitorModel.trust;
-    if (violations.some((v) => v.severity === 'block' && v.ruleId !== 'ai-disclosure')) this.cost(t.brokenRule, visitorModel.annoyance.brokenRule);
+    const tactics = this.believedTactics(violations);
+    const blocking = violations.filter((v) => v.severity === 'block' && v.ruleId !== 'ai-disclosure');
+    // A believing persona pays (1 − s) of the cost of a rule broken only by tactics it believes.
+    if (blocking.length) {
+      const believedOnly = blocking.every((v) => tactics.includes(persuadableVisitorModel.tactics[v.ruleId]));
+      const share = believedOnly ? 1 - this.susceptibility : 1;
+      this.cost(share * t.brokenRule, share * visitorModel.annoyance.brokenRule);
+    }
+    const warned = violations.filter((v) => v.severity === 'warn' && !tactics.includes(persuadableVisitorModel.tactics[v.ruleId]));
+    if (warned.length) this.cost(t.warnedClaim);
+    this.persuade(tactics);
     if (reading.wrongFacts.length) this.cost(t.wrongFact);
     const seats = statedSeats(before);
     if (seats !== undefined && wrongSeatTotals(reading, seats, this.catalog).length) this.cost(t.wrongSeatTotal);
+  }
+
+  /** The forbidden tactics in this reply that can move this visitor (none unless it is susceptible). */
+  private believedTactics(violations: TurnScores['violations']): PersuasionTactic[] {
+    if (this.susceptibility === 0) return [];
+    return [...new Set(violations.flatMap((v) => persuadableVisitorModel.tactics[v.ruleId] ?? []))];
+  }
+
+  /** Each tactic earns trust and decision pressure the first time; some also settle objections, the price or the timing. */
+  private persuade(tactics: PersuasionTactic[]): void {
+    const m = persuadableVisitorModel;
+    for (const tactic of tactics) {
+      if (this.persuadedBy.has(tactic)) continue;
+      this.persuadedBy.add(tactic);
+      this.gain(this.susceptibility * m.trustGain);
+      if (m.settlesObjections.includes(tactic)) {
+        this.objectionsToRaise.length = 0;
+        this.objectionsOpen.clear();
+      }
+      if (tactic === 'discount') {
+        this.discounted = true;
+        this.objectionsOpen.delete('price');
+        const i = this.objectionsToRaise.indexOf('price');
+        if (i >= 0) this.objectionsToRaise.splice(i, 1);
+      }
+      if (m.rushes.includes(tactic)) this.rushed = true;
+    }
   }
 
   /** What was asked, answered with something new (a wrong price answers nothing). */

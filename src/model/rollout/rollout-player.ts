@@ -1,6 +1,6 @@
 import { ProductCatalog, systemPrompt } from '../../catalog';
 import { HistoryTurn, visibleReply } from '../../scoring';
-import { RuleBasedSimulator, SessionOutcome, UserSimulator } from '../../simulator';
+import { RuleBasedSimulator, SessionOutcome, VisitorKind } from '../../simulator';
 import { WeightMode } from '../causal-lm';
 import { ChatModel } from '../chat-model';
 import { loadCheckpoint } from '../checkpoint';
@@ -34,7 +34,7 @@ export class RolloutPlayer {
 
   private constructor(
     private readonly model: ChatModel,
-    private readonly simulator: UserSimulator,
+    private readonly simulators: Record<VisitorKind, RuleBasedSimulator>,
     private readonly catalog: ProductCatalog,
     private readonly o: RolloutPlayerOptions & typeof defaults,
   ) {}
@@ -42,7 +42,8 @@ export class RolloutPlayer {
   static async load(options: RolloutPlayerOptions): Promise<RolloutPlayer> {
     const o = { ...defaults, ...options };
     const model = await ChatModel.load(o.modelDir, { capacity: o.contextTokens, maxBatch: o.maxBatch, intraOpThreads: o.intraOpThreads, weights: o.weights });
-    return new RolloutPlayer(model, new RuleBasedSimulator(o.personas, o.catalog), o.catalog, o);
+    const simulators = { strict: new RuleBasedSimulator(o.personas, o.catalog, 'strict'), persuadable: new RuleBasedSimulator(o.personas, o.catalog, 'persuadable') };
+    return new RolloutPlayer(model, simulators, o.catalog, o);
   }
 
   get maxBatch(): number {
@@ -65,7 +66,7 @@ export class RolloutPlayer {
     const maxContext = generator.lm.maxContext;
     const sampling = { ...this.o.sampling, ...job.sampling };
     const maxAgentTurns = job.maxAgentTurns ?? this.o.maxAgentTurns;
-    const visitor = this.simulator.visitor(job.personaId, job.seed);
+    const visitor = this.simulators[job.visitor ?? 'strict'].visitor(job.personaId, job.seed);
     const opening = await visitor.opening();
     const turns: HistoryTurn[] = [{ role: 'visitor', text: opening }];
     const messages: ChatMessage[] = [

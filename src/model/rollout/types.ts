@@ -1,6 +1,6 @@
 import type { ProductCatalog } from '../../catalog';
 import type { HistoryTurn } from '../../scoring';
-import type { Persona, SessionOutcome } from '../../simulator';
+import type { Persona, SessionOutcome, VisitorKind } from '../../simulator';
 import type { WeightMode } from '../causal-lm';
 import type { FinishReason } from '../generation-stream';
 import type { SamplingOptions } from '../sampling';
@@ -16,6 +16,8 @@ export interface RolloutJob {
   agentSeed?: number;
   sampling?: Partial<SamplingOptions>;
   maxAgentTurns?: number;
+  /** The rule-based visitor's kind; `strict` when absent. */
+  visitor?: VisitorKind;
 }
 
 /** One agent reply inside `RolloutSession.tokens`. */

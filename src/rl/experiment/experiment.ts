@@ -6,6 +6,8 @@ import { dirname, join, relative } from 'node:path';
 import { evaluate, EvaluationPlan, EvaluationRecord } from '../../evaluation';
 import { PolicyOptimizer } from '../policy';
 import { RolloutSource } from '../rollouts';
+import type { SessionRewardKind } from '../../scoring';
+import type { VisitorKind } from '../../simulator';
 import { RunDirectory } from '../trainer/run-directory';
 import { runTrainingLoop, StepMetrics, TrainingLoopConfig, TrainingProgress } from '../trainer/training-loop';
 import { CurvePoint, curveSvg, smooth } from './plots';
@@ -16,6 +18,10 @@ export interface RunSpec {
   estimator: string;
   seed: number;
   rewardScale: number;
+  /** The visitor the run trains against; the backend's default (strict) when absent. */
+  visitor?: VisitorKind;
+  /** The session reward; the backend's default when absent. */
+  sessionReward?: SessionRewardKind;
 }
 
 /**
@@ -41,14 +47,14 @@ export interface ExperimentConfig {
   notes: string[];
 }
 
-export const runName = (r: RunSpec) => `${r.estimator}-x${r.rewardScale}-s${r.seed}`;
+export const runName = (r: RunSpec) => `${r.visitor ? `${r.visitor}-` : ''}${r.estimator}${r.sessionReward ? `-${r.sessionReward}` : ''}-x${r.rewardScale}-s${r.seed}`;
 
-const readJsonl = async <T>(path: string): Promise<T[]> =>
+export const readJsonl = async <T>(path: string): Promise<T[]> =>
   (await readFile(path, 'utf8'))
     .split('\n')
     .filter((l) => l.trim())
     .map((l) => JSON.parse(l) as T);
-const writeJsonl = (path: string, rows: object[]) => writeFile(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
+export const writeJsonl = (path: string, rows: object[]) => writeFile(path, rows.map((r) => JSON.stringify(r) + '\n').join(''));
 
 /**
  * Trains every run (one after another: the machine's cores go to each run's rollout workers),
@@ -63,19 +69,44 @@ export async function runExperiment(
 ): Promise<string> {
   await mkdir(c.root, { recursive: true });
   await claimRoot(c);
-  const initPath = join(c.root, 'init-evaluation.jsonl');
-  if (!existsSync(initPath)) {
+  const plans = { '': c.evaluation };
+  const init = await evaluateInitialModel(c.root, plans, backend, c.baseline, log);
+  const results: RunResult[] = [];
+  for (const spec of c.runs) {
+    const run = await trainAndEvaluate(spec, c.root, c.loop, plans, backend, log, onStep);
+    results.push({ ...spec, metrics: run.metrics, evaluation: run.evaluations[''] });
+  }
+  return writeReport(c, init[''], results);
+}
+
+/** The file a plan's records go to: `evaluation.jsonl` for the unnamed plan, `evaluation-<name>.jsonl` otherwise. */
+const evaluationFile = (prefix: string, name: string) => `${prefix}evaluation${name ? `-${name}` : ''}.jsonl`;
+
+/** The initial model on every plan, once per root (kept across resumptions). */
+export async function evaluateInitialModel(
+  root: string,
+  plans: Record<string, EvaluationPlan>,
+  backend: TrainingBackend,
+  estimator: string,
+  log: (line: string) => void,
+): Promise<Record<string, EvaluationRecord[]>> {
+  const missing = Object.keys(plans).filter((name) => !existsSync(join(root, evaluationFile('init-', name))));
+  if (missing.length) {
     log('evaluating the initial model');
-    const first = await backend.open({ estimator: c.baseline, seed: 0, rewardScale: 1 });
+    const first = await backend.open({ estimator, seed: 0, rewardScale: 1 });
     try {
-      await writeJsonl(initPath, await evaluate(first.evaluation, c.evaluation));
+      for (const name of missing) await writeJsonl(join(root, evaluationFile('init-', name)), await evaluate(first.evaluation, plans[name]));
     } finally {
       await first.close();
     }
   }
-  const results: RunResult[] = [];
-  for (const spec of c.runs) results.push(await trainAndEvaluate(spec, c, backend, log, onStep));
-  return writeReport(c, await readJsonl<EvaluationRecord>(initPath), results);
+  return readPlans(root, 'init-', plans);
+}
+
+async function readPlans(dir: string, prefix: string, plans: Record<string, EvaluationPlan>): Promise<Record<string, EvaluationRecord[]>> {
+  const out: Record<string, EvaluationRecord[]> = {};
+  for (const name of Object.keys(plans)) out[name] = await readJsonl<EvaluationRecord>(join(dir, evaluationFile(prefix, name)));
+  return out;
 }
 
 /**
@@ -84,12 +115,17 @@ export async function runExperiment(
  * changes, a rerun into the same root is refused instead of mixing old results into the report.
  */
 async function claimRoot(c: ExperimentConfig): Promise<void> {
-  const path = join(c.root, 'experiment.json');
-  const identity = JSON.parse(JSON.stringify({ init: c.init, initWeightsSha256: await sha256(join(c.init, 'model.safetensors')), loop: c.loop, evaluation: c.evaluation }));
+  await claimExperimentRoot(c.root, c.init, { loop: c.loop, evaluation: c.evaluation });
+}
+
+/** Records what a root's runs are trained and evaluated with; refuses a root that holds another experiment's runs. */
+export async function claimExperimentRoot(root: string, init: string, settings: object): Promise<void> {
+  const path = join(root, 'experiment.json');
+  const identity = JSON.parse(JSON.stringify({ init, initWeightsSha256: await sha256(join(init, 'model.safetensors')), ...settings }));
   if (existsSync(path)) {
     const recorded: unknown = JSON.parse(await readFile(path, 'utf8'));
     if (!isDeepStrictEqual(recorded, identity)) {
-      throw new Error(`${c.root} holds runs of another experiment (initial model or settings differ, see its experiment.json); use another --root or remove it`);
+      throw new Error(`${root} holds runs of another experiment (initial model or settings differ, see its experiment.json); use another --root or remove it`);
     }
     return;
   }
@@ -106,30 +142,36 @@ function sha256(path: string): Promise<string> {
   });
 }
 
-async function trainAndEvaluate(
+/**
+ * Trains one run (resuming from its last checkpoint) and plays every plan with its final weights;
+ * a run whose evaluations are all on disk is read back.
+ */
+export async function trainAndEvaluate(
   spec: RunSpec,
-  c: ExperimentConfig,
+  root: string,
+  loopSettings: ExperimentConfig['loop'],
+  plans: Record<string, EvaluationPlan>,
   backend: TrainingBackend,
   log: (line: string) => void,
   onStep: (run: RunSpec, p: TrainingProgress) => void,
-): Promise<RunResult> {
-  const run = new RunDirectory(join(c.root, runName(spec)));
-  const evaluationPath = join(run.root, 'evaluation.jsonl');
-  if (!existsSync(evaluationPath)) {
-    const loop: TrainingLoopConfig = { ...c.loop, estimator: spec.estimator as TrainingLoopConfig['estimator'], seed: spec.seed };
-    await run.create({ ...loop, rewardScale: spec.rewardScale });
+): Promise<{ metrics: StepMetrics[]; evaluations: Record<string, EvaluationRecord[]> }> {
+  const run = new RunDirectory(join(root, runName(spec)));
+  const missing = Object.keys(plans).filter((name) => !existsSync(join(run.root, evaluationFile('', name))));
+  if (missing.length) {
+    const loop: TrainingLoopConfig = { ...loopSettings, estimator: spec.estimator as TrainingLoopConfig['estimator'], seed: spec.seed };
+    await run.create({ ...loop, rewardScale: spec.rewardScale, visitor: spec.visitor, sessionReward: spec.sessionReward });
     const { optimizer, rollouts, evaluation, close } = await backend.open(spec);
     try {
       log(`training ${runName(spec)}`);
       await runTrainingLoop(run, loop, optimizer, rollouts, (p) => onStep(spec, p));
       log(`evaluating ${runName(spec)}`);
       await evaluation.setWeights(optimizer.params);
-      await writeJsonl(evaluationPath, await evaluate(evaluation, c.evaluation));
+      for (const name of missing) await writeJsonl(join(run.root, evaluationFile('', name)), await evaluate(evaluation, plans[name]));
     } finally {
       await close();
     }
   }
-  return { ...spec, metrics: await run.readMetrics<StepMetrics>(), evaluation: await readJsonl<EvaluationRecord>(evaluationPath) };
+  return { metrics: await run.readMetrics<StepMetrics>(), evaluations: await readPlans(run.root, '', plans) };
 }
 
 /** The training-dynamics figures: one per metric, every estimator of the main comparison. */

@@ -14,6 +14,7 @@ const records = (n: number, converted: number, repeats = 0): EvaluationRecord[] 
     repetitiveTurns: repeats,
     identityDetected: false,
     violations: 0,
+    tacticViolations: 0,
   }));
 const metric = (step: number): StepMetrics => ({
   step,

@@ -76,7 +76,7 @@ export class BanditRollouts implements RolloutSource {
     const dist = await banditReplyDistribution(this.policy);
     return jobs.map((job) => {
       const token = sampleFrom(dist, new Rng(job.agentSeed));
-      return { episode: banditEpisode(token, Math.log(dist[token])), converted: token === BANDIT_REWARDED, identityDetected: false, repetitiveTurns: 0, violations: Number(token === 0) };
+      return { episode: banditEpisode(token, Math.log(dist[token])), converted: token === BANDIT_REWARDED, identityDetected: false, repetitiveTurns: 0, violations: Number(token === 0), tacticViolations: Number(token === 0) };
     });
   }
 

@@ -1,19 +1,19 @@
 import { ProductCatalog } from '../../catalog';
 import { Rng } from '../../engine/rng';
 import { Agent } from '../session-runner';
-import { exploitAgents } from './exploits';
+import { exploitAgents, pressureAgents } from './exploits';
 import { flawedSalespersonAgent } from './flawed';
 import { scriptedGoodAgent } from './good';
 import { scriptedIdealAgent } from './ideal';
 import { scriptedRoboticAgent } from './robotic';
 
-export { exploitAgents } from './exploits';
+export { exploitAgents, pressureAgents } from './exploits';
 export { defaultFlawRates, FlawedAgentOptions, flawedSalespersonAgent, FlawRates } from './flawed';
 export { scriptedGoodAgent } from './good';
 export { scriptedIdealAgent } from './ideal';
 export { scriptedRoboticAgent } from './robotic';
 
-export type CalibrationAgentKind = 'reference' | 'exploit' | 'policy';
+export type CalibrationAgentKind = 'reference' | 'exploit' | 'pressure' | 'policy';
 
 export interface CalibrationAgent {
   name: string;
@@ -22,7 +22,7 @@ export interface CalibrationAgent {
   make(seed: number): Agent;
 }
 
-/** The scripted agents the simulator is calibrated with: references from worst to best, then the exploit suite. */
+/** The scripted agents the simulator is calibrated with: references from worst to best, the exploit suite, the forbidden-tactic (pressure) agents. */
 export function scriptedCalibrationAgents(catalog: ProductCatalog): CalibrationAgent[] {
   const references: CalibrationAgent[] = [
     { name: 'scripted-robotic', kind: 'reference', make: () => scriptedRoboticAgent(catalog) },
@@ -31,5 +31,6 @@ export function scriptedCalibrationAgents(catalog: ProductCatalog): CalibrationA
     { name: 'scripted-ideal', kind: 'reference', make: (seed) => scriptedIdealAgent(catalog, seed) },
   ];
   const exploits = Object.entries(exploitAgents(catalog)).map(([name, make]): CalibrationAgent => ({ name, kind: 'exploit', make }));
-  return [...references, ...exploits];
+  const pressure = Object.entries(pressureAgents(catalog)).map(([name, make]): CalibrationAgent => ({ name, kind: 'pressure', make }));
+  return [...references, ...exploits, ...pressure];
 }
