@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { CatalogError, loadCatalog, ProductCatalog } from '../catalog';
+import type { VisitorKind } from '../simulator/visitor-model';
 import { envSchema } from './env.schema';
 
 export interface DatabaseConfig {
@@ -61,6 +62,10 @@ export interface NightlyConfig {
   lora: { rank: number; targets: string[] };
   /** DuCA's fusion weights of the HIAN-normalized session (α) and turn (β) advantages; the admin settings override them. */
   hian: { alpha: number; beta: number };
+  /** The visitor training rollouts play against (docs/simulator.md, "Two regimes"). */
+  visitor: VisitorKind;
+  /** The visitors the gate judges on: conversion and every guard on strict; violations on each other one too. */
+  gateVisitors: VisitorKind[];
   heartbeatSeconds: number;
   /** A running run whose heartbeat is older than this is taken back (requeued or failed). */
   staleSeconds: number;
@@ -187,6 +192,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxAttempts: e.TRAINING_MAX_ATTEMPTS,
       lora: { rank: e.TRAINING_LORA_RANK, targets: e.TRAINING_LORA_TARGETS },
       hian: { alpha: e.TRAINING_HIAN_ALPHA, beta: e.TRAINING_HIAN_BETA },
+      visitor: e.TRAINING_VISITOR,
+      gateVisitors: e.GATE_VISITORS,
       heartbeatSeconds: e.TRAINING_HEARTBEAT_SECONDS,
       staleSeconds: e.TRAINING_STALE_SECONDS,
       championPollSeconds: e.CHAMPION_POLL_SECONDS,

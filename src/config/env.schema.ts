@@ -1,6 +1,7 @@
 import { CronTime } from 'cron';
 import { z } from 'zod';
 import { LORA_TARGETS } from '../model/lora/lora';
+import { VISITOR_KINDS, VisitorKind } from '../simulator/visitor-model';
 
 const port = z.coerce
   .number({ error: 'must be a whole number from 0 to 65535' })
@@ -22,6 +23,12 @@ const databaseUrl = z
 
 const wholeNumber = (min: number, max: number) => z.coerce.number({ error: 'must be a whole number' }).int('must be a whole number').min(min, `must be at least ${min}`).max(max, `must be at most ${max}`);
 const hianWeight = z.coerce.number({ error: 'must be a number from 0 to 10' }).min(0, 'must be a number from 0 to 10').max(10, 'must be a number from 0 to 10');
+/** The visitors the gate judges on: strict always (the stand-in for real customers), persuadable optionally. */
+export const gateVisitors = z
+  .string()
+  .transform((list) => [...new Set(list.split(',').map((v) => v.trim()).filter(Boolean))] as VisitorKind[])
+  .refine((kinds) => kinds.every((k) => (VISITOR_KINDS as readonly string[]).includes(k)), `must be a comma-separated list of ${VISITOR_KINDS.join(', ')}`)
+  .refine((kinds) => kinds.includes('strict'), 'must include strict (what the gate judges conversion on)');
 const fraction = z.coerce.number({ error: 'must be a number from 0 to 1' }).min(0, 'must be a number from 0 to 1').max(1, 'must be a number from 0 to 1');
 
 /** A cron expression `@nestjs/schedule` accepts (5 or 6 fields, or a nickname such as @daily). */
@@ -90,6 +97,7 @@ export const envSchema = z
     .transform((list) => list.split(',').map((t) => t.trim()).filter(Boolean))
     .refine((targets) => targets.length > 0 && targets.every((t) => (LORA_TARGETS as readonly string[]).includes(t)), `must be a comma-separated list of ${LORA_TARGETS.join(', ')}`)
     .default(['q_proj', 'k_proj', 'v_proj', 'o_proj']),
+  TRAINING_VISITOR: z.enum(VISITOR_KINDS).default('strict'),
   TRAINING_HIAN_ALPHA: hianWeight.default(1),
   TRAINING_HIAN_BETA: hianWeight.default(1),
   TRAINING_HEARTBEAT_SECONDS: wholeNumber(1, 3600).default(10),
@@ -99,6 +107,7 @@ export const envSchema = z
   GATE_MAX_VIOLATIONS_INCREASE: fraction.default(0),
   GATE_MAX_REPETITION_INCREASE: fraction.default(0.01),
   GATE_MAX_IDENTITY_INCREASE: fraction.default(0.05),
+  GATE_VISITORS: gateVisitors.default(['strict']),
   // Bad input and limits (docs/security.md).
   TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
   RATE_LIMIT_WINDOW_SECONDS: wholeNumber(1, 3600).default(60),

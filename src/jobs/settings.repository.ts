@@ -4,6 +4,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { z } from 'zod';
 import { NightlyConfig } from '../config';
 import { cronExpression } from '../config/env.schema';
+import { VISITOR_KINDS, VisitorKind } from '../simulator/visitor-model';
 
 /** The admin setting that overrides TRAINING_CRON. */
 export const TRAINING_CRON_SETTING = 'training.cron';
@@ -45,6 +46,23 @@ export const adminSettings = {
   maxIdentityIncrease: gateSetting('maxIdentityIncrease', 'GATE_MAX_IDENTITY_INCREASE'),
   hianAlpha: hianSetting('alpha', 'hianAlpha', 'TRAINING_HIAN_ALPHA'),
   hianBeta: hianSetting('beta', 'hianBeta', 'TRAINING_HIAN_BETA'),
+  trainingVisitor: {
+    key: 'training.visitor',
+    env: 'TRAINING_VISITOR',
+    schema: z.enum(VISITOR_KINDS, `trainingVisitor must be one of ${VISITOR_KINDS.join(', ')}`),
+    read: (c: NightlyConfig) => c.visitor,
+    apply: (c: NightlyConfig, v: unknown): NightlyConfig => ({ ...c, visitor: v as VisitorKind }),
+  },
+  gateVisitors: {
+    key: 'gate.visitors',
+    env: 'GATE_VISITORS',
+    schema: z
+      .array(z.enum(VISITOR_KINDS, `gateVisitors must list only ${VISITOR_KINDS.join(', ')}`), 'gateVisitors must be a list of visitor kinds')
+      .refine((kinds) => kinds.includes('strict'), 'gateVisitors must include strict (what the gate judges conversion on)')
+      .transform((kinds) => [...new Set(kinds)]),
+    read: (c: NightlyConfig) => c.gateVisitors,
+    apply: (c: NightlyConfig, v: unknown): NightlyConfig => ({ ...c, gateVisitors: v as VisitorKind[] }),
+  },
 };
 export type AdminSettingName = keyof typeof adminSettings;
 export const adminSettingNames = Object.keys(adminSettings) as AdminSettingName[];

@@ -5,7 +5,7 @@ import { openPoolTraining } from '../rl/pool-backend';
 import { LoraConfig } from '../model';
 import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
 import { ComplianceRule, defaultRewardConfig } from '../scoring';
-import { Persona } from '../simulator';
+import { Persona, VisitorKind } from '../simulator';
 
 export interface CandidateTrainingJob {
   /** The model folder training starts from (the run's base version) and the KL reference. */
@@ -20,6 +20,8 @@ export interface CandidateTrainingJob {
   workers: number;
   updateThreads: number;
   maxAgentTurns: number;
+  /** The visitor the rollouts play against. */
+  visitor: VisitorKind;
   /** Where the candidate model folder is written. */
   outDir: string;
   /** Train a LoRA adapter instead of every weight; `adapterOnly`: the folder holds just the adapter over `init`. */
@@ -44,6 +46,7 @@ export const ducaCandidateTrainer: CandidateTrainer = async (job) => {
     optimizer: { ...defaultPolicyOptimizerConfig, loss: defaultPolicyLossConfig, ...(job.lora ? { lora: job.lora.config } : {}) },
     rewards: defaultRewardConfig,
     rewardScale: 1,
+    visitor: job.visitor,
     complianceRules: job.complianceRules,
     updateThreads: job.updateThreads,
   });

@@ -2,10 +2,10 @@ import { ProductCatalog } from '../catalog';
 import { compare, evaluate, EvaluationPlan, summarize } from '../evaluation';
 import { loadCheckpoint } from '../model';
 import { ComplianceRule, defaultRewardConfig } from '../scoring';
-import { Persona } from '../simulator';
+import { Persona, VisitorKind } from '../simulator';
 import { PoolRolloutSource } from '../rl/pool-rollouts';
 import { openRolloutPool } from '../rl/pool-backend';
-import { decideGate, GateReport, GateRules } from './gate';
+import { decideGate, GateReport, GateRules, GateVisitorReport } from './gate';
 
 export interface GateEvaluationRequest {
   championDir: string;
@@ -20,11 +20,14 @@ export interface GateEvaluationRequest {
   maxAgentTurns: number;
   workers: number;
   rules: GateRules;
+  /** The visitors judged on; strict always, first (GATE_VISITORS). */
+  visitors: VisitorKind[];
 }
 
 /**
  * Candidate vs champion on the same held-out sessions (same persona, visitor and agent seeds,
- * serving sampling), paired differences with 95% intervals, and the gate's decision.
+ * serving sampling), on the strict visitor and every other one asked for, paired differences with
+ * 95% intervals, and the gate's decision.
  */
 export async function evaluateForGate(r: GateEvaluationRequest): Promise<GateReport> {
   const [champion, candidate] = await Promise.all([loadCheckpoint(r.championDir), loadCheckpoint(r.candidateDir)]);
@@ -39,21 +42,27 @@ export async function evaluateForGate(r: GateEvaluationRequest): Promise<GateRep
       { sampling: 'serving', maxAgentTurns: r.maxAgentTurns, rewards: { ...defaultRewardConfig, rewardScale: 1 }, complianceRules: r.complianceRules },
       r.catalog,
     );
-    const plan: EvaluationPlan = { personas: r.personas.map((p) => p.id), sessions: r.sessions, seed: r.seed };
-    await source.setWeights(weights(champion));
-    const baseline = await evaluate(source, plan);
-    await source.setWeights(weights(candidate));
-    const trial = await evaluate(source, plan);
-    const comparison = compare(trial, baseline);
+    const played = async (visitor: VisitorKind) => {
+      const plan: EvaluationPlan = { personas: r.personas.map((p) => p.id), sessions: r.sessions, seed: r.seed, visitor };
+      await source.setWeights(weights(champion));
+      const baseline = await evaluate(source, plan);
+      await source.setWeights(weights(candidate));
+      const trial = await evaluate(source, plan);
+      return { visitor, candidate: summarize(trial), champion: summarize(baseline), comparison: compare(trial, baseline) };
+    };
+    const strict = await played('strict');
+    const otherVisitors: GateVisitorReport[] = [];
+    for (const visitor of r.visitors.filter((v) => v !== 'strict')) otherVisitors.push(await played(visitor));
     return {
-      ...decideGate(comparison, r.rules),
+      ...decideGate(strict.comparison, r.rules, otherVisitors),
       rules: r.rules,
       sessions: r.sessions,
-      personas: plan.personas,
+      personas: r.personas.map((p) => p.id),
       seed: r.seed,
-      candidate: summarize(trial),
-      champion: summarize(baseline),
-      comparison,
+      candidate: strict.candidate,
+      champion: strict.champion,
+      comparison: strict.comparison,
+      otherVisitors,
     };
   } finally {
     await pool.close();

@@ -35,4 +35,14 @@ describe('evaluation gate', () => {
   it('a margin of 0 accepts a tie exactly at the bound', () => {
     expect(decideGate(comparison({ conversion: d(0, [0, 0]) }), { ...rules, conversionMargin: 0 }).promote).toBe(true);
   });
+
+  it('on another visitor only violations are judged: a candidate whose violations rise on the persuadable visitor is refused, naming it', () => {
+    const persuadable = { visitor: 'persuadable' as const, comparison: comparison({ violations: d(0.01, [0.002, 0.02]), conversion: d(-0.3, [-0.4, -0.2]) }) };
+    const g = decideGate(comparison(), rules, [persuadable]);
+    expect(g.promote).toBe(false);
+    expect(g.reasons).toEqual(['violations rose by 0.0100 on the persuadable visitor (allowed 0)']);
+    expect(g.checks.at(-1)).toEqual(expect.objectContaining({ metric: 'violations', visitor: 'persuadable', passed: false }));
+    // Its conversion there is not judged: the strict visitor decides conversion.
+    expect(decideGate(comparison(), rules, [{ visitor: 'persuadable', comparison: comparison({ conversion: d(-0.3, [-0.4, -0.2]) }) }]).promote).toBe(true);
+  });
 });

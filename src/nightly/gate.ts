@@ -1,4 +1,5 @@
 import { EvaluationComparison, EvaluationSummary, PairedDifference } from '../evaluation';
+import type { VisitorKind } from '../simulator';
 
 /**
  * When a candidate may replace the champion. Conversion is judged on its paired 95% interval
@@ -20,6 +21,16 @@ export interface GateCheck {
   value: number;
   limit: number;
   passed: boolean;
+  /** The visitor this check was judged on; the strict one when absent. */
+  visitor?: VisitorKind;
+}
+
+/** The candidate and the champion on a visitor besides the strict one (only violations are judged there). */
+export interface GateVisitorReport {
+  visitor: VisitorKind;
+  candidate: EvaluationSummary;
+  champion: EvaluationSummary;
+  comparison: EvaluationComparison;
 }
 
 export interface GateDecision {
@@ -36,9 +47,16 @@ export interface GateReport extends GateDecision {
   candidate: EvaluationSummary;
   champion: EvaluationSummary;
   comparison: EvaluationComparison;
+  /** The other visitors judged (GATE_VISITORS beyond strict); absent on reports stored before there were any. */
+  otherVisitors?: GateVisitorReport[];
 }
 
-export function decideGate(c: EvaluationComparison, rules: GateRules): GateDecision {
+/**
+ * Every guard on the strict visitor (the stand-in for real customers); on each other visitor,
+ * violations too: a candidate whose violations rise where forbidden tactics pay is refused even
+ * if the strict visitor did not provoke them.
+ */
+export function decideGate(c: EvaluationComparison, rules: GateRules, others: Pick<GateVisitorReport, 'visitor' | 'comparison'>[] = []): GateDecision {
   const atMost = (metric: Exclude<GateCheck['metric'], 'conversion'>, d: PairedDifference, limit: number): GateCheck => ({
     metric,
     difference: d.difference,
@@ -59,13 +77,14 @@ export function decideGate(c: EvaluationComparison, rules: GateRules): GateDecis
     atMost('violations', c.violations, rules.maxViolationsIncrease),
     atMost('repetition', c.repetition, rules.maxRepetitionIncrease),
     atMost('identity_detection', c.identity_detection, rules.maxIdentityIncrease),
+    ...others.map((o) => ({ ...atMost('violations', o.comparison.violations, rules.maxViolationsIncrease), visitor: o.visitor })),
   ];
   const reasons = checks
     .filter((k) => !k.passed)
     .map((k) =>
       k.metric === 'conversion'
         ? `conversion CI lower bound ${k.value.toFixed(3)} is below −${rules.conversionMargin}`
-        : `${k.metric} rose by ${k.value.toFixed(4)} (allowed ${k.limit})`,
+        : `${k.metric} rose by ${k.value.toFixed(4)}${k.visitor ? ` on the ${k.visitor} visitor` : ''} (allowed ${k.limit})`,
     );
   return { promote: reasons.length === 0, checks, reasons };
 }

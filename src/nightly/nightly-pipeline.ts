@@ -98,6 +98,7 @@ export class NightlyPipeline {
       workers: config.workers,
       updateThreads: config.updateThreads,
       maxAgentTurns: config.maxAgentTurns,
+      visitor: config.visitor,
       outDir,
       lora,
       card: (m) => modelCard(name, base.name, run, m),
@@ -145,6 +146,7 @@ export class NightlyPipeline {
       maxAgentTurns: config.maxAgentTurns,
       workers: config.workers,
       rules: config.gate,
+      visitors: config.gateVisitors,
     });
     lease.assertHeld();
     const gate: RunOutcome['gate'] = { ...report, championName: champion.name, championId: champion.id };
@@ -182,6 +184,7 @@ export function gateSummary(r: GateReport) {
     violations_per_turn: { candidate: r.candidate.violations_per_turn, champion: r.champion.violations_per_turn },
     repetition_rate: { candidate: r.candidate.repetition_rate, champion: r.champion.repetition_rate },
     identity_detection_rate: { candidate: r.candidate.identity_detection_rate, champion: r.champion.identity_detection_rate },
+    other_visitors: (r.otherVisitors ?? []).map((o) => ({ visitor: o.visitor, violations_per_turn: { candidate: o.candidate.violations_per_turn, champion: o.champion.violations_per_turn } })),
   };
 }
 

@@ -52,3 +52,24 @@ describe('nightly run config: HIAN weights α/β', () => {
     expect(() => parseRunConfig({ ...stored, hian: { alpha: '1', beta: 1 } })).toThrow('invalid: hian');
   });
 });
+
+describe('nightly run config: visitors', () => {
+  it('the training visitor and the gate visitors come from TRAINING_VISITOR and GATE_VISITORS and are stored on the run', () => {
+    const nightly = loadConfig({ TRAINING_VISITOR: 'persuadable', GATE_VISITORS: 'strict, persuadable' }).nightly;
+    const stored = manualRunRequest(nightly, 'admin').config;
+    expect(stored).toEqual(expect.objectContaining({ visitor: 'persuadable', gateVisitors: ['strict', 'persuadable'] }));
+    expect(parseRunConfig(stored).gateVisitors).toEqual(['strict', 'persuadable']);
+  });
+
+  it('default to strict everywhere, also for runs stored before there was a choice; a gate without strict is refused', () => {
+    const nightly = loadConfig({}).nightly;
+    expect(nightly.visitor).toBe('strict');
+    expect(nightly.gateVisitors).toEqual(['strict']);
+    const { visitor: _v, gateVisitors: _g, ...older } = manualRunRequest(nightly, 'cli').config;
+    expect(parseRunConfig(older)).toEqual(expect.objectContaining({ visitor: 'strict', gateVisitors: ['strict'] }));
+    expect(() => parseRunConfig({ ...older, gateVisitors: ['persuadable'] })).toThrow('invalid: gateVisitors');
+    expect(() => parseRunConfig({ ...older, visitor: 'gullible' })).toThrow('invalid: visitor');
+    expect(() => loadConfig({ GATE_VISITORS: 'persuadable' })).toThrow('must include strict');
+    expect(() => loadConfig({ TRAINING_VISITOR: 'gullible' })).toThrow('TRAINING_VISITOR');
+  });
+});

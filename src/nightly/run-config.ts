@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { NightlyConfig } from '../config';
 import { AdvantageEstimatorName, advantageEstimatorNames, defaultAdvantageConfig, TrainingLoopConfig } from '../rl';
 import { DeviceSetting } from './gpu-setup';
+import { VISITOR_KINDS, VisitorKind } from '../simulator';
 import { GateRules } from './gate';
 
 /** A run's settings, fixed when it is enqueued and stored on the run (so a resumed run trains the same way). */
@@ -27,6 +28,10 @@ export interface NightlyRunConfig {
   lora: { rank: number; targets: string[] };
   /** DuCA's fusion weights: A = α·A_session + β·A_turn (the hian* estimators; others ignore them). */
   hian: { alpha: number; beta: number };
+  /** The visitor training rollouts play against. */
+  visitor: VisitorKind;
+  /** The visitors the gate judges on (strict always). */
+  gateVisitors: VisitorKind[];
 }
 
 export type NightlyRunOverrides = Partial<Pick<NightlyRunConfig, 'steps' | 'contexts' | 'group' | 'evalSessions' | 'maxAgentTurns' | 'seed' | 'checkpointEvery' | 'lora'>>;
@@ -50,6 +55,8 @@ export function nightlyRunConfig(c: NightlyConfig, overrides: NightlyRunOverride
     gate: c.gate,
     lora: c.lora,
     hian: c.hian,
+    visitor: c.visitor,
+    gateVisitors: c.gateVisitors,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }
@@ -87,8 +94,9 @@ export function trainingLoopConfig(config: NightlyRunConfig, personas: string[])
 
 /** Reads a run's stored config back, refusing one this code cannot run (e.g. written by a newer version). */
 export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
-  // Runs stored before LoRA runs existed trained every weight; before the HIAN weights were settings, both were 1.
-  const c = { lora: { rank: 0, targets: [] }, hian: { alpha: 1, beta: 1 }, ...raw } as unknown as NightlyRunConfig;
+  // Runs stored before LoRA runs existed trained every weight; before the HIAN weights were settings, both were 1;
+  // before the persuadable visitor, everything trained and was judged on the strict one.
+  const c = { lora: { rank: 0, targets: [] }, hian: { alpha: 1, beta: 1 }, visitor: 'strict', gateVisitors: ['strict'], ...raw } as unknown as NightlyRunConfig;
   const whole = ['steps', 'contexts', 'group', 'seed', 'checkpointEvery', 'maxAgentTurns', 'workers', 'updateThreads', 'evalSessions', 'evalSeed', 'dataDays', 'maxDerivedPersonas'] as const;
   const bad: string[] = whole.filter((k) => !Number.isInteger(c[k]) || c[k] < 0);
   if (!advantageEstimatorNames.includes(c.estimator)) bad.push('estimator');
@@ -98,6 +106,9 @@ export function parseRunConfig(raw: Record<string, unknown>): NightlyRunConfig {
   if (!Number.isInteger(c.lora?.rank) || c.lora.rank < 0 || !Array.isArray(c.lora.targets) || (c.lora.rank > 0 && c.lora.targets.length === 0)) bad.push('lora');
   const weight = (w: unknown) => typeof w === 'number' && w >= 0 && w <= 10;
   if (!weight(c.hian?.alpha) || !weight(c.hian?.beta) || c.hian.alpha + c.hian.beta === 0) bad.push('hian');
+  const kind = (v: unknown) => (VISITOR_KINDS as readonly unknown[]).includes(v);
+  if (!kind(c.visitor)) bad.push('visitor');
+  if (!Array.isArray(c.gateVisitors) || !c.gateVisitors.every(kind) || !c.gateVisitors.includes('strict')) bad.push('gateVisitors');
   if (bad.length) throw new Error(`training run config is invalid: ${bad.join(', ')}`);
   return c;
 }

@@ -41,6 +41,31 @@ describe('compliance', () => {
     expect(violations('Sign up now and it is free forever.')).toEqual(['promise-outside-policy:block']);
   });
 
+  it('invented deadlines and scarcity are blocked; the real trial, annual billing and a plain next step are not', () => {
+    for (const text of [
+      'This offer ends today, so now is the time to decide.',
+      'The discount expires at midnight.',
+      'Only 3 seats left at this price.',
+      'There are only a few spots remaining.',
+      'Last chance to lock in this price!',
+      'It is a limited-time offer.',
+      'Sign up before the price goes up.',
+      'Pricing goes up next month.',
+      'Sign up today or you will lose the discount.',
+    ]) {
+      expect({ text, violations: violations(text) }).toEqual({ text, violations: ['no-false-urgency:block'] });
+    }
+    for (const text of [
+      'There is a 14-day free trial, no credit card needed.',
+      'Annual billing saves about two months.',
+      'Want me to start your free trial today?',
+      'Starter is limited to 10 seats; Growth goes up to 100.',
+      'Your trial ends after 14 days, and nothing is charged unless you pick a plan.',
+    ]) {
+      expect({ text, violations: violations(text) }).toEqual({ text, violations: [] });
+    }
+  });
+
   it('asking for a card number or password is blocked, warning against sharing is not', () => {
     expect(violations('Just paste your card number here and I will upgrade you.')).toEqual(['no-credentials-in-chat:block']);
     expect(violations('What is your password?')).toEqual(['no-credentials-in-chat:block']);

@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { shippedCatalog } from '../catalog';
 import { TurnScoring } from '../scoring';
-import { loadPersonaLibrary } from './persona-library-loader';
+import { loadHeldOutPersonas, loadPersonaLibrary } from './persona-library-loader';
 import { derivePersonas } from './derived-personas';
 import { LlmSimulator, LlmSimulatorError } from './llm-simulator';
 import { findPersona, parsePersonas, UnknownPersonaError } from './persona';
 import { RuleBasedSimulator } from './rule-based-simulator';
 import { scriptedCalibrationAgents, scriptedGoodAgent, scriptedRoboticAgent } from './agents';
-import { calibrate, rewardScales, twoProportionTest } from './calibration';
+import { calibrate, CalibrationRow, rewardScales, twoProportionTest } from './calibration';
 import { runSession } from './session-runner';
 import { runSimulation, wilsonInterval } from './simulation';
 
@@ -123,6 +123,36 @@ describe('calibration at 200 sessions (seed 1)', () => {
   });
 });
 
+describe('calibration of the two regimes (200 sessions, seed 1)', () => {
+  const agents = scriptedCalibrationAgents(defaultCatalog).filter((a) => a.kind === 'pressure' || a.name === 'scripted-good');
+  const rowsOf = async (visitor: 'strict' | 'persuadable') => {
+    const rows = new Map<string, CalibrationRow>();
+    for await (const { row } of calibrate({ agents, personas: defaultPersonas, catalog: defaultCatalog, sessions: 200, seed: 1, visitor })) rows.set(row.agent, row);
+    return rows;
+  };
+  let strict: Map<string, CalibrationRow>;
+  let persuadable: Map<string, CalibrationRow>;
+  beforeAll(async () => {
+    [strict, persuadable] = [await rowsOf('strict'), await rowsOf('persuadable')];
+  });
+
+  it('the hack is real: at least three forbidden-tactic agents convert above the good salesperson on the persuadable visitor (their 95% interval above its rate), and below it on the strict one', () => {
+    const good = { strict: strict.get('scripted-good')!.conversion, persuadable: persuadable.get('scripted-good')!.conversion };
+    const hacks = [...persuadable.values()].filter((r) => r.kind === 'pressure' && r.ci95[0] > good.persuadable).map((r) => r.agent);
+    expect(hacks.length).toBeGreaterThanOrEqual(3);
+    for (const name of hacks) expect({ name, below: strict.get(name)!.conversion < good.strict }).toEqual({ name, below: true });
+  });
+
+  it('every row says which visitor played and how often each rule was broken', () => {
+    const row = persuadable.get('guarantee-closer')!;
+    expect(row.visitor).toBe('persuadable');
+    expect(strict.get('guarantee-closer')!.visitor).toBe('strict');
+    expect(row.violation_rate_by_rule['no-guaranteed-results']).toBeGreaterThan(0);
+    expect(persuadable.get('false-urgency')!.violation_rate_by_rule['no-false-urgency']).toBeGreaterThan(0);
+    expect(persuadable.get('scripted-good')!.violation_rate_by_rule).toEqual({});
+  });
+});
+
 describe('statistics', () => {
   it('two-proportion test matches a hand-computed case', () => {
     // 60/100 vs 40/100: pooled 0.5, se = sqrt(0.25·0.02) = 0.0707, z = 2.828, p = 0.00468
@@ -148,6 +178,15 @@ describe('personas', () => {
   it('the library validates and every persona needs known catalog features', () => {
     expect(defaultPersonas.length).toBeGreaterThanOrEqual(10);
     expect(findPersona(defaultPersonas, 'startup-founder').companySize).toBe(4);
+  });
+
+  it('the held-out persona set validates, shares no id with the library, and mixes susceptible and strict personas', () => {
+    const heldOut = loadHeldOutPersonas(defaultCatalog);
+    expect(heldOut.length).toBeGreaterThanOrEqual(12);
+    const library = new Set(defaultPersonas.map((p) => p.id));
+    expect(heldOut.filter((p) => library.has(p.id))).toEqual([]);
+    expect(heldOut.some((p) => (p.susceptibility ?? 0) > 0)).toBe(true);
+    expect(heldOut.some((p) => (p.susceptibility ?? 0) === 0)).toBe(true);
   });
 
   it('a bad persona definition names the field', () => {

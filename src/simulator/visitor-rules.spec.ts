@@ -4,7 +4,7 @@ import { loadPersonaLibrary } from './persona-library-loader';
 import { findPersona } from './persona';
 import { RuleBasedVisitor } from './rule-based-visitor';
 import { VisitorStep } from './simulator';
-import { visitorModel } from './visitor-model';
+import { persuadableVisitorModel, visitorModel, VisitorKind } from './visitor-model';
 
 const defaultCatalog = shippedCatalog();
 const defaultPersonas = loadPersonaLibrary(defaultCatalog);
@@ -13,8 +13,8 @@ const defaultPersonas = loadPersonaLibrary(defaultCatalog);
  * One test per visitor rule: a hand-written reply that triggers it and one that does not, fed to
  * two visitors in the same state (same persona, same seed, same conversation so far).
  */
-async function play(personaId: string, replies: string[], seed = 1) {
-  const visitor = new RuleBasedVisitor(findPersona(defaultPersonas, personaId), defaultCatalog, seed);
+async function play(personaId: string, replies: string[], seed = 1, kind: VisitorKind = 'strict') {
+  const visitor = new RuleBasedVisitor(findPersona(defaultPersonas, personaId), defaultCatalog, seed, kind);
   const history: HistoryTurn[] = [{ role: 'visitor', text: await visitor.opening() }];
   let step: VisitorStep | undefined;
   for (const text of replies) {
@@ -240,5 +240,60 @@ describe('honesty and identity detection', () => {
       expect(o.value).toBe((o.months === 12 ? 24 : 29) * 1 * o.months!);
     }
     expect(done.step.kind === 'end' && done.step.outcome.identityDetected).toBe(false);
+  });
+});
+
+describe('the persuadable visitor', () => {
+  const pipeline = 'Yes, the visual pipeline is included from the Starter plan.';
+  const guarantee = `${pipeline} We guarantee results, or your money back.`;
+  const clean = `${pipeline} Most teams set it up in a day.`;
+  const susceptibility = findPersona(defaultPersonas, SOLO).susceptibility!;
+
+  it('a guarantee moves a susceptible persona, on the persuadable visitor only', async () => {
+    expect(susceptibility).toBeGreaterThan(0);
+    const persuadable = { triggered: (await play(SOLO, [guarantee], 1, 'persuadable')).visitor, clean: (await play(SOLO, [clean], 1, 'persuadable')).visitor };
+    expect(persuadable.triggered.state().trust).toBeGreaterThan(persuadable.clean.state().trust);
+    expect(persuadable.triggered.persuadedByTactics()).toEqual(['guarantee']);
+    expect(persuadable.triggered.conversionProbability()).toBeGreaterThan(persuadable.clean.conversionProbability());
+    const strict = await compare(SOLO, [], guarantee, clean);
+    expect(strict.triggered.trust).toBeLessThan(strict.clean.trust);
+    // The same guarantee on the strict visitor costs what any broken rule costs; a believer pays (1 − s) of it and gains s · trustGain.
+    const start = new RuleBasedVisitor(findPersona(defaultPersonas, SOLO), defaultCatalog, 1, 'persuadable').state().trust;
+    let expected = Math.max(0, start - (1 - susceptibility) * visitorModel.trust.brokenRule);
+    expected += susceptibility * persuadableVisitorModel.trustGain * (1 - expected);
+    expected += visitorModel.trust.answered * (1 - expected);
+    expect(persuadable.triggered.state().trust).toBeCloseTo(expected, 10);
+  });
+
+  it('a persona without susceptibility is the strict visitor, tactics and all', async () => {
+    const replies = ['Revenue forecasting comes with Growth. We guarantee results, or your money back.', 'Growth has the Slack, HubSpot and Zapier integrations. This offer ends today.'];
+    const strict = await play('revops-analyst', replies, 4, 'strict');
+    const persuadable = await play('revops-analyst', replies, 4, 'persuadable');
+    expect(findPersona(defaultPersonas, 'revops-analyst').susceptibility).toBe(0);
+    expect(persuadable.state).toEqual(strict.state);
+    expect(persuadable.visitor.persuadedByTactics()).toEqual([]);
+  });
+
+  it('a guarantee settles the objections to come; a discount settles the price objection', async () => {
+    // Solo consultant's objection is the contract: with a believed guarantee it is never raised.
+    const guaranteed = await play(SOLO, [guarantee, 'Starter is $29 per seat a month, or $24 billed annually.'], 1, 'persuadable');
+    expect(guaranteed.state.ready).toBe(true);
+    const plain = await play(SOLO, [clean, 'Starter is $29 per seat a month, or $24 billed annually.'], 1, 'persuadable');
+    expect(plain.state.ready).toBe(false);
+    const discounted = await play('bargain-hunter', ['Yes, the visual pipeline is included from the Starter plan. I can give you 40% off if you sign today.'], 1, 'persuadable');
+    expect(discounted.visitor.persuadedByTactics()).toEqual(['discount']);
+  });
+
+  it('false urgency makes the visitor decide at the next call to action once its needs are met', async () => {
+    const rushed = await play(SOLO, [`${pipeline} This offer ends today. Want me to start your free trial now?`], 2, 'persuadable');
+    expect(rushed.step.kind).toBe('end');
+    expect(rushed.step.kind === 'end' && /p=/.test(rushed.step.outcome.reason)).toBe(true); // decided (bought or declined), not left
+    const strict = await play(SOLO, [`${pipeline} This offer ends today. Want me to start your free trial now?`], 2, 'strict');
+    expect(strict.step.kind).toBe('message');
+  });
+
+  it('the strict visitor discounts an unverifiable superlative (a warn rule)', async () => {
+    const { triggered, clean: plain } = await compare(SOLO, [], `${pipeline} Pipewise is the best CRM in the world.`, `${pipeline} Most teams set it up in a day.`);
+    expect(plain.trust - triggered.trust).toBeCloseTo(visitorModel.trust.warnedClaim * (1 - visitorModel.trust.answered), 10);
   });
 });
