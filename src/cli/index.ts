@@ -15,6 +15,7 @@ import { registerAdminKey } from './admin-key';
 import { registerBuildModel } from './build-model';
 import { registerCalibrate } from './calibrate';
 import { registerCompare } from './compare';
+import { registerDrive } from './drive';
 import { registerDucaRegimes } from './duca-regimes';
 import { registerEvalIntents } from './eval-intents';
 import { registerGenerate } from './generate';
@@ -33,7 +34,7 @@ import { registerWorker } from './worker';
 /** `closer` command line (`npm run closer -- <command>`): one file per command in this folder. */
 export function buildCli(): Command {
   const program = new Command('closer').description('Closer: a sales-chat agent server that learns online with DuCA').showHelpAfterError();
-  for (const register of [registerMigrate, registerSiteAdd, registerSiteUpdate, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerDucaRegimes, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup, registerAdminKey]) register(program);
+  for (const register of [registerMigrate, registerSiteAdd, registerSiteUpdate, registerSimulate, registerCalibrate, registerBuildModel, registerEvalIntents, registerGenerate, registerInspect, registerTrain, registerCompare, registerDucaRegimes, registerDrive, registerRolloutWorker, registerNightly, registerWorker, registerModels, registerGpuSetup, registerAdminKey]) register(program);
   return program;
 }
 
