@@ -68,6 +68,8 @@ describe('admin settings', () => {
       maxIdentityIncrease: { value: 0.05, source: 'environment', env: 'GATE_MAX_IDENTITY_INCREASE', environmentValue: 0.05 },
       hianAlpha: { value: 1, source: 'environment', env: 'TRAINING_HIAN_ALPHA', environmentValue: 1 },
       hianBeta: { value: 1, source: 'environment', env: 'TRAINING_HIAN_BETA', environmentValue: 1 },
+      trainingVisitor: { value: 'strict', source: 'environment', env: 'TRAINING_VISITOR', environmentValue: 'strict' },
+      gateVisitors: { value: ['strict'], source: 'environment', env: 'GATE_VISITORS', environmentValue: ['strict'] },
     });
   });
 
@@ -92,7 +94,20 @@ describe('admin settings', () => {
     expectError(weights, 400, 'invalid_request', /hianAlpha: hianAlpha must be from 0 to 10/);
     expect(weights.body.message).toMatch(/hianBeta: hianBeta must be a number/);
     expectError(await call('put', 'settings', keys.admin, { hianAlpha: 0, hianBeta: 0 }), 400, 'invalid_request', /hianAlpha and hianBeta must not both be 0/);
+    const visitors = await call('put', 'settings', keys.admin, { trainingVisitor: 'gullible', gateVisitors: ['persuadable'] });
+    expectError(visitors, 400, 'invalid_request', /trainingVisitor: trainingVisitor must be one of strict, persuadable/);
+    expect(visitors.body.message).toMatch(/gateVisitors: gateVisitors must include strict/);
     expect({ audit: await auditCount(), settings: await settingsRows() }).toEqual(before);
+  });
+
+  it('the training visitor and the judged visitors: set by an admin, recorded in the config of a run queued afterwards', async () => {
+    const put = await call('put', 'settings', keys.admin, { trainingVisitor: 'persuadable', gateVisitors: ['strict', 'persuadable', 'strict'] }).expect(200);
+    expect(put.body.trainingVisitor).toEqual({ value: 'persuadable', source: 'admin', env: 'TRAINING_VISITOR', environmentValue: 'strict' });
+    expect(put.body.gateVisitors).toMatchObject({ value: ['strict', 'persuadable'], source: 'admin' });
+    const queued = await call('post', 'training-runs', keys.operator, { steps: 1 }).expect(202);
+    expect(queued.body.config).toMatchObject({ visitor: 'persuadable', gateVisitors: ['strict', 'persuadable'] });
+    await call('put', 'settings', keys.admin, { trainingVisitor: null, gateVisitors: null }).expect(200);
+    expect((await call('post', 'training-runs', keys.operator, { steps: 1 }).expect(202)).body.config).toMatchObject({ visitor: 'strict', gateVisitors: ['strict'] });
   });
 
   it('PUT sets admin values (audited in the same write); a run triggered after it records the admin gate; null resets to the environment', async () => {

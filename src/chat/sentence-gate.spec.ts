@@ -12,6 +12,7 @@ const breaking: Record<string, string> = {
   'catalog-discount': 'I can give you 70% off today.',
   'promise-outside-policy': 'You get a lifetime deal if you sign now.',
   'no-credentials-in-chat': 'Please send me your card number here.',
+  'no-false-urgency': 'Only 3 seats are left at this price.',
   'ai-disclosure': "I'm a real person on the sales team.",
   'ai-question-unanswered': 'Growth is $59 per seat a month.',
 };

@@ -126,6 +126,8 @@ describe('loadConfig', () => {
         maxAttempts: 3,
         lora: { rank: 8, targets: ['q_proj', 'v_proj'] },
         hian: { alpha: 0.5, beta: 2 },
+        visitor: 'strict',
+        gateVisitors: ['strict'],
         heartbeatSeconds: 5,
         staleSeconds: 60,
         championPollSeconds: 15,
