@@ -23,7 +23,8 @@ const STEPS = 6;
 const stepMetrics = (step: number): StepMetrics => ({
   step,
   estimator: 'hian',
-  session_reward: 0.1 * step,
+  // Session rewards are deal values in dollars; turn rewards are scores near 0 (the two horizons' real magnitudes).
+  session_reward: 400 * step,
   turn_reward: 0.05 * step - 0.1,
   conversion_rate: 0.05 * step,
   repetition_rate: 0.2 - 0.02 * step,
@@ -130,6 +131,16 @@ describe('admin dashboard in a real browser', () => {
       const { data } = Chart.getChart(figure.querySelector('canvas'));
       return { labels: data.labels, datasets: data.datasets.map((d) => ({ label: d.label, data: d.data })) };
     })()`);
+  /** How each line of a chart is drawn: its curve tension and the axis it is scaled on (with that axis' range). */
+  const chartLines = (page: Page, title: string): Promise<{ label: string; tension: number; axis: string; min: number; max: number }[]> =>
+    page.evaluate(`(() => {
+      const figure = [...document.querySelectorAll('figure.chart')].find((f) => f.querySelector('figcaption').textContent === ${JSON.stringify(title)});
+      const c = Chart.getChart(figure.querySelector('canvas'));
+      return c.data.datasets.map((d, i) => {
+        const axis = c.getDatasetMeta(i).yAxisID;
+        return { label: d.label, tension: c.getDatasetMeta(i).dataset.options.tension, axis, min: c.scales[axis].min, max: c.scales[axis].max };
+      });
+    })()`);
 
   it('refuses a bad key clearly, then shows the overview trends, a conversation as text and a run with its curves', async () => {
     const { page, requested } = await openDashboard();
@@ -183,6 +194,12 @@ describe('admin dashboard in a real browser', () => {
     const reward = await chartData(page, 'Reward per horizon');
     expect(reward.labels).toEqual(steps.map((s) => s.step));
     expect(reward.datasets.map((d) => d.data)).toEqual([steps.map((s) => s.session_reward), steps.map((s) => s.turn_reward)]);
+    // Straight segments, and each horizon on a scale of its own size (the turn reward is not a flat line on the session axis).
+    const [sessionLine, turnLine] = await chartLines(page, 'Reward per horizon');
+    expect([sessionLine.tension, turnLine.tension, sessionLine.axis === turnLine.axis]).toEqual([0, 0, false]);
+    const turnValues = steps.map((s) => s.turn_reward);
+    expect(turnLine.max - turnLine.min).toBeLessThan(4 * (Math.max(...turnValues, 0) - Math.min(...turnValues, 0)));
+    expect((await chartLines(page, 'Conversion rate'))[0].tension).toBe(0);
     expect((await chartData(page, 'Conversion rate')).datasets[0].data).toEqual(steps.map((s) => s.conversion_rate));
     expect((await chartData(page, 'Repetition, bot-like and violation rates')).datasets.map((d) => d.label)).toEqual(['repetitive turns', 'bot-like (identity detected)', 'violations per turn']);
     expect((await chartData(page, 'KL to the reference policy')).datasets[0].data).toEqual(steps.map((s) => s.kl));
@@ -196,14 +213,20 @@ describe('admin dashboard in a real browser', () => {
     await page.close();
   });
 
-  it('promote and roll back: refused for a viewer (403 shown), done for an admin after a confirm; sign out forgets the key', async () => {
+  it('promote and roll back: not offered to a viewer (the API still answers 403), done for an admin after a confirm; sign out forgets the key', async () => {
     const champion = async () => (await app.get(ModelRegistry).champion())?.name;
     const { page } = await openDashboard();
     await signIn(page, keys.viewer);
+    await page.getByLabel('Signed in as').getByText('viewer-key (viewer)').waitFor();
     await page.getByRole('link', { name: 'Models' }).click();
-    await page.getByRole('button', { name: 'Promote nightly-2026-11-03' }).click();
-    await page.getByRole('dialog').getByRole('button', { name: 'Promote' }).click();
-    await page.getByRole('alert').getByText(/may not do that \(403 forbidden\): .*needs the admin role/).waitFor();
+    await page.getByRole('table', { name: /Model versions/ }).waitFor();
+    expect(await page.getByRole('button', { name: /Promote|Roll back/ }).count()).toBe(0);
+    await page.getByRole('link', { name: 'Training runs' }).click();
+    await page.getByRole('table', { name: /Training runs/ }).waitFor();
+    expect(await page.getByText('Train now (operator)').count()).toBe(0);
+    // Hiding is a convenience; the API's refusal is the guarantee, and the dashboard words it.
+    const refusal = await page.evaluate(`import('/admin/js/api.js').then((api) => api.post('models/nightly-2026-11-03/promote').catch(api.describeError))`);
+    expect(refusal).toMatch(/may not do that \(403 forbidden\): .*needs the admin role/);
     expect(await champion()).toBe('default');
 
     await page.getByRole('button', { name: 'Sign out' }).click();
@@ -266,7 +289,14 @@ describe('admin dashboard in a real browser', () => {
     // The visitor, in the widget on the demo page, asks for a person: the dashboard hears it without a reload.
     const { page: visitor, widget, send } = await openWidget(browser, url);
     await send('Can I talk to a person please?');
-    await widget.locator('.msg.agent').first().waitFor();
+    await widget
+      .locator('.msg.agent')
+      .first()
+      .waitFor()
+      .catch(async (err: Error) => {
+        // Seen once under load in CI: say what the widget showed instead of only that it timed out.
+        throw new Error(`${err.message}\nthe widget showed: ${await widget.innerText()}`);
+      });
     const waiting = dashboard.getByRole('table', { name: /Waiting for a person/ });
     await waiting.waitFor();
     const [{ id: live }] = await db.dataSource.query(`SELECT session_id AS id FROM handoffs WHERE state = 'waiting'`);

@@ -67,6 +67,7 @@ const expectPagesPartition = (pages: { id: string }[][], all: string[]) => {
 
 /** Every admin route, the weakest role it allows, and a valid request for it. */
 const routes: { method: Method; path: string; role: 'viewer' | 'operator' | 'admin'; body?: unknown }[] = [
+  { method: 'get', path: 'me', role: 'viewer' },
   { method: 'get', path: 'sessions', role: 'viewer' },
   { method: 'get', path: 'sessions/00000000-0000-0000-0000-000000000000', role: 'viewer' },
   { method: 'get', path: 'models', role: 'viewer' },
@@ -102,6 +103,10 @@ describe('admin API auth', () => {
     const weaker = role === 'admin' ? ['viewer', 'operator'] as const : ['viewer'] as const;
     for (const r of weaker) expectError(await call(method, path, keys[r], body), 403, 'forbidden', new RegExp(`needs the ${role} role`));
     expect({ audit: await auditCount(), runs: await sql(`SELECT count(*) FROM training_runs`), keys: await sql(`SELECT count(*) FROM api_keys`) }).toEqual(before);
+  });
+
+  it('GET /me names the key and its role, for every role', async () => {
+    for (const role of ['viewer', 'operator', 'admin'] as const) expect((await call('get', 'me', keys[role]).expect(200)).body).toEqual({ name: `${role}-key`, role });
   });
 
   it('a used key gets last_used_at; revoked keys are refused', async () => {
@@ -342,7 +347,7 @@ describe('OpenAPI and the bootstrap command', () => {
   it('serves the OpenAPI document and Swagger UI at /api/docs', async () => {
     const doc = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths);
-    for (const p of ['/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log', '/api/v1/admin/settings']) {
+    for (const p of ['/api/v1/admin/me', '/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log', '/api/v1/admin/settings']) {
       expect(paths).toContain(p);
     }
     expect(doc.body.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));

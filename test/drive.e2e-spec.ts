@@ -17,7 +17,7 @@ const personas = loadPersonaLibrary(catalog);
 /** The scripted ideal salesperson as the served policy: it sells, so the driver has calls to action to click. */
 const idealPolicy = scriptedPolicy('', {
   async *reply(messages: ChatMessage[], options) {
-    const history: HistoryTurn[] = messages.flatMap((m) => (m.role === 'user' ? [{ role: 'visitor' as const, text: m.content }] : m.role === 'assistant' ? [{ role: 'agent' as const, text: m.content }] : []));
+    const history = messages.flatMap((m): HistoryTurn[] => (m.role === 'user' ? [{ role: 'visitor', text: m.content }] : m.role === 'assistant' ? [{ role: 'agent', text: m.content }] : []));
     const text = await scriptedIdealAgent(catalog, options.seed)(history);
     yield { kind: 'delta', text };
     yield { kind: 'done', text, promptTokens: 1, completionTokens: 1 };

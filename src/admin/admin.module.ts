@@ -8,6 +8,7 @@ import { SessionsModule } from '../sessions';
 import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
+import { MeController } from './api-keys/me.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
@@ -39,6 +40,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
     ModelsController,
     TrainingRunsController,
     ApiKeysController,
+    MeController,
     AuditLogController,
     MetricsController,
     PersonasController,

@@ -7,7 +7,21 @@ const BASE = '/api/v1/admin';
 
 export const storedKey = () => sessionStorage.getItem(KEY_STORE);
 export const storeKey = (key) => sessionStorage.setItem(KEY_STORE, key);
-export const forgetKey = () => sessionStorage.removeItem(KEY_STORE);
+export const forgetKey = () => {
+  sessionStorage.removeItem(KEY_STORE);
+  actor = null;
+};
+
+/** Roles, weakest first (as the API ranks them). */
+const ROLES = ['viewer', 'operator', 'admin'];
+/** The signed-in key's `{ name, role }` (GET /me), read once per sign-in. */
+let actor = null;
+export const signedInAs = async () => (actor ??= await get('me'));
+/**
+ * Whether the signed-in key's role reaches `role`: the views leave out what it may not do. Only a
+ * convenience; the API's 403 is what guarantees it.
+ */
+export const may = (role) => actor !== null && ROLES.indexOf(actor.role) >= ROLES.indexOf(role);
 
 /** A refusal by the API: its HTTP status and `{ code, message }` body. */
 export class ApiError extends Error {

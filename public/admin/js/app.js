@@ -2,7 +2,7 @@
  * The /admin dashboard: sign in with an API key, then hash routes to the views. Each route renders
  * into a fresh container, so a slow answer for a view already left lands in a detached element.
  */
-import { forgetKey, storedKey, storeKey } from './api.js';
+import { forgetKey, signedInAs, storedKey, storeKey } from './api.js';
 import { destroyCharts } from './charts.js';
 import { fill, h } from './dom.js';
 import { notify, resetMessages, showAlert, showError } from './feedback.js';
@@ -67,15 +67,25 @@ function signOut({ refusal, message } = {}) {
   $('sign-in').hidden = false;
   document.querySelector('nav').hidden = true;
   $('sign-out').hidden = true;
+  $('signed-in-as').textContent = '';
   if (refusal) showAlert(refusal);
   else notify(message);
   $('key').focus();
 }
 
-function signedIn() {
+async function signedIn() {
+  let actor;
+  try {
+    actor = await signedInAs();
+  } catch (err) {
+    // A refused key signs out with the server's reason (showError raises the 401 event).
+    showError(err);
+    return;
+  }
   $('sign-in').hidden = true;
   document.querySelector('nav').hidden = false;
   $('sign-out').hidden = false;
+  $('signed-in-as').textContent = `${actor.name} (${actor.role})`;
   show();
 }
 

@@ -15,12 +15,18 @@ const formatters = {
 };
 
 /**
- * `{ title, labels, series: [{ label, data }], type: 'line' | 'bar', format: 'percent' | 'number' | 'count',
- * stacked, xTitle, summary }` → a figure holding the chart (drawn once it is in the page).
+ * `{ title, labels, series: [{ label, data, axis }], type: 'line' | 'bar', format: 'percent' | 'number' | 'count',
+ * stacked, xTitle, summary }` → a figure holding the chart (drawn once it is in the page). A series
+ * with `axis: 'right'` gets its own scale on the right, titled with its label: quantities of unlike
+ * magnitude (the two reward horizons) must not share one axis, where the smaller reads as flat.
  */
 export function chart({ title, labels, series, type = 'line', format = 'number', stacked = false, xTitle, summary = '' }) {
   const canvas = h('canvas', { role: 'img', 'aria-label': `${title}. ${summary}`.trim() });
   const tick = formatters[format];
+  const valueAxis = { stacked, beginAtZero: true, ticks: { callback: tick, ...(format === 'count' ? { precision: 0 } : {}) } };
+  const right = series.find((s) => s.axis === 'right');
+  const left = series.filter((s) => s.axis !== 'right');
+  const axisTitle = (s) => ({ display: !!right, text: s.map((x) => x.label).join(', ') });
   const instance = new window.Chart(canvas, {
     type,
     data: {
@@ -32,7 +38,9 @@ export function chart({ title, labels, series, type = 'line', format = 'number',
         backgroundColor: type === 'bar' ? COLORS[i % COLORS.length] : `${COLORS[i % COLORS.length]}33`,
         pointRadius: labels.length > 40 ? 0 : 2,
         borderWidth: 2,
-        tension: 0.2,
+        // Straight segments between measured points: a spline overshoots (a rate below 0 %).
+        tension: 0,
+        yAxisID: s.axis === 'right' ? 'right' : 'y',
       })),
     },
     options: {
@@ -47,7 +55,8 @@ export function chart({ title, labels, series, type = 'line', format = 'number',
       },
       scales: {
         x: { stacked, title: { display: !!xTitle, text: xTitle } },
-        y: { stacked, beginAtZero: true, ticks: { callback: tick, ...(format === 'count' ? { precision: 0 } : {}) } },
+        y: { ...valueAxis, title: axisTitle(left) },
+        ...(right ? { right: { ...valueAxis, position: 'right', grid: { drawOnChartArea: false }, title: axisTitle([right]) } } : {}),
       },
     },
   });

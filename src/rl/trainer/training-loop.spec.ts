@@ -80,4 +80,12 @@ describe('training loop', () => {
     expect(learned(resumed.metrics)).toEqual(learned(straight.metrics));
     expect(resumed.rewarded).toBe(straight.rewarded);
   });
+
+  it('a run killed before its first checkpoint starts over without keeping the lines of the lost steps', async () => {
+    const straight = await train('straight-early', config);
+    const killed = await train('restarted', config, 1);
+    expect([killed.metrics.map((m) => m.step), await killed.run.latestCheckpoint()]).toEqual([[1], undefined]);
+    const restarted = await train('restarted', config);
+    expect(learned(restarted.metrics)).toEqual(learned(straight.metrics));
+  });
 });

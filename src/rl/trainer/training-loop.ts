@@ -62,8 +62,9 @@ export async function runTrainingLoop(
   if (resumeFrom > 0) {
     const dir = run.checkpointDir(resumeFrom);
     await optimizer.restore(`${dir}/params.safetensors`, `${dir}/optimizer.safetensors`);
-    await run.truncateMetrics(resumeFrom);
   }
+  // Steps after the checkpoint are replayed; without one (killed before the first), every line is.
+  await run.truncateMetrics(resumeFrom);
   await rollouts.setWeights(optimizer.params);
   for (let step = resumeFrom + 1; step <= config.steps; step++) {
     const metrics = await trainingStep(step, config, optimizer, rollouts);

@@ -3,13 +3,15 @@
  * namespace; one live session's turns as they are stored; take it over, write to the visitor and
  * hand it back (operators; the API decides who may). Turn text only ever becomes text nodes.
  */
-import { get, post, storedKey } from '../api.js';
+import { get, may, post, storedKey } from '../api.js';
 import { add, confirmAction, fill, h, shortId, table, time } from '../dom.js';
 import { attempt, showAlert, showError } from '../feedback.js';
 import { field, go, link } from '../nav.js';
 
 const REASONS = { visitor_request: 'the visitor asked for a person', deal_value: 'a deal above the threshold', operator: 'an operator took it over' };
 const reason = (handoff) => REASONS[handoff.reason] ?? handoff.reason;
+/** What a viewer sees instead of the operator's controls. */
+const viewerHint = () => h('p', { class: 'hint' }, 'Watching only: taking over and writing to the visitor need the operator role.');
 
 /** socket.io's browser client, served by the server's socket.io under its configured path. */
 let client;
@@ -102,10 +104,10 @@ function watchPanel(sessionId, socket) {
       fill(controls);
     } else if (handoff?.state === 'active') {
       fill(state, `Held by ${handoff.takenBy?.name ?? 'a person'} since ${time(handoff.takenAt)}: the AI does not reply.`);
-      fill(controls, messageForm(), h('button', { type: 'button', class: 'secondary', onclick: handBack }, 'Hand back to the AI'));
+      fill(controls, may('operator') ? [messageForm(), h('button', { type: 'button', class: 'secondary', onclick: handBack }, 'Hand back to the AI')] : viewerHint());
     } else {
       fill(state, handoff ? `Waiting for a person since ${time(handoff.requestedAt)}: ${reason(handoff)}. The AI keeps replying until someone takes over.` : 'The AI is answering.');
-      fill(controls, h('button', { type: 'button', onclick: takeOver }, 'Take over (operator)'));
+      fill(controls, may('operator') ? h('button', { type: 'button', onclick: takeOver }, 'Take over (operator)') : viewerHint());
     }
   }
 

@@ -2,7 +2,7 @@
  * Models: the registry's versions with their lineage, one version's evaluation, and the admin's
  * promote and roll back (each asked for first; every server hot-swaps to the new champion).
  */
-import { get, post } from '../api.js';
+import { get, may, post } from '../api.js';
 import { add, confirmAction, facts, h, json, number, shortId, table, time } from '../dom.js';
 import { attempt, flash } from '../feedback.js';
 import { field, filterForm, link, pager, reload } from '../nav.js';
@@ -39,7 +39,9 @@ async function rollback() {
   reload();
 }
 
+// Promote and roll back are the admin's: weaker roles are not offered them.
 const adminActions = (v) =>
+  may('admin') &&
   h(
     'div',
     { class: 'actions' },
@@ -54,7 +56,7 @@ export async function renderList(root, { query }) {
   add(
     root,
     h('h1', {}, 'Models'),
-    h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: rollback }, 'Roll back the champion (admin)')),
+    may('admin') && h('div', { class: 'actions' }, h('button', { type: 'button', class: 'danger', onclick: rollback }, 'Roll back the champion (admin)')),
     filterForm('models', 'Filter versions', [field('Status', h('select', { name: 'status' }, ['', ...STATUSES].map((s) => h('option', { value: s, selected: s === status }, s || 'any'))))]),
     page.items.length
       ? table(
@@ -68,7 +70,7 @@ export async function renderList(root, { query }) {
             v.estimator ?? '—',
             time(v.createdAt),
             time(v.promotedAt),
-            v.status === 'champion' ? '' : h('button', { type: 'button', onclick: () => promote(v), 'aria-label': `Promote ${v.name}` }, 'Promote'),
+            v.status === 'champion' || !may('admin') ? '' : h('button', { type: 'button', onclick: () => promote(v), 'aria-label': `Promote ${v.name}` }, 'Promote'),
           ]),
         )
       : h('p', { class: 'empty' }, 'No model versions.'),

@@ -3,7 +3,7 @@
  * the training steps (the run folder's metrics.jsonl lines, `steps` in GET training-runs/:id) and
  * its gate report.
  */
-import { get, post } from '../api.js';
+import { get, may, post } from '../api.js';
 import { chart } from '../charts.js';
 import { add, confirmAction, facts, h, json, number, shortId, table, time } from '../dom.js';
 import { attempt, flash } from '../feedback.js';
@@ -37,9 +37,11 @@ async function cancel(run) {
   reload();
 }
 
-const cancelButton = (run) => (FINAL.includes(run.status) ? null : h('button', { type: 'button', class: 'danger', onclick: () => cancel(run), 'aria-label': `Cancel run ${shortId(run.id)}` }, 'Cancel'));
+// Queueing and cancelling runs are the operator's: weaker roles are not offered them.
+const cancelButton = (run) => (FINAL.includes(run.status) || !may('operator') ? null : h('button', { type: 'button', class: 'danger', onclick: () => cancel(run), 'aria-label': `Cancel run ${shortId(run.id)}` }, 'Cancel'));
 
 function triggerForm() {
+  if (!may('operator')) return null;
   const form = h(
     'form',
     {
@@ -86,11 +88,12 @@ function curves(steps) {
   const line = (key) => steps.map((s) => (typeof s[key] === 'number' ? s[key] : null));
   const last = steps[steps.length - 1];
   const summary = (keys) => `${steps.length} steps; at step ${last.step}: ${keys.map(([k, label]) => `${label} ${number(last[k])}`).join(', ')}.`;
-  const plot = (title, keys, format) => chart({ title, labels, xTitle: 'step', format, series: keys.map(([k, label]) => ({ label, data: line(k) })), summary: summary(keys) });
+  const plot = (title, keys, format) => chart({ title, labels, xTitle: 'step', format, series: keys.map(([k, label, axis]) => ({ label, data: line(k), axis })), summary: summary(keys) });
   return h(
     'div',
     { class: 'charts' },
-    plot('Reward per horizon', [['session_reward', 'session (conversion horizon)'], ['turn_reward', 'turn (reply horizon)']], 'number'),
+    // Each horizon on its own scale: the turn reward is orders of magnitude below the session reward.
+    plot('Reward per horizon', [['session_reward', 'session (conversion horizon)'], ['turn_reward', 'turn (reply horizon)', 'right']], 'number'),
     plot('Conversion rate', [['conversion_rate', 'conversion']], 'percent'),
     plot('Repetition, bot-like and violation rates', [['repetition_rate', 'repetitive turns'], ['identity_detection_rate', 'bot-like (identity detected)'], ['violations_per_turn', 'violations per turn']], 'percent'),
     plot('KL to the reference policy', [['kl', 'KL']], 'number'),
