@@ -67,6 +67,14 @@ beforeAll(async () => {
   // 2026-11-03: outside the range of the range queries.
   const s5 = await session('2026-11-03T12:00:00Z', false);
   await scores(await turn(s5, 0, 'agent', alpha.id), [GUARANTEE], 0, 0);
+
+  // 2026-11-04: a converted session alpha began and a person took over (and one where a person was only asked for).
+  const s6 = await session('2026-11-04T09:00:00Z', true);
+  await scores(await turn(s6, 0, 'agent', alpha.id), [GUARANTEE], 0.9, 0.9);
+  await sql(`INSERT INTO handoffs (session_id, state, reason, taken_at, taken_by_name) VALUES ($1, 'active', 'operator', '2026-11-04T09:05:00Z', 'Ana')`, [s6]);
+  const s7 = await session('2026-11-04T10:00:00Z', false);
+  await scores(await turn(s7, 0, 'agent', alpha.id), [], 0, 0);
+  await sql(`INSERT INTO handoffs (session_id, state, reason) VALUES ($1, 'waiting', 'visitor_request')`, [s7]);
 });
 afterAll(async () => {
   await app?.close();
@@ -183,11 +191,23 @@ describe('GET /api/v1/admin/metrics', () => {
       ['2026-11-01', 3],
       ['2026-11-02', 1],
       ['2026-11-03', 1],
+      ['2026-11-04', 2],
     ]);
     const quiet = await get('?from=2026-11-01T23:00:00Z&to=2026-11-02T00:00:00Z').expect(200);
     expect(quiet.body.items).toEqual([
       expect.objectContaining({ day: '2026-11-01', sessions: 1, convertedSessions: 0, conversionRate: 0, agentTurns: 0, violationRate: null, repetitionRate: null, botLikeRate: null }),
     ]);
     expect((await get('?from=2030-01-01').expect(200)).body.items).toEqual([]);
+  });
+
+  it('per model version leaves out a session a person took over (its outcome is partly the person’s); per day keeps it; the count is given', async () => {
+    const byModel = await get('?from=2026-11-04&to=2026-11-05&groupBy=model').expect(200);
+    expect(byModel.body.personHandledSessions).toBe(1);
+    expect(byModel.body.items).toEqual([
+      expect.objectContaining({ modelVersion: expect.objectContaining({ name: 'alpha' }), sessions: 1, convertedSessions: 0, agentTurns: 1, violations: 0, repetitiveTurns: 0 }),
+    ]);
+    const byDay = await get('?from=2026-11-04&to=2026-11-05').expect(200);
+    expect(byDay.body).toMatchObject({ personHandledSessions: 1, items: [expect.objectContaining({ day: '2026-11-04', sessions: 2, convertedSessions: 1, agentTurns: 2, violations: 1 })] });
+    expect((await get('?from=2026-11-01&to=2026-11-03&groupBy=model').expect(200)).body.personHandledSessions).toBe(0);
   });
 });

@@ -47,10 +47,14 @@ const groupKey: Record<MetricsGrouping, string> = {
 
 const rate = (n: number, d: number) => (d > 0 ? n / d : null);
 
+/** Session `s` was taken over by a person (a handoff someone took). */
+const PERSON_HANDLED = `EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = s.id AND h.taken_at IS NOT NULL)`;
+
 /**
  * Conversion and turn-quality figures over sessions started in [from, to), per UTC day of the session's
- * start or per model version (a session counts for each version that wrote one of its agent turns).
- * Repetition and bot-like turns use the simulator summary's thresholds (FLAGGED_TURN_SCORES).
+ * start (every session) or per model version (a session counts for each version that wrote one of its
+ * agent turns; sessions a person took over are left out). Repetition and bot-like turns use the
+ * simulator summary's thresholds (FLAGGED_TURN_SCORES).
  */
 @Injectable()
 export class AdminMetricsRepository {
@@ -58,9 +62,12 @@ export class AdminMetricsRepository {
 
   async figures({ from, to, groupBy }: MetricsFilter): Promise<MetricsRow[]> {
     const key = groupKey[groupBy];
+    // Per version, a session a person took over is not the model's to count: its outcome and the
+    // turns around the person's are partly the person's doing.
     const scope = `WITH s AS (
         SELECT s.id, s.created_at, EXISTS (SELECT 1 FROM conversions c WHERE c.session_id = s.id) AS converted
-        FROM chat_sessions s WHERE ($1::timestamptz IS NULL OR s.created_at >= $1) AND ($2::timestamptz IS NULL OR s.created_at < $2))`;
+        FROM chat_sessions s WHERE ($1::timestamptz IS NULL OR s.created_at >= $1) AND ($2::timestamptz IS NULL OR s.created_at < $2)
+        ${groupBy === 'model' ? `AND NOT ${PERSON_HANDLED}` : ''})`;
     const agentTurns = `s JOIN turns t ON t.session_id = s.id AND t.role = 'agent'`;
     const params = [from ?? null, to ?? null];
 
@@ -108,6 +115,16 @@ export class AdminMetricsRepository {
     // Days in order; versions by name, agent turns without a version last.
     const sortKey = (r: (typeof rows)[number]) => (groupBy === 'day' ? (r.key ?? '') : r.key === null ? '\uffff' : (names.get(r.key) ?? r.key));
     return rows.sort((a, b) => sortKey(a).localeCompare(sortKey(b))).map((r) => r.row);
+  }
+
+  /** Sessions started in [from, to) that a person took over (what the per-version figures leave out). */
+  async personHandledSessions({ from, to }: Pick<MetricsFilter, 'from' | 'to'>): Promise<number> {
+    const [row]: { n: string }[] = await this.db.query(
+      `SELECT count(*) AS n FROM chat_sessions s
+        WHERE ($1::timestamptz IS NULL OR s.created_at >= $1) AND ($2::timestamptz IS NULL OR s.created_at < $2) AND ${PERSON_HANDLED}`,
+      [from ?? null, to ?? null],
+    );
+    return Number(row.n);
   }
 
   private async versionNames(ids: string[]): Promise<Map<string, string>> {

@@ -23,7 +23,10 @@ export class MetricsController {
   constructor(private readonly metrics: AdminMetricsRepository) {}
 
   @Get()
-  @ApiOperation({ summary: 'sessions, conversion rate, violation rate by rule, repetition and bot-like rates per day (of the session start, UTC) or per model version; from inclusive, to exclusive, on the session start' })
+  @ApiOperation({
+    summary:
+      'sessions, conversion rate, violation rate by rule, repetition and bot-like rates per day (of the session start, UTC) or per model version (leaving out the personHandledSessions a person took over); from inclusive, to exclusive, on the session start',
+  })
   @ApiZodQuery(metricsQuery)
   async get(@Query() query: unknown) {
     const filter = validated(metricsQuery, query);
@@ -32,6 +35,7 @@ export class MetricsController {
       from: filter.from ?? null,
       to: filter.to ?? null,
       thresholds: FLAGGED_TURN_SCORES,
+      personHandledSessions: await this.metrics.personHandledSessions(filter),
       items: await this.metrics.figures(filter),
     };
   }

@@ -54,6 +54,11 @@ export async function render(root, { query }) {
     ),
     table('Per day (UTC), with counts', ['Day', ...headers], byDay.items.map((i) => [i.day, ...cells(i)])),
     h('h2', {}, 'Per model version'),
+    h(
+      'p',
+      { class: 'hint' },
+      `Sessions a person took over are left out here (${byModel.personHandledSessions} in this range): their outcome is partly the person's, not the model's. The per-day figures include them.`,
+    ),
     byModel.items.length
       ? [
           h(
