@@ -12,6 +12,7 @@ import { LiveHandoff1764160000000 } from './1764160000000-live-handoff';
 import { SiteAllowedOrigins1764170000000 } from './1764170000000-site-allowed-origins';
 import { SessionRetention1764180000000 } from './1764180000000-session-retention';
 import { FalseUrgencyRule1764190000000 } from './1764190000000-false-urgency-rule';
+import { Canary1764200000000 } from './1764200000000-canary';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   SiteAllowedOrigins1764170000000,
   SessionRetention1764180000000,
   FalseUrgencyRule1764190000000,
+  Canary1764200000000,
 ];

@@ -9,6 +9,7 @@ import { SimulatorModule } from '../simulator';
 import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
+import { CanaryController } from './canary/canary.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
@@ -41,6 +42,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
     TrainingRunsController,
     ApiKeysController,
     MeController,
+    CanaryController,
     AuditLogController,
     MetricsController,
     PersonasController,

@@ -18,6 +18,8 @@ export interface SentenceStreamOptions {
   ended: AbortSignal;
   messages: ChatMessage[];
   conversationId: string;
+  /** The model version that wrote the conversation's earlier replies (ReplyOptions.stickTo). */
+  stickTo?: string;
   /** The sampling seed of attempt n (0 = first generation). */
   seed: (attempt: number) => number;
   maxRegenerations: number;
@@ -127,7 +129,7 @@ export class SentenceStream {
     const prefix = this.sent.join(' ');
     // The session ending stops the generation too, even while it waits for a row.
     const signal = AbortSignal.any([abort.signal, this.options.ended]);
-    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, signal, prefix: prefix || undefined });
+    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, stickTo: this.options.stickTo, signal, prefix: prefix || undefined });
     let done: Extract<ReplyEvent, { kind: 'done' }> | undefined;
     // After a block the stream is still read to its end: the aborted generation reports its tokens and frees the session's cache.
     for await (const e of events) {

@@ -112,11 +112,14 @@ export class TurnLoop {
     const held = { visitorTurn, reply: null, duplicate, heldByPerson: true } as const;
     let withdrawn = false;
     try {
-      const history = conversationOf(await this.sessions.history(sessionId));
+      const turns = await this.sessions.history(sessionId);
+      const history = conversationOf(turns);
       // A retried message was checked when it was first stored.
       if (!duplicate) await this.handoffs.checkRules(sessionId, history, site.catalog);
       if (await this.handoffs.heldByPerson(sessionId)) return held;
-      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, history, listener, started, ended), duplicate: false, heldByPerson: false };
+      // The version that wrote the earlier replies keeps the conversation (champion or canary).
+      const stickTo = turns.findLast((t) => t.role === 'agent' && t.modelVersionId)?.modelVersionId ?? undefined;
+      return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, history, stickTo, listener, started, ended), duplicate: false, heldByPerson: false };
     } catch (err) {
       // Taken over mid-reply (here, or on another server: the store refused it): the message waits for the person.
       if (err instanceof HeldByPersonError || ended.reason === TAKEN_OVER) return held;
@@ -138,6 +141,7 @@ export class TurnLoop {
     clientMessageId: string,
     visitorTurn: Turn,
     history: HistoryTurn[],
+    stickTo: string | undefined,
     listener: TurnListener,
     started: number,
     ended: AbortSignal,
@@ -151,6 +155,7 @@ export class TurnLoop {
       ended,
       messages,
       conversationId: sessionId,
+      stickTo,
       seed: (attempt) => replySeed(sessionId, visitorTurn.index, attempt),
       maxRegenerations: this.config.maxRegenerations,
       fallback: safeFallback(history, catalog),

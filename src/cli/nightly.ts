@@ -78,7 +78,7 @@ export function registerNightly(program: Command): void {
             gate: gate ? { ...gateSummary(gate), checks: gate.checks, ...(gate.blocked ? { blocked: gate.blocked } : {}) } : null,
             ...(ended.error ? { error: ended.error } : {}),
           }));
-          if (ended.status !== 'promoted' && ended.status !== 'rejected') process.exitCode = 1;
+          if (!['canary', 'promoted', 'rejected'].includes(ended.status)) process.exitCode = 1;
         }
       } finally {
         await services.close();

@@ -73,6 +73,17 @@ export interface NightlyConfig {
   gate: { conversionMargin: number; maxViolationsIncrease: number; maxRepetitionIncrease: number; maxIdentityIncrease: number };
 }
 
+/** The canary stage: a candidate that passed the gate serves `share` of new sessions until live outcomes decide (0: promote at once). */
+export interface CanaryConfig {
+  share: number;
+  conversionMargin: number;
+  guardMargin: number;
+  maxSessions: number;
+  maxHours: number;
+  /** How often the live test is read (it is always valid, so as often as one likes). */
+  checkMinutes: number;
+}
+
 /** Redis shared by the replicas of one deployment: socket.io's adapter and the per-session turn lock. */
 export interface RedisConfig {
   url: string;
@@ -123,6 +134,7 @@ export interface AppConfig {
   /** Undefined unless SIMULATOR_URL is set: the LLM simulator is never called otherwise. */
   llmSimulator?: LlmSimulatorConfig;
   nightly: NightlyConfig;
+  canary: CanaryConfig;
   limits: LimitsConfig;
 }
 
@@ -203,6 +215,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxRepetitionIncrease: e.GATE_MAX_REPETITION_INCREASE,
         maxIdentityIncrease: e.GATE_MAX_IDENTITY_INCREASE,
       },
+    },
+    canary: {
+      share: e.CANARY_SHARE,
+      conversionMargin: e.CANARY_CONVERSION_MARGIN,
+      guardMargin: e.CANARY_GUARD_MARGIN,
+      maxSessions: e.CANARY_MAX_SESSIONS,
+      maxHours: e.CANARY_MAX_HOURS,
+      checkMinutes: e.CANARY_CHECK_MINUTES,
     },
     limits: {
       trustProxyHops: e.TRUST_PROXY_HOPS,

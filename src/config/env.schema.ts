@@ -108,6 +108,13 @@ export const envSchema = z
   GATE_MAX_REPETITION_INCREASE: fraction.default(0.01),
   GATE_MAX_IDENTITY_INCREASE: fraction.default(0.05),
   GATE_VISITORS: gateVisitors.default(['strict']),
+  // The canary stage (docs/nightly.md, "Canary"): share of new sessions, the live test's margins and limits.
+  CANARY_SHARE: z.coerce.number({ error: 'must be a number from 0 to 0.5' }).min(0, 'must be a number from 0 to 0.5').max(0.5, 'must be a number from 0 to 0.5').default(0.1),
+  CANARY_CONVERSION_MARGIN: fraction.default(0.05),
+  CANARY_GUARD_MARGIN: fraction.default(0.02),
+  CANARY_MAX_SESSIONS: wholeNumber(10, 10_000_000).default(2000),
+  CANARY_MAX_HOURS: wholeNumber(1, 24 * 365).default(168),
+  CANARY_CHECK_MINUTES: wholeNumber(1, 1440).default(15),
   // Bad input and limits (docs/security.md).
   TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
   RATE_LIMIT_WINDOW_SECONDS: wholeNumber(1, 3600).default(60),

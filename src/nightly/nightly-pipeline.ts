@@ -25,13 +25,15 @@ export interface NightlyPipelineDeps {
   library: Persona[];
   artifactDir: string;
   trainer?: CandidateTrainer;
+  /** A candidate that passes the gate serves this share of new sessions as the canary (0 or absent: it is promoted at once). */
+  canaryShare?: number;
   probeCuda?: () => Promise<void>;
   log?: (line: string) => void;
 }
 
 /** What the gate decided and whether the registry acted on it. */
 export interface RunOutcome {
-  state: 'promoted' | 'rejected';
+  state: 'canary' | 'promoted' | 'rejected';
   candidate: string;
   /** The full report, against which champion, and why a passing candidate was not promoted (pinned or changed champion). */
   gate: GateReport & { championId: string; championName: string; blocked?: string };
@@ -152,11 +154,18 @@ export class NightlyPipeline {
     const gate: RunOutcome['gate'] = { ...report, championName: champion.name, championId: champion.id };
     let state: RunOutcome['state'] = 'rejected';
     if (report.promote) {
+      const metrics = { gate: gateSummary(report) };
+      const share = this.d.canaryShare ?? 0;
       try {
-        await registry.promote(candidate.id, { expectedChampionId: champion.id, metrics: { gate: gateSummary(report) } });
-        state = 'promoted';
+        if (share > 0) {
+          await registry.startCanary(candidate.id, { share, runId: run.id, expectedChampionId: champion.id, metrics });
+          state = 'canary';
+        } else {
+          await registry.promote(candidate.id, { expectedChampionId: champion.id, metrics });
+          state = 'promoted';
+        }
       } catch (err) {
-        if (!(err instanceof RegistryError) || !['champion_pinned', 'champion_changed'].includes(err.code)) throw err;
+        if (!(err instanceof RegistryError) || !['champion_pinned', 'champion_changed', 'canary_running'].includes(err.code)) throw err;
         gate.blocked = err.message;
       }
     }

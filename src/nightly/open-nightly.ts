@@ -33,6 +33,7 @@ export async function openNightly(config: AppConfig, o: { log?: (line: string) =
       queue,
       registry,
       catalog: config.catalog,
+      canaryShare: config.canary.share,
       library: loadPersonaLibrary(config.catalog, config.personasPath),
       artifactDir: config.nightly.artifactDir,
       trainer: o.trainer,

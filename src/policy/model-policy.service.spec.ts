@@ -6,6 +6,7 @@ import { tinyAdapter } from '../../test/support/tiny-adapter';
 import { AppConfig, PolicyConfig } from '../config';
 import { ChatMessage, ChatModel } from '../model';
 import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
+import { servedByCanary } from '../registry';
 import { ModelPolicyService } from './model-policy.service';
 import { PolicyBusyError, ReplyEvent } from './reply-policy';
 
@@ -104,6 +105,51 @@ describe('ModelPolicyService hot swap', () => {
     await service.swapTo({ ...next, name: 'broken', artifactPath: join(nextDir, 'missing') });
     expect(service.versionName()).toBe('default');
     expect((await collect(service.reply(messages, { seed: 2 }))).at(-1)).toMatchObject({ kind: 'done', version: 'default' });
+    await service.onApplicationShutdown();
+  });
+});
+
+describe('ModelPolicyService serving a canary beside the champion', () => {
+  const messages: ChatMessage[] = [{ role: 'user', content: 'Is there a free trial?' }];
+  const canaryDir = join(mkdtempSync(join(tmpdir(), 'closer-canary-')), 'night-canary');
+  cpSync(policy.modelDir, canaryDir, { recursive: true });
+  const canary = { canaryId: 'c0000000-0000-4000-8000-000000000001', id: 'c0000000-0000-4000-8000-00000000000a', championId: 'c0000000-0000-4000-8000-00000000000b', name: 'night-canary', artifactPath: canaryDir, share: 0.3, startedAt: new Date() };
+  const conversations = Array.from({ length: 12 }, (_, i) => `session-${i}`);
+  const versionOf = async (service: ModelPolicyService, conversationId: string, stickTo?: string) => {
+    const done = (await collect(service.reply(messages, { seed: 1, conversationId, stickTo }))).at(-1);
+    return done?.kind === 'done' ? done.version : undefined;
+  };
+
+  it('new sessions go to the canary by the stable hash, a conversation stays on the version of its earlier replies, and the canary ends cleanly', async () => {
+    const service = new ModelPolicyService(configOf({ ...policy, maxBatch: 2, maxQueue: 4 }));
+    await service.onModuleInit();
+    const release = jest.spyOn(ChatModel.prototype, 'release');
+    await service.serveCanary(canary);
+    expect(service.canaryName()).toBe('night-canary');
+    const expected = conversations.map((c) => (servedByCanary(c, canary.canaryId, canary.share) ? 'night-canary' : 'default'));
+    expect(new Set(expected).size).toBe(2); // both arms are exercised
+    const served: (string | undefined)[] = [];
+    for (const c of conversations) served.push(await versionOf(service, c));
+    expect(served).toEqual(expected);
+    // Earlier replies by the canary keep a conversation on it, whatever its hash says; an unknown version does not.
+    const championSession = conversations[expected.indexOf('default')];
+    expect(await versionOf(service, championSession, canary.id)).toBe('night-canary');
+    expect(await versionOf(service, championSession, 'c0000000-0000-4000-8000-0000000000ff')).toBe('default');
+
+    await service.serveCanary(null);
+    expect(service.canaryName()).toBeUndefined();
+    expect(release).toHaveBeenCalledTimes(1);
+    expect(await versionOf(service, conversations[expected.indexOf('night-canary')], canary.id)).toBe('default');
+    await service.onApplicationShutdown();
+    jest.restoreAllMocks();
+  });
+
+  it('a canary that cannot be loaded leaves the champion serving every session', async () => {
+    const service = new ModelPolicyService(configOf(policy));
+    await service.onModuleInit();
+    await service.serveCanary({ ...canary, artifactPath: join(canaryDir, 'missing') });
+    expect(service.canaryName()).toBeUndefined();
+    for (const c of conversations.slice(0, 4)) expect(await versionOf(service, c)).toBe('default');
     await service.onApplicationShutdown();
   });
 });

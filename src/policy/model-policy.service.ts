@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { AppConfig, PolicyConfig } from '../config';
 import { ModelStatus } from '../health';
 import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
-import { Champion, ChampionWatcherService, ModelRegistry } from '../registry';
+import { Canary, Champion, ChampionWatcherService, ModelRegistry, servedByCanary } from '../registry';
 import { PolicyBusyError, PolicyLoad, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
@@ -14,6 +14,8 @@ const CONVERSATION_CACHE_BYTES = 256 * 1024 * 1024;
 
 /** One loaded model version and the replies still generating on it. */
 interface ServedModel {
+  /** The registry's id (undefined for a model folder served without a registry). */
+  id?: string;
   name: string;
   model: ChatModel;
   /** Caches hold this model's keys/values: they go with it. */
@@ -32,12 +34,17 @@ interface ServedModel {
  * Hot swap: when the champion changes (LISTEN/NOTIFY or polling, `ChampionWatcherService`), the new
  * version is loaded beside the old one and new replies go to it; replies already generating finish
  * on the old model, which is released after the last of them. Each reply names its version.
+ *
+ * Canary: while the registry has one, it is loaded beside the champion (before it takes traffic)
+ * and writes the replies of the new sessions the stable hash assigns it (`servedByCanary`); a
+ * conversation stays on the version that wrote its earlier replies while that version is served.
  */
 @Injectable()
 export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ModelPolicyService.name);
   private readonly config: PolicyConfig;
   private served: ServedModel | undefined;
+  private canary: (ServedModel & { canary: Canary }) | undefined;
   /** Swaps run one at a time, in the order the changes arrived. */
   private swapping: Promise<void> = Promise.resolve();
 
@@ -52,14 +59,22 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
 
   async onModuleInit(): Promise<void> {
     const champion = await this.registry?.champion();
-    this.served = await this.load(champion?.name ?? basename(this.config.modelDir), champion?.artifactPath ?? this.config.modelDir);
+    this.served = await this.load(champion?.name ?? basename(this.config.modelDir), champion?.artifactPath ?? this.config.modelDir, champion?.id);
     this.logger.log(`serving ${this.served.name} (${this.served.model.dir})`);
     this.watcher?.on('change', (next) => void this.swapTo(next));
+    this.watcher?.on('canary', (next) => void this.serveCanary(next));
+    const canary = await this.registry?.canary();
+    if (canary) await this.serveCanary(canary);
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.swapping;
-    await this.served?.model.release();
+    await Promise.all([this.served?.model.release(), this.canary?.model.release()]);
+  }
+
+  /** The canary being served beside the champion, if any. */
+  canaryName(): string | undefined {
+    return this.canary?.name;
   }
 
   isLoaded(): boolean {
@@ -82,16 +97,38 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
       if (!this.served || this.served.name === champion.name) return;
       let next: ServedModel;
       try {
-        next = await this.load(champion.name, champion.artifactPath);
+        next = await this.load(champion.name, champion.artifactPath, champion.id);
       } catch (err) {
         this.logger.error(`champion ${champion.name} could not be loaded from ${champion.artifactPath}; still serving ${this.served.name}: ${(err as Error).message}`);
         return;
       }
       const previous = this.served;
       this.served = next;
-      previous.retired = true;
-      await this.releaseIfIdle(previous);
-      this.logger.log(`now serving ${next.name} (${next.model.dir}); ${previous.name} ${previous.replies ? `finishes ${previous.replies} replies first` : 'released'}`);
+      await this.retire(previous);
+      this.logger.log(`now serving ${next.name} (${next.model.dir})`);
+    });
+    return this.swapping;
+  }
+
+  /**
+   * Serves `canary` beside the champion from now on, or none (null). A canary promoted to champion
+   * is loaded once more by the swap and the canary copy retired, which keeps the two paths simple
+   * at the price of one load.
+   */
+  serveCanary(canary: Canary | null): Promise<void> {
+    this.swapping = this.swapping.then(async () => {
+      if ((this.canary?.canary.canaryId ?? null) === (canary?.canaryId ?? null)) return;
+      const previous = this.canary;
+      this.canary = undefined;
+      if (canary) {
+        try {
+          this.canary = { ...(await this.load(canary.name, canary.artifactPath, canary.id)), canary };
+          this.logger.log(`canary ${canary.name} serves ${Math.round(canary.share * 100)}% of new sessions (${canary.artifactPath})`);
+        } catch (err) {
+          this.logger.error(`canary ${canary.name} could not be loaded from ${canary.artifactPath}; the champion serves every session: ${(err as Error).message}`);
+        }
+      }
+      if (previous) await this.retire(previous);
     });
     return this.swapping;
   }
@@ -100,9 +137,9 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     this.current().model.promptIds(messages, this.config.replyMaxTokens);
   }
 
-  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '' }: ReplyOptions): AsyncIterable<ReplyEvent> {
+  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '', stickTo }: ReplyOptions): AsyncIterable<ReplyEvent> {
     // The reply stays on the version it started on, whatever is swapped in meanwhile.
-    const served = this.current();
+    const served = this.servedFor(conversationId, stickTo);
     const { model, caches } = served;
     // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
     const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
@@ -130,10 +167,25 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     }
   }
 
-  private async load(name: string, dir: string): Promise<ServedModel> {
+  /** The version that writes this conversation's reply: the one that wrote its earlier replies while served, else the canary's share of sessions, else the champion. */
+  private servedFor(conversationId: string | undefined, stickTo: string | undefined): ServedModel {
+    const champion = this.current();
+    const canary = this.canary;
+    if (!canary || conversationId === undefined) return champion;
+    if (stickTo !== undefined && (stickTo === canary.id || stickTo === champion.id)) return stickTo === canary.id ? canary : champion;
+    return servedByCanary(conversationId, canary.canary.canaryId, canary.canary.share) ? canary : champion;
+  }
+
+  private async load(name: string, dir: string, id?: string): Promise<ServedModel> {
     const { contextTokens, maxBatch, maxQueue } = this.config;
     const model = await ChatModel.load(dir, { capacity: contextTokens, maxBatch, maxQueue });
-    return { name, model, caches: new ConversationCaches(model.generator.lm.config, CONVERSATION_CACHE_BYTES), replies: 0, retired: false };
+    return { id, name, model, caches: new ConversationCaches(model.generator.lm.config, CONVERSATION_CACHE_BYTES), replies: 0, retired: false };
+  }
+
+  /** No new replies go to `served`; it is released after its last one. */
+  private async retire(served: ServedModel): Promise<void> {
+    served.retired = true;
+    await this.releaseIfIdle(served);
   }
 
   private async releaseIfIdle(served: ServedModel): Promise<void> {

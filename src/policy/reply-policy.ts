@@ -35,6 +35,11 @@ export interface ReplyOptions {
    * only the continuation), within the same reply length.
    */
   prefix?: string;
+  /**
+   * The model version id that wrote this conversation's earlier replies: it keeps writing them while
+   * it is served (champion or canary), so a visitor's conversation stays on one version.
+   */
+  stickTo?: string;
 }
 
 export const REPLY_POLICY = Symbol('REPLY_POLICY');

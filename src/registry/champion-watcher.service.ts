@@ -6,8 +6,8 @@ import { ChampionWatcher } from './champion-watcher';
 import { ModelRegistry } from './model-registry';
 
 /**
- * The app's champion watcher: subscribe with `on('change', champion => …)` (the policy service's
- * hot swap). LISTEN on an external Postgres; the embedded database has one connection, so it is polled.
+ * The app's champion watcher: subscribe with `on('change', champion => …)` and
+ * `on('canary', canary => …)` (the policy service's hot swap and canary). LISTEN on an external Postgres; the embedded database has one connection, so it is polled.
  */
 @Injectable()
 export class ChampionWatcherService extends ChampionWatcher implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -18,10 +18,12 @@ export class ChampionWatcherService extends ChampionWatcher implements OnApplica
     super({
       listen: database.kind === 'external' && url ? { connectionString: url, connectionTimeoutMillis: 5000 } : undefined,
       readChampion: () => registry.champion(),
+      readCanary: () => registry.canary(),
       pollMs: config.get('nightly.championPollSeconds', { infer: true }) * 1000,
       onError: (err) => this.logger.warn(`champion watch: ${err.message}`),
     });
     this.on('change', (c) => this.logger.log(`champion is now ${c.name} (${c.artifactPath})`));
+    this.on('canary', (c) => this.logger.log(c ? `canary is ${c.name} for ${Math.round(c.share * 100)}% of new sessions (${c.artifactPath})` : 'no canary'));
   }
 
   onApplicationBootstrap(): Promise<void> {

@@ -1,25 +1,29 @@
 import { EventEmitter } from 'node:events';
 import { Client, ClientConfig } from 'pg';
-import { Champion, CHAMPION_CHANNEL } from './model-registry';
+import { Canary, Champion, CHAMPION_CHANNEL } from './model-registry';
 
 export interface ChampionWatcherOptions {
   /** How to open the dedicated LISTEN connection; undefined: polling only. */
   listen?: ClientConfig;
   /** Reads the current champion (from the watcher's own schema). */
   readChampion: () => Promise<Champion | null>;
+  /** Reads the running canary; absent: canaries are not watched. */
+  readCanary?: () => Promise<Canary | null>;
   /** Polling fallback period: catches changes while LISTEN is down (or unsupported, as on the embedded database). */
   pollMs: number;
   onError?: (err: Error) => void;
 }
 
 /**
- * Emits `change` with the new champion whenever the registry's champion changes: woken by
+ * Emits `change` with the new champion whenever the registry's champion changes, and `canary` with
+ * the running canary (or null) whenever that changes: woken by
  * NOTIFY on `closer_champion` (payloads are only hints: channels are database-wide, so the
  * champion is always re-read), and by a polling fallback. A lost LISTEN connection is reopened
  * at the next poll.
  */
-export class ChampionWatcher extends EventEmitter<{ change: [Champion]; listening: [] }> {
+export class ChampionWatcher extends EventEmitter<{ change: [Champion]; canary: [Canary | null]; listening: [] }> {
   private current: Champion | null | undefined;
+  private currentCanary: Canary | null | undefined;
   private client: Client | undefined;
   private timer: NodeJS.Timeout | undefined;
   private checking: Promise<void> = Promise.resolve();
@@ -32,6 +36,11 @@ export class ChampionWatcher extends EventEmitter<{ change: [Champion]; listenin
   /** The champion as last read (undefined before start). */
   get champion(): Champion | null | undefined {
     return this.current;
+  }
+
+  /** The canary as last read (undefined before start, or when canaries are not watched). */
+  get canary(): Canary | null | undefined {
+    return this.currentCanary;
   }
 
   get listening(): boolean {
@@ -64,6 +73,12 @@ export class ChampionWatcher extends EventEmitter<{ change: [Champion]; listenin
         this.current = next;
         this.emit('change', next);
       } else if (!next) this.current = null;
+      if (!this.o.readCanary) return;
+      const canary = await this.o.readCanary();
+      if ((canary?.canaryId ?? null) !== (this.currentCanary?.canaryId ?? null) || this.currentCanary === undefined) {
+        this.currentCanary = canary;
+        this.emit('canary', canary);
+      }
     }).catch((err: Error) => this.o.onError?.(err));
     return this.checking;
   }

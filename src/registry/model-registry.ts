@@ -14,6 +14,28 @@ export interface Champion {
   artifactPath: string;
 }
 
+/** A running canary: the version serving `share` of new sessions beside the champion it is compared with. */
+export interface Canary extends Champion {
+  canaryId: string;
+  championId: string;
+  share: number;
+  startedAt: Date;
+}
+
+/** How a canary ended: live evidence (promote, rollback, inconclusive), an operator (aborted), or a champion change that made its comparison moot (superseded). */
+export type CanaryEndingVerdict = 'promote' | 'rollback' | 'inconclusive' | 'aborted' | 'superseded';
+
+export interface CanaryEnding {
+  verdict: CanaryEndingVerdict;
+  /** Who decided: `canary-job`, an admin key's name, … */
+  decidedBy: string;
+  /** The figures it was decided on. */
+  decision: Record<string, unknown>;
+  /** Refuse if the running canary is not this one (the decision was computed on another). */
+  expectedCanaryId?: string;
+  inTransaction?: InTransaction<{ canary: Canary; champion: Champion }>;
+}
+
 export interface CandidateRecord {
   name: string;
   artifactPath: string;
@@ -45,9 +67,11 @@ export const adapterOf = (v: ModelVersion): AdapterRecord | undefined => v.confi
 export type InTransaction<T> = (tx: EntityManager, change: T) => Promise<void>;
 
 /**
- * Model versions and the one champion. Every champion change (adopting the first served model,
- * promote, pin, rollback) goes through here: one transaction that locks the table against
- * concurrent changes and announces the new champion with NOTIFY, delivered at commit.
+ * Model versions, the one champion and at most one canary. Every change of what is served (adopting
+ * the first served model, promote, pin, rollback, a canary starting or ending) goes through here: one
+ * transaction that locks the table against concurrent changes and announces it with NOTIFY,
+ * delivered at commit. A promote or rollback while a canary runs ends it as `superseded` (its
+ * comparison was against the champion that just changed), unless it promotes the canary itself.
  */
 @Injectable()
 export class ModelRegistry {
@@ -56,6 +80,64 @@ export class ModelRegistry {
   async champion(manager: EntityManager = this.db.manager): Promise<Champion | null> {
     const row = await manager.getRepository(ModelVersion).findOneBy({ status: 'champion' });
     return row ? toChampion(row) : null;
+  }
+
+  /** The running canary, if any. */
+  async canary(manager: EntityManager = this.db.manager): Promise<Canary | null> {
+    const [row] = await manager.query(
+      `SELECT c.id AS "canaryId", c.champion_id AS "championId", c.share, c.started_at AS "startedAt", v.id, v.name, v.artifact_path AS "artifactPath"
+         FROM canaries c JOIN model_versions v ON v.id = c.version_id WHERE c.ended_at IS NULL`,
+    );
+    return row ?? null;
+  }
+
+  /**
+   * Starts a canary: the candidate serves `share` of new sessions beside the champion. Refused
+   * while another canary runs, while the champion is pinned (a pinned champion is not replaced),
+   * or if the champion changed since the candidate was compared with it.
+   */
+  async startCanary(idOrName: string, o: { share: number; runId?: string | null; expectedChampionId?: string | null; metrics?: Record<string, unknown> }): Promise<Canary> {
+    await this.changeChampion(async (tx) => {
+      const target = await this.find(idOrName, tx);
+      const current = await tx.getRepository(ModelVersion).findOneBy({ status: 'champion' });
+      if (!current) throw new RegistryError('no_champion', 'there is no champion to compare a canary with');
+      if (o.expectedChampionId !== undefined && current.id !== o.expectedChampionId) {
+        throw new RegistryError('champion_changed', `the champion changed to ${current.name} since the candidate was evaluated`);
+      }
+      if (current.pinned) throw new RegistryError('champion_pinned', `the champion ${current.name} is pinned; unpin it to start a canary`);
+      const running = await this.canary(tx);
+      if (running) throw new RegistryError('canary_running', `${running.name} is already the canary; it must end before another starts`);
+      if (target.status !== 'candidate') throw new RegistryError('not_a_candidate', `${target.name} is ${target.status}, not a candidate`);
+      await tx.query(`UPDATE model_versions SET status = 'canary', metrics = metrics || $2 WHERE id = $1`, [target.id, JSON.stringify(o.metrics ?? {})]);
+      await tx.query(`INSERT INTO canaries (version_id, champion_id, run_id, share) VALUES ($1, $2, $3, $4)`, [target.id, current.id, o.runId ?? null, o.share]);
+      return { id: target.id, changed: true };
+    });
+    return (await this.canary())!;
+  }
+
+  /**
+   * Ends the running canary: `promote` makes it the champion (the previous one retired); any other
+   * verdict rejects it and the champion stays. The ending, who decided and the figures are kept on
+   * the canary's row and in the version's metrics.
+   */
+  async endCanary(e: CanaryEnding): Promise<{ canary: Canary; champion: Champion }> {
+    let result: { canary: Canary; champion: Champion } | undefined;
+    await this.changeChampion(async (tx) => {
+      const canary = await this.canary(tx);
+      if (!canary) throw new RegistryError('no_canary', 'no canary is running');
+      if (e.expectedCanaryId !== undefined && canary.canaryId !== e.expectedCanaryId) {
+        throw new RegistryError('canary_changed', `the running canary is now ${canary.name}; the decision was made on another`);
+      }
+      await this.closeCanary(tx, canary, e);
+      if (e.verdict === 'promote') {
+        await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), pinned = false WHERE status = 'champion'`);
+        await tx.query(`UPDATE model_versions SET status = 'champion', promoted_at = now(), rolled_back_at = NULL WHERE id = $1`, [canary.id]);
+      }
+      result = { canary, champion: (await this.champion(tx))! };
+      await e.inTransaction?.(tx, result);
+      return { id: canary.id, changed: true };
+    });
+    return result!;
   }
 
   async find(idOrName: string, manager: EntityManager = this.db.manager): Promise<ModelVersion> {
@@ -141,6 +223,8 @@ export class ModelRegistry {
         await o.inTransaction?.(tx, { champion: toChampion(target), previous: toChampion(current) });
         return { id: target.id, changed: false };
       }
+      const canary = await this.canary(tx);
+      if (canary) await this.closeCanary(tx, canary, { verdict: canary.id === target.id ? 'promote' : 'superseded', decidedBy: 'promote', decision: { promoted: target.name } });
       if (current) await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), pinned = false WHERE id = $1`, [current.id]);
       await tx.query(
         `UPDATE model_versions SET status = 'champion', promoted_at = now(), rolled_back_at = NULL, pinned = $2, metrics = metrics || $3 WHERE id = $1`,
@@ -178,6 +262,8 @@ export class ModelRegistry {
         [current.id],
       );
       if (!previous) throw new RegistryError('no_previous_champion', `${current.name} has no previous champion to roll back to`);
+      const canary = await this.canary(tx);
+      if (canary) await this.closeCanary(tx, canary, { verdict: 'superseded', decidedBy: 'rollback', decision: { rolledBackTo: previous.name } });
       await tx.query(`UPDATE model_versions SET status = 'retired', retired_at = now(), rolled_back_at = now(), pinned = false WHERE id = $1`, [current.id]);
       await tx.query(`UPDATE model_versions SET status = 'champion', promoted_at = now() WHERE id = $1`, [previous.id]);
       from = toChampion(current);
@@ -187,13 +273,23 @@ export class ModelRegistry {
     return { from: from!, to: await this.requireChampion() };
   }
 
+  /** Marks the canary's row ended; a canary not promoted is rejected, with the ending in its metrics. */
+  private async closeCanary(tx: EntityManager, canary: Canary, e: Omit<CanaryEnding, 'expectedCanaryId' | 'inTransaction'>): Promise<void> {
+    const [[row]] = await tx.query(`UPDATE canaries SET ended_at = now(), verdict = $2, decided_by = $3, decision = $4 WHERE id = $1 RETURNING run_id`, [canary.canaryId, e.verdict, e.decidedBy, JSON.stringify(e.decision)]);
+    // The run that produced it ends with the live verdict.
+    if (row?.run_id) await tx.query(`UPDATE training_runs SET status = $2, finished_at = now() WHERE id = $1 AND status = 'canary'`, [row.run_id, e.verdict === 'promote' ? 'promoted' : 'rejected']);
+    if (e.verdict !== 'promote') {
+      await tx.query(`UPDATE model_versions SET status = 'rejected', metrics = metrics || $2 WHERE id = $1`, [canary.id, JSON.stringify({ canary: { verdict: e.verdict, decidedBy: e.decidedBy, ...e.decision } })]);
+    }
+  }
+
   private async requireChampion(): Promise<Champion> {
     const champion = await this.champion();
     if (!champion) throw new RegistryError('no_champion', 'there is no champion');
     return champion;
   }
 
-  /** Serialises champion changes (a SHARE ROW EXCLUSIVE lock conflicts with itself) and notifies when one happened. */
+  /** Serialises changes of what is served (a SHARE ROW EXCLUSIVE lock conflicts with itself) and notifies when one happened. */
   private changeChampion(change: (tx: EntityManager) => Promise<{ id: string; changed: boolean }>): Promise<string> {
     return this.db.transaction(async (tx) => {
       await tx.query(`LOCK TABLE model_versions IN SHARE ROW EXCLUSIVE MODE`);

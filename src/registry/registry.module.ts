@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
+import { CanaryMonitor } from './canary-monitor';
 import { ChampionWatcherService } from './champion-watcher.service';
 import { ModelRegistry } from './model-registry';
 
-/** Model versions, promotion and rollback, and the champion watcher every server instance runs. */
+/** Model versions, promotion and rollback, the champion watcher and the canary monitor every server instance runs. */
 @Module({
-  providers: [ModelRegistry, ChampionWatcherService],
-  exports: [ModelRegistry, ChampionWatcherService],
+  providers: [ModelRegistry, ChampionWatcherService, CanaryMonitor],
+  exports: [ModelRegistry, ChampionWatcherService, CanaryMonitor],
 })
 export class RegistryModule {}

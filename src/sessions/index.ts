@@ -5,3 +5,4 @@ export { Conversion, ConversionSource } from './entities/conversion.entity';
 export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, HandoffTurnRecord, hashToken, replyIdFor, SessionClosedError, SessionSelector } from './chat-session.repository';
 export { SessionsModule } from './sessions.module';
 export { siteKeySchema, VisitorIds, visitorIdSchema, VisitorIdsDisabledError } from './visitor-ids';
+export { latestTurnScore, violationsOf } from './latest-turn-score';

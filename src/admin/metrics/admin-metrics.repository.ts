@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
+import { latestTurnScore, violationsOf } from '../../sessions';
 import { FLAGGED_TURN_SCORES } from '../../simulator';
 
 export type MetricsGrouping = 'day' | 'model';
@@ -35,11 +36,6 @@ export interface MetricsFigures {
 
 export type MetricsRow = ({ day: string } | { modelVersion: { id: string; name: string } | null }) & MetricsFigures;
 
-/** The latest score of `scorer` for agent turn `t` (a turn rescored later keeps only its newest score). */
-const latest = (scorer: string, alias: string) =>
-  `LEFT JOIN LATERAL (SELECT ts.score, ts.evidence FROM turn_scores ts WHERE ts.turn_id = t.id AND ts.scorer = '${scorer}'
-                      ORDER BY ts.created_at DESC, ts.id DESC LIMIT 1) ${alias} ON true`;
-const violationsOf = `CASE WHEN jsonb_typeof(comp.evidence->'violations') = 'array' THEN comp.evidence->'violations' ELSE '[]'::jsonb END`;
 const groupKey: Record<MetricsGrouping, string> = {
   day: `to_char(s.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`,
   model: `t.model_version_id::text`,
@@ -78,15 +74,15 @@ export class AdminMetricsRepository {
       params,
     );
     const turns: { key: string | null; turns: string; violations: string; repetitive: string; bot_like: string }[] = await this.db.query(
-      `${scope} SELECT ${key} AS key, count(*) AS turns, COALESCE(sum(jsonb_array_length(${violationsOf})), 0) AS violations,
+      `${scope} SELECT ${key} AS key, count(*) AS turns, COALESCE(sum(jsonb_array_length(${violationsOf('comp')})), 0) AS violations,
                 count(*) FILTER (WHERE rep.score >= $3) AS repetitive, count(*) FILTER (WHERE bot.score >= $4) AS bot_like
-         FROM ${agentTurns} ${latest('compliance', 'comp')} ${latest('repetition', 'rep')} ${latest('bot_likeness', 'bot')}
+         FROM ${agentTurns} ${latestTurnScore('compliance', 'comp')} ${latestTurnScore('repetition', 'rep')} ${latestTurnScore('bot_likeness', 'bot')}
          GROUP BY 1`,
       [...params, FLAGGED_TURN_SCORES.repetition, FLAGGED_TURN_SCORES.botLikeness],
     );
     const rules: { key: string | null; rule: string; violations: string }[] = await this.db.query(
       `${scope} SELECT ${key} AS key, v->>'ruleId' AS rule, count(*) AS violations
-         FROM ${agentTurns} ${latest('compliance', 'comp')} CROSS JOIN LATERAL jsonb_array_elements(${violationsOf}) v
+         FROM ${agentTurns} ${latestTurnScore('compliance', 'comp')} CROSS JOIN LATERAL jsonb_array_elements(${violationsOf('comp')}) v
          GROUP BY 1, 2 ORDER BY 2`,
       params,
     );

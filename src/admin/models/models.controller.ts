@@ -11,7 +11,7 @@ import { ApiZodBody, ApiZodQuery } from '../openapi';
 import { pageQuery } from '../pagination';
 import { AdminModelsRepository } from './admin-models.repository';
 
-const listQuery = z.object({ ...pageQuery, status: z.enum(['candidate', 'champion', 'retired', 'rejected'], 'status must be candidate, champion, retired or rejected').optional() }).strict();
+const listQuery = z.object({ ...pageQuery, status: z.enum(['candidate', 'canary', 'champion', 'retired', 'rejected'], 'status must be candidate, canary, champion, retired or rejected').optional() }).strict();
 const promoteBody = z.object({ pin: z.boolean('pin must be true or false').optional() }).strict();
 const emptyBody = z.object({}).strict();
 

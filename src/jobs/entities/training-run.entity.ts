@@ -1,11 +1,12 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** queued → preparing → training → evaluating → promoted | rejected | failed | cancelled. */
-export const trainingRunStates = ['queued', 'preparing', 'training', 'evaluating', 'promoted', 'rejected', 'failed', 'cancelled'] as const;
+/** queued → preparing → training → evaluating → [canary →] promoted | rejected | failed | cancelled (`canary`: the worker is done; live outcomes decide). */
+export const trainingRunStates = ['queued', 'preparing', 'training', 'evaluating', 'canary', 'promoted', 'rejected', 'failed', 'cancelled'] as const;
 export type TrainingRunStatus = (typeof trainingRunStates)[number];
 /** States a worker holds a run in (heartbeats expected). */
 export const activeRunStates: readonly TrainingRunStatus[] = ['preparing', 'training', 'evaluating'];
-export const finalRunStates: readonly TrainingRunStatus[] = ['promoted', 'rejected', 'failed', 'cancelled'];
+/** States no worker changes any more (a canary's run is moved on by the canary's verdict). */
+export const finalRunStates: readonly TrainingRunStatus[] = ['canary', 'promoted', 'rejected', 'failed', 'cancelled'];
 
 @Entity('training_runs')
 export class TrainingRun {

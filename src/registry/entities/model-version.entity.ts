@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type ModelVersionStatus = 'candidate' | 'champion' | 'retired' | 'rejected';
+export type ModelVersionStatus = 'candidate' | 'canary' | 'champion' | 'retired' | 'rejected';
 
 @Entity('model_versions')
 export class ModelVersion {
@@ -32,7 +32,7 @@ export class ModelVersion {
   @Column({ name: 'artifact_path', type: 'text' })
   artifactPath!: string;
 
-  /** At most one row is `champion` (partial unique index). */
+  /** At most one row is `champion` and one `canary` (partial unique indexes). */
   @Column({ type: 'text', default: 'candidate' })
   status!: ModelVersionStatus;
 

@@ -7,7 +7,7 @@ import { add, confirmAction, facts, h, json, number, shortId, table, time } from
 import { attempt, flash } from '../feedback.js';
 import { field, filterForm, link, pager, reload } from '../nav.js';
 
-const STATUSES = ['candidate', 'champion', 'retired', 'rejected'];
+const STATUSES = ['candidate', 'canary', 'champion', 'retired', 'rejected'];
 
 const versionLink = (v) => h('a', { href: link('models', v.id) }, v.name);
 const statusBadge = (v) => [h('span', { class: `badge ${v.status}` }, v.status), v.pinned ? h('span', { class: 'badge' }, 'pinned') : null];

@@ -9,8 +9,8 @@ import { add, confirmAction, facts, h, json, number, shortId, table, time } from
 import { attempt, flash } from '../feedback.js';
 import { field, filterForm, go, link, pager, reload } from '../nav.js';
 
-const STATES = ['queued', 'preparing', 'training', 'evaluating', 'promoted', 'rejected', 'failed', 'cancelled'];
-const FINAL = ['promoted', 'rejected', 'failed', 'cancelled'];
+const STATES = ['queued', 'preparing', 'training', 'evaluating', 'canary', 'promoted', 'rejected', 'failed', 'cancelled'];
+const FINAL = ['canary', 'promoted', 'rejected', 'failed', 'cancelled'];
 
 /** Overrides of the nightly defaults an operator may set for one run (the API's bounds). */
 const OVERRIDES = [
