@@ -53,16 +53,18 @@ async function enqueue(key: string, overrides: Partial<NightlyRunConfig>): Promi
 const championName = async () => (await registry.champion())?.name;
 
 describe('nightly pipeline (real default model, real Postgres)', () => {
-  it('`closer nightly --now` runs queued → promoted in another process, learning from logged sessions; the watcher hears the new champion', async () => {
+  it('`closer nightly --now` runs queued → canary in another process, learning from logged sessions; the watcher hears the canary, and its promotion ends the run promoted', async () => {
     // One logged live session that converted: its opening becomes a derived persona.
     const [session] = await db.dataSource.query(`INSERT INTO chat_sessions (site_key, channel) VALUES ('demo-site', 'widget') RETURNING id`);
     await db.dataSource.query(`INSERT INTO turns (session_id, index, role, text) VALUES ($1, 0, 'visitor', 'Does it sync with my Gmail inbox? We are 12 people.'), ($1, 1, 'agent', 'Yes.')`, [session.id]);
     await db.dataSource.query(`INSERT INTO conversions (session_id, source, external_id, value, occurred_at) VALUES ($1, 'webhook', 'e1', 100, now())`, [session.id]);
 
-    const watcher = new ChampionWatcher({ listen: { connectionString: testDatabaseUrl }, readChampion: () => registry.champion(), pollMs: 3_600_000 });
+    const watcher = new ChampionWatcher({ listen: { connectionString: testDatabaseUrl }, readChampion: () => registry.champion(), readCanary: () => registry.canary(), pollMs: 3_600_000 });
     await watcher.start();
     const heard: Champion[] = [];
+    const canaries: (string | null)[] = [];
     watcher.on('change', (c) => heard.push(c));
+    watcher.on('canary', (c) => canaries.push(c?.name ?? null));
     try {
       const cli = spawnEntry('src/cli/index.ts', ['nightly', '--now', '--steps', '2', '--contexts', '1', '--group', '2', '--eval-sessions', '4', '--max-agent-turns', '2'], {
         ...processEnv,
@@ -75,21 +77,30 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
       expect(exited.stderr).toMatch(/step 2\/2/);
       expect(exited.code).toBe(0);
       const result = JSON.parse(exited.stdout.trim().split('\n').pop()!);
-      expect(result).toEqual(expect.objectContaining({ state: 'promoted', device: 'cpu', champion: result.candidate }));
+      // Passing the gate makes it the canary (CANARY_SHARE defaults to 10 %): the champion stays until live outcomes decide.
+      expect(result).toEqual(expect.objectContaining({ state: 'canary', device: 'cpu', champion: 'default', canary: result.candidate }));
       expect(result.gate).toEqual(expect.objectContaining({ promote: true, sessions: 4, conversion: expect.objectContaining({ ci95: expect.any(Array) }) }));
 
       const run = await queue.get(result.run);
-      expect(run).toEqual(expect.objectContaining({ status: 'promoted', device: 'cpu', attempts: 1, trigger: 'cli', finishedAt: expect.any(Date) }));
+      expect(run).toEqual(expect.objectContaining({ status: 'canary', device: 'cpu', attempts: 1, trigger: 'cli', finishedAt: expect.any(Date) }));
       expect(run.metrics).toEqual(expect.objectContaining({ step: 2, steps: 2, resumedFromStep: 0 }));
       expect(run.data).toEqual(expect.objectContaining({ loggedSessions: 1, convertedSessions: 1, library: expect.arrayContaining(['startup-founder']) }));
       expect((run.data.derived as { opening: string; needs: string[]; buyingIntent: number }[])[0]).toEqual(expect.objectContaining({ opening: expect.stringContaining('Gmail'), needs: ['email-sync'], buyingIntent: 0.75 }));
       expect(run.gate).toEqual(expect.objectContaining({ champion: expect.objectContaining({ sessions: 4 }), candidate: expect.objectContaining({ sessions: 4 }), comparison: expect.any(Object), rules: lenient }));
 
       const [version] = await db.dataSource.query(`SELECT v.name, v.status, v.run_id, v.estimator, p.name AS parent, v.artifact_path FROM model_versions v JOIN model_versions p ON p.id = v.parent_id WHERE v.id = $1`, [run.candidateModelVersionId]);
-      expect(version).toEqual({ name: result.candidate, status: 'champion', run_id: run.id, estimator: 'hian', parent: 'default', artifact_path: join(artifactDir, 'versions', result.candidate) });
+      expect(version).toEqual({ name: result.candidate, status: 'canary', run_id: run.id, estimator: 'hian', parent: 'default', artifact_path: join(artifactDir, 'versions', result.candidate) });
       expect(existsSync(join(version.artifact_path, 'model.safetensors')) && existsSync(join(version.artifact_path, 'tokenizer.json'))).toBe(true);
       await watcher.check();
+      expect(canaries).toEqual([result.candidate]);
+      expect(await registry.canary()).toEqual(expect.objectContaining({ name: result.candidate, share: 0.1 }));
+
+      // Live outcomes promote it (here directly through the registry; the monitor's decisions are tested in canary.e2e): the run ends promoted.
+      await registry.endCanary({ verdict: 'promote', decidedBy: 'test', decision: {} });
+      expect((await queue.get(result.run)).status).toBe('promoted');
+      await watcher.check();
       expect(heard.map((c) => c.name)).toEqual([result.candidate]);
+      expect(canaries).toEqual([result.candidate, null]);
     } finally {
       await watcher.stop();
     }

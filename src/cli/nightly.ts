@@ -75,6 +75,7 @@ export function registerNightly(program: Command): void {
             device: ended.device,
             candidate: final?.outcome?.candidate ?? null,
             champion: (await services.registry.champion())?.name ?? null,
+            canary: (await services.registry.canary())?.name ?? null,
             gate: gate ? { ...gateSummary(gate), checks: gate.checks, ...(gate.blocked ? { blocked: gate.blocked } : {}) } : null,
             ...(ended.error ? { error: ended.error } : {}),
           }));

@@ -112,7 +112,7 @@ export const envSchema = z
   CANARY_SHARE: z.coerce.number({ error: 'must be a number from 0 to 0.5' }).min(0, 'must be a number from 0 to 0.5').max(0.5, 'must be a number from 0 to 0.5').default(0.1),
   CANARY_CONVERSION_MARGIN: fraction.default(0.05),
   CANARY_GUARD_MARGIN: fraction.default(0.02),
-  CANARY_MAX_SESSIONS: wholeNumber(10, 10_000_000).default(2000),
+  CANARY_MAX_SESSIONS: wholeNumber(10, 10_000_000).default(5000),
   CANARY_MAX_HOURS: wholeNumber(1, 24 * 365).default(168),
   CANARY_CHECK_MINUTES: wholeNumber(1, 1440).default(15),
   // Bad input and limits (docs/security.md).

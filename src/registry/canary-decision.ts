@@ -19,7 +19,7 @@ export interface CanaryRules {
   minPerArm: number;
 }
 
-export const defaultCanaryRules: CanaryRules = { conversionMargin: 0.05, guardMargin: 0.02, maxCanarySessions: 2000, maxHours: 168, alpha: 0.05, mixingSd: 0.05, minPerArm: 30 };
+export const defaultCanaryRules: CanaryRules = { conversionMargin: 0.05, guardMargin: 0.02, maxCanarySessions: 5000, maxHours: 168, alpha: 0.05, mixingSd: 0.05, minPerArm: 30 };
 
 export type CanaryVerdict = 'promote' | 'rollback' | 'inconclusive' | 'continue';
 
