@@ -33,9 +33,10 @@ export interface IntentEvalRow {
   rate: number;
 }
 
-/** Wrong replies that disclose being an AI, out of the replies to questions not about identity. */
+/** Replies to questions not about identity, and how many of them are wrong and disclose being an AI. */
 export interface DisclosureCount {
   answers: number;
+  /** A disclosure instead of an answer (the facts asked for are missing). */
   disclosed: number;
 }
 

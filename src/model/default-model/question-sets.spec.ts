@@ -42,7 +42,7 @@ describe('question sets', () => {
     expect(shared.map((i) => i.question)).toEqual([]);
   });
 
-  it('asks an identity question exactly where it expects a disclosure, as the compliance rules read it', () => {
+  it('reads none but its AI questions as "are you a bot?", as the compliance rules do', () => {
     // A question the rules take for "are you a bot?" fails any reply without a disclosure, so the
     // identity-word questions must not read as one.
     for (const i of QUESTION_SETS.paraphrase.filter((x) => !x.discloseAi)) expect([i.question, isBotQuestion(i.question)]).toEqual([i.question, false]);
