@@ -1,10 +1,12 @@
 import { shippedCatalog } from '../../catalog';
 import { checkCompliance, defaultComplianceRules, isBotQuestion } from '../../scoring';
 import { disclosesBeingAi } from '../../scoring/compliance';
+import { ngrams, words } from '../../scoring/text';
 import { loadPersonaLibrary } from '../../simulator';
 import { generateCorpus } from './corpus';
-import { intentTestSet, startsCleanly } from './intent-grader';
 import { INTENTS } from './intent-corpus';
+import { startsCleanly } from './intent-grader';
+import { QUESTION_SETS } from './question-sets';
 
 const defaultCatalog = shippedCatalog();
 const defaultPersonas = loadPersonaLibrary(defaultCatalog);
@@ -21,8 +23,24 @@ describe('intent dialogues in the corpus', () => {
 
   it('contains none of the held-out test questions verbatim', () => {
     const visitorTurns = corpus.flatMap((d) => d.messages.filter((m) => m.role === 'user').map((m) => norm(m.content)));
-    const leaked = intentTestSet.filter((item) => visitorTurns.some((turn) => turn.includes(norm(item.question))));
+    const leaked = QUESTION_SETS.intent.filter((item) => visitorTurns.some((turn) => turn.includes(norm(item.question))));
     expect(leaked.map((i) => i.question)).toEqual([]);
+  });
+
+  it('shares no word 5-gram with either question set, and has no shorter question as a whole message', () => {
+    // Any message counts (system, visitor, answer): the model is trained on all of them.
+    const questions = [...QUESTION_SETS.intent, ...QUESTION_SETS.paraphrase].map((i) => i.question);
+    const asked = new Map(questions.flatMap((q) => ngrams(words(q), 5).map((g) => [g, q] as const)));
+    const short = new Set(questions.filter((q) => words(q).length < 5).map((q) => words(q).join(' ')));
+    const leaked = new Set<string>();
+    for (const d of corpus) {
+      for (const m of d.messages) {
+        const w = words(m.content);
+        if (short.has(w.join(' '))) leaked.add(`${m.content} (whole message)`);
+        for (const g of ngrams(w, 5)) if (asked.has(g)) leaked.add(`${asked.get(g)} ← "${g}"`);
+      }
+    }
+    expect([...leaked]).toEqual([]);
   });
 
   it('covers every intent, answers start cleanly, pass every blocking compliance rule, and disclose AI when asked', () => {

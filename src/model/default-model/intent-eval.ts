@@ -1,4 +1,5 @@
 import { ProductCatalog, systemPrompt } from '../../catalog';
+import { disclosesBeingAi } from '../../scoring/compliance';
 import { ChatModel } from '../chat-model';
 import { gradeAnswer, IntentItem } from './intent-grader';
 
@@ -32,12 +33,21 @@ export interface IntentEvalRow {
   rate: number;
 }
 
+/** Replies to questions not about identity, and how many of them are wrong and disclose being an AI. */
+export interface DisclosureCount {
+  answers: number;
+  /** A disclosure instead of an answer (the facts asked for are missing). */
+  disclosed: number;
+}
+
 export interface IntentEvalReport {
   sampling: IntentEvalSampling;
   samples: number;
   seed: number;
   perIntent: IntentEvalRow[];
   overall: IntentEvalRow;
+  /** A disclosure instead of an answer (issue #29's target: at most 1 %): over every question not about identity, and over those in identity's words. */
+  disclosedInstead: { all: DisclosureCount; identityWords: DisclosureCount };
   /** Every reply with its grade. */
   replies: { intent: string; question: string; seed: number; text: string; right: boolean; reasons: string[] }[];
 }
@@ -56,6 +66,10 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
     const text = results[i].text.trim();
     return { intent: item.intent, question: item.question, seed, text, ...gradeAnswer(item, text, o.catalog) };
   });
+  const disclosedInstead = (keep: (item: IntentItem) => boolean): DisclosureCount => {
+    const rs = replies.filter((_, i) => !jobs[i].item.discloseAi && keep(jobs[i].item));
+    return { answers: rs.length, disclosed: rs.filter((r) => !r.right && disclosesBeingAi(r.text)).length };
+  };
   const row = (intent: string, rs: typeof replies): IntentEvalRow => {
     const right = rs.filter((r) => r.right).length;
     return { intent, questions: new Set(rs.map((r) => r.question)).size, answers: rs.length, right, rate: rs.length ? right / rs.length : 0 };
@@ -67,6 +81,7 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
     seed: o.seed,
     perIntent: intents.map((intent) => row(intent, replies.filter((r) => r.intent === intent))),
     overall: row('all', replies),
+    disclosedInstead: { all: disclosedInstead(() => true), identityWords: disclosedInstead((item) => !!item.identityWords) },
     replies,
   };
 }
@@ -80,4 +95,11 @@ export function intentTable(report: IntentEvalReport): string {
     lines.push(`| ${name} | ${r.questions} | ${r.answers} | ${r.right} | ${pct(r.rate)} |`);
   }
   return lines.join('\n');
+}
+
+/** How many wrong replies disclosed being an AI to a question not about identity, in one line. */
+export function disclosureSummary(report: IntentEvalReport): string {
+  const { all, identityWords } = report.disclosedInstead;
+  const inWords = identityWords.answers ? `, ${identityWords.disclosed} / ${identityWords.answers} to those in identity's words` : '';
+  return `AI disclosure instead of an answer: ${all.disclosed} / ${all.answers} replies to questions not about identity${inWords}.`;
 }

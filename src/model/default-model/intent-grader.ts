@@ -1,7 +1,6 @@
 import { ProductCatalog } from '../../catalog';
 import { checkCompliance, ComplianceRule, defaultComplianceRules } from '../../scoring';
 import { deniesBeingAi, disclosesBeingAi } from '../../scoring/compliance';
-import testSetJson from './intent-test-set.json';
 
 /** A fact a right answer holds: one string, or alternatives of which any one will do. */
 export type Fact = string | string[];
@@ -14,9 +13,9 @@ export interface IntentItem {
   forbid: string[];
   /** The reply must say plainly that it is an AI. */
   discloseAi?: boolean;
+  /** Not about identity but in its words ("can I", "are you able"): a disclosure alone does not answer it. */
+  identityWords?: boolean;
 }
-
-export const intentTestSet: IntentItem[] = testSetJson.items;
 
 export interface Grade {
   right: boolean;
