@@ -259,6 +259,31 @@ describe('admin dashboard in a real browser', () => {
     await page.close();
   });
 
+  it('shows the running canary with its live test (no buttons for a viewer); an admin aborts it after a confirm', async () => {
+    const registry = app.get(ModelRegistry);
+    await db.dataSource.query(`INSERT INTO model_versions (name, artifact_path) VALUES ('nightly-canary', '/m/nightly-canary')`);
+    await registry.startCanary('nightly-canary', { share: 0.2 });
+    const { page } = await openDashboard();
+    await signIn(page, keys.viewer);
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('heading', { name: 'Canary' }).waitFor();
+    await page.getByText('canary 0, champion 0').waitFor();
+    await page.getByText(/^continue: conversion needs about \d+ sessions per arm/).waitFor();
+    expect(await page.getByRole('table', { name: /Canary − champion/ }).getByRole('row').count()).toBe(7);
+    expect(await page.getByRole('button', { name: /canary/i }).count()).toBe(0);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+
+    await signIn(page, keys.admin);
+    await page.getByRole('link', { name: 'Models' }).click();
+    await page.getByRole('button', { name: 'Abort the canary (admin)' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Abort' }).click();
+    await page.getByRole('status').getByText('The canary nightly-canary was aborted.').waitFor();
+    await page.getByText('No canary is running: the champion serves every session.').waitFor();
+    expect(await page.getByRole('table', { name: /Past canaries/ }).getByRole('row').nth(1).textContent()).toMatch(/nightly-canary.*20%.*aborted.*admin-key/);
+    expect(await registry.canary()).toBeNull();
+    await page.close();
+  });
+
   it('an operator queues a run from the form and cancels it, each after a confirm', async () => {
     const { page } = await openDashboard();
     await signIn(page, keys.operator);

@@ -48,9 +48,55 @@ const adminActions = (v) =>
     v.status === 'champion' ? h('button', { type: 'button', class: 'danger', onclick: rollback }, 'Roll back (admin)') : h('button', { type: 'button', onclick: () => promote(v) }, `Promote ${v.name} (admin)`),
   );
 
+async function endCanary(canary, action) {
+  const promote = action === 'promote';
+  const ok = await confirmAction({
+    title: promote ? `Promote the canary ${canary.version.name} now?` : `Abort the canary ${canary.version.name}?`,
+    message: promote ? 'It becomes the champion for every session, whatever the live test says so far.' : 'It is rejected and the champion serves every session again.',
+    confirmLabel: promote ? 'Promote' : 'Abort',
+  });
+  if (!ok) return;
+  const done = await attempt(() => post(`canary/${action}`));
+  if (!done) return;
+  flash(promote ? `${done.version} is the champion.` : `The canary ${done.version} was aborted.`);
+  reload();
+}
+
+const interval = (i) => (Array.isArray(i) ? `[${number(i[0])}, ${number(i[1])}]` : 'not yet (fewer than 30 sessions per arm)');
+
+/** The running canary and its live test as it stands, then how the last canaries ended. */
+function canarySection(current, history) {
+  const c = current.canary;
+  const running = c
+    ? [
+        facts([
+          ['Version', h('a', { href: link('models', c.version.id) }, c.version.name)],
+          ['Share of new sessions', `${Math.round(c.share * 100)}%`],
+          ['Since', `${time(c.startedAt)} (${number(c.elapsedHours)} h)`],
+          ['Sessions', `canary ${c.sessions.canary}, champion ${c.sessions.champion}`],
+          ['Live test', `${c.test}: ${c.reasons.join('; ')}`],
+          ['Sessions per arm needed', String(c.sessionsNeeded)],
+        ]),
+        table('Canary − champion, live (always-valid 95% intervals)', ['Metric', 'Difference', 'Interval'], Object.entries(c.metrics).map(([m, f]) => [m, number(f.difference), interval(f.interval)])),
+        may('admin')
+          ? h('div', { class: 'actions' }, h('button', { type: 'button', onclick: () => endCanary(c, 'promote') }, 'Promote the canary now (admin)'), h('button', { type: 'button', class: 'danger', onclick: () => endCanary(c, 'abort') }, 'Abort the canary (admin)'))
+          : null,
+      ]
+    : h('p', { class: 'empty' }, 'No canary is running: the champion serves every session.');
+  const rules = current.rules;
+  return [
+    h('h2', {}, 'Canary'),
+    h('p', { class: 'hint' }, `Promoted when conversion is non-inferior by ${rules.conversionMargin} and no guard is worse by more than ${rules.guardMargin}; rolled back at once when a guard is worse; inconclusive after ${rules.maxCanarySessions} canary sessions or ${rules.maxHours} hours. Sessions a person took over are left out.`),
+    running,
+    history.items.length
+      ? table('Past canaries, newest first', ['Version', 'Champion', 'Share', 'Started', 'Ended', 'Verdict', 'Decided by'], history.items.filter((x) => x.endedAt).map((x) => [x.version, x.champion, `${Math.round(x.share * 100)}%`, time(x.startedAt), time(x.endedAt), x.verdict, x.decidedBy]))
+      : null,
+  ];
+}
+
 export async function renderList(root, { query }) {
   const status = query.get('status') ?? '';
-  const page = await get('models', { status, cursor: query.get('cursor') });
+  const [page, current, history] = await Promise.all([get('models', { status, cursor: query.get('cursor') }), get('canary'), get('canary/history', { limit: 10 })]);
   const byId = new Map(page.items.map((v) => [v.id, v]));
   const parent = (v) => (v.parentId ? (byId.has(v.parentId) ? versionLink(byId.get(v.parentId)) : h('a', { href: link('models', v.parentId) }, shortId(v.parentId))) : '—');
   add(
@@ -75,6 +121,7 @@ export async function renderList(root, { query }) {
         )
       : h('p', { class: 'empty' }, 'No model versions.'),
     pager('models', query, page.nextCursor),
+    canarySection(current, history),
   );
 }
 
