@@ -13,6 +13,7 @@ import { SiteAllowedOrigins1764170000000 } from './1764170000000-site-allowed-or
 import { SessionRetention1764180000000 } from './1764180000000-session-retention';
 import { FalseUrgencyRule1764190000000 } from './1764190000000-false-urgency-rule';
 import { Canary1764200000000 } from './1764200000000-canary';
+import { FidelityReports1764210000000 } from './1764210000000-fidelity-reports';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   SessionRetention1764180000000,
   FalseUrgencyRule1764190000000,
   Canary1764200000000,
+  FidelityReports1764210000000,
 ];

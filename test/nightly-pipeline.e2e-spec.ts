@@ -8,6 +8,8 @@ import { Database } from '../src/database';
 import { TrainingRun, TrainingRunQueue } from '../src/jobs';
 import { loadCheckpoint, saveCheckpoint } from '../src/model';
 import { CandidateTrainer, NightlyPipeline, nightlyRunConfig, NightlyRunConfig, TrainingWorker } from '../src/nightly';
+import { measureFidelity } from '../src/nightly/fidelity-report';
+import { defaultComplianceRules } from '../src/scoring';
 import { writeCandidateModel } from '../src/rl/trainer/candidate-model';
 import { Champion, ChampionWatcher, ModelRegistry } from '../src/registry';
 import { loadPersonaLibrary } from '../src/simulator';
@@ -246,4 +248,23 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
     expect((await registry.rollback()).to.name).toBe(adapter.name);
     expect(existsSync(join(base.artifactPath, 'model.safetensors'))).toBe(true);
   }, 90_000);
+
+  it('measures the simulator’s fidelity for a served version on personas derived from its own live sessions (skipped when they are too few)', async () => {
+    const served = await registry.find('default');
+    const openings = ['Does it sync with Gmail? We are 5 people.', 'Is there a mobile app for my reps?', 'are you a bot? we need a pipeline view'];
+    for (const [i, opening] of openings.entries()) {
+      const [s] = await db.dataSource.query(`INSERT INTO chat_sessions (site_key, channel, status, ended_at) VALUES ('demo-site', 'widget', 'ended', now()) RETURNING id`);
+      await db.dataSource.query(`INSERT INTO turns (session_id, index, role, text, model_version_id) VALUES ($1, 0, 'visitor', $2, NULL), ($1, 1, 'agent', 'Yes, it does.', $3), ($1, 2, 'visitor', 'ok thanks', NULL)`, [s.id, opening, served.id]);
+      if (i === 0) await db.dataSource.query(`INSERT INTO conversions (session_id, source, external_id, value, occurred_at) VALUES ($1, 'webhook', 'fid-1', 100, now())`, [s.id]);
+    }
+    const options = { minLiveSessions: 3, maxLiveSessions: 50, simulatedSessions: 4, seed: 1, replyMaxTokens: 40 };
+    const library = loadPersonaLibrary(config.catalog);
+    const report = await measureFidelity(db.dataSource, served, config.catalog, library, defaultComplianceRules, options);
+    if ('skipped' in report) throw new Error(report.skipped);
+    expect(report).toMatchObject({ versionName: 'default', liveSessions: 3, personas: 3, simulatedSessions: 4 });
+    expect([report.gaps.conversion.live, report.gaps.identityQuestions.live, report.gaps.agentTurns.live]).toEqual([1 / 3, 1 / 3, 1]);
+    for (const gap of Object.values(report.gaps)) expect(gap.ci95[0]).toBeLessThanOrEqual(gap.gap);
+    expect(report.gaps.agentTurns.simulated).toBeGreaterThan(0);
+    expect(await measureFidelity(db.dataSource, served, config.catalog, library, defaultComplianceRules, { ...options, minLiveSessions: 4 })).toEqual({ skipped: 'default: 3 live sessions, fewer than 4' });
+  }, 60_000);
 });

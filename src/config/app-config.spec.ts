@@ -134,6 +134,7 @@ describe('loadConfig', () => {
         gate: { conversionMargin: 0.02, maxViolationsIncrease: 0.001, maxRepetitionIncrease: 0.02, maxIdentityIncrease: 0.03 },
       },
       canary: { share: 0.1, conversionMargin: 0.05, guardMargin: 0.02, maxSessions: 5000, maxHours: 168, checkMinutes: 15 },
+      fidelity: { minLiveSessions: 50, simulatedSessions: 200 },
       limits: {
         trustProxyHops: 1,
         http: { windowSeconds: 30, admin: 100, webhook: 50, other: 200 },

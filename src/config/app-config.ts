@@ -135,6 +135,8 @@ export interface AppConfig {
   llmSimulator?: LlmSimulatorConfig;
   nightly: NightlyConfig;
   canary: CanaryConfig;
+  /** After each nightly run, each served version with at least `minLiveSessions` live sessions is simulated `simulatedSessions` times (0: not measured). */
+  fidelity: { minLiveSessions: number; simulatedSessions: number };
   limits: LimitsConfig;
 }
 
@@ -224,6 +226,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxHours: e.CANARY_MAX_HOURS,
       checkMinutes: e.CANARY_CHECK_MINUTES,
     },
+    fidelity: { minLiveSessions: e.FIDELITY_MIN_SESSIONS, simulatedSessions: e.FIDELITY_SESSIONS },
     limits: {
       trustProxyHops: e.TRUST_PROXY_HOPS,
       http: { windowSeconds: e.RATE_LIMIT_WINDOW_SECONDS, admin: e.RATE_LIMIT_ADMIN, webhook: e.RATE_LIMIT_WEBHOOK, other: e.RATE_LIMIT_HTTP },

@@ -115,6 +115,9 @@ export const envSchema = z
   CANARY_MAX_SESSIONS: wholeNumber(10, 10_000_000).default(5000),
   CANARY_MAX_HOURS: wholeNumber(1, 24 * 365).default(168),
   CANARY_CHECK_MINUTES: wholeNumber(1, 1440).default(15),
+  // The simulator's fidelity, measured for each served version after a nightly run (docs/nightly.md, "Simulator fidelity").
+  FIDELITY_MIN_SESSIONS: wholeNumber(1, 1_000_000).default(50),
+  FIDELITY_SESSIONS: wholeNumber(0, 100_000).default(200),
   // Bad input and limits (docs/security.md).
   TRUST_PROXY_HOPS: wholeNumber(0, 10).default(0),
   RATE_LIMIT_WINDOW_SECONDS: wholeNumber(1, 3600).default(60),

@@ -8,8 +8,10 @@ import { isAdapterOnly, loraConfig } from '../model';
 import { AdapterRecord, ModelRegistry, RegistryError } from '../registry';
 import { RunDirectory, StepMetrics } from '../rl';
 import { ComplianceRulesRepository } from '../rules';
+import type { ComplianceRule } from '../scoring';
 import { Persona } from '../simulator';
 import { CandidateTrainer, ducaCandidateTrainer } from './candidate-trainer';
+import { FidelityOptions, measureFidelity } from './fidelity-report';
 import { GateReport } from './gate';
 import { evaluateForGate } from './gate-evaluation';
 import { resolveDevice } from './gpu-setup';
@@ -27,6 +29,8 @@ export interface NightlyPipelineDeps {
   trainer?: CandidateTrainer;
   /** A candidate that passes the gate serves this share of new sessions as the canary (0 or absent: it is promoted at once). */
   canaryShare?: number;
+  /** Measure the simulator's fidelity for each served version before the gate (absent: not measured). */
+  fidelity?: FidelityOptions;
   probeCuda?: () => Promise<void>;
   log?: (line: string) => void;
 }
@@ -136,6 +140,8 @@ export class NightlyPipeline {
     // evaluating: against whoever is champion now (an operator may have rolled back meanwhile).
     const champion = await registry.champion();
     if (!champion) throw new RegistryError('no_champion', 'the champion disappeared during the run');
+    if (this.d.fidelity) await this.measureFidelity(run, rules.rules, this.d.fidelity, log);
+    lease.assertHeld();
     log(`run ${run.id}: evaluating ${name} against ${champion.name} on ${config.evalSessions} held-out sessions`);
     const report = await evaluateForGate({
       championDir: champion.artifactPath,
@@ -173,6 +179,26 @@ export class NightlyPipeline {
     await queue.advance(run.id, lease.workerId, state, { gate: gate as unknown as Record<string, unknown> });
     log(`run ${run.id}: ${state}${gate.blocked ? ` (${gate.blocked})` : report.reasons.length ? ` (${report.reasons.join('; ')})` : ''}`);
     return { state, candidate: name, gate };
+  }
+
+  /** How well the simulator predicts each served version's live sessions (champion, and the canary if one runs), stored with the run. */
+  private async measureFidelity(run: TrainingRun, rules: ComplianceRule[], o: FidelityOptions, log: (line: string) => void): Promise<void> {
+    const served = [await this.d.registry.champion(), await this.d.registry.canary()].filter((v) => v !== null);
+    for (const version of served) {
+      const report = await measureFidelity(this.d.db, version, this.d.catalog, this.d.library, rules, o);
+      if ('skipped' in report) {
+        log(`run ${run.id}: fidelity not measured for ${report.skipped}`);
+        continue;
+      }
+      await this.d.db.query(`INSERT INTO fidelity_reports (version_id, run_id, live_sessions, simulated_sessions, report) VALUES ($1, $2, $3, $4, $5)`, [
+        version.id,
+        run.id,
+        report.liveSessions,
+        report.simulatedSessions,
+        JSON.stringify(report),
+      ]);
+      log(`run ${run.id}: fidelity of ${version.name}: conversion live ${report.gaps.conversion.live.toFixed(3)}, simulated ${report.gaps.conversion.simulated.toFixed(3)} (${report.liveSessions} live, ${report.simulatedSessions} simulated sessions)`);
+    }
   }
 }
 

@@ -5,6 +5,7 @@ import { TrainingRunQueue } from '../jobs/training-run.queue';
 import { SettingsRepository } from '../jobs/settings.repository';
 import { ModelRegistry } from '../registry';
 import { loadPersonaLibrary } from '../simulator';
+import { defaultFidelityOptions } from './fidelity-report';
 import { NightlyPipeline } from './nightly-pipeline';
 import { CandidateTrainer } from './candidate-trainer';
 
@@ -34,6 +35,7 @@ export async function openNightly(config: AppConfig, o: { log?: (line: string) =
       registry,
       catalog: config.catalog,
       canaryShare: config.canary.share,
+      fidelity: config.fidelity.simulatedSessions > 0 ? { ...defaultFidelityOptions, ...config.fidelity, replyMaxTokens: config.policy.replyMaxTokens } : undefined,
       library: loadPersonaLibrary(config.catalog, config.personasPath),
       artifactDir: config.nightly.artifactDir,
       trainer: o.trainer,
