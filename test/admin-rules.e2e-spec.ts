@@ -115,6 +115,12 @@ describe('admin rules API (real Postgres)', () => {
     expectError(await call('post', '/no-such-rule/disable', keys.operator), 404, 'unknown_rule');
     expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(x'] }, limit: 0 }), 400, 'invalid_request', /rule\.patterns\.0: "\(x" is not a valid.*limit: limit must be at least 1/);
     expectError(await call('post', '/dry-run', keys.operator, { rule: pizzaRule, since: 'yesterday' }), 400, 'invalid_request', /^since: since must be an ISO 8601 date/);
+    // Patterns run on a linear-time engine: what needs backtracking is refused with the reason, on every write and in dry-run.
+    const needsBacktracking = /uses a (?:lookaround|backreference) .*, which only a backtracking engine can run; patterns run in linear time \(RE2 syntax\)$/;
+    expectError(await post({ ...pizzaRule, patterns: ['pizza', '(?<!free )party'] }), 400, 'invalid_request', /^patterns\.1: "\(\?<!free \)party" uses a lookaround \(\(\?<!…\)/);
+    expectError(await call('put', '/no-guaranteed-results', keys.operator, { kind: 'phrase', severity: 'block', description: 'x', patterns: ['guarantee(?=d)'] }), 400, 'invalid_request', needsBacktracking);
+    expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(pizza) \\1'] } }), 400, 'invalid_request', /^rule\.patterns\.0: "\(pizza\) \\\\1" uses a backreference \(\\1\)/);
+    expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(.*){1000}'] } }), 400, 'invalid_request', /^rule\.patterns\.0: "\(\.\*\)\{1000\}" is too large to run on every turn/);
     expect(await state()).toEqual(before);
   });
 

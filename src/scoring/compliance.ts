@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { catalogPrices, planPrices, ProductCatalog } from '../catalog';
 import defaultRulesJson from './default-rules.json';
 import { operatorPattern, patternMatches, patternRefusal } from './operator-patterns';
-import { moneyAmounts, sentences } from './text';
+import { moneyAmounts, sentences, wholePhrasePattern } from './text';
 import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
 
 /** Rules whose patterns are data: an admin may create, edit and delete them. */
@@ -158,7 +158,7 @@ function check(rule: ComplianceRule, text: string, history: HistoryTurn[], catal
 function wrongPrices(text: string, catalog: ProductCatalog): string[] {
   const wrong: string[] = [];
   for (const sentence of sentences(text)) {
-    const named = catalog.plans.filter((p) => new RegExp(`\\b${p.name}\\b`, 'i').test(sentence));
+    const named = catalog.plans.filter((p) => wholePhrasePattern([p.name]).test(sentence));
     const allowed = named.length ? named.flatMap(planPrices) : catalogPrices(catalog);
     for (const { match, amount } of moneyAmounts(sentence)) {
       const ok = allowed.some((price) => isMultiple(amount, price) || isMultiple(amount, price * 12));
