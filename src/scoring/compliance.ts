@@ -71,6 +71,10 @@ export function parseComplianceRules(raw: unknown): ComplianceRule[] {
 /** The shipped rules: the seed of the `compliance_rules` table and the rules of tools that run without a database. */
 export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 
+// The built-in checks below are code, not operator input, and stay on V8 (some need lookarounds):
+// their repetitions are bounded or separate disjoint classes (`\s+` between words), so a failed try
+// backtracks a bounded distance, except `[^.!?]*\?`, which rescans a sentence per repeat of the
+// question's words: on MAX_TURN_CHARS of adversarial text that measured ~4 ms.
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
 const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
 /** Ways a visitor asks whether a person or a machine is answering. */
