@@ -227,6 +227,16 @@ describe('admin rules API (real Postgres)', () => {
       expect(res.body.current.examples.noLongerFlagged).toEqual([expect.objectContaining({ turnId: turns.forever, matches: ['free forever'], severity: 'block' })]);
     });
 
+    it('a stored rule RE2 cannot run (written before patterns ran on it) is out of force: as the current rule it flags nothing', async () => {
+      await sql(`INSERT INTO compliance_rules (id, kind, severity, description, patterns) VALUES ('legacy-party', 'phrase', 'block', 'Old.', ARRAY['(?<!no )pizza party'])`);
+      try {
+        const res = await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, id: 'legacy-party' } }).expect(200);
+        expect(res.body).toMatchObject({ flagged: 1, current: { enabled: true, flagged: 0, newlyFlagged: 1, noLongerFlagged: 0 } });
+      } finally {
+        await sql(`DELETE FROM compliance_rules WHERE id = 'legacy-party'`);
+      }
+    });
+
     it('judges each reply with the history it answered', async () => {
       const current = defaultComplianceRules.find((r) => r.id === 'ai-question-unanswered')!;
       const res = await call('post', '/dry-run', keys.operator, { rule: { ...current, severity: 'warn' } }).expect(200);
