@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { z } from 'zod';
 import { Plan, ProductCatalog } from '../catalog';
 import { HistoryTurn, statedNeeds, statedSeats, wholePhraseMatcher, wholePhrasePattern } from '../scoring';

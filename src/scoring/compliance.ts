@@ -1,4 +1,4 @@
-import { RE2JS } from 're2js';
+import type { RE2JS } from 're2js';
 import { z } from 'zod';
 import { catalogPrices, planPrices, ProductCatalog } from '../catalog';
 import defaultRulesJson from './default-rules.json';
