@@ -115,6 +115,12 @@ describe('admin rules API (real Postgres)', () => {
     expectError(await call('post', '/no-such-rule/disable', keys.operator), 404, 'unknown_rule');
     expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(x'] }, limit: 0 }), 400, 'invalid_request', /rule\.patterns\.0: "\(x" is not a valid.*limit: limit must be at least 1/);
     expectError(await call('post', '/dry-run', keys.operator, { rule: pizzaRule, since: 'yesterday' }), 400, 'invalid_request', /^since: since must be an ISO 8601 date/);
+    // Patterns run on a linear-time engine: what needs backtracking is refused with the reason, on every write and in dry-run.
+    const needsBacktracking = /uses a (?:lookaround|backreference) .*, which only a backtracking engine can run; patterns run in linear time \(RE2 syntax\)$/;
+    expectError(await post({ ...pizzaRule, patterns: ['pizza', '(?<!free )party'] }), 400, 'invalid_request', /^patterns\.1: "\(\?<!free \)party" uses a lookaround \(\(\?<!…\)/);
+    expectError(await call('put', '/no-guaranteed-results', keys.operator, { kind: 'phrase', severity: 'block', description: 'x', patterns: ['guarantee(?=d)'] }), 400, 'invalid_request', needsBacktracking);
+    expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(pizza) \\1'] } }), 400, 'invalid_request', /^rule\.patterns\.0: "\(pizza\) \\\\1" uses a backreference \(\\1\)/);
+    expectError(await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, patterns: ['(.*){1000}'] } }), 400, 'invalid_request', /^rule\.patterns\.0: "\(\.\*\)\{1000\}" is too large to run on every turn/);
     expect(await state()).toEqual(before);
   });
 
@@ -219,6 +225,16 @@ describe('admin rules API (real Postgres)', () => {
       expect(res.body).toMatchObject({ turns: 3, flagged: 1, current: { enabled: true, flagged: 1, rate: 1 / 3, newlyFlagged: 1, noLongerFlagged: 1 } });
       expect(res.body.current.examples.newlyFlagged.map((f: { turnId: string }) => f.turnId)).toEqual([turns.party]);
       expect(res.body.current.examples.noLongerFlagged).toEqual([expect.objectContaining({ turnId: turns.forever, matches: ['free forever'], severity: 'block' })]);
+    });
+
+    it('a stored rule RE2 cannot run (written before patterns ran on it) is out of force: as the current rule it flags nothing', async () => {
+      await sql(`INSERT INTO compliance_rules (id, kind, severity, description, patterns) VALUES ('legacy-party', 'phrase', 'block', 'Old.', ARRAY['(?<!no )pizza party'])`);
+      try {
+        const res = await call('post', '/dry-run', keys.operator, { rule: { ...pizzaRule, id: 'legacy-party' } }).expect(200);
+        expect(res.body).toMatchObject({ flagged: 1, current: { enabled: true, flagged: 0, newlyFlagged: 1, noLongerFlagged: 0 } });
+      } finally {
+        await sql(`DELETE FROM compliance_rules WHERE id = 'legacy-party'`);
+      }
     });
 
     it('judges each reply with the history it answered', async () => {

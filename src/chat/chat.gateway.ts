@@ -1,5 +1,5 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Namespace, Socket } from 'socket.io';
 import { HandoffService, LiveEvent, LiveEvents, turnAuthor } from '../handoff';
 import { ChatMetrics } from '../metrics';
@@ -8,12 +8,11 @@ import { PolicyBusyError } from '../policy';
 import { TextInputError } from '../scoring';
 import { ChatSessionRepository, SessionClosedError, Turn, VisitorIds, VisitorIdsDisabledError } from '../sessions';
 import { originHeader, SiteAccess, SiteAccessError } from '../sites';
-import { EventLimiter } from './event-limiter';
 import { ChatError, parsePayload, reportConversionSchema, sendMessageSchema, startSessionSchema } from './protocol';
 import { Ack, acknowledged, Nack } from './socket-acks';
 import { refuseConnectionsWhileDraining, ShutdownDrain } from '../shutdown';
+import { SocketConnections } from './socket-connections';
 import { TurnLoop } from './turn-loop';
-import { answerUnknownEvents } from './unknown-events';
 
 /** The requests of the protocol; anything else is answered with `unknown_event`. */
 const EVENTS = { start: 'session:start', send: 'message:send', convert: 'conversion:report', end: 'session:end' } as const;
@@ -30,7 +29,7 @@ const sessionRoom = (sessionId: string) => `session:${sessionId}`;
  * `chat:error` events, and the socket stays usable.
  */
 @WebSocketGateway({ namespace: '/chat' })
-export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class ChatGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(ChatGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
@@ -41,7 +40,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly visitors: VisitorIds,
     private readonly handoffs: HandoffService,
     private readonly siteAccess: SiteAccess,
-    private readonly limiter: EventLimiter,
+    private readonly connections: SocketConnections,
     events: LiveEvents,
     private readonly drain: ShutdownDrain,
   ) {
@@ -70,13 +69,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   handleConnection(socket: Socket): void {
-    this.limiter.limit(socket, (s) => s.data.sessionId as string | undefined);
-    answerUnknownEvents(socket, knownEvents);
-    this.metrics.socketOpened('chat');
-  }
-
-  handleDisconnect(): void {
-    this.metrics.socketClosed('chat');
+    this.connections.accept(socket, { namespace: 'chat', events: knownEvents, sessionOf: (s) => s.data.sessionId as string | undefined });
   }
 
   @SubscribeMessage(EVENTS.start)

@@ -6,6 +6,7 @@ import { SitesModule } from '../sites';
 import { ChatGateway } from './chat.gateway';
 import { EventLimiter } from './event-limiter';
 import { RasaGateway } from './rasa.gateway';
+import { SocketConnections } from './socket-connections';
 import { SessionTimeoutJob } from './session-timeout.job';
 import { TurnLoop } from './turn-loop';
 import { UnansweredTurnsJob } from './unanswered-turns.job';
@@ -13,8 +14,8 @@ import { UnansweredTurns } from './unanswered-turns.repository';
 
 @Module({
   imports: [SessionsModule, SitesModule, HandoffModule, ClusterModule],
-  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob, UnansweredTurns, UnansweredTurnsJob, EventLimiter],
-  // The admin's erasure ends live sessions through it (a reply streaming for one stops at once); the /admin gateway limits its events too.
-  exports: [TurnLoop, EventLimiter],
+  providers: [TurnLoop, ChatGateway, RasaGateway, SessionTimeoutJob, UnansweredTurns, UnansweredTurnsJob, EventLimiter, SocketConnections],
+  // The admin's erasure ends live sessions through it (a reply streaming for one stops at once); the /admin gateway accepts its sockets as the chat's do.
+  exports: [TurnLoop, SocketConnections],
 })
 export class ChatModule {}

@@ -1,20 +1,18 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { randomBytes } from 'node:crypto';
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { DATABASE_UNAVAILABLE, isDatabaseUnavailable } from '../database';
 import { LiveEvent, LiveEvents } from '../handoff';
-import { ChatMetrics } from '../metrics';
 import { ContextOverflowError } from '../model';
 import { PolicyBusyError } from '../policy';
 import { TextInputError, validateTurnText } from '../scoring';
 import { ChatSessionRepository, SessionClosedError } from '../sessions';
 import { refuseConnectionsWhileDraining, ShutdownDrain, ShuttingDownError } from '../shutdown';
 import { originHeader, SiteAccess, SiteAccessError } from '../sites';
-import { EventLimiter } from './event-limiter';
+import { SocketConnections } from './socket-connections';
 import { TurnLoop } from './turn-loop';
-import { answerUnknownEvents } from './unknown-events';
 
 const sessionId = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/);
 const sessionRequestSchema = z.object({ session_id: sessionId.nullish(), customData: z.object({ siteKey: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).optional() }).passthrough().nullish() }).passthrough().nullish();
@@ -41,16 +39,15 @@ const RASA_EVENTS = new Set(['session_request', 'user_uttered']);
  * name; `author: 'system'` and the handoff state): never passed off as the AI's.
  */
 @WebSocketGateway()
-export class RasaGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class RasaGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(RasaGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
   constructor(
     private readonly sessions: ChatSessionRepository,
     private readonly turns: TurnLoop,
-    private readonly metrics: ChatMetrics,
     private readonly siteAccess: SiteAccess,
-    private readonly limiter: EventLimiter,
+    private readonly connections: SocketConnections,
     events: LiveEvents,
     private readonly drain: ShutdownDrain,
   ) {
@@ -85,13 +82,7 @@ export class RasaGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   /** Rasa has no error event and no acknowledgements: Closer's `chat:error` (and the ack, if the client sent one) carries it. */
   handleConnection(socket: Socket): void {
-    this.limiter.limit(socket, rasaSessionOf);
-    answerUnknownEvents(socket, RASA_EVENTS);
-    this.metrics.socketOpened('rasa');
-  }
-
-  handleDisconnect(): void {
-    this.metrics.socketClosed('rasa');
+    this.connections.accept(socket, { namespace: 'rasa', events: RASA_EVENTS, sessionOf: rasaSessionOf });
   }
 
   @SubscribeMessage('session_request')

@@ -1,6 +1,7 @@
+import { RE2JS } from 're2js';
 import { shippedCatalog } from '../catalog';
-import { HistoryTurn } from '../scoring';
-import { estimateDeal, handoffRuleSchema, HandoffRule, requestedHandoff } from './handoff-rules';
+import { HistoryTurn, MAX_TURN_CHARS } from '../scoring';
+import { estimateDeal, handoffRuleSchema, HandoffRule, PhraseMatchers, requestedHandoff } from './handoff-rules';
 
 const catalog = shippedCatalog();
 const askForPerson: HandoffRule = { id: 'ask', kind: 'visitor_request', enabled: true, phrases: ['talk to a person', 'real human please', 'sales rep'] };
@@ -72,5 +73,19 @@ describe('handoffRuleSchema', () => {
     ]) {
       expect(handoffRuleSchema.safeParse(bad).success).toBe(false);
     }
+  });
+});
+
+describe('PhraseMatchers', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('compiles a phrase when it comes into force, not per message; phrases are literal', () => {
+    const matchers = new PhraseMatchers();
+    const literal: HandoffRule = { id: 'odd', kind: 'visitor_request', enabled: true, phrases: ['(a+)+$'] };
+    const compile = jest.spyOn(RE2JS, 'compile');
+    for (const text of ['talk to a person', 'hello', 'a'.repeat(MAX_TURN_CHARS - 1) + 'b']) requestedHandoff([askForPerson, literal], visitor(text), catalog, new Set(), matchers);
+    expect(compile).toHaveBeenCalledTimes(askForPerson.phrases.length + 1);
+    expect(requestedHandoff([literal], visitor('I typed (a+)+$ by mistake'), catalog, new Set(), matchers)).toMatchObject({ ruleId: 'odd' });
+    expect(compile).toHaveBeenCalledTimes(askForPerson.phrases.length + 1);
   });
 });

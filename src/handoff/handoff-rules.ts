@@ -1,6 +1,7 @@
+import type { RE2JS } from 're2js';
 import { z } from 'zod';
 import { Plan, ProductCatalog } from '../catalog';
-import { HistoryTurn, statedNeeds, statedSeats, wholePhrasePattern } from '../scoring';
+import { HistoryTurn, statedNeeds, statedSeats, wholePhraseMatcher, wholePhrasePattern } from '../scoring';
 import { cheapestPlanServing } from '../simulator/deal';
 
 /**
@@ -60,6 +61,23 @@ export function estimateDeal(history: HistoryTurn[], catalog: ProductCatalog): D
   return { seats, planId: plan.id, value: seats * plan.annualPricePerSeatPerMonth * 12, currency: catalog.currency };
 }
 
+/**
+ * The visitor_request phrases in force, compiled for the linear-time engine. The rules are read on
+ * every message; a phrase is compiled the first time it is in force and kept while it stays, so a
+ * message compiles nothing unless the rules changed.
+ */
+export class PhraseMatchers {
+  private compiled = new Map<string, RE2JS>();
+
+  for(rules: HandoffRule[]): (phrase: string) => RE2JS {
+    const phrases = new Set(rules.flatMap((r) => (r.enabled && r.kind === 'visitor_request' ? r.phrases : [])));
+    if (phrases.size !== this.compiled.size || [...phrases].some((p) => !this.compiled.has(p))) {
+      this.compiled = new Map([...phrases].map((p) => [p, this.compiled.get(p) ?? wholePhraseMatcher(p)]));
+    }
+    return (phrase) => this.compiled.get(phrase)!;
+  }
+}
+
 /** A rule that fired on a visitor message: why a person is asked for, and what it saw (no visitor text). */
 export interface HandoffRequest {
   ruleId: string;
@@ -72,13 +90,21 @@ export interface HandoffRequest {
  * enabled `visitor_request` rule whose phrase it contains, else the first enabled `deal_value`
  * rule the conversation's deal reaches. A deal-value rule fires once per session (`firedBefore`:
  * the rules that already requested a handoff in it): the deal does not become new again.
+ * `phrases`: the caller's compiled phrases, kept from one message to the next.
  */
-export function requestedHandoff(rules: HandoffRule[], history: HistoryTurn[], catalog: ProductCatalog, firedBefore: ReadonlySet<string>): HandoffRequest | undefined {
+export function requestedHandoff(
+  rules: HandoffRule[],
+  history: HistoryTurn[],
+  catalog: ProductCatalog,
+  firedBefore: ReadonlySet<string>,
+  phrases: PhraseMatchers = new PhraseMatchers(),
+): HandoffRequest | undefined {
   const message = history.at(-1);
   if (message?.role !== 'visitor') return undefined;
+  const matcher = phrases.for(rules);
   for (const rule of rules) {
     if (!rule.enabled || rule.kind !== 'visitor_request') continue;
-    const phrase = rule.phrases.find((p) => wholePhrasePattern([p]).test(message.text));
+    const phrase = rule.phrases.find((p) => matcher(p).test(message.text));
     if (phrase) return { ruleId: rule.id, reason: rule.kind, details: { phrase } };
   }
   const deal = rules.some((r) => r.enabled && r.kind === 'deal_value' && !firedBefore.has(r.id)) ? estimateDeal(history, catalog) : undefined;

@@ -5,7 +5,7 @@ import { ProductCatalog } from '../catalog';
 import { HistoryTurn } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { HandoffError, HeldByPersonError } from './handoff-error';
-import { requestedHandoff } from './handoff-rules';
+import { PhraseMatchers, requestedHandoff } from './handoff-rules';
 import { HandoffRulesRepository } from './handoff-rules.repository';
 import { HandoffRepository, HandoffView, LiveSession } from './handoff.repository';
 import { LiveEvents, VisitorSideState } from './live-events';
@@ -25,6 +25,7 @@ export const handoffNotices = {
 @Injectable()
 export class HandoffService {
   private readonly logger = new Logger(HandoffService.name);
+  private readonly phrases = new PhraseMatchers();
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -61,7 +62,7 @@ export class HandoffService {
     if (!rules.some((r) => r.enabled)) return;
     const { open, firedRules } = await this.handoffs.ofSession(sessionId);
     if (open) return;
-    const request = requestedHandoff(rules, history, catalog, firedRules);
+    const request = requestedHandoff(rules, history, catalog, firedRules, this.phrases);
     if (!request) return;
     const requested = await this.db.transaction(async (tx) => {
       const session = await this.handoffs.lockSession(tx, sessionId);

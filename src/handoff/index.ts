@@ -1,5 +1,5 @@
 export { HandoffError, HeldByPersonError } from './handoff-error';
-export { DealEstimate, estimateDeal, HandoffRequest, HandoffRule, HandoffRuleKind, handoffRuleSchema, requestedHandoff } from './handoff-rules';
+export { DealEstimate, estimateDeal, HandoffRequest, HandoffRule, HandoffRuleKind, handoffRuleSchema, PhraseMatchers, requestedHandoff } from './handoff-rules';
 export { HandoffRulesRepository } from './handoff-rules.repository';
 export { HandoffPerson, HandoffReason, HandoffRepository, HandoffState, HandoffView, LiveSession, OpenHandoffState } from './handoff.repository';
 export { handoffNotices, HandoffService } from './handoff.service';

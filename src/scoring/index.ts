@@ -14,6 +14,7 @@ export {
 } from './compliance';
 export { FluencyScorer } from './fluency';
 export { MAX_TURN_CHARS, stripInvalidCharacters, TextInputError, validateTurnText, visibleReply } from './input-validation';
+export { wholePhraseMatcher } from './operator-patterns';
 export { RepetitionScorer } from './repetition';
 export {
   answers,

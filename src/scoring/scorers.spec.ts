@@ -31,6 +31,13 @@ describe('compliance', () => {
     expect(violations('Enterprise is $99, and Starter is $25.')).toEqual(['catalog-price:block']);
   });
 
+  it('a plan name is matched as text, not as a pattern (a site writes its own catalog)', () => {
+    const catalog = { ...defaultCatalog, plans: defaultCatalog.plans.map((p) => (p.id === 'starter' ? { ...p, name: 'Starter (EU' } : p)) };
+    const named = (text: string) => (scorer.score({ text, history: [], catalog }).evidence.violations as Violation[]).map((v) => v.match);
+    expect(named('Starter (EU costs $29 per seat per month.')).toEqual([]);
+    expect(named('Starter (EU costs $59 per seat per month.')).toEqual(['$59']);
+  });
+
   it('an invented discount is blocked; the catalog ones are fine', () => {
     expect(violations('I can give you 50% off if you sign today.')).toEqual(['catalog-discount:block']);
     expect(violations('Nonprofits get 30% off.')).toEqual([]);

@@ -1,16 +1,15 @@
 import { Logger } from '@nestjs/common';
-import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayDisconnect, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, OnGatewayConnection, OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
 import { Namespace, Socket } from 'socket.io';
 import { z } from 'zod';
 import { Ack, acknowledged, Nack } from '../../chat/socket-acks';
-import { EventLimiter } from '../../chat/event-limiter';
-import { answerUnknownEvents } from '../../chat/unknown-events';
+import { SocketConnections } from '../../chat/socket-connections';
 import { HandoffRepository, LiveEvent, LiveEvents, liveTurnView } from '../../handoff';
-import { ChatMetrics } from '../../metrics';
 import { ChatSessionRepository } from '../../sessions';
 import { AdminActor, ApiKeysRepository } from '../api-keys/api-keys.repository';
 
 const EVENTS = { watch: 'session:watch', unwatch: 'session:unwatch' } as const;
+const knownEvents = new Set<string>(Object.values(EVENTS));
 const watchPayload = z.object({ sessionId: z.uuid('sessionId must be a session id (UUID)') }).strict();
 
 /** The sockets watching a session's turns. */
@@ -34,7 +33,7 @@ class AdminSocketError extends Error {
  * to sockets on other replicas.
  */
 @WebSocketGateway({ namespace: '/admin' })
-export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect {
+export class AdminGateway implements OnGatewayInit, OnGatewayConnection {
   private readonly logger = new Logger(AdminGateway.name);
   @WebSocketServer() private readonly server!: Namespace;
 
@@ -42,8 +41,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
     private readonly keys: ApiKeysRepository,
     private readonly sessions: ChatSessionRepository,
     private readonly handoffs: HandoffRepository,
-    private readonly metrics: ChatMetrics,
-    private readonly limiter: EventLimiter,
+    private readonly connections: SocketConnections,
     events: LiveEvents,
   ) {
     events.subscribe((e) => this.toDashboards(e));
@@ -59,13 +57,7 @@ export class AdminGateway implements OnGatewayInit, OnGatewayConnection, OnGatew
   }
 
   handleConnection(socket: Socket): void {
-    this.limiter.limit(socket, () => undefined);
-    answerUnknownEvents(socket, new Set(Object.values(EVENTS)));
-    this.metrics.socketOpened('admin');
-  }
-
-  handleDisconnect(): void {
-    this.metrics.socketClosed('admin');
+    this.connections.accept(socket, { namespace: 'admin', events: knownEvents });
   }
 
   /** Joins the session's watchers and answers with its turns so far (a turn stored meanwhile may come both ways: keep one per turnId) and its open handoff. */

@@ -1,6 +1,6 @@
 import { EntityManager } from 'typeorm';
 import { ProductCatalog } from '../../catalog';
-import { checkCompliance, ComplianceRule, HistoryTurn } from '../../scoring';
+import { checkCompliance, ComplianceRule, HistoryTurn, parseComplianceRules } from '../../scoring';
 import { StoredRule } from '../../rules';
 import { siteCatalog } from '../../sites/sites.repository';
 
@@ -78,7 +78,7 @@ export async function dryRunRule(
   );
   const catalogs = await sessionCatalogs(db, serverCatalog, [...new Set(rows.map((r) => r.session_id))]);
 
-  const now = current?.enabled ? current : undefined;
+  const now = current?.enabled ? asInForce(current) : undefined;
   const flaggedBy = (rule: ComplianceRule, row: TurnRow, history: HistoryTurn[]): FlaggedTurn | undefined => {
     const matches = checkCompliance(row.text, history, catalogs.get(row.session_id)!, [rule]).map((v) => v.match);
     return matches.length ? { sessionId: row.session_id, turnId: row.id, createdAt: row.created_at, severity: rule.severity, matches, text: row.text } : undefined;
@@ -116,6 +116,15 @@ export async function dryRunRule(
     examples: flagged.slice(0, MAX_EXAMPLES),
     current: versus,
   };
+}
+
+/** The stored rule as RulesInForce reads it; undefined when it no longer parses (e.g. a pattern written before patterns ran on RE2), as it is then out of force. */
+function asInForce(rule: StoredRule): ComplianceRule | undefined {
+  try {
+    return parseComplianceRules([rule])[0];
+  } catch {
+    return undefined;
+  }
 }
 
 interface CheckedTurn {
