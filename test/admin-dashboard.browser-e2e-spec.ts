@@ -263,6 +263,8 @@ describe('admin dashboard in a real browser', () => {
     const registry = app.get(ModelRegistry);
     await db.dataSource.query(`INSERT INTO model_versions (name, artifact_path) VALUES ('nightly-canary', '/m/nightly-canary')`);
     await registry.startCanary('nightly-canary', { share: 0.2 });
+    const gaps = { conversion: { live: 0.3, simulated: 0.2, gap: -0.1, ci95: [-0.2, 0] } };
+    await db.dataSource.query(`INSERT INTO fidelity_reports (version_id, live_sessions, simulated_sessions, report) SELECT id, 120, 200, $1 FROM model_versions WHERE name = 'default'`, [JSON.stringify({ gaps })]);
     const { page } = await openDashboard();
     await signIn(page, keys.viewer);
     await page.getByRole('link', { name: 'Models' }).click();
@@ -271,6 +273,8 @@ describe('admin dashboard in a real browser', () => {
     await page.getByText(/^continue: conversion needs about \d+ sessions per arm/).waitFor();
     expect(await page.getByRole('table', { name: /Canary − champion/ }).getByRole('row').count()).toBe(7);
     expect(await page.getByRole('button', { name: /canary/i }).count()).toBe(0);
+    const fidelity = page.getByRole('table', { name: /^default \(champion\): 120 live, 200 simulated sessions/ });
+    expect(await fidelity.getByRole('row').nth(1).textContent()).toBe('conversion0.3000.200-0.100[-0.200, 0]');
     await page.getByRole('button', { name: 'Sign out' }).click();
 
     await signIn(page, keys.admin);

@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
+import { TrainingRunQueue } from '../src/jobs';
 import { CanaryMonitor, ModelRegistry } from '../src/registry';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
@@ -57,7 +58,7 @@ beforeAll(async () => {
   for (const role of ['admin', 'operator'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;
   await version('champ');
   await registry.promote('champ');
-  for (const name of ['worse', 'equal', 'quiet', 'aborted', 'superseded', 'other']) await version(name);
+  for (const name of ['worse', 'equal', 'quiet', 'aborted', 'superseded', 'other', 'misranked']) await version(name);
 }, 30_000);
 afterAll(async () => {
   await app?.close();
@@ -142,5 +143,27 @@ describe('canary (real Postgres)', () => {
     const [ended] = await sql(`SELECT verdict, decided_by FROM canaries WHERE version_id = $1`, [ids.superseded]);
     expect([ended, await status('superseded'), (await registry.champion())?.name]).toEqual([{ verdict: 'superseded', decided_by: 'promote' }, 'rejected', 'other']);
     expect((await call('get', 'canary', keys.operator).expect(200)).body.canary).toBeNull();
+  });
+  it('a gate whose predicted ranking live traffic contradicts is flagged low-confidence on its run; fidelity reports are served per version', async () => {
+    // The gate said the candidate converts better; live, it converts worse and breaks rules.
+    await sql(`UPDATE model_versions SET metrics = $2 WHERE id = $1`, [ids.misranked, JSON.stringify({ gate: { conversion: { difference: 0.04 } } })]);
+    const { run } = await app.get(TrainingRunQueue).enqueue({ runKey: 'misranked', trigger: 'cli', estimator: 'hian', config: {}, maxAttempts: 1 });
+    await sql(`UPDATE training_runs SET status = 'canary', gate = '{"promote": true}' WHERE id = $1`, [run.id]);
+    await registry.startCanary('misranked', { share: 0.1, runId: run.id });
+    await live('other', 300, { converted: 90 });
+    await live('misranked', 60, { converted: 6, violating: 30 });
+    expect((await monitor.check())?.decision.verdict).toBe('rollback');
+    const [ended] = await sql(`SELECT decision FROM canaries WHERE version_id = $1`, [ids.misranked]);
+    expect(ended.decision.simulator).toMatchObject({ predicted: 0.04, agreed: false });
+    expect((await sql(`SELECT status, gate FROM training_runs WHERE id = $1`, [run.id]))[0]).toEqual({ status: 'rejected', gate: { promote: true, lowConfidence: true } });
+
+    const gaps = { conversion: { live: 0.3, simulated: 0.2, gap: -0.1, ci95: [-0.2, 0] } };
+    await sql(`INSERT INTO fidelity_reports (version_id, live_sessions, simulated_sessions, report, created_at) VALUES ($1, 300, 200, $2, now() - interval '1 day'), ($1, 320, 200, $3, now())`, [
+      ids.other,
+      JSON.stringify({ gaps: {} }),
+      JSON.stringify({ gaps }),
+    ]);
+    const fidelity = await call('get', 'fidelity', keys.operator).expect(200);
+    expect(fidelity.body.items).toEqual([expect.objectContaining({ version: 'other', status: 'champion', liveSessions: 320, simulatedSessions: 200, gaps })]);
   });
 });

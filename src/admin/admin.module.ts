@@ -10,6 +10,7 @@ import { ApiKeyManager } from './api-keys/api-key-manager';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { MeController } from './api-keys/me.controller';
 import { CanaryController } from './canary/canary.controller';
+import { FidelityController } from './canary/fidelity.controller';
 import { ApiKeysRepository } from './api-keys/api-keys.repository';
 import { AuditLogController } from './audit/audit-log.controller';
 import { AuditLogRepository } from './audit/audit-log.repository';
@@ -43,6 +44,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
     ApiKeysController,
     MeController,
     CanaryController,
+    FidelityController,
     AuditLogController,
     MetricsController,
     PersonasController,

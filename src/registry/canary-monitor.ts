@@ -81,16 +81,34 @@ export class CanaryMonitor implements OnApplicationBootstrap, OnApplicationShutd
 
   /** Ends the canary the reading is about with `verdict`, audited with the figures it was decided on. */
   async end(reading: CanaryReading, verdict: CanaryEndingVerdict, by: AdminActor): Promise<void> {
-    const decision = figuresOf(reading);
+    const simulator = await this.simulatorAgreement(reading);
+    const decision = { ...figuresOf(reading), simulator };
     await this.registry.endCanary({
       verdict,
       decidedBy: by.name,
       decision,
       expectedCanaryId: reading.canary.canaryId,
-      inTransaction: (tx, { canary }) =>
-        this.audit.record(by, { action: `canary.${verdict}`, targetType: 'model_version', targetId: canary.id, summary: { canary: canary.name, ...decision } }, tx),
+      inTransaction: async (tx, { canary }) => {
+        await this.audit.record(by, { action: `canary.${verdict}`, targetType: 'model_version', targetId: canary.id, summary: { canary: canary.name, ...decision } }, tx);
+        // The offline gate ranked the pair one way and live traffic the other: its decision was low-confidence.
+        if (simulator && !simulator.agreed) {
+          await tx.query(`UPDATE training_runs SET gate = gate || '{"lowConfidence": true}'::jsonb FROM canaries c WHERE c.id = $1 AND training_runs.id = c.run_id AND training_runs.gate IS NOT NULL`, [reading.canary.canaryId]);
+        }
+      },
     });
     this.logger.log(`canary ${reading.canary.name}: ${verdict} (${reading.decision.reasons.join('; ')})`);
+  }
+
+  /**
+   * Whether the offline gate's predicted ranking of canary and champion (the sign of its conversion
+   * difference, kept on the version) matches the live one; null when the gate predicted nothing.
+   */
+  private async simulatorAgreement(reading: CanaryReading): Promise<{ predicted: number; live: number; agreed: boolean } | null> {
+    const version = await this.registry.find(reading.canary.id);
+    const predicted = (version.metrics.gate as { conversion?: { difference?: number } } | undefined)?.conversion?.difference;
+    if (typeof predicted !== 'number') return null;
+    const live = reading.decision.intervals.conversion.difference;
+    return { predicted, live, agreed: Math.sign(predicted) === Math.sign(live) || predicted === 0 || live === 0 };
   }
 }
 

@@ -94,9 +94,33 @@ function canarySection(current, history) {
   ];
 }
 
+const METRIC_LABELS = { conversion: 'conversion', violationsPerTurn: 'violations per turn', repetitionRate: 'repetitive turns', identityQuestions: 'asked "are you a bot?"', agentTurns: 'agent turns per session' };
+
+/** Per served version: what the simulator predicts against what live visitors did, with the gap's interval. */
+function fidelitySection(fidelity) {
+  return [
+    h('h2', {}, 'Simulator fidelity'),
+    h('p', { class: 'hint' }, 'Each version as live visitors met it and as the strict simulator plays it on personas derived from those very sessions (measured after each nightly run). A gap whose interval excludes 0 is a place where the simulator, and so the offline gate, is wrong about real visitors.'),
+    fidelity.items.length
+      ? fidelity.items.map((f) =>
+          table(
+            `${f.version} (${f.status}): ${f.liveSessions} live, ${f.simulatedSessions} simulated sessions, ${time(f.measuredAt)}`,
+            ['Metric', 'Live', 'Simulated', 'Gap (simulated − live)', '95% interval'],
+            Object.entries(f.gaps).map(([m, g]) => [METRIC_LABELS[m] ?? m, number(g.live), number(g.simulated), number(g.gap), interval(g.ci95)]),
+          ),
+        )
+      : h('p', { class: 'empty' }, 'Not measured yet: a version needs enough live sessions (FIDELITY_MIN_SESSIONS) before a nightly run measures it.'),
+  ];
+}
+
 export async function renderList(root, { query }) {
   const status = query.get('status') ?? '';
-  const [page, current, history] = await Promise.all([get('models', { status, cursor: query.get('cursor') }), get('canary'), get('canary/history', { limit: 10 })]);
+  const [page, current, history, fidelity] = await Promise.all([
+    get('models', { status, cursor: query.get('cursor') }),
+    get('canary'),
+    get('canary/history', { limit: 10 }),
+    get('fidelity'),
+  ]);
   const byId = new Map(page.items.map((v) => [v.id, v]));
   const parent = (v) => (v.parentId ? (byId.has(v.parentId) ? versionLink(byId.get(v.parentId)) : h('a', { href: link('models', v.parentId) }, shortId(v.parentId))) : '—');
   add(
@@ -122,6 +146,7 @@ export async function renderList(root, { query }) {
       : h('p', { class: 'empty' }, 'No model versions.'),
     pager('models', query, page.nextCursor),
     canarySection(current, history),
+    fidelitySection(fidelity),
   );
 }
 
