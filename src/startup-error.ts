@@ -1,4 +1,5 @@
 import { ConfigError } from './config/app-config';
+import { DataDirInUseError } from './database/data-dir-lock';
 
 interface Listening {
   host: string;
@@ -12,7 +13,7 @@ const unreachable = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOU
  * Never includes credentials (a DATABASE_URL is shown without its password).
  */
 export function describeStartupError(err: unknown, context: { databaseUrl?: string; http?: Listening }): string {
-  if (err instanceof ConfigError) return err.message;
+  if (err instanceof ConfigError || err instanceof DataDirInUseError) return err.message;
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   const where = context.databaseUrl ? redactUrl(context.databaseUrl) : 'the embedded database';
   if (e?.code === 'EADDRINUSE' && e.syscall === 'listen' && context.http && e.port === context.http.port) {

@@ -9,7 +9,7 @@ export function registerMigrate(program: Command): void {
     .option('--revert', 'undo the most recent migration instead')
     .action(async (options: { revert?: boolean }) => {
       const config = loadConfig();
-      const database = await Database.open(config.database, { runMigrations: !options.revert });
+      const database = await Database.open(config.database, { runMigrations: !options.revert, shareEmbedded: true });
       try {
         if (options.revert) {
           await database.dataSource.undoLastMigration({ transaction: 'each' });

@@ -26,7 +26,7 @@ export function registerSiteAdd(program: Command): void {
       if (!/^[A-Za-z0-9_-]{1,64}$/.test(o.key)) throw new InvalidArgumentError('--key must be 1-64 letters, digits, _ or -');
       // Validated before the database is touched: a bad catalog adds no site.
       const catalog = o.catalog ? loadCatalogFile(resolve(o.catalog)) : undefined;
-      const database = await Database.open(loadConfig().database);
+      const database = await Database.open(loadConfig().database, { shareEmbedded: true });
       try {
         const site = await new SitesRepository(database.dataSource).create(o.key, o.name, catalog, o.origin);
         const summary = { siteKey: site.siteKey, name: site.name, webhookSecret: site.webhookSecret, catalog: catalog?.product ?? 'the server default', allowedOrigins: site.allowedOrigins.length ? site.allowedOrigins : 'any' };

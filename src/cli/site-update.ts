@@ -14,7 +14,7 @@ export function registerSiteUpdate(program: Command): void {
     .action(async (o: { key: string; origin: string[]; anyOrigin?: boolean }) => {
       if (o.origin.length === 0 && !o.anyOrigin) throw new InvalidArgumentError('give the allowed origins with --origin, or --any-origin');
       if (o.origin.length > 0 && o.anyOrigin) throw new InvalidArgumentError('--origin and --any-origin exclude each other');
-      const database = await Database.open(loadConfig().database);
+      const database = await Database.open(loadConfig().database, { shareEmbedded: true });
       try {
         if (!(await new SitesRepository(database.dataSource).setAllowedOrigins(o.key, o.origin))) throw new InvalidArgumentError(`no site is registered with the key "${o.key}"`);
         console.log(JSON.stringify({ siteKey: o.key, allowedOrigins: o.origin.length ? o.origin : 'any' }, null, 2));

@@ -24,7 +24,7 @@ export interface NightlyServices {
  * it, exactly as a server does on its first reply.
  */
 export async function openNightly(config: AppConfig, o: { log?: (line: string) => void; trainer?: CandidateTrainer } = {}): Promise<NightlyServices> {
-  const database = await Database.open(config.database);
+  const database = await Database.open(config.database, { shareEmbedded: true });
   try {
     const registry = new ModelRegistry(database.dataSource);
     const queue = new TrainingRunQueue(database.dataSource);
