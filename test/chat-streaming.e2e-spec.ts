@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Socket } from 'socket.io-client';
 import { CLOSING_FALLBACK } from '../src/chat';
+import { SessionTimeoutJob } from '../src/chat/session-timeout.job';
 import { Database } from '../src/database';
 import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from '../src/policy';
 import { disclosesBeingAi } from '../src/scoring/compliance';
@@ -161,6 +162,22 @@ describe('/chat sentence streaming (real Postgres, real socket.io)', () => {
     expect(events).toEqual([['typing'], ['delta', S1], ['error', 'session_closed']]);
     const turns = await db.dataSource.query(`SELECT role FROM turns WHERE session_id = $1`, [sessionId]);
     expect(turns).toEqual([{ role: 'visitor' }]);
+    socket.removeAllListeners();
+  });
+
+  it('the idle timeout closing the session while its reply streams: nothing more is sent, nothing is stored', async () => {
+    const { events } = recorder(socket);
+    const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
+    // The session looks idle past SESSION_IDLE_MINUTES when the job runs, mid-reply.
+    socket.once('reply:delta', async () => {
+      await db.dataSource.query(`UPDATE chat_sessions SET last_activity_at = now() - interval '1 day' WHERE id = $1`, [sessionId]);
+      await app.get(SessionTimeoutJob).closeIdleSessions();
+      firstDeltaSeen();
+    });
+    const reply = await request(socket, 'message:send', { clientMessageId: 'idle-1', text: 'How much is Growth?' });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'session_closed' } });
+    expect(events).toEqual([['typing'], ['delta', S1], ['error', 'session_closed']]);
+    expect(await db.dataSource.query(`SELECT role FROM turns WHERE session_id = $1`, [sessionId])).toEqual([{ role: 'visitor' }]);
     socket.removeAllListeners();
   });
 });

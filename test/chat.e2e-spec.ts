@@ -147,8 +147,8 @@ describe('/chat with the default model (real Postgres, real socket.io)', () => {
     const { sessionId } = await request(socket, 'session:start', { siteKey: 'demo-site' });
     await db.dataSource.query(`UPDATE chat_sessions SET last_activity_at = now() - interval '31 minutes' WHERE id = $1`, [sessionId]);
     const sessions = app.get(ChatSessionRepository);
-    expect(await sessions.timeOutIdle(30)).toBe(1);
-    expect(await sessions.timeOutIdle(30)).toBe(0);
+    expect(await sessions.timeOutIdle(30)).toHaveLength(1);
+    expect(await sessions.timeOutIdle(30)).toEqual([]);
     await expect(sessions.addVisitorTurn('00000000-0000-4000-8000-000000000000', 'x', 'hi')).rejects.toThrow('unknown session');
     expect(await request(socket, 'message:send', { clientMessageId: 'idle', text: 'hello?' })).toMatchObject({ ok: false, error: { code: 'session_closed' } });
   });

@@ -87,8 +87,13 @@ export class TurnLoop {
   /** Ends the session; a reply streaming for it stops at once (it fails with session_closed), a handoff open for it closes. */
   async endSession(sessionId: string): Promise<void> {
     await this.sessions.end(sessionId);
-    this.lock.stop(sessionId, SESSION_ENDED);
+    this.sessionsEnded([sessionId]);
     await this.handoffs.closeEnded();
+  }
+
+  /** Sessions ended elsewhere (idle timeout): a reply streaming for one stops at once, on whichever server writes it. */
+  sessionsEnded(sessionIds: string[]): void {
+    for (const id of sessionIds) this.lock.stop(id, SESSION_ENDED);
   }
 
   private async run(sessionId: string, clientMessageId: string, text: string, listener: TurnListener): Promise<TurnResult> {

@@ -182,13 +182,14 @@ export class ChatSessionRepository {
   }
 
   /** Marks sessions idle for longer than `minutes` as timed out; returns how many. */
-  async timeOutIdle(minutes: number): Promise<number> {
-    const [, affected] = await this.db.query(
+  /** Ends the sessions idle for `minutes`; returns their ids (a reply may still be streaming for one). */
+  async timeOutIdle(minutes: number): Promise<string[]> {
+    const [rows]: [{ id: string }[]] = await this.db.query(
       `UPDATE chat_sessions SET status = 'timed_out', ended_at = now()
-        WHERE status = 'active' AND last_activity_at < now() - make_interval(mins => $1)`,
+        WHERE status = 'active' AND last_activity_at < now() - make_interval(mins => $1) RETURNING id`,
       [minutes],
     );
-    return affected;
+    return rows.map((r) => r.id);
   }
 
   /**
