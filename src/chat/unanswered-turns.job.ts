@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdo
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config';
 import { Database } from '../database';
+import { PolicyBusyError } from '../policy';
 import { ShuttingDownError } from '../shutdown';
 import { ChatGateway } from './chat.gateway';
 import { RasaGateway } from './rasa.gateway';
@@ -14,7 +15,16 @@ const SILENT = { streams: false, typing: () => undefined, delta: () => undefined
 /** How long a reply waits for its Rasa client to rejoin the session's room after a restart. */
 const RASA_REJOIN_WAIT_MS = 120_000;
 
-type Outcome = 'answered' | 'skipped' | 'stop';
+/** A message refused `busy` (the server is at capacity) is tried again after this pause, until answered or the session goes idle. */
+const BUSY_RETRY_MS = 1_000;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+  });
+
+type Outcome = 'answered' | 'skipped' | 'busy' | 'stop';
 
 /**
  * At start-up, answers the visitor messages a crash (SIGKILL, a drain cut short) left unanswered
@@ -63,6 +73,8 @@ export class UnansweredTurnsJob implements OnApplicationBootstrap, OnApplication
           const outcome = await this.unanswered.claimNext(before, idleMinutes, tried, (turn) => this.answer(turn, tried));
           if (outcome === undefined || outcome === 'stop') return;
           if (outcome === 'answered') answered++;
+          // Waits outside the claim, so the turn's row and connection are free meanwhile.
+          if (outcome === 'busy') await sleep(BUSY_RETRY_MS, this.stopping.signal);
         }
       }),
     );
@@ -88,6 +100,11 @@ export class UnansweredTurnsJob implements OnApplicationBootstrap, OnApplication
       return 'answered';
     } catch (err) {
       if (err instanceof ShuttingDownError) return 'stop';
+      if (err instanceof PolicyBusyError) {
+        // Live traffic filled the server: the message is tried again, instead of being left unanswered until the next restart.
+        tried.splice(tried.indexOf(turn.id), 1);
+        return 'busy';
+      }
       this.logger.warn(`could not answer message ${turn.clientMessageId} of session ${turn.sessionId}: ${(err as Error).message}`);
       return 'skipped';
     }
