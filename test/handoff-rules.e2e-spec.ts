@@ -1,5 +1,6 @@
 import request from 'supertest';
 import { SessionTimeoutJob } from '../src/chat/session-timeout.job';
+import { PolicyBusyError } from '../src/policy';
 import { connect, request as ask } from './support/chat-client';
 import { adminSocket, recordAll, startLiveApp, until } from './support/live-clients';
 import { scriptedPolicy } from './support/scripted-policy';
@@ -8,8 +9,17 @@ const REPLY = 'Happy to help with that.';
 const WAITING_NOTICE = "I've asked a person from our team to join this chat. Until they do, I'm an AI assistant and I can keep answering your questions.";
 
 let live: Awaited<ReturnType<typeof startLiveApp>>;
+/** While set, the model refuses every reply busy (its queue is full). */
+let busy = false;
+const policy = scriptedPolicy(REPLY, {
+  async *reply() {
+    if (busy) throw new PolicyBusyError(1);
+    yield { kind: 'delta', text: REPLY };
+    yield { kind: 'done', text: REPLY, promptTokens: 1, completionTokens: 1 };
+  },
+});
 beforeAll(async () => {
-  live = await startLiveApp('handoffrules', { replyPolicy: scriptedPolicy(REPLY) }, { operator: 'operator', viewer: 'viewer' });
+  live = await startLiveApp('handoffrules', { replyPolicy: policy }, { operator: 'operator', viewer: 'viewer' });
 });
 afterAll(() => live?.close());
 const keys = { operator: () => live.keys.operator.key, viewer: () => live.keys.viewer.key };
@@ -48,6 +58,24 @@ describe('handoff rules ask for a person (real Postgres, real socket.io)', () =>
     ]);
     expect(body.items[0].minValue).toBe(20000);
     expect(body.items[1].phrases).toEqual(expect.arrayContaining(['talk to a person', 'real human please', 'sales rep']));
+  });
+
+  it('a message refused busy takes back the request for a person it opened (and its notice); its retry asks again', async () => {
+    const watcher = await dashboard();
+    const visitor = await widget();
+    busy = true;
+    try {
+      expect(await ask(visitor.socket, 'message:send', { clientMessageId: 'busy-ask', text: 'can I talk to a person' })).toMatchObject({ ok: false, error: { code: 'busy' } });
+    } finally {
+      busy = false;
+    }
+    expect(await rolesOf(visitor.sessionId)).toEqual([]);
+    expect(await live.sql(`SELECT state FROM handoffs WHERE session_id = $1`, [visitor.sessionId])).toEqual([{ state: 'closed' }]);
+    await until(() => watcher.of('handoff:released', visitor.sessionId).length === 1, 'handoff:released');
+
+    expect(await ask(visitor.socket, 'message:send', { clientMessageId: 'busy-ask', text: 'can I talk to a person' })).toMatchObject({ ok: true, text: REPLY });
+    expect(await rolesOf(visitor.sessionId)).toEqual(['visitor', 'system', 'agent']);
+    expect(await live.sql(`SELECT state FROM handoffs WHERE session_id = $1 ORDER BY requested_at`, [visitor.sessionId])).toEqual([{ state: 'closed' }, { state: 'waiting' }]);
   });
 
   it.each(['can I talk to a person', 'real human please', 'speak to sales rep'])('"%s": the session waits for a person, the visitor is told honestly and still answered, the dashboards hear it', async (text) => {

@@ -331,9 +331,14 @@ describe('person turns are no training material and no model metric', () => {
     expect(sample(after, 'closer_reply_duration_seconds_count')).toBe(sample(before, 'closer_reply_duration_seconds_count'));
     expect(sample(after, 'closer_turns_total{role="agent"}')).toBe(sample(before, 'closer_turns_total{role="agent"}'));
 
+    // Per model version: the agent turns of sessions no person took over (a person's session is partly theirs).
     const { body } = await live.call('get', 'metrics?groupBy=model', keys.viewer()).expect(200);
-    const [{ n: agentTurns }] = await live.sql(`SELECT count(*)::int AS n FROM turns WHERE role = 'agent'`);
+    const [{ n: agentTurns }] = await live.sql(
+      `SELECT count(*)::int AS n FROM turns t WHERE t.role = 'agent' AND NOT EXISTS (SELECT 1 FROM handoffs h WHERE h.session_id = t.session_id AND h.taken_at IS NOT NULL)`,
+    );
     expect(body.items.reduce((sum: number, r: { agentTurns: number }) => sum + r.agentTurns, 0)).toBe(agentTurns);
+    const [{ n: taken }] = await live.sql(`SELECT count(DISTINCT session_id)::int AS n FROM handoffs WHERE taken_at IS NOT NULL`);
+    expect(body.personHandledSessions).toBe(taken);
     await live.call('post', `sessions/${visitor.sessionId}/release`, keys.operator()).expect(200);
   });
 });

@@ -7,7 +7,7 @@ import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy, TurnAdmission } from '../policy';
-import { HandoffService, HeldByPersonError, LiveEvents } from '../handoff';
+import { HandoffService, HeldByPersonError, LiveEvents, OpenedHandoff } from '../handoff';
 import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
@@ -116,11 +116,12 @@ export class TurnLoop {
     if (!duplicate) this.events.publish({ type: 'turn', sessionId, turn: visitorTurn });
     const held = { visitorTurn, reply: null, duplicate, heldByPerson: true } as const;
     let withdrawn = false;
+    let opened: OpenedHandoff | undefined;
     try {
       const turns = await this.sessions.history(sessionId);
       const history = conversationOf(turns);
       // A retried message was checked when it was first stored.
-      if (!duplicate) await this.handoffs.checkRules(sessionId, history, site.catalog);
+      if (!duplicate) opened = await this.handoffs.checkRules(sessionId, history, site.catalog);
       if (await this.handoffs.heldByPerson(sessionId)) return held;
       // The version that wrote the earlier replies keeps the conversation (champion or canary).
       const stickTo = turns.findLast((t) => t.role === 'agent' && t.modelVersionId)?.modelVersionId ?? undefined;
@@ -132,6 +133,8 @@ export class TurnLoop {
       if (err instanceof PolicyBusyError && !duplicate) {
         withdrawn = true;
         await this.sessions.withdrawVisitorTurn(sessionId, visitorTurn.id);
+        // Nor does a request for a person it opened stand: the retry asks again.
+        if (opened) await this.handoffs.withdrawRequest(sessionId, opened);
       }
       throw err;
     } finally {

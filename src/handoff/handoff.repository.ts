@@ -126,6 +126,12 @@ export class HandoffRepository {
     return this.one(tx, changed(`INSERT INTO handoffs (session_id, state, reason, rule_id, details) VALUES ($1, 'waiting', $2, $3, $4)`), [sessionId, r.reason, r.ruleId, JSON.stringify(r.details)]);
   }
 
+  /** Closes a request that is still waiting (nobody took it); undefined when someone took it meanwhile. */
+  async withdraw(tx: EntityManager, handoffId: string): Promise<HandoffView | undefined> {
+    const rows: HandoffRow[] = await tx.query(changed(`UPDATE handoffs SET state = 'closed', ended_at = now() WHERE id = $1 AND state = 'waiting'`), [handoffId]);
+    return rows[0] && viewOf(rows[0]);
+  }
+
   /** A person takes the session: its waiting handoff becomes active, or an operator's own handoff is opened active. */
   async take(tx: EntityManager, sessionId: string, waiting: HandoffView | undefined, by: HandoffPerson): Promise<HandoffView> {
     if (waiting) return this.one(tx, changed(`UPDATE handoffs SET state = 'active', taken_at = now(), taken_by_key_id = $2, taken_by_name = $3 WHERE id = $1`), [waiting.id, by.keyId, by.name]);

@@ -11,6 +11,12 @@ import { HandoffRepository, HandoffView, LiveSession } from './handoff.repositor
 import { LiveEvents, VisitorSideState } from './live-events';
 
 /** What the visitor is told, as stored system turns: honest about who answers. */
+/** A request for a person a visitor message opened: the handoff and the notice stored with it. */
+export interface OpenedHandoff {
+  handoffId: string;
+  noticeTurnId: string;
+}
+
 export const handoffNotices = {
   waiting: "I've asked a person from our team to join this chat. Until they do, I'm an AI assistant and I can keep answering your questions.",
   joined: (name: string) => `${name}, a person from our team, has joined the chat.`,
@@ -57,13 +63,13 @@ export class HandoffService {
    * Checks the rules against the visitor's new message (the last of `history`): when one fires and no
    * handoff is open, the session waits for a person, the visitor is told, and the dashboards hear of it.
    */
-  async checkRules(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog): Promise<void> {
+  async checkRules(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog): Promise<OpenedHandoff | undefined> {
     const rules = await this.rules.list();
-    if (!rules.some((r) => r.enabled)) return;
+    if (!rules.some((r) => r.enabled)) return undefined;
     const { open, firedRules } = await this.handoffs.ofSession(sessionId);
-    if (open) return;
+    if (open) return undefined;
     const request = requestedHandoff(rules, history, catalog, firedRules, this.phrases);
-    if (!request) return;
+    if (!request) return undefined;
     const requested = await this.db.transaction(async (tx) => {
       const session = await this.handoffs.lockSession(tx, sessionId);
       // Another message or an operator may have opened one since the check above.
@@ -76,7 +82,23 @@ export class HandoffService {
       if (err instanceof HandoffError) return undefined;
       throw err;
     });
-    if (requested) this.announce(requested.session, requested.handoff, 'waiting', requested.notice);
+    if (!requested) return undefined;
+    this.announce(requested.session, requested.handoff, 'waiting', requested.notice);
+    return { handoffId: requested.handoff.id, noticeTurnId: requested.notice.id };
+  }
+
+  /**
+   * Takes back a request the message that opened it no longer stands behind (the message was
+   * refused `busy` and withdrawn): closed with its notice, unless a person took it meanwhile.
+   */
+  async withdrawRequest(sessionId: string, opened: OpenedHandoff): Promise<void> {
+    const withdrawn = await this.db.transaction(async (tx) => {
+      await this.handoffs.lockSession(tx, sessionId);
+      const handoff = await this.handoffs.withdraw(tx, opened.handoffId);
+      if (handoff) await tx.query(`DELETE FROM turns WHERE id = $1 AND role = 'system'`, [opened.noticeTurnId]);
+      return handoff;
+    });
+    if (withdrawn) this.events.publish({ type: 'handoff', change: 'closed', handoff: withdrawn });
   }
 
   /** Closes the open handoffs of sessions that ended or timed out, and tells the dashboards. */
