@@ -302,3 +302,44 @@ describe('a server without VISITOR_ID_SECRET', () => {
     expect(res.body).toEqual({ code: 'invalid_request', message: expect.stringMatching(/^visitorId: .*VISITOR_ID_SECRET is not set.*erase by sessionId/) });
   });
 });
+
+describe('erasure across replicas (REDIS_URL)', () => {
+  const dbConfig = testSchemaConfig('erasure_replicas');
+  const env = { REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', REDIS_PREFIX: `closer-test-erasure-${process.pid}-${Date.now()}` };
+  /** The sessions each replica's policy was told to forget. */
+  const forgotten: Record<'a' | 'b', string[]> = { a: [], b: [] };
+  const replicaPolicy = (replica: 'a' | 'b') => scriptedPolicy('Hi.', { reply: policy.reply, forget: (id) => forgotten[replica].push(id) });
+  let a: INestApplication;
+  let b: INestApplication;
+  let db: Database;
+  let adminKey = '';
+  let socket: Socket | undefined;
+
+  beforeAll(async () => {
+    ({ app: a, db } = await startTestApp(dbConfig, { replyPolicy: replicaPolicy('a'), env }));
+    ({ app: b } = await startTestApp(dbConfig, { replyPolicy: replicaPolicy('b'), env }));
+    adminKey = (await a.get(ApiKeyManager).create(setup, 'admin-key', 'admin')).key;
+  });
+  afterAll(async () => {
+    releaseHeld();
+    socket?.disconnect();
+    await Promise.all([a?.close(), b?.close()]);
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('an erasure through one replica stops a reply streaming on the other, even for a session no longer active, and every replica forgets the session', async () => {
+    socket = await connect(await listen(b));
+    const { sessionId } = (await ask(socket, 'session:start', { siteKey: 'shop-r' })) as Ack & { sessionId: string };
+    const firstDelta = new Promise<void>((resolve) => socket!.once('reply:delta', () => resolve()));
+    const reply = ask(socket, 'message:send', { clientMessageId: 'held', text: 'Please hold that thought.' });
+    await firstDelta;
+    // Closed meanwhile without its reply being stopped (as an idle timeout might): the erasure does not rely on the status.
+    await db.dataSource.query(`UPDATE chat_sessions SET status = 'timed_out' WHERE id = $1`, [sessionId]);
+
+    const res = await request(a.getHttpServer()).post('/api/v1/admin/erasures').set('authorization', `Bearer ${adminKey}`).send({ sessionId }).expect(200);
+    expect(res.body).toMatchObject({ sessions: 1, liveSessionsEnded: 0 });
+    expect(await reply).toMatchObject({ ok: false, error: { code: 'session_closed' } });
+    expect(await db.dataSource.query(`SELECT id FROM turns WHERE session_id = $1`, [sessionId])).toEqual([]);
+    expect(forgotten).toEqual({ a: [sessionId], b: [sessionId] });
+  });
+});

@@ -347,26 +347,48 @@ describe('a nightly run trains and gates with the rules in force (real Postgres)
     await call('post', '/catalog-discount/disable', keys.operator).expect(200);
     const { revision } = (await call('get', '', keys.viewer).expect(200)).body;
 
+    const { given, attempt } = await preparedRun('rules', 1);
+    const result = await attempt();
+
+    expect(result?.run).toMatchObject({ status: 'failed', error: 'stopped after preparation' });
+    const ids = given[0].map((r) => r.id);
+    expect(ids).toContain(pizzaRule.id);
+    expect(ids).not.toContain('catalog-discount');
+    expect(given[0].find((r) => r.id === pizzaRule.id)).toEqual(pizzaRule);
+    expect(result?.run.data).toMatchObject({ complianceRules: { revision, ids } });
+  });
+
+  it('a resumed run keeps the rules it started with, whatever an admin changed meanwhile', async () => {
+    const cakeRule = { ...pizzaRule, id: 'no-cake-party', patterns: ['cake part(?:y|ies)'] };
+    await call('post', '', keys.operator, cakeRule).expect(201);
+    const { revision } = (await call('get', '', keys.viewer).expect(200)).body;
+    const { given, attempt } = await preparedRun('rules-resumed', 2);
+    expect((await attempt())?.run.status).toBe('queued'); // its first attempt failed after preparation: it will resume
+
+    await call('post', `/${cakeRule.id}/disable`, keys.operator).expect(200);
+    await call('post', '/catalog-discount/enable', keys.operator).expect(200);
+    const result = await attempt();
+
+    expect(result?.run).toMatchObject({ status: 'failed', attempts: 2 });
+    expect(given[1]).toEqual(given[0]);
+    expect(given[1].map((r) => r.id)).toContain(cakeRule.id);
+    expect(result?.run.data).toMatchObject({ complianceRules: { revision } });
+  });
+
+  /** A run whose trainer only records the rules it was given, then stops: each `attempt` claims and runs it once. */
+  async function preparedRun(runKey: string, maxAttempts: number) {
     const registry = new ModelRegistry(db.dataSource);
     const queue = new TrainingRunQueue(db.dataSource);
     await registry.adoptServed('default', resolve('models/default'));
-    // The trainer only records what it was given; stopping there keeps the test to the run's preparation.
-    let given: ComplianceRule[] | undefined;
+    const given: ComplianceRule[][] = [];
     const trainer = async (job: CandidateTrainingJob) => {
-      given = job.complianceRules;
+      given.push(job.complianceRules);
       throw new Error('stopped after preparation');
     };
     const pipeline = new NightlyPipeline({ db: db.dataSource, queue, registry, catalog: config.catalog, library: loadPersonaLibrary(config.catalog), artifactDir, trainer });
     const runConfig = nightlyRunConfig(config.nightly, { steps: 1, contexts: 1, group: 2, evalSessions: 1, maxAgentTurns: 1 });
-    const { run } = await queue.enqueue({ runKey: 'rules', trigger: 'cli', estimator: 'hian', config: runConfig as unknown as Record<string, unknown>, maxAttempts: 1 });
+    const { run } = await queue.enqueue({ runKey, trigger: 'cli', estimator: 'hian', config: runConfig as unknown as Record<string, unknown>, maxAttempts });
     const worker = new TrainingWorker(queue, pipeline, registry, 'rules-worker', { heartbeatSeconds: 1, staleSeconds: 30, pollSeconds: 1 });
-    const result = await worker.runOnce(run.id);
-
-    expect(result?.run).toMatchObject({ status: 'failed', error: 'stopped after preparation' });
-    const ids = given!.map((r) => r.id);
-    expect(ids).toContain(pizzaRule.id);
-    expect(ids).not.toContain('catalog-discount');
-    expect(given!.find((r) => r.id === pizzaRule.id)).toEqual(pizzaRule);
-    expect(result?.run.data).toMatchObject({ complianceRules: { revision, ids } });
-  });
+    return { given, attempt: () => worker.runOnce(run.id) };
+  }
 });

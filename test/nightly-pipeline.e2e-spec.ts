@@ -198,6 +198,36 @@ describe('nightly pipeline (real default model, real Postgres)', () => {
     expect(await championName()).toBe(before);
   }, 30_000);
 
+  it('a worker that loses the database stops training within one heartbeat period', async () => {
+    const run = await enqueue('database-lost', { steps: 60 });
+    // The worker on its own connection pool, closed mid-run: every query it makes from then on fails.
+    const lost = await Database.open(settings);
+    const lostQueue = new TrainingRunQueue(lost.dataSource);
+    const lostPipeline = new NightlyPipeline({ db: lost.dataSource, queue: lostQueue, registry: new ModelRegistry(lost.dataSource), catalog: config.catalog, library: loadPersonaLibrary(config.catalog), artifactDir, trainer: stepping });
+    let closedAt = 0;
+    let stoppedAt = 0;
+    async function stepping(job: Parameters<CandidateTrainer>[0]) {
+      for (let step = 1; step <= 60; step++) {
+        await new Promise((r) => setTimeout(r, 50));
+        if (step === 3) closedAt = await lost.close().then(() => Date.now());
+        try {
+          job.onStep({ step, steps: 60, metrics: { conversion_rate: 0, kl: 0, rollout_seconds: 0, update_seconds: 0 } as never });
+        } catch (err) {
+          stoppedAt = Date.now();
+          throw err;
+        }
+      }
+      return [];
+    }
+    const heartbeatSeconds = 0.5;
+    const worker = new TrainingWorker(lostQueue, lostPipeline, registry, 'cut-off', { heartbeatSeconds, staleSeconds: 30, pollSeconds: 1 });
+    await expect(worker.runOnce(run.id)).rejects.toThrow(); // it cannot even read back how the run ended
+    expect(stoppedAt).toBeGreaterThan(0);
+    expect(stoppedAt - closedAt).toBeLessThan(heartbeatSeconds * 1000 + 500); // one period, and the step that notices
+    expect(await queue.get(run.id)).toEqual(expect.objectContaining({ status: 'training', workerId: 'cut-off' })); // the sweep takes it back
+    await db.dataSource.query(`UPDATE training_runs SET status = 'cancelled' WHERE id = $1`, [run.id]);
+  }, 30_000);
+
   it('a run cancelled during evaluation rejects its registered candidate and keeps the champion', async () => {
     const copy: CandidateTrainer = async (job) => {
       const init = await loadCheckpoint(job.init);

@@ -198,6 +198,29 @@ describe('run queue and schedule', () => {
     expect(await queue.get(run.id)).toEqual(expect.objectContaining({ status: 'failed', attempts: 2, workerId: null, finishedAt: expect.any(Date) }));
   });
 
+  it('a run the sweep fails or cancels leaves no candidate behind; one it requeues keeps its candidate for the resumed attempt', async () => {
+    await db.dataSource.query(`UPDATE training_runs SET status = 'cancelled' WHERE status IN ('queued', 'preparing', 'training', 'evaluating')`);
+    const evaluating = async (key: string, maxAttempts: number) => {
+      const { run } = await enqueueRun(key, maxAttempts);
+      await queue.claim('dies-evaluating', run.id);
+      const version = await candidate(`swept-${key}`, null, run.id);
+      await queue.advance(run.id, 'dies-evaluating', 'evaluating', { candidateModelVersionId: version.id });
+      return run;
+    };
+    const requeued = await evaluating('swept-requeued', 2);
+    const failed = await evaluating('swept-failed', 1);
+    const cancelled = await evaluating('swept-cancelled', 2);
+    await queue.requestCancel(cancelled.id);
+    await db.dataSource.query(`UPDATE training_runs SET heartbeat_at = now() - interval '1 hour' WHERE id = ANY($1)`, [[requeued.id, failed.id, cancelled.id]]);
+    const reaped = await queue.reapStale(60);
+    expect(Object.fromEntries(reaped.map((r) => [r.id, r.status]))).toEqual({ [requeued.id]: 'queued', [failed.id]: 'failed', [cancelled.id]: 'cancelled' });
+    const [keptFor, failedFor, cancelledFor] = await Promise.all(['swept-requeued', 'swept-failed', 'swept-cancelled'].map((k) => registry.find(`swept-${k}`)));
+    expect(keptFor.status).toBe('candidate');
+    expect(failedFor).toEqual(expect.objectContaining({ status: 'rejected', metrics: { discarded: expect.stringMatching(/worker dies-evaluating stopped heartbeating in state evaluating/) } }));
+    expect(cancelledFor.status).toBe('rejected');
+    await db.dataSource.query(`UPDATE training_runs SET status = 'cancelled' WHERE id = $1`, [requeued.id]);
+  });
+
   it('cancel: a queued run at once, a running one flagged for its worker, a finished one refused', async () => {
     const queued = (await enqueueRun('cancel-queued')).run;
     expect((await queue.requestCancel(queued.id)).status).toBe('cancelled');

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ChatModule } from '../chat';
+import { ClusterModule } from '../cluster';
 import { HandoffModule } from '../handoff';
 import { JobsModule } from '../jobs';
 import { RegistryModule } from '../registry';
@@ -36,7 +37,7 @@ import { TrainingRunsController } from './training-runs/training-runs.controller
 
 /** The ops admin's REST API under /api/v1/admin (API keys with roles, audit log); docs/admin.md. */
 @Module({
-  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule, SessionsModule, ChatModule, HandoffModule],
+  imports: [RegistryModule, JobsModule, SimulatorModule, RulesModule, SessionsModule, ChatModule, HandoffModule, ClusterModule],
   controllers: [
     SessionsController,
     ModelsController,

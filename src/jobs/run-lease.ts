@@ -16,6 +16,8 @@ export class RunCancelledError extends Error {
  */
 export class RunLease {
   private state: Lease = { owned: true, cancelRequested: false };
+  /** Why the last heartbeat failed; undefined once one is answered. */
+  private failure: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private beating: Promise<void> = Promise.resolve();
 
@@ -37,14 +39,22 @@ export class RunLease {
     this.beating = this.beating
       .then(async () => {
         this.state = await this.queue.heartbeat(this.runId, this.workerId);
+        this.failure = undefined;
       })
-      // A failed heartbeat (database blip) keeps the last state; a longer outage makes the run stale and it is taken back.
-      .catch((err: Error) => this.onError(err));
+      // Unable to renew its hold, the worker cannot tell whether the sweep gave the run to another: it stops at its next check.
+      .catch((err: Error) => {
+        this.state = { owned: false, cancelRequested: false };
+        this.failure = err.message;
+        this.onError(err);
+      });
     return this.beating;
   }
 
   assertHeld(): void {
-    if (!this.state.owned) throw new RunQueueError('lost_lease', `training run ${this.runId} is no longer held by worker ${this.workerId}`);
+    if (!this.state.owned) {
+      const why = this.failure ? `: its heartbeat failed (${this.failure})` : '';
+      throw new RunQueueError('lost_lease', `training run ${this.runId} is no longer held by worker ${this.workerId}${why}`);
+    }
     if (this.state.cancelRequested) throw new RunCancelledError(this.runId);
   }
 

@@ -127,18 +127,25 @@ export class TrainingRunQueue {
   /**
    * Runs whose worker stopped heartbeating: back to the queue (resumed from the run folder's last
    * checkpoint by the next worker) while attempts remain, else failed; cancelled if cancel was asked.
+   * A run that ends here rejects its registered candidate (as discardCandidate does on a worker) in
+   * the same statement, so no crash between the two can leave a `candidate` behind.
    */
   async reapStale(staleSeconds: number): Promise<{ id: string; status: TrainingRunStatus }[]> {
-    const [rows] = await this.db.query(
-      `UPDATE training_runs SET
-         status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
-         error = format('worker %s stopped heartbeating in state %s (last heartbeat %s)', worker_id, status, heartbeat_at),
-         finished_at = CASE WHEN cancel_requested_at IS NULL AND attempts < max_attempts THEN NULL ELSE now() END,
-         worker_id = NULL
-       WHERE ${ACTIVE} AND heartbeat_at < now() - make_interval(secs => $1)
-       RETURNING id, status`,
+    return this.db.query(
+      `WITH reaped AS (
+         UPDATE training_runs SET
+           status = CASE WHEN cancel_requested_at IS NOT NULL THEN 'cancelled' WHEN attempts < max_attempts THEN 'queued' ELSE 'failed' END,
+           error = format('worker %s stopped heartbeating in state %s (last heartbeat %s)', worker_id, status, heartbeat_at),
+           finished_at = CASE WHEN cancel_requested_at IS NULL AND attempts < max_attempts THEN NULL ELSE now() END,
+           worker_id = NULL
+         WHERE ${ACTIVE} AND heartbeat_at < now() - make_interval(secs => $1)
+         RETURNING id, status, error, candidate_model_version_id
+       ), discarded AS (
+         UPDATE model_versions v SET status = 'rejected', metrics = v.metrics || jsonb_build_object('discarded', r.error)
+           FROM reaped r WHERE v.id = r.candidate_model_version_id AND r.status <> 'queued' AND v.status = 'candidate'
+       )
+       SELECT id, status FROM reaped`,
       [staleSeconds],
     );
-    return rows;
   }
 }

@@ -43,14 +43,19 @@ export class ConversationCaches {
     return this.entries.has(key);
   }
 
+  /** Drops the conversation's cache, also as the prefix a new conversation would start from. */
+  delete(key: string): void {
+    if (this.entries.get(key) === this.lastUsed) this.lastUsed = undefined;
+    this.entries.delete(key);
+  }
+
   /** Drops least recently used conversations until the rest fit in `maxBytes`. */
   evict(): void {
     let total = this.bytes;
     for (const [key, cache] of this.entries) {
       if (total <= this.maxBytes) return;
       total -= cache.bytes;
-      this.entries.delete(key);
-      if (cache === this.lastUsed) this.lastUsed = undefined;
+      this.delete(key);
     }
   }
 }

@@ -201,5 +201,15 @@ describe('Generator (random tiny model, continuous batching)', () => {
       expect(seeded.reusedTokens).toBe(shared);
       expect(seeded.tokens).toEqual((await alone({ prompt: other, seed: 3, maxNewTokens: 8 })).tokens);
     });
+
+    it('a deleted conversation (an erased session) is gone, and no new conversation starts from what it held', async () => {
+      const g = generatorFor();
+      const caches = new ConversationCaches(checkpoint.config, Infinity);
+      await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: caches.get('erased', prompt) }).result;
+      caches.delete('erased');
+      expect(caches.has('erased')).toBe(false);
+      const next = await g.submit({ prompt, seed: 1, maxNewTokens: 8, cache: caches.get('next', prompt) }).result;
+      expect(next.reusedTokens).toBe(0);
+    });
   });
 });

@@ -7,8 +7,8 @@ import { TrainingRunQueue } from '../jobs/training-run.queue';
 import { isAdapterOnly, loraConfig } from '../model';
 import { AdapterRecord, ModelRegistry, RegistryError } from '../registry';
 import { RunDirectory, StepMetrics } from '../rl';
-import { ComplianceRulesRepository } from '../rules';
-import type { ComplianceRule } from '../scoring';
+import { ComplianceRulesRepository, RuleSet } from '../rules';
+import { ComplianceRule, parseComplianceRules } from '../scoring';
 import { Persona } from '../simulator';
 import { CandidateTrainer, ducaCandidateTrainer } from './candidate-trainer';
 import { FidelityOptions, measureFidelity } from './fidelity-report';
@@ -71,8 +71,8 @@ export class NightlyPipeline {
     const { device, note } = await resolveDevice(config.device, this.d.probeCuda);
     if (note) log(note);
     const data = await buildTrainingData(this.d.db, this.d.catalog, this.d.library, dataWindow(run.createdAt, config.dataDays), config.maxDerivedPersonas);
-    // Trained and gated under the compliance rules the servers enforce as the run starts (or resumes).
-    const rules = await new ComplianceRulesRepository(this.d.db).inForce();
+    // Trained and gated under the compliance rules the servers enforce as the run starts; a resumed run keeps them, whatever changed since.
+    const rules = storedRules(run) ?? (await new ComplianceRulesRepository(this.d.db).inForce());
     const runDir = new RunDirectory(join(this.d.artifactDir, 'runs', run.id));
     const loop = trainingLoopConfig(config, data.personas.map((p) => p.id));
     const resumedFromStep = (await runDir.latestCheckpoint()) ?? 0;
@@ -81,7 +81,7 @@ export class NightlyPipeline {
     lease.assertHeld();
     await queue.advance(run.id, lease.workerId, 'training', {
       device,
-      data: { ...data.record, complianceRules: { revision: rules.revision, ids: rules.rules.map((r) => r.id) } },
+      data: { ...data.record, complianceRules: { revision: rules.revision, ids: rules.rules.map((r) => r.id), rules: rules.rules } },
       runDir: runDir.root,
       baseModelVersionId: base.id,
       metrics: { ...run.metrics, step: resumedFromStep, steps: config.steps, resumedFromStep },
@@ -200,6 +200,12 @@ export class NightlyPipeline {
       log(`run ${run.id}: fidelity of ${version.name}: conversion live ${report.gaps.conversion.live.toFixed(3)}, simulated ${report.gaps.conversion.simulated.toFixed(3)} (${report.liveSessions} live, ${report.simulatedSessions} simulated sessions)`);
     }
   }
+}
+
+/** The rule set a run's first attempt stored with its data (undefined before it got that far). */
+function storedRules(run: TrainingRun): RuleSet | undefined {
+  const stored = run.data?.complianceRules as { revision: number; rules?: unknown } | undefined;
+  return stored?.rules ? { revision: stored.revision, rules: parseComplianceRules(stored.rules) } : undefined;
 }
 
 /** A run that ended without a gate decision (failed, cancelled): its registered candidate, if any, is rejected so it is never mistaken for a pending one. */

@@ -49,6 +49,14 @@ describe('ModelPolicyService (default model)', () => {
     expect(kept).toEqual(uncached);
   });
 
+  it('forgets a conversation: its kept cache is dropped', async () => {
+    await collect(service.reply(messages, { seed: 4, conversationId: 'erased' }));
+    const caches = service['served']!.caches;
+    expect(caches.has('erased')).toBe(true);
+    service.forget('erased');
+    expect(caches.has('erased')).toBe(false);
+  });
+
   it('continues a prefix already sent: the prompt ends with it, and the reply stays within its length', async () => {
     const prefix = 'Growth is $59 per seat a month. It includes the visual pipeline.';
     const plain = (await collect(service.reply(messages, { seed: 7 }))).at(-1)!;

@@ -133,6 +133,11 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     return this.swapping;
   }
 
+  /** Its cache on the champion and on the canary (a retired model's go when it is released). */
+  forget(conversationId: string): void {
+    for (const served of [this.served, this.canary]) served?.caches.delete(conversationId);
+  }
+
   assertFits(messages: ChatMessage[]): void {
     this.current().model.promptIds(messages, this.config.replyMaxTokens);
   }

@@ -13,6 +13,8 @@ export interface ReplyPolicy {
   /** Throws (e.g. ContextOverflowError) when the conversation cannot be answered at all. */
   assertFits(messages: ChatMessage[]): void;
   reply(messages: ChatMessage[], options: ReplyOptions): AsyncIterable<ReplyEvent>;
+  /** Drops what is kept in memory for the conversation (an erased session); absent where nothing is kept. */
+  forget?(conversationId: string): void;
   /** The running batch and its queue, read-only (for /metrics); absent where no generator runs (scripted policies). */
   batchLoad?(): PolicyLoad;
 }

@@ -1,9 +1,11 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { TurnLoop } from '../../chat';
+import { SessionLock } from '../../cluster';
 import { httpError } from '../../http';
+import { REPLY_POLICY, ReplyPolicy } from '../../policy';
 import { ChatSessionRepository, SessionSelector, VisitorIds, VisitorIdsDisabledError } from '../../sessions';
 import { AdminActor } from '../api-keys/api-keys.repository';
 import { AuditLogRepository } from '../audit/audit-log.repository';
@@ -23,10 +25,15 @@ export interface ErasureReport {
   scrubbed: Record<string, number>;
 }
 
+/** Why a reply streaming for a session was stopped, sent to every replica once its rows are gone. */
+const SESSION_ERASED = 'session_erased';
+
 /**
  * GDPR art. 17 erasure: live sessions are ended first (a reply streaming for one stops at once and
  * is not stored), then, in one transaction with the audit entry, the sessions are locked and their
- * rows, everything referencing them and what was derived from them are removed.
+ * rows, everything referencing them and what was derived from them are removed. Last, every replica
+ * is told: a reply still streaming for an erased session stops, whatever its status said, and what
+ * the replica keeps in memory for it (the policy's cache) is dropped.
  */
 @Injectable()
 export class ErasureService {
@@ -37,7 +44,14 @@ export class ErasureService {
     private readonly turns: TurnLoop,
     private readonly erasures: ErasureRepository,
     private readonly audit: AuditLogRepository,
-  ) {}
+    private readonly lock: SessionLock,
+    @Inject(REPLY_POLICY) policy: ReplyPolicy,
+  ) {
+    // The lock's stop reaches every replica (the turn loop aborts the reply there itself).
+    lock.onStop((sessionId, reason) => {
+      if (reason === SESSION_ERASED) policy.forget?.(sessionId);
+    });
+  }
 
   async erase(actor: AdminActor, target: ErasureTarget): Promise<ErasureReport> {
     const by = 'sessionId' in target ? 'session' : 'visitor';
@@ -48,7 +62,7 @@ export class ErasureService {
     for (const id of live) await this.turns.endSession(id);
 
     const erasureId = randomUUID();
-    const { report, liveMeanwhile } = await this.db.transaction(async (tx) => {
+    const { report, erased } = await this.db.transaction(async (tx) => {
       // Locked: a turn being stored waits for the commit, then finds its session gone (session_closed).
       const sessions = await this.sessions.findForErasure(selector, tx, { lock: true });
       if (sessions.length === 0) throw this.notFound(target);
@@ -57,10 +71,10 @@ export class ErasureService {
       const report: ErasureReport = { erasureId, by, sessions: sessions.length, liveSessionsEnded: live.size + liveMeanwhile.length, ...rows };
       const { erasureId: _, ...summary } = report;
       await this.audit.record(actor, { action: 'visitor_data.erase', targetType: 'erasure', targetId: erasureId, summary: { ...summary } }, tx);
-      return { report, liveMeanwhile };
+      return { report, erased: sessions.map((s) => s.id) };
     });
-    // A session the visitor started between the two looks: its reply, if one is streaming, stops now.
-    for (const id of liveMeanwhile) await this.turns.endSession(id);
+    // Also a session the visitor started between the two looks, and one closed while its reply streamed.
+    for (const id of erased) this.lock.stop(id, SESSION_ERASED);
     return report;
   }
 
