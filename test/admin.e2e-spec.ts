@@ -68,6 +68,11 @@ const expectPagesPartition = (pages: { id: string }[][], all: string[]) => {
 /** Every admin route, the weakest role it allows, and a valid request for it. */
 const routes: { method: Method; path: string; role: 'viewer' | 'operator' | 'admin'; body?: unknown }[] = [
   { method: 'get', path: 'me', role: 'viewer' },
+  { method: 'get', path: 'canary', role: 'viewer' },
+  { method: 'get', path: 'canary/history', role: 'viewer' },
+  { method: 'post', path: 'canary/promote', role: 'admin', body: {} },
+  { method: 'post', path: 'canary/abort', role: 'admin', body: {} },
+  { method: 'get', path: 'fidelity', role: 'viewer' },
   { method: 'get', path: 'sessions', role: 'viewer' },
   { method: 'get', path: 'sessions/00000000-0000-0000-0000-000000000000', role: 'viewer' },
   { method: 'get', path: 'models', role: 'viewer' },
@@ -347,7 +352,7 @@ describe('OpenAPI and the bootstrap command', () => {
   it('serves the OpenAPI document and Swagger UI at /api/docs', async () => {
     const doc = await request(app.getHttpServer()).get('/api/docs-json').expect(200);
     const paths = Object.keys(doc.body.paths);
-    for (const p of ['/api/v1/admin/me', '/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log', '/api/v1/admin/settings']) {
+    for (const p of ['/api/v1/admin/me', '/api/v1/admin/canary', '/api/v1/admin/canary/history', '/api/v1/admin/canary/promote', '/api/v1/admin/canary/abort', '/api/v1/admin/fidelity', '/api/v1/admin/sessions', '/api/v1/admin/sessions/{id}', '/api/v1/admin/models/{id}/promote', '/api/v1/admin/models/rollback', '/api/v1/admin/training-runs', '/api/v1/admin/training-runs/{id}/cancel', '/api/v1/admin/api-keys', '/api/v1/admin/api-keys/{id}', '/api/v1/admin/audit-log', '/api/v1/admin/settings']) {
       expect(paths).toContain(p);
     }
     expect(doc.body.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));

@@ -3,6 +3,7 @@ import request from 'supertest';
 import { AdminActor, ApiKeyManager } from '../src/admin';
 import { Database } from '../src/database';
 import { TrainingRunQueue } from '../src/jobs';
+import { ConfigService } from '@nestjs/config';
 import { CanaryMonitor, ModelRegistry } from '../src/registry';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   for (const role of ['admin', 'operator'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;
   await version('champ');
   await registry.promote('champ');
-  for (const name of ['worse', 'equal', 'quiet', 'aborted', 'superseded', 'other', 'misranked']) await version(name);
+  for (const name of ['worse', 'equal', 'quiet', 'aborted', 'superseded', 'other', 'misranked', 'raced']) await version(name);
 }, 30_000);
 afterAll(async () => {
   await app?.close();
@@ -165,5 +166,15 @@ describe('canary (real Postgres)', () => {
     ]);
     const fidelity = await call('get', 'fidelity', keys.operator).expect(200);
     expect(fidelity.body.items).toEqual([expect.objectContaining({ version: 'other', status: 'champion', liveSessions: 320, simulatedSessions: 200, gaps })]);
+  });
+  it('two replicas reading the same decision at once: exactly one acts on it, once', async () => {
+    await registry.startCanary('raced', { share: 0.1 });
+    await live('other', 400, { converted: 120 });
+    await live('raced', 60, { converted: 20, violating: 30 });
+    const replica = new CanaryMonitor(new ModelRegistry(db.dataSource), db.dataSource, app.get(ConfigService));
+    const readings = await Promise.all([monitor.check(), replica.check()]);
+    expect(readings.map((r) => r?.decision.verdict)).toEqual(['rollback', 'rollback']);
+    expect(await sql(`SELECT verdict FROM canaries WHERE version_id = $1`, [ids.raced])).toEqual([{ verdict: 'rollback' }]);
+    expect(await sql(`SELECT count(*)::int AS n FROM admin_audit_log WHERE target_id = $1`, [ids.raced])).toEqual([{ n: 1 }]);
   });
 });
