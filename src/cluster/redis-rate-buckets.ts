@@ -2,7 +2,7 @@ import { Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import Redis from 'ioredis';
 import { RedisConfig } from '../config';
 import { Bucket, LocalRateBuckets, RateBuckets } from './rate-buckets';
-import { closeRedis, redisConnection, redisReady } from './redis-connection';
+import { answeredWithin, closeRedis, redisConnection, redisReady } from './redis-connection';
 
 /** How long an event waits for Redis before this replica's own buckets answer for it. */
 const TAKE_TIMEOUT_MS = 250;
@@ -70,15 +70,11 @@ export class RedisRateBuckets extends RateBuckets implements OnModuleInit, OnApp
     if (this.redis.status !== 'ready') return this.takeLocally(buckets, `not connected (${this.redis.status})`);
     const args = buckets.flatMap(({ limit }) => [limit.rate, limit.burst]);
     const keys = buckets.map(({ key }) => `${this.config.prefix}:rate:${key}`);
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${TAKE_TIMEOUT_MS} ms`)), TAKE_TIMEOUT_MS)));
     let wait: number;
     try {
-      wait = await Promise.race([this.redis.takeTokens(keys.length, ...keys, ...args), timeout]);
+      wait = await answeredWithin(this.redis.takeTokens(keys.length, ...keys, ...args), TAKE_TIMEOUT_MS);
     } catch (err) {
       return this.takeLocally(buckets, (err as Error).message);
-    } finally {
-      clearTimeout(timer);
     }
     if (!this.shared) this.logger.log('Redis answers again: socket event limits are shared by the replicas again');
     this.shared = true;
