@@ -1,6 +1,7 @@
 import { ConfigService } from '@nestjs/config';
 import IORedis from 'ioredis';
 import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'socket.io';
 import { RateBuckets, RedisRateBuckets } from '../src/cluster';
 import { AppConfig } from '../src/config';
 import { EventLimiter } from '../src/chat';
@@ -17,9 +18,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 let logs: LogLine[];
 const started: RedisRateBuckets[] = [];
 
-/** One replica's buckets on the Redis at `url`, started as the app starts them. */
-async function replicaBuckets(url = REDIS_URL): Promise<RedisRateBuckets> {
-  const buckets = new RedisRateBuckets({ url, prefix });
+/** One replica's buckets on the shared Redis, started as the app starts them. */
+async function replicaBuckets(): Promise<RedisRateBuckets> {
+  const buckets = new RedisRateBuckets({ url: REDIS_URL, prefix });
   started.push(buckets);
   await buckets.onModuleInit();
   return buckets;
@@ -31,6 +32,21 @@ function limiter(buckets: RateBuckets): EventLimiter {
 }
 
 const handshake = (ip: string) => ({ socket: { remoteAddress: ip }, headers: {} }) as IncomingMessage;
+
+type Middleware = (packet: unknown[], next: () => void) => void;
+
+/** A `/chat` socket from `ip` through `limiter`, speaking for `sessionId`: `send` resolves to what the limiter did with one event. */
+function chatSocket(limiter: EventLimiter, ip: string, sessionId: string) {
+  let middleware!: Middleware;
+  const errors: { code: string }[] = [];
+  const socket = { id: `${ip}-${sessionId}`, nsp: { name: '/chat' }, handshake: { address: ip, headers: {} }, use: (fn: Middleware) => (middleware = fn), emit: (_: string, e: { code: string }) => errors.push(e) };
+  limiter.limit(socket as unknown as Socket, () => sessionId);
+  const send = () =>
+    new Promise<string>((resolve) => {
+      middleware(['message:send', {}, (ack: { error: { code: string } }) => resolve(ack.error.code)], () => resolve('passed'));
+    });
+  return { send, errors };
+}
 
 beforeAll(() => {
   logs = captureLogs();
@@ -55,6 +71,16 @@ describe('socket event limits shared by replicas through Redis', () => {
     expect(await b.admitConnection(handshake('203.0.113.1'))).toBe(true);
   });
 
+  it("a session's events on two replicas (two tabs, two sockets) spend one session bucket", async () => {
+    const [a, b] = [limiter(await replicaBuckets()), limiter(await replicaBuckets())];
+    const onA = chatSocket(a, '203.0.113.6', 'two-tabs');
+    const onB = chatSocket(b, '203.0.113.7', 'two-tabs');
+    expect([await onA.send(), await onB.send(), await onB.send(), await onA.send()]).toEqual(['passed', 'passed', 'rate_limited', 'rate_limited']);
+    expect(onB.errors).toEqual([expect.objectContaining({ code: 'rate_limited', event: 'message:send' })]);
+    // Another session from the same address is not affected.
+    expect(await chatSocket(b, '203.0.113.7', 'other').send()).toBe('passed');
+  });
+
   it('takes from the address and the session together or not at all, answers the wait, and lets an idle bucket expire', async () => {
     const [a, b] = [await replicaBuckets(), await replicaBuckets()];
     const ip = { key: 'ip:203.0.113.3', limit: perIp };
@@ -76,13 +102,19 @@ describe('socket event limits shared by replicas through Redis', () => {
 
   describe('Redis unreachable mid-traffic', () => {
     let proxy: TcpProxy;
+    let buckets: RedisRateBuckets;
     beforeAll(async () => {
       proxy = await redisProxy(REDIS_URL);
+      buckets = new RedisRateBuckets({ url: proxy.url, prefix });
+      await buckets.onModuleInit();
     });
-    afterAll(() => proxy.cut());
+    // Closed before the proxy: a connection left reconnecting to it would hold Jest up.
+    afterAll(async () => {
+      await buckets.onApplicationShutdown();
+      await proxy.cut();
+    });
 
     it("falls back to the replica's own buckets at once, warning once; shared again when Redis answers, said once", async () => {
-      const buckets = await replicaBuckets(proxy.url);
       // A token every 10 s: what the Redis bucket holds after the outage is what it held before, near enough.
       const ip = { key: 'ip:203.0.113.4', limit: { rate: 0.1, burst: 3 } };
       expect(await buckets.take([ip])).toBe(0);
