@@ -2,6 +2,8 @@ import { INestApplication } from '@nestjs/common';
 import request from 'supertest';
 import { Database } from '../src/database';
 import { dropSchema, testSchemaConfig } from './support/test-database';
+import { captureLogs, linesOf, LogLine } from './support/log-capture';
+import { redisProxy, TcpProxy } from './support/tcp-proxy';
 import { startTestApp } from './support/test-app';
 
 describe('server on a real Postgres', () => {
@@ -39,10 +41,12 @@ describe('server on a real Postgres', () => {
     expect(rows.map((r) => r.table_name)).toEqual([
       'admin_audit_log',
       'api_keys',
+      'canaries',
       'chat_sessions',
       'compliance_rules',
       'compliance_rules_revision',
       'conversions',
+      'fidelity_reports',
       'handoff_rules',
       'handoffs',
       'migrations',
@@ -89,5 +93,51 @@ describe('server on a real Postgres', () => {
       [session.id],
     );
     expect(Number(count)).toBe(0);
+  });
+});
+
+describe('readiness with REDIS_URL', () => {
+  const dbConfig = testSchemaConfig('health_redis');
+  let app: INestApplication;
+  let proxy: TcpProxy;
+  let logs: LogLine[];
+  const ready = () => request(app.getHttpServer()).get('/health/ready');
+
+  beforeAll(async () => {
+    // Through a proxy, so that this server's Redis can go away without the Redis other tests share.
+    proxy = await redisProxy(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    ({ app } = await startTestApp(dbConfig, { env: { REDIS_URL: proxy.url, REDIS_PREFIX: `closer-test-health-${process.pid}` } }));
+    // After start-up, which hands Nest's logging to the app's (silent) logger.
+    logs = captureLogs();
+  });
+
+  afterAll(async () => {
+    await app.close();
+    await proxy.cut();
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('answers 503 not_ready naming redis while Redis is unreachable, logged once at warn without a stack; ready again, logged once', async () => {
+    expect((await ready().expect(200)).body.details.redis).toEqual({ status: 'up' });
+    await proxy.cut();
+    for (let i = 0; i < 3; i++) {
+      const res = await ready();
+      expect({ status: res.status, body: res.body }).toEqual({ status: 503, body: { code: 'not_ready', message: 'not ready: redis' } });
+    }
+    // The message and the logger's context only: no stack, no error object; nothing from the error filter.
+    expect(linesOf(logs, 'HealthController')).toEqual([{ level: 'warn', message: 'readiness answers 503, not ready: redis', params: ['HealthController'] }]);
+    expect(linesOf(logs, 'HttpErrorFilter')).toEqual([]);
+
+    await proxy.listen();
+    const deadline = Date.now() + 15_000;
+    while ((await ready()).status !== 200) {
+      if (Date.now() > deadline) throw new Error('readiness did not answer 200 again after Redis came back');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await ready().expect(200);
+    expect(linesOf(logs, 'HealthController').map(({ level, message, params }) => [level, message, params])).toEqual([
+      ['warn', 'readiness answers 503, not ready: redis', ['HealthController']],
+      ['log', 'readiness answers 200 again', ['HealthController']],
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppConfig } from '../config';
+import { LocalRateBuckets, RateBuckets } from './rate-buckets';
+import { RedisRateBuckets } from './redis-rate-buckets';
 import { LocalSessionLock, RedisSessionLock, SessionLock } from './session-lock';
 import { SocketIoRedis } from './socket-io-redis';
 
@@ -16,7 +18,15 @@ import { SocketIoRedis } from './socket-io-redis';
         return redis ? new RedisSessionLock(redis) : new LocalSessionLock();
       },
     },
+    {
+      provide: RateBuckets,
+      inject: [ConfigService],
+      useFactory: (config: ConfigService<AppConfig, true>): RateBuckets => {
+        const redis = config.get('redis', { infer: true });
+        return redis ? new RedisRateBuckets(redis) : new LocalRateBuckets();
+      },
+    },
   ],
-  exports: [SocketIoRedis, SessionLock],
+  exports: [SocketIoRedis, SessionLock, RateBuckets],
 })
 export class ClusterModule {}

@@ -32,22 +32,33 @@ export function redisConnection(config: RedisConfig, { role, maxRetriesPerReques
   return redis;
 }
 
-/** Resolves once Redis answers; start-up fails with a message naming REDIS_URL (and the last connection error) if it does not in time. */
+/** Resolves once the connection is ready (Redis answered its handshake); start-up fails with a message naming REDIS_URL (and the last connection error) if it does not in time. */
 export async function redisReady(redis: Redis, config: RedisConfig): Promise<void> {
   let lastError: Error | undefined;
   const onError = (err: Error) => (lastError = err);
+  let onReady!: () => void;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
   redis.on('error', onError);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS / 1000} s`)), READY_TIMEOUT_MS);
-  });
+  redis.once('ready', onReady);
   try {
-    await Promise.race([redis.ping(), timeout]);
+    // The ready event rather than a command: a connection whose commands fail fast (no retries) waits here too.
+    if (redis.status !== 'ready') await answeredWithin(ready, READY_TIMEOUT_MS);
   } catch (err) {
     throw new Error(`Redis at ${redactedRedisUrl(config.url)} is unavailable (${(lastError ?? (err as Error)).message}): is it running? check REDIS_URL`);
   } finally {
-    clearTimeout(timer);
     redis.off('error', onError);
+    redis.off('ready', onReady);
+  }
+}
+
+/** `reply`, or an error `no answer within … ms` once `ms` have passed (Redis hung, or a reply held for a reconnection). */
+export async function answeredWithin<T>(reply: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)));
+  try {
+    return await Promise.race([reply, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -54,7 +54,7 @@ export function widgetAssetHeaders(policy: OriginPolicy): Middleware {
  * both transports with the same origin policy as the widget's assets, and `admitClient` (the event
  * limiter's per-IP budget) for each new connection.
  */
-export function socketServerOptions(policy: OriginPolicy, admitClient: (req: IncomingMessage) => boolean, maxMessageBytes: number): Partial<ServerOptions> {
+export function socketServerOptions(policy: OriginPolicy, admitClient: (req: IncomingMessage) => Promise<boolean>, maxMessageBytes: number): Partial<ServerOptions> {
   return {
     maxHttpBufferSize: maxMessageBytes,
     cors: (req, callback) => {
@@ -65,9 +65,9 @@ export function socketServerOptions(policy: OriginPolicy, admitClient: (req: Inc
     },
     allowRequest: (req, callback) => {
       policy.mayConnect(originOf(req), req.headers.host).then(
-        (allowed) => {
+        async (allowed) => {
           if (!allowed) return callback('origin_not_allowed', false);
-          const admitted = admitClient(req);
+          const admitted = await admitClient(req);
           callback(admitted ? null : 'rate_limited', admitted);
         },
         () => callback('unavailable', false),
