@@ -19,6 +19,7 @@ export {
   answers,
   Ask,
   featuresIn,
+  lastVisitorAsks,
   Objection,
   OBJECTION_CUES,
   OBJECTIONS,
