@@ -5,7 +5,9 @@
  *    reply's sentences go through the SentenceGate in order, as the stream sends them. Counted: the
  *    first attempts it stops as a non-answer (the firing rate), the tokens decoded up to the sentence
  *    that stopped them (the generation a regeneration throws away), and the replies whose first
- *    delta waits for a later sentence (a first sentence that adds nothing, held for the next).
+ *    delta waits for a later sentence (a first sentence that adds nothing, held for the next). The
+ *    stopped questions are asked again at serving sampling (seeds 1, 2: the two regenerations of
+ *    GUARDRAIL_MAX_REGENERATIONS=2) to count how often a regeneration is a non-answer too.
  * 2. The check itself: each sentence prefix is checked with and without the non-answer reading,
  *    `repeats` times; the difference is the time it adds per sentence.
  * The time to first delta it adds on a live server (one more first-sentence generation when it
@@ -17,7 +19,7 @@ import { NON_ANSWER } from '../src/chat';
 import { SentenceBuffer } from '../src/chat/sentence-buffer';
 import { SentenceGate } from '../src/chat/sentence-gate';
 import { ChatModel } from '../src/model';
-import { evaluateIntents, GREEDY_SAMPLING } from '../src/model/default-model/intent-eval';
+import { evaluateIntents, GREEDY_SAMPLING, SERVING_SAMPLING } from '../src/model/default-model/intent-eval';
 import { QUESTION_SETS, QuestionSetName } from '../src/model/default-model/question-sets';
 import { HistoryTurn, TurnScoring } from '../src/scoring';
 
@@ -69,6 +71,10 @@ async function main(): Promise<void> {
     const fired = outcomes.filter((o) => o.checked.stopped?.includes(NON_ANSWER));
     const passed = outcomes.filter((o) => !o.checked.stopped);
     const held = passed.filter((o) => o.checked.prefix !== o.before.prefix);
+    // What the regenerations write (sampled at serving settings, seeds 1 and 2): attempt 1 is judged too, attempt 2 goes out as written.
+    const again = await evaluateIntents(model, { catalog, items: items.filter((i) => fired.some((o) => o.question === i.question)), sampling: SERVING_SAMPLING, samples: 2, seed: 1 });
+    const stillNonAnswer = (seed: number) =>
+      again.replies.filter((r) => r.seed === seed && opening(SentenceBuffer.split(r.text), new SentenceGate(scoring, [{ role: 'visitor', text: r.question }]), true).stopped?.includes(NON_ANSWER)).length;
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
     // Late in a session the reading compares each sentence with the agent's earlier replies: ten exchanges before.
@@ -90,6 +96,8 @@ async function main(): Promise<void> {
         firing_rate: round(fired.length / outcomes.length, 4),
         graded_right_among_non_answers: fired.filter((o) => o.right).length,
         tokens_thrown_away_mean: round(mean(fired.map((o) => tokens(o.checked.prefix)))),
+        regeneration_1_non_answers: stillNonAnswer(1),
+        regeneration_2_non_answers_sent_as_written: stillNonAnswer(2),
         first_delta_tokens_mean: round(mean(passed.map((o) => tokens(o.checked.prefix)))),
         first_delta_held_longer: held.length,
         first_delta_held_extra_tokens_mean: round(mean(held.map((o) => tokens(o.checked.prefix) - tokens(o.before.prefix)))),
