@@ -17,7 +17,7 @@ export const NON_ANSWER = 'non_answer';
 export type Verdict =
   /** Nothing blocks: the prefix may be sent. */
   | { kind: 'pass' }
-  /** Only a whole-reply rule is not met yet: keep the sentences back until it is. */
+  /** Only a whole-reply rule, or the answer to the visitor, is not met yet: keep the sentences back until it is. */
   | { kind: 'hold'; rules: string[] }
   /** A blocking rule fired that no continuation can undo. */
   | { kind: 'block'; rules: string[] };
@@ -62,7 +62,7 @@ export class SentenceGate {
   /**
    * Sentences that add nothing ("Sure!", "Hello!") wait for the next one; the first that says
    * something must answer one of the asks, or the reply is a non-answer (an AI disclosure nobody
-   * asked for included). The stream checks each prefix, so later sentences never reopen it.
+   * asked for included). The stream stops at that sentence, so a later one never reopens it.
    */
   private opening(replySoFar: string): Opening {
     if (this.asks.length === 0) return 'answers';
