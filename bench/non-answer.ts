@@ -1,6 +1,6 @@
 /**
  * What the guardrail's non-answer check costs (issue #29), without a server or a benchmark load:
- *   npm run -s build && node dist/bench/non-answer.js [-- --set paraphrase|intent --model DIR --repeats 200]
+ *   npm run -s build && node dist/bench/non-answer.js [--set paraphrase|intent --model DIR --repeats 200]
  * 1. The shipped model replies to every question of a held-out set (greedy, as `eval-intents`); each
  *    reply's sentences go through the SentenceGate in order, as the stream sends them. Counted: the
  *    first attempts it stops as a non-answer (the firing rate), the tokens decoded up to the sentence
@@ -15,9 +15,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { shippedCatalog } from '../src/catalog';
-import { NON_ANSWER } from '../src/chat';
 import { SentenceBuffer } from '../src/chat/sentence-buffer';
-import { SentenceGate } from '../src/chat/sentence-gate';
+import { NON_ANSWER, SentenceGate } from '../src/chat/sentence-gate';
 import { ChatModel } from '../src/model';
 import { evaluateIntents, GREEDY_SAMPLING, SERVING_SAMPLING } from '../src/model/default-model/intent-eval';
 import { QUESTION_SETS, QuestionSetName } from '../src/model/default-model/question-sets';
