@@ -183,7 +183,8 @@ describe('GDPR erasure (real Postgres, real socket.io /chat, admin API)', () => 
       ids.a.push(liveA.sessionId);
       for (const event of ['reply:delta', 'reply:final', 'chat:error']) liveA.socket.on(event, () => liveEvents.push(event));
       const firstDelta = new Promise((resolve) => liveA.socket.once('reply:delta', resolve));
-      liveReply = ask(liveA.socket, 'message:send', { clientMessageId: 'live-1', text: `Is there SSO? ${marker.a} hold` });
+      // It asks nothing, so the scripted first sentence is not held back as a non-answer.
+      liveReply = ask(liveA.socket, 'message:send', { clientMessageId: 'live-1', text: `A note on ${marker.a}, hold` });
       await firstDelta;
     });
 

@@ -1,6 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Socket } from 'socket.io-client';
-import { CLOSING_FALLBACK } from '../src/chat';
+import { CLOSING_FALLBACK, NON_ANSWER } from '../src/chat';
 import { SessionTimeoutJob } from '../src/chat/session-timeout.job';
 import { Database } from '../src/database';
 import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from '../src/policy';
@@ -232,4 +232,52 @@ describe('/chat AI disclosure while streaming (real Postgres, real socket.io)', 
       }
     },
   );
+});
+
+describe('/chat non-answers while streaming (real Postgres, real socket.io)', () => {
+  const dbConfig = testSchemaConfig('streamnonanswer');
+  const GREETING = 'Hello! How can I help you with Pipewise today?';
+  const ANSWER = 'Yes, you can import your contacts from a CSV file.';
+  // Each reply: a greeting that answers nothing, then the answer.
+  const { policy, calls } = scriptedPolicy((attempt) => [attempt === 0 ? GREETING : ANSWER]);
+  let app: INestApplication;
+  let db: Database;
+  let url: string;
+
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy, env: { GUARDRAIL_MAX_REGENERATIONS: '2' } }));
+    url = await listen(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+
+  it('a question the first sentence does not address: the visitor reads only the regenerated answer, the turn records the non-answer', async () => {
+    const socket = await connect(url);
+    try {
+      const { events } = recorder(socket);
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const reply = await request(socket, 'message:send', { clientMessageId: 'n1', text: 'Are you able to import our contacts from a spreadsheet?' });
+      expect(reply).toMatchObject({ ok: true, text: ANSWER });
+      expect(events).toEqual([['typing'], ['delta', ANSWER], ['final', ANSWER]]);
+      expect(calls.slice(-2).map((c) => c.prefix)).toEqual([undefined, undefined]);
+      const [guard] = await db.dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
+      expect(guard.evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: GREETING, rules: [NON_ANSWER] }] });
+      const [turn] = await db.dataSource.query(`SELECT text, time_to_first_delta_ms FROM turns WHERE id = $1`, [reply.turnId]);
+      expect(turn).toMatchObject({ text: ANSWER, time_to_first_delta_ms: expect.any(Number) });
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('a greeting to a message that asks nothing goes out as written', async () => {
+    const socket = await connect(url);
+    try {
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      expect(await request(socket, 'message:send', { clientMessageId: 'h1', text: 'Hi there!' })).toMatchObject({ ok: true, text: GREETING });
+    } finally {
+      socket.disconnect();
+    }
+  });
 });

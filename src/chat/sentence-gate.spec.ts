@@ -1,6 +1,6 @@
 import { shippedCatalog } from '../catalog';
 import { defaultComplianceRules, HistoryTurn, TurnScoring } from '../scoring';
-import { SentenceGate } from './sentence-gate';
+import { NON_ANSWER, SentenceGate } from './sentence-gate';
 
 const scoring = new TurnScoring(shippedCatalog());
 const asked: HistoryTurn[] = [{ role: 'visitor', text: 'Are you a bot? How much is Growth?' }];
@@ -27,11 +27,11 @@ describe('SentenceGate', () => {
   // sentence can clear a block. Only the disclosure rule waits for the rest of the reply.
   it.each(Object.entries(breaking))('%s: a sentence breaking it is decided as soon as it is complete', (rule, sentence) => {
     const gate = new SentenceGate(scoring, asked);
-    const alone = gate.check(sentence, false);
-    const followed = gate.check(`${sentence} ${disclosure} Shall I start a trial?`, true);
+    const alone = gate.check(sentence, false, true);
+    const followed = gate.check(`${sentence} ${disclosure} Shall I start a trial?`, true, true);
     if (rule === 'ai-question-unanswered') {
       expect(alone).toEqual({ kind: 'hold', rules: [rule] });
-      expect(gate.check(sentence, true)).toEqual({ kind: 'block', rules: [rule] });
+      expect(gate.check(sentence, true, true)).toEqual({ kind: 'block', rules: [rule] });
       expect(followed).toEqual({ kind: 'pass' });
     } else {
       expect(alone).toMatchObject({ kind: 'block', rules: expect.arrayContaining([rule]) });
@@ -41,6 +41,36 @@ describe('SentenceGate', () => {
 
   it('a visitor who did not ask about bots: nothing is held', () => {
     const gate = new SentenceGate(scoring, [{ role: 'visitor', text: 'How much is Growth?' }]);
-    expect(gate.check('Growth is $59 per seat a month.', false)).toEqual({ kind: 'pass' });
+    expect(gate.check('Growth is $59 per seat a month.', false, true)).toEqual({ kind: 'pass' });
+  });
+
+  describe('a reply that does not answer what the visitor asked', () => {
+    const gate = (visitor: string) => new SentenceGate(scoring, [{ role: 'visitor', text: visitor }]);
+    const spreadsheet = gate('Are you able to import our contacts from a spreadsheet?');
+    const cancel = gate('Can I cancel whenever I want?');
+
+    it('is blocked at the first sentence that says something', () => {
+      expect(spreadsheet.check('Hello! How can I help you with Pipewise today?', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      expect(spreadsheet.check('Yes, you can import your contacts from a CSV file.', false, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('an AI disclosure nobody asked for is a non-answer', () => {
+      expect(cancel.check("No, I'm an AI assistant for Pipewise, not a human.", false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
+
+    it('a sentence that adds nothing waits for the next one; a reply of nothing but that is a non-answer', () => {
+      expect(cancel.check('Sure!', false, true)).toEqual({ kind: 'hold', rules: [NON_ANSWER] });
+      expect(cancel.check('Sure! Monthly plans cancel any time, with no long-term contract.', false, true)).toEqual({ kind: 'pass' });
+      expect(cancel.check('Sure!', true, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
+
+    it('is not judged when told not to (the last attempt), and never when the visitor asked nothing', () => {
+      expect(spreadsheet.check('Hello! How can I help you with Pipewise today?', true, false)).toEqual({ kind: 'pass' });
+      for (const visitor of ['Hi!', 'Thanks, that is all for now.']) expect(gate(visitor).check('Hello! How can I help you with Pipewise today?', true, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('asked whether it is a bot, an honest disclosure is the answer', () => {
+      expect(gate('are you a bot?').check("No, I'm an AI assistant for Pipewise, not a human.", true, true)).toEqual({ kind: 'pass' });
+    });
   });
 });

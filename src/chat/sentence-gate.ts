@@ -1,4 +1,4 @@
-import { ComplianceRule, HistoryTurn, TurnScoring } from '../scoring';
+import { answers, Ask, ComplianceRule, HistoryTurn, lastVisitorAsks, readReply, TurnScoring } from '../scoring';
 
 /**
  * Blocking rules that only the whole reply can satisfy: "the visitor asked whether a bot is
@@ -8,30 +8,66 @@ import { ComplianceRule, HistoryTurn, TurnScoring } from '../scoring';
  */
 const isWholeReplyRule = (r: ComplianceRule) => r.kind === 'ai-question-evaded';
 
+/**
+ * Not a compliance rule: the reply opens without answering what the visitor asked. An underscore,
+ * like `empty_reply`, so it can never be taken for a rule id (those are dashes only).
+ */
+export const NON_ANSWER = 'non_answer';
+
 export type Verdict =
   /** Nothing blocks: the prefix may be sent. */
   | { kind: 'pass' }
-  /** Only a whole-reply rule is not met yet: keep the sentences back until it is. */
+  /** Only a whole-reply rule, or the answer to the visitor, is not met yet: keep the sentences back until it is. */
   | { kind: 'hold'; rules: string[] }
   /** A blocking rule fired that no continuation can undo. */
   | { kind: 'block'; rules: string[] };
+
+/** Whether the reply so far answers the visitor: the first sentence that says something decides. */
+type Opening = 'answers' | 'undecided' | 'non-answer';
 
 /** Decides, sentence by sentence, whether the reply so far may reach the visitor. */
 export class SentenceGate {
   /** Of the rules in force of `scoring` (the live ones come from the database). */
   private readonly wholeReplyRules: Set<string>;
+  /**
+   * What the visitor's last message asks, read as the simulator and the `unanswered` reward term
+   * read it. A bot question is left to the `ai-question-evaded` rule, which already holds the
+   * reply until it discloses (and an honest disclosure is its answer).
+   */
+  private readonly asks: Ask[];
 
   constructor(
     private readonly scoring: TurnScoring,
     private readonly history: HistoryTurn[],
   ) {
     this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
+    const asks = lastVisitorAsks(history, scoring.catalog);
+    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks;
   }
 
-  /** The reply so far (complete sentences). `final`: no more text will follow, so a whole-reply rule blocks too. */
-  check(replySoFar: string, final: boolean): Verdict {
-    const rules = [...new Set(this.scoring.violations(replySoFar, this.history).filter((v) => v.severity === 'block').map((v) => v.ruleId))];
-    if (rules.length === 0) return { kind: 'pass' };
-    return !final && rules.every((r) => this.wholeReplyRules.has(r)) ? { kind: 'hold', rules } : { kind: 'block', rules };
+  /**
+   * The reply so far (complete sentences). `final`: no more text will follow, so a whole-reply rule
+   * blocks too. `judgeAnswer`: a reply that opens without answering the visitor is blocked too.
+   */
+  check(replySoFar: string, final: boolean, judgeAnswer: boolean): Verdict {
+    const broken = [...new Set(this.scoring.violations(replySoFar, this.history).filter((v) => v.severity === 'block').map((v) => v.ruleId))];
+    const unmet = broken.map((id) => ({ id, waits: this.wholeReplyRules.has(id) }));
+    const opening = judgeAnswer ? this.opening(replySoFar) : 'answers';
+    if (opening !== 'answers') unmet.push({ id: NON_ANSWER, waits: opening === 'undecided' });
+    if (unmet.length === 0) return { kind: 'pass' };
+    const rules = unmet.map((u) => u.id);
+    return !final && unmet.every((u) => u.waits) ? { kind: 'hold', rules } : { kind: 'block', rules };
+  }
+
+  /**
+   * Sentences that add nothing ("Sure!", "Hello!") wait for the next one; the first that says
+   * something must answer one of the asks, or the reply is a non-answer (an AI disclosure nobody
+   * asked for included). The stream stops at that sentence, so a later one never reopens it.
+   */
+  private opening(replySoFar: string): Opening {
+    if (this.asks.length === 0) return 'answers';
+    const reading = readReply(replySoFar, this.history, this.scoring.catalog);
+    if (this.asks.some((ask) => answers(reading, ask))) return 'answers';
+    return reading.sentences.some((s) => s.informative) ? 'non-answer' : 'undecided';
   }
 }

@@ -3,7 +3,7 @@ import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from '../polic
 import { HistoryTurn, TurnScoring } from '../scoring';
 import { SessionClosedError } from '../sessions';
 import { SentenceBuffer } from './sentence-buffer';
-import { SentenceGate } from './sentence-gate';
+import { NON_ANSWER, SentenceGate } from './sentence-gate';
 import { SentenceStream, SentenceStreamOptions } from './sentence-stream';
 
 const catalog = shippedCatalog();
@@ -141,6 +141,67 @@ describe('SentenceStream', () => {
     const reply = await run();
     expect(events).toEqual(['typing', "I'm an AI assistant."]);
     expect(reply.blocked[0].rules).toContain('ai-disclosure');
+  });
+
+  describe('a reply that does not answer what the visitor asked', () => {
+    const spreadsheet: HistoryTurn[] = [{ role: 'visitor', text: 'Are you able to import our contacts from a spreadsheet?' }];
+    const cancel: HistoryTurn[] = [{ role: 'visitor', text: 'Can I cancel whenever I want?' }];
+    const greeting = 'Hello! How can I help you with Pipewise today?';
+    const disclosed = "No, I'm an AI assistant for Pipewise, not a human.";
+    const imports = 'Yes, you can import your contacts from a CSV file.';
+    const cancels = 'Monthly plans cancel any time, with no long-term contract.';
+
+    it.each([
+      [spreadsheet, greeting, imports],
+      [cancel, disclosed, cancels],
+    ])('is regenerated before its first sentence is sent: the visitor gets only the answer (%#)', async (history, nonAnswer, answer) => {
+      const { policy, calls } = scripted([`${nonAnswer} What does your team need?`, answer]);
+      const { events, run } = stream(policy, history);
+      const reply = await run();
+      expect(events).toEqual(['typing', answer]);
+      expect(reply).toMatchObject({ text: answer, fallback: false, blocked: [{ text: nonAnswer, rules: [NON_ANSWER] }] });
+      expect(calls.map((c) => [c.seed, c.prefix])).toEqual([
+        [100, undefined],
+        [101, undefined],
+      ]);
+      expect(calls[0].signal?.aborted).toBe(true); // stopped at the first sentence that said something
+    });
+
+    it('a sentence that adds nothing is held and goes out with the answer after it', async () => {
+      const { policy, calls } = scripted([`Sure! ${cancels}`]);
+      const { events, run } = stream(policy, cancel);
+      expect((await run()).blocked).toEqual([]);
+      expect(events).toEqual(['typing', 'Sure!', ` ${cancels}`]);
+      expect(calls).toHaveLength(1);
+    });
+
+    it('once the regenerations are spent, the last attempt goes out as written, not the fallback', async () => {
+      const { policy, calls } = scripted([greeting, disclosed, "I'm here to help with Pipewise."]);
+      const { events, run } = stream(policy, spreadsheet);
+      const reply = await run();
+      expect(events).toEqual(['typing', "I'm here to help with Pipewise."]);
+      expect(reply).toMatchObject({ fallback: false, blocked: [{ text: greeting, rules: [NON_ANSWER] }, { text: disclosed, rules: [NON_ANSWER] }] });
+      expect(calls).toHaveLength(3);
+      const { policy: once, calls: onlyCall } = scripted([greeting]);
+      expect(await stream(once, spreadsheet, { maxRegenerations: 0 }).run()).toMatchObject({ text: greeting, blocked: [] });
+      expect(onlyCall).toHaveLength(1);
+    });
+
+    it('a message that asks nothing is never regenerated', async () => {
+      for (const text of ['Hi!', 'Thanks, that is all for now.']) {
+        const { policy, calls } = scripted([greeting, imports]);
+        expect(await stream(policy, [{ role: 'visitor', text }]).run()).toMatchObject({ text: greeting, blocked: [] });
+        expect(calls).toHaveLength(1);
+      }
+    });
+
+    it('asked whether it is a bot, an honest disclosure is sent as the answer', async () => {
+      const { policy, calls } = scripted([disclosed, imports]);
+      const { events, run } = stream(policy, [{ role: 'visitor', text: 'are you a bot?' }]);
+      expect(await run()).toMatchObject({ text: disclosed, blocked: [] });
+      expect(events).toEqual(['typing', disclosed]);
+      expect(calls).toHaveLength(1);
+    });
   });
 
   it('busy before the reply started: rethrown, nothing emitted', async () => {

@@ -62,7 +62,9 @@ type AttemptEnd = 'complete' | 'blocked';
  * rules. A sentence that breaks one is never sent: generation stops and restarts from the sentences
  * already sent (the policy continues that prefix), up to `maxRegenerations` times; after that the
  * reply is closed with the fallback. Sentences a whole-reply rule still waits on (the AI disclosure
- * a visitor asked for) are held back until it is met, or dropped with the attempt.
+ * a visitor asked for) are held back until it is met, or dropped with the attempt. A reply that
+ * opens without answering what the visitor asked (SentenceGate) is regenerated the same way while
+ * regenerations are left.
  */
 export class SentenceStream {
   private readonly sent: string[] = [];
@@ -113,7 +115,7 @@ export class SentenceStream {
     const take = (sentences: string[]) => {
       for (const sentence of sentences) {
         if (stopped) return;
-        const verdict = this.gate.check([...this.sent, ...held, sentence].join(' '), false);
+        const verdict = this.gate.check([...this.sent, ...held, sentence].join(' '), false, this.judgesAnswer(n));
         if (verdict.kind === 'block') {
           this.blocked.push({ text: [...held, sentence].join(' '), rules: verdict.rules });
           stopped = true;
@@ -148,7 +150,7 @@ export class SentenceStream {
       }
     }
     if (!done) throw new Error('the policy ended without a reply');
-    const end = stopped ? 'blocked' : this.settle(held);
+    const end = stopped ? 'blocked' : this.settle(held, n);
     if (this.sent.length > sentBefore) {
       this.firstTokenMs ??= firstTokenMs!;
       this.promptTokens ??= done.promptTokens;
@@ -159,20 +161,30 @@ export class SentenceStream {
   }
 
   /** The end of an attempt's text: sends the held sentences if the whole reply now passes, else records the block. */
-  private settle(held: string[]): AttemptEnd {
+  private settle(held: string[], attempt: number): AttemptEnd {
     const reply = [...this.sent, ...held];
     if (reply.length === 0) {
       this.blocked.push({ text: '', rules: ['empty_reply'] });
       return 'blocked';
     }
     if (held.length === 0) return 'complete';
-    const verdict = this.gate.check(reply.join(' '), true);
+    const verdict = this.gate.check(reply.join(' '), true, this.judgesAnswer(attempt));
     if (verdict.kind !== 'pass') {
       this.blocked.push({ text: held.join(' '), rules: verdict.rules });
       return 'blocked';
     }
     this.send(held);
     return 'complete';
+  }
+
+  /**
+   * Whether the gate judges if the reply answers the visitor: only until the first delta (what was
+   * sent had passed), and not on the last attempt. A non-answer spends only spare regenerations:
+   * the last attempt goes out as written (if compliant) rather than the fallback, which answers
+   * nothing either and tells a visitor with an on-topic question that the agent cannot help.
+   */
+  private judgesAnswer(attempt: number): boolean {
+    return this.sent.length === 0 && attempt < this.options.maxRegenerations;
   }
 
   private send(sentences: string[]): void {

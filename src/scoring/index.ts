@@ -20,6 +20,7 @@ export {
   answers,
   Ask,
   featuresIn,
+  lastVisitorAsks,
   Objection,
   OBJECTION_CUES,
   OBJECTIONS,

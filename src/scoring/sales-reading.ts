@@ -115,6 +115,12 @@ export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
   return asks;
 }
 
+/** What the visitor's last message asks: nothing when the conversation does not end with one. */
+export function lastVisitorAsks(history: HistoryTurn[], catalog: ProductCatalog): Ask[] {
+  const last = history[history.length - 1];
+  return last?.role === 'visitor' ? visitorAsks(last.text, catalog) : [];
+}
+
 /** The seat count the visitor stated last ("we're 25 people", "120 of us"), if any. */
 export function statedSeats(history: HistoryTurn[]): number | undefined {
   let seats: number | undefined;

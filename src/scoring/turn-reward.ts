@@ -1,6 +1,6 @@
 import { ProductCatalog } from '../catalog';
 import { TransparentBotLikenessModel } from './bot-likeness';
-import { answers, planServes, ReplyReading, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
+import { answers, lastVisitorAsks, planServes, ReplyReading, statedNeeds, statedSeats, wrongSeatTotals } from './sales-reading';
 import { HistoryTurn } from './types';
 
 /** The bounded terms of the dense turn reward; each is 0 on a clean turn and at most 1. */
@@ -60,9 +60,7 @@ export function turnReward(scores: TurnScorerOutputs, reading: ReplyReading, his
 
 /** Share of what the visitor's last message asked (or said it needs) that the reply leaves unanswered. */
 function unansweredShare(reading: ReplyReading, history: HistoryTurn[], catalog: ProductCatalog, wrongPrice: boolean): number {
-  const last = history[history.length - 1];
-  if (last?.role !== 'visitor') return 0;
-  const asks = visitorAsks(last.text, catalog);
+  const asks = lastVisitorAsks(history, catalog);
   if (!asks.length) return 0;
   const missed = asks.filter((ask) => !answers(reading, ask) || (ask.kind === 'price' && wrongPrice));
   return missed.length / asks.length;

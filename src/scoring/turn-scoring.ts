@@ -35,7 +35,7 @@ export class TurnScoring {
   private readonly scorers: TurnScorer[];
 
   constructor(
-    private readonly catalog: ProductCatalog,
+    readonly catalog: ProductCatalog,
     private readonly weights: TurnRewardWeights = defaultTurnRewardWeights,
     /** The compliance rules in force (the database's on the server, the shipped ones elsewhere). */
     readonly rules: ComplianceRule[] = defaultComplianceRules,

@@ -1,0 +1,112 @@
+/**
+ * What the guardrail's non-answer check costs (issue #29), without a server or a benchmark load:
+ *   npm run -s build && node dist/bench/non-answer.js [--set paraphrase|intent --model DIR --repeats 200]
+ * 1. The shipped model replies to every question of a held-out set (greedy, as `eval-intents`); each
+ *    reply's sentences go through the SentenceGate in order, as the stream sends them. Counted: the
+ *    first attempts it stops as a non-answer (the firing rate), the tokens decoded up to the sentence
+ *    that stopped them (the generation a regeneration throws away), and the replies whose first
+ *    delta waits for a later sentence (a first sentence that adds nothing, held for the next). The
+ *    stopped questions are asked again at serving sampling (seeds 1, 2: the two regenerations of
+ *    GUARDRAIL_MAX_REGENERATIONS=2) to count how often a regeneration is a non-answer too.
+ * 2. The check itself: each sentence prefix is checked with and without the non-answer reading,
+ *    `repeats` times; the difference is the time it adds per sentence.
+ * The time to first delta it adds on a live server (one more first-sentence generation when it
+ * fires, in a batch shared with other replies) is measured by `npm run bench:chat`.
+ */
+import { performance } from 'node:perf_hooks';
+import { shippedCatalog } from '../src/catalog';
+import { SentenceBuffer } from '../src/chat/sentence-buffer';
+import { NON_ANSWER, SentenceGate } from '../src/chat/sentence-gate';
+import { ChatModel } from '../src/model';
+import { evaluateIntents, GREEDY_SAMPLING, SERVING_SAMPLING } from '../src/model/default-model/intent-eval';
+import { QUESTION_SETS, QuestionSetName } from '../src/model/default-model/question-sets';
+import { HistoryTurn, TurnScoring } from '../src/scoring';
+
+const args = new Map<string, string>();
+process.argv.slice(2).forEach((a, i, all) => a.startsWith('--') && args.set(a.slice(2), all[i + 1]));
+const set = (args.get('set') ?? 'paraphrase') as QuestionSetName;
+const dir = args.get('model') ?? 'models/default';
+const repeats = Number(args.get('repeats') ?? 200);
+const catalog = shippedCatalog();
+const scoring = new TurnScoring(catalog);
+
+/**
+ * Where the gate lets the first sentences of a reply out, checking them in order as SentenceStream
+ * does: the prefix sent as the first delta, or the prefix that stopped the attempt and why.
+ */
+function opening(sentences: string[], gate: SentenceGate, judgeAnswer: boolean): { prefix: string; stopped: string[] | undefined } {
+  for (let i = 0; i < sentences.length; i++) {
+    const prefix = sentences.slice(0, i + 1).join(' ');
+    const verdict = gate.check(prefix, i === sentences.length - 1, judgeAnswer);
+    if (verdict.kind !== 'hold') return { prefix, stopped: verdict.kind === 'block' ? verdict.rules : undefined };
+  }
+  return { prefix: '', stopped: ['empty_reply'] };
+}
+
+/** Mean microseconds of one gate check of each sentence prefix. */
+function checkMicros(replies: { text: string; history: HistoryTurn[] }[], judgeAnswer: boolean): number {
+  const prefixes = replies.flatMap(({ text, history }) => {
+    const sentences = SentenceBuffer.split(text);
+    const gate = new SentenceGate(scoring, history);
+    return sentences.map((_, i) => ({ gate, prefix: sentences.slice(0, i + 1).join(' ') }));
+  });
+  const start = performance.now();
+  for (let r = 0; r < repeats; r++) for (const { gate, prefix } of prefixes) gate.check(prefix, false, judgeAnswer);
+  return ((performance.now() - start) * 1000) / (repeats * prefixes.length);
+}
+
+async function main(): Promise<void> {
+  const model = await ChatModel.load(dir, { maxBatch: 64 });
+  try {
+    const items = QUESTION_SETS[set];
+    const report = await evaluateIntents(model, { catalog, items, sampling: GREEDY_SAMPLING, samples: 1, seed: 1 });
+    const replies = report.replies.map((r) => ({ ...r, history: [{ role: 'visitor', text: r.question }] as HistoryTurn[] }));
+    const tokens = (text: string) => model.tokenizer.encode(text).length;
+    const outcomes = replies.map((r) => {
+      const sentences = SentenceBuffer.split(r.text);
+      const gate = new SentenceGate(scoring, r.history);
+      return { ...r, checked: opening(sentences, gate, true), before: opening(sentences, gate, false) };
+    });
+    const fired = outcomes.filter((o) => o.checked.stopped?.includes(NON_ANSWER));
+    const passed = outcomes.filter((o) => !o.checked.stopped);
+    const held = passed.filter((o) => o.checked.prefix !== o.before.prefix);
+    // What the regenerations write (sampled at serving settings, seeds 1 and 2): attempt 1 is judged too, attempt 2 goes out as written.
+    const again = await evaluateIntents(model, { catalog, items: items.filter((i) => fired.some((o) => o.question === i.question)), sampling: SERVING_SAMPLING, samples: 2, seed: 1 });
+    const stillNonAnswer = (seed: number) =>
+      again.replies.filter((r) => r.seed === seed && opening(SentenceBuffer.split(r.text), new SentenceGate(scoring, [{ role: 'visitor', text: r.question }]), true).stopped?.includes(NON_ANSWER)).length;
+    const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
+    const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
+    // Late in a session the reading compares each sentence with the agent's earlier replies: ten exchanges before.
+    const late = replies.map((r, i) => ({
+      text: r.text,
+      history: [...replies.slice(Math.max(0, i - 10), i).flatMap((p): HistoryTurn[] => [...p.history, { role: 'agent', text: p.text }]), ...r.history],
+    }));
+    const added = (conversation: typeof late) => {
+      checkMicros(conversation, true); // warm-up
+      const [withCheck, without] = [checkMicros(conversation, true), checkMicros(conversation, false)];
+      return { with_non_answer: round(withCheck), compliance_only: round(without), added: round(withCheck - without) };
+    };
+    console.log(
+      JSON.stringify({
+        set,
+        model: dir,
+        replies: outcomes.length,
+        non_answers: fired.length,
+        firing_rate: round(fired.length / outcomes.length, 4),
+        graded_right_among_non_answers: fired.filter((o) => o.right).length,
+        tokens_thrown_away_mean: round(mean(fired.map((o) => tokens(o.checked.prefix)))),
+        regeneration_1_non_answers: stillNonAnswer(1),
+        regeneration_2_non_answers_sent_as_written: stillNonAnswer(2),
+        first_delta_tokens_mean: round(mean(passed.map((o) => tokens(o.checked.prefix)))),
+        first_delta_held_longer: held.length,
+        first_delta_held_extra_tokens_mean: round(mean(held.map((o) => tokens(o.checked.prefix) - tokens(o.before.prefix)))),
+        check_us_per_sentence: { first_turn: added(replies), after_10_exchanges: added(late) },
+      }),
+    );
+    for (const o of fired) console.log(`non-answer | ${o.intent} | ${o.question} | ${o.checked.prefix}`);
+  } finally {
+    await model.release();
+  }
+}
+
+void main();
