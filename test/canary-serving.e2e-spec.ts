@@ -48,7 +48,7 @@ afterAll(async () => {
 });
 
 describe('a canary served by the real server, through /chat (real model, real Postgres)', () => {
-  it('serves the hash-assigned share of new sessions from the canary, a whole conversation on one version, before and after a restart; the monitor counts both arms', async () => {
+  it('serves the hash-assigned share of new sessions from the canary, a whole conversation on one version, before and after a restart and on a second replica; the monitor counts both arms', async () => {
     let { app, db, url } = await serve();
     await app.get(SitesRepository).create('shop', 'Shop');
     const registry = app.get(ModelRegistry);
@@ -74,11 +74,17 @@ describe('a canary served by the real server, through /chat (real model, real Po
     expect(app.get<ModelPolicyService>(REPLY_POLICY).canaryName()).toBe('night-canary');
     const after = await drive(url, db, 6, 2);
     expectAssigned(after);
-    const versions = [...before.values(), ...after.values()].map((v) => v[0]);
-    expect(new Set(versions)).toEqual(new Set(['default', 'night-canary']));
 
+    // A second replica on the same database serves its own visitors by the same assignment.
+    const replica = await serve();
+    const onReplica = await drive(replica.url, replica.db, 4, 3);
+    expectAssigned(onReplica);
+    await replica.app.close();
+
+    const versions = [...before.values(), ...after.values(), ...onReplica.values()].map((v) => v[0]);
+    expect(new Set(versions)).toEqual(new Set(['default', 'night-canary']));
     const reading = await app.get(CanaryMonitor).read();
-    expect(reading!.arms.conversion.candidate.n + reading!.arms.conversion.baseline.n).toBe(12);
+    expect(reading!.arms.conversion.candidate.n + reading!.arms.conversion.baseline.n).toBe(16);
     expect(reading!.arms.conversion.candidate.n).toBe(versions.filter((v) => v === 'night-canary').length);
     await app.close();
   }, 240_000);

@@ -85,7 +85,8 @@ describe('bench:load visitors against a real server (scripted replies)', () => {
   };
 
   beforeAll(async () => {
-    ({ app } = await startTestApp(database, { replyPolicy: policy }));
+    // The scripted reply answers nothing; without a regeneration budget the guardrail sends it as written, so the late reply is late once.
+    ({ app } = await startTestApp(database, { replyPolicy: policy, env: { GUARDRAIL_MAX_REGENERATIONS: '0' } }));
     url = await listen(app);
     client = new Client({ connectionString: testDatabaseUrl });
     await client.connect();
