@@ -148,14 +148,13 @@ export class ChatSessionRepository {
         promptTokens: record.promptTokens,
         completionTokens: record.completionTokens,
       });
-      for (const s of scores) {
-        await tx.query(`INSERT INTO turn_scores (turn_id, scorer, scorer_version, score, evidence) VALUES ($1, $2, $3, $4, $5)`, [
-          turn.id,
-          s.scorer,
-          s.version,
-          s.score,
-          JSON.stringify(s.evidence),
-        ]);
+      // Every score in one statement: one round trip, however many scorers there are.
+      if (scores.length) {
+        await tx.query(
+          `INSERT INTO turn_scores (turn_id, scorer, scorer_version, score, evidence)
+           SELECT $1, s.scorer, s.version, s.score, s.evidence FROM jsonb_to_recordset($2::jsonb) AS s(scorer text, version text, score double precision, evidence jsonb)`,
+          [turn.id, JSON.stringify(scores.map((s) => ({ scorer: s.scorer, version: s.version, score: s.score, evidence: s.evidence })))],
+        );
       }
       return turn;
     });

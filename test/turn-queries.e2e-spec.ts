@@ -1,0 +1,61 @@
+import { INestApplication } from '@nestjs/common';
+import { PostgresQueryRunner } from 'typeorm/driver/postgres/PostgresQueryRunner';
+import { ReplyEvent, ReplyPolicy } from '../src/policy';
+import { connect, listen, request } from './support/chat-client';
+import { scriptedPolicy } from './support/scripted-policy';
+import { startTestApp } from './support/test-app';
+import { dropSchema, testSchemaConfig } from './support/test-database';
+
+const dbConfig = testSchemaConfig('turn_queries');
+const REPLY = 'Growth is $59 per seat a month.';
+let app: INestApplication;
+let url: string;
+/** Every statement the app sends, in order, while counting. */
+const statements: string[] = [];
+/** How many had been sent when the model was asked for the reply. */
+let beforeReply = -1;
+const policy: ReplyPolicy = scriptedPolicy('', {
+  async *reply(): AsyncIterable<ReplyEvent> {
+    beforeReply = statements.length;
+    yield { kind: 'delta', text: REPLY };
+    yield { kind: 'done', text: REPLY, promptTokens: 1, completionTokens: 1 };
+  },
+});
+const original = PostgresQueryRunner.prototype.query;
+
+beforeAll(async () => {
+  ({ app } = await startTestApp(dbConfig, { replyPolicy: policy }));
+  url = await listen(app);
+});
+afterAll(async () => {
+  PostgresQueryRunner.prototype.query = original;
+  await app.close();
+  await dropSchema(dbConfig.schema);
+});
+
+/**
+ * The database work of one visitor message, counted so it only goes down: issue [serving-throughput]
+ * asks for at most 4 statements before the first token. Today: the session and its site, the rules
+ * revision, the visitor turn (a transaction), the history, the handoff rules and state.
+ */
+describe('statements per turn (real Postgres)', () => {
+  it('a second message of a session: at most 13 statements before the model is asked, at most 21 in all (the scores in one)', async () => {
+    const socket = await connect(url);
+    try {
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      await request(socket, 'message:send', { clientMessageId: 'warm', text: 'Hi, how much is Growth?' });
+      PostgresQueryRunner.prototype.query = function (this: PostgresQueryRunner, ...args: Parameters<PostgresQueryRunner['query']>) {
+        statements.push(String(args[0]));
+        return original.apply(this, args);
+      } as PostgresQueryRunner['query'];
+      const reply = await request(socket, 'message:send', { clientMessageId: 'count', text: 'And for 12 people?' });
+      PostgresQueryRunner.prototype.query = original;
+      expect(reply).toMatchObject({ ok: true, text: REPLY });
+      expect(beforeReply).toBeLessThanOrEqual(13);
+      expect(statements.length).toBeLessThanOrEqual(21);
+      expect(statements.filter((s) => s.includes('INSERT INTO turn_scores'))).toHaveLength(1);
+    } finally {
+      socket.disconnect();
+    }
+  });
+});
