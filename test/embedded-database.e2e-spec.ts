@@ -5,7 +5,7 @@ import request from 'supertest';
 import { migrations } from '../migrations';
 import { DatabaseConfig } from '../src/config';
 import { Database } from '../src/database';
-import { spawnEntry, waitForExit } from './support/spawn-server';
+import { freePort, spawnEntry, waitForExit, waitForHttp } from './support/spawn-server';
 import { startTestApp } from './support/test-app';
 
 describe('server on the embedded database (PGlite)', () => {
@@ -70,4 +70,34 @@ describe('one owner per embedded data directory', () => {
       await reopened.close();
     }
   }, 120_000);
+});
+
+describe('TRAINING_WORKER=spawn on the embedded database', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'closer-spawned-worker-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('the server’s worker process reaches the database through the server and claims a queued run', async () => {
+    const port = await freePort();
+    const server = spawnEntry('src/main.ts', [], { DATA_DIR: dataDir, PORT: String(port), HOST: '127.0.0.1', TRAINING_WORKER: 'spawn', LOG_LEVEL: 'silent' });
+    const exited = waitForExit(server, 120_000);
+    try {
+      await waitForHttp(`http://127.0.0.1:${port}/health/ready`, 60_000);
+      const shared = await Database.open({ poolSize: 1, schema: 'public', embeddedDataDir: join(dataDir, 'pglite') }, { shareEmbedded: true });
+      try {
+        // A run whose settings no worker accepts: the worker claims it and fails it at once (no training needed to see it got there).
+        const [run] = await shared.dataSource.query(`INSERT INTO training_runs (run_key, trigger, estimator, config, status, max_attempts) VALUES ('spawned-worker', 'cli', 'hian', '{"steps": "many"}', 'queued', 1) RETURNING id`);
+        let row: { status: string; worker_id: string | null; error: string | null } | undefined;
+        for (const deadline = Date.now() + 60_000; Date.now() < deadline; await new Promise((r) => setTimeout(r, 250))) {
+          [row] = await shared.dataSource.query(`SELECT status, worker_id, error FROM training_runs WHERE id = $1`, [run.id]);
+          if (row?.status === 'failed') break;
+        }
+        expect(row).toMatchObject({ status: 'failed', error: expect.stringMatching(/steps/) });
+      } finally {
+        await shared.close();
+      }
+    } finally {
+      server.kill('SIGTERM');
+      await exited;
+    }
+  }, 150_000);
 });

@@ -12,8 +12,8 @@ const WORKER_NICENESS = 10;
 /**
  * TRAINING_WORKER=spawn: the server runs `closer worker` as its own process (training never
  * blocks the server's event loop) and restarts it if it dies; a run it held is resumed from its
- * checkpoint once its heartbeat goes stale. Needs an external Postgres (DATABASE_URL): the
- * embedded database serves one process.
+ * checkpoint once its heartbeat goes stale. On the embedded database the worker reaches it through
+ * the server, which owns it (Database.open's `shareEmbedded`).
  */
 @Injectable()
 export class WorkerSpawner implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -25,10 +25,6 @@ export class WorkerSpawner implements OnApplicationBootstrap, OnApplicationShutd
 
   onApplicationBootstrap(): void {
     if (this.config.get('nightly.worker', { infer: true }) !== 'spawn') return;
-    if (!this.config.get('database.url', { infer: true })) {
-      this.logger.warn('TRAINING_WORKER=spawn needs DATABASE_URL (the embedded database serves one process); run `closer nightly --now` instead');
-      return;
-    }
     this.start();
   }
 
