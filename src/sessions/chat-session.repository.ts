@@ -13,6 +13,11 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 /** A client message id's agent reply is stored under this derived id (unique per session). */
 export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply`;
 
+/** Postgres' SQLSTATE for a unique constraint broken. */
+const UNIQUE_VIOLATION = '23505';
+/** Tries of the one-statement visitor turn insert before a collision is reported (each retry sees what collided). */
+const VISITOR_TURN_ATTEMPTS = 5;
+
 /** The session ended or timed out before the reply was stored: nothing is stored for it. */
 export class SessionClosedError extends Error {
   readonly code = 'session_closed';
@@ -110,14 +115,46 @@ export class ChatSessionRepository {
    * reply already stored for it.
    */
   async addVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
-    return this.db.transaction(async (tx) => {
-      await this.lockSession(tx, sessionId);
-      const turns = tx.getRepository(Turn);
-      const existing = await turns.findOneBy({ sessionId, clientMessageId });
-      if (existing) return { turn: existing, duplicate: true, reply: await turns.findOneBy({ sessionId, clientMessageId: replyIdFor(clientMessageId) }) };
-      const turn = await turns.save({ sessionId, index: await this.nextIndex(tx, sessionId), role: 'visitor', text: this.visitorText.forStorage(text), clientMessageId });
-      return { turn, duplicate: false, reply: null };
-    });
+    // One statement on the hot path: lock the session (and mark it active), read what this message id
+    // stored before, insert it as the next turn if nothing was. Its snapshot predates the lock, so a
+    // turn committed meanwhile makes the insert collide on (session, index) or (session, message id):
+    // then it runs again on a fresh snapshot.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.storeVisitorTurn(sessionId, clientMessageId, this.visitorText.forStorage(text));
+      } catch (err) {
+        if (attempt >= VISITOR_TURN_ATTEMPTS || (err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+      }
+    }
+  }
+
+  private async storeVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
+    const columns = this.db
+      .getMetadata(Turn)
+      .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
+      .join(', ');
+    const rows: (Turn & { stored: boolean })[] = await this.db.query(
+      `WITH locked AS (UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id),
+            stored AS (SELECT * FROM turns WHERE session_id = $1 AND client_message_id IN ($2, $3)),
+            inserted AS (
+              INSERT INTO turns (session_id, index, role, text, client_message_id)
+              SELECT id, (SELECT COALESCE(MAX(index) + 1, 0) FROM turns WHERE session_id = $1), 'visitor', $4, $2
+                FROM locked WHERE NOT EXISTS (SELECT 1 FROM stored WHERE client_message_id = $2)
+              RETURNING *)
+       SELECT false AS stored, ${columns} FROM inserted UNION ALL SELECT true AS stored, ${columns} FROM stored`,
+      [sessionId, clientMessageId, replyIdFor(clientMessageId), text],
+    );
+    // Neither inserted nor found: the session is gone, e.g. erased mid-request (the erasure held its row's lock until its commit).
+    if (rows.length === 0) throw new SessionClosedError(`unknown session ${sessionId}: it was erased or never existed`);
+    const turns = this.db.getRepository(Turn);
+    const of = (id: string) => {
+      const row = rows.find((r) => r.clientMessageId === id);
+      if (!row) return null;
+      const { stored, ...turn } = row;
+      return { turn: turns.create(turn), stored };
+    };
+    const visitor = of(clientMessageId)!;
+    return { turn: visitor.turn, duplicate: visitor.stored, reply: of(replyIdFor(clientMessageId))?.turn ?? null };
   }
 
   /** Takes back a visitor turn that was refused before any reply (e.g. `busy`). */
