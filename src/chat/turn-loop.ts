@@ -120,9 +120,9 @@ export class TurnLoop {
     try {
       const turns = await this.sessions.history(sessionId);
       const history = conversationOf(turns);
-      // A retried message was checked when it was first stored.
-      if (!duplicate) opened = await this.handoffs.checkRules(sessionId, history, site.catalog);
-      if (await this.handoffs.heldByPerson(sessionId)) return held;
+      const handoff = await this.handoffs.onVisitorMessage(sessionId, history, site.catalog, !duplicate);
+      if (handoff.heldByPerson) return held;
+      opened = handoff.opened;
       // The version that wrote the earlier replies keeps the conversation (champion or canary).
       const stickTo = turns.findLast((t) => t.role === 'agent' && t.modelVersionId)?.modelVersionId ?? undefined;
       return { visitorTurn, reply: await this.answer(sessionId, site, clientMessageId, visitorTurn, history, stickTo, listener, started, ended), duplicate: false, heldByPerson: false };

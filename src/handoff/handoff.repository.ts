@@ -110,10 +110,14 @@ export class HandoffRepository {
     return rows[0] && viewOf(rows[0]);
   }
 
-  /** The rules that requested a handoff in this session, and whether one is open now. */
-  async ofSession(sessionId: string): Promise<{ open: boolean; firedRules: Set<string> }> {
+  /** The rules that requested a handoff in this session, whether one is open now, and whether a person holds it. */
+  async ofSession(sessionId: string): Promise<{ open: boolean; held: boolean; firedRules: Set<string> }> {
     const rows: { rule_id: string | null; state: HandoffState }[] = await this.db.query(`SELECT rule_id, state FROM handoffs WHERE session_id = $1`, [sessionId]);
-    return { open: rows.some((r) => r.state === 'waiting' || r.state === 'active'), firedRules: new Set(rows.flatMap((r) => (r.rule_id ? [r.rule_id] : []))) };
+    return {
+      open: rows.some((r) => r.state === 'waiting' || r.state === 'active'),
+      held: rows.some((r) => r.state === 'active'),
+      firedRules: new Set(rows.flatMap((r) => (r.rule_id ? [r.rule_id] : []))),
+    };
   }
 
   /** Open handoffs of active sessions, oldest request first (a handful at a time: one per live session at most). */

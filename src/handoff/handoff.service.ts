@@ -5,7 +5,7 @@ import { ProductCatalog } from '../catalog';
 import { HistoryTurn } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
 import { HandoffError, HeldByPersonError } from './handoff-error';
-import { PhraseMatchers, requestedHandoff } from './handoff-rules';
+import { HandoffRule, PhraseMatchers, requestedHandoff } from './handoff-rules';
 import { HandoffRulesRepository } from './handoff-rules.repository';
 import { HandoffRepository, HandoffView, LiveSession } from './handoff.repository';
 import { LiveEvents, VisitorSideState } from './live-events';
@@ -48,7 +48,7 @@ export class HandoffService {
     return open.state === 'active' ? { state: 'person', name: open.takenBy!.name } : { state: 'waiting', name: null };
   }
 
-  async heldByPerson(sessionId: string, manager?: EntityManager): Promise<boolean> {
+  private async heldByPerson(sessionId: string, manager?: EntityManager): Promise<boolean> {
     return (await this.handoffs.open(sessionId, manager))?.state === 'active';
   }
 
@@ -60,14 +60,19 @@ export class HandoffService {
   }
 
   /**
-   * Checks the rules against the visitor's new message (the last of `history`): when one fires and no
-   * handoff is open, the session waits for a person, the visitor is told, and the dashboards hear of it.
+   * A visitor's new message (the last of `history`), with the session's handoffs read once: whether a
+   * person holds the session (then the AI does not answer), and unless `checkRules` is false (a
+   * retried message was checked when first stored), the rules: when one fires and no handoff is
+   * open, the session waits for a person, the visitor is told, and the dashboards hear of it.
    */
-  async checkRules(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog): Promise<OpenedHandoff | undefined> {
-    const rules = await this.rules.list();
+  async onVisitorMessage(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog, checkRules: boolean): Promise<{ heldByPerson: boolean; opened?: OpenedHandoff }> {
+    const [rules, handoffs] = await Promise.all([checkRules ? this.rules.list() : [], this.handoffs.ofSession(sessionId)]);
+    if (handoffs.held) return { heldByPerson: true };
+    return { heldByPerson: false, opened: handoffs.open ? undefined : await this.requestIfAsked(sessionId, history, catalog, rules, handoffs.firedRules) };
+  }
+
+  private async requestIfAsked(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog, rules: HandoffRule[], firedRules: Set<string>): Promise<OpenedHandoff | undefined> {
     if (!rules.some((r) => r.enabled)) return undefined;
-    const { open, firedRules } = await this.handoffs.ofSession(sessionId);
-    if (open) return undefined;
     const request = requestedHandoff(rules, history, catalog, firedRules, this.phrases);
     if (!request) return undefined;
     const requested = await this.db.transaction(async (tx) => {
