@@ -111,14 +111,13 @@ export class TurnLoop {
     const site = await this.catalogs.forSession(sessionId);
     // A message too long to answer is refused before it is stored (older turns are dropped to fit).
     this.policy.assertFits([{ role: 'system', content: systemPrompt(site.catalog) }, { role: 'user', content: text }]);
-    const { turn: visitorTurn, duplicate, reply: stored } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
+    const { turn: visitorTurn, duplicate, reply: stored, history: turns } = await this.sessions.addVisitorTurn(sessionId, clientMessageId, text);
     if (stored) return { visitorTurn, reply: stored, duplicate: true, heldByPerson: false };
     if (!duplicate) this.events.publish({ type: 'turn', sessionId, turn: visitorTurn });
     const held = { visitorTurn, reply: null, duplicate, heldByPerson: true } as const;
     let withdrawn = false;
     let opened: OpenedHandoff | undefined;
     try {
-      const turns = await this.sessions.history(sessionId);
       const history = conversationOf(turns);
       const handoff = await this.handoffs.onVisitorMessage(sessionId, history, site.catalog, !duplicate);
       if (handoff.heldByPerson) return held;

@@ -13,6 +13,17 @@ export const hashToken = (token: string) => createHash('sha256').update(token).d
 /** A client message id's agent reply is stored under this derived id (unique per session). */
 export const replyIdFor = (clientMessageId: string) => `${clientMessageId}#reply`;
 
+/** A visitor message as `addVisitorTurn` left it. */
+export interface StoredVisitorTurn {
+  turn: Turn;
+  /** Its message id was stored before (a retry): nothing new was stored. */
+  duplicate: boolean;
+  /** The reply already stored for a retried message. */
+  reply: Turn | null;
+  /** The session's turns in order, this one included. */
+  history: Turn[];
+}
+
 /** Postgres' SQLSTATE for a unique constraint broken. */
 const UNIQUE_VIOLATION = '23505';
 /** Tries of the one-statement visitor turn insert before a collision is reported (each retry sees what collided). */
@@ -111,14 +122,14 @@ export class ChatSessionRepository {
 
   /**
    * Stores a visitor message (redacted unless STORE_RAW_TEXT, see VisitorTextPolicy) unless this
-   * client message id was stored before; returns the turn as stored and, for a retry, the agent
-   * reply already stored for it.
+   * client message id was stored before; returns the turn as stored, for a retry the agent reply
+   * already stored for it, and the session's turns in order (this one included).
    */
-  async addVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
-    // One statement on the hot path: lock the session (and mark it active), read what this message id
-    // stored before, insert it as the next turn if nothing was. Its snapshot predates the lock, so a
-    // turn committed meanwhile makes the insert collide on (session, index) or (session, message id):
-    // then it runs again on a fresh snapshot.
+  async addVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<StoredVisitorTurn> {
+    // One statement on the hot path: lock the session (and mark it active), read its turns, insert
+    // this one as the next unless its message id was stored before. Its snapshot predates the lock,
+    // so a turn committed meanwhile makes the insert collide on (session, index) or (session,
+    // message id): then it runs again on a fresh snapshot.
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.storeVisitorTurn(sessionId, clientMessageId, this.visitorText.forStorage(text));
@@ -128,33 +139,31 @@ export class ChatSessionRepository {
     }
   }
 
-  private async storeVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<{ turn: Turn; duplicate: boolean; reply: Turn | null }> {
+  private async storeVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<StoredVisitorTurn> {
     const columns = this.db
       .getMetadata(Turn)
       .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
       .join(', ');
-    const rows: (Turn & { stored: boolean })[] = await this.db.query(
+    const rows: (Turn & { inserted: boolean })[] = await this.db.query(
       `WITH locked AS (UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id),
-            stored AS (SELECT * FROM turns WHERE session_id = $1 AND client_message_id IN ($2, $3)),
+            earlier AS (SELECT * FROM turns WHERE session_id = $1),
             inserted AS (
               INSERT INTO turns (session_id, index, role, text, client_message_id)
-              SELECT id, (SELECT COALESCE(MAX(index) + 1, 0) FROM turns WHERE session_id = $1), 'visitor', $4, $2
-                FROM locked WHERE NOT EXISTS (SELECT 1 FROM stored WHERE client_message_id = $2)
+              SELECT id, (SELECT COALESCE(MAX(index) + 1, 0) FROM earlier), 'visitor', $3, $2
+                FROM locked WHERE NOT EXISTS (SELECT 1 FROM earlier WHERE client_message_id = $2)
               RETURNING *)
-       SELECT false AS stored, ${columns} FROM inserted UNION ALL SELECT true AS stored, ${columns} FROM stored`,
-      [sessionId, clientMessageId, replyIdFor(clientMessageId), text],
+       SELECT false AS inserted, ${columns} FROM earlier WHERE EXISTS (SELECT 1 FROM locked)
+       UNION ALL SELECT true AS inserted, ${columns} FROM inserted
+       ORDER BY index`,
+      [sessionId, clientMessageId, text],
     );
-    // Neither inserted nor found: the session is gone, e.g. erased mid-request (the erasure held its row's lock until its commit).
-    if (rows.length === 0) throw new SessionClosedError(`unknown session ${sessionId}: it was erased or never existed`);
     const turns = this.db.getRepository(Turn);
-    const of = (id: string) => {
-      const row = rows.find((r) => r.clientMessageId === id);
-      if (!row) return null;
-      const { stored, ...turn } = row;
-      return { turn: turns.create(turn), stored };
-    };
-    const visitor = of(clientMessageId)!;
-    return { turn: visitor.turn, duplicate: visitor.stored, reply: of(replyIdFor(clientMessageId))?.turn ?? null };
+    const history = rows.map(({ inserted, ...turn }) => turns.create(turn));
+    const turn = history.find((t) => t.clientMessageId === clientMessageId);
+    // Not found nor inserted: the session is gone, e.g. erased mid-request (the erasure held its row's lock until its commit).
+    if (!turn) throw new SessionClosedError(`unknown session ${sessionId}: it was erased or never existed`);
+    const duplicate = !rows.some((r) => r.inserted);
+    return { turn, duplicate, reply: history.find((t) => t.clientMessageId === replyIdFor(clientMessageId)) ?? null, history };
   }
 
   /** Takes back a visitor turn that was refused before any reply (e.g. `busy`). */
