@@ -36,6 +36,8 @@ export interface PolicyConfig {
   maxBatch: number;
   /** Waiting requests beyond this are refused as busy. */
   maxQueue: number;
+  /** POLICY_PRECOMPILE: compile every step shape when a model loads, before it takes traffic (else on first use). */
+  precompile: boolean;
   replyMaxTokens: number;
   /** Times a reply that breaks a blocking rule is regenerated before the safe fallback is sent. */
   maxRegenerations: number;
@@ -181,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       contextTokens: e.MODEL_CONTEXT_TOKENS,
       maxBatch: e.POLICY_MAX_BATCH,
       maxQueue: e.POLICY_MAX_QUEUE,
+      precompile: e.POLICY_PRECOMPILE === 'true',
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },

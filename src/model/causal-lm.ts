@@ -33,6 +33,7 @@ export class CausalLm {
   /** Sessions of replaced weights, released once no step runs. */
   private retired: Promise<ort.InferenceSession>[] = [];
   private runningSteps = 0;
+  private compiled = 0;
   private weights = new Map<string, { data: Float32Array; shape: number[] }>();
   private fedWeights: Record<string, ort.Tensor> = {};
   private readonly rope: { cos: Float32Array; sin: Float32Array };
@@ -132,6 +133,16 @@ export class CausalLm {
     return counts.map((n, b) => logits.subarray((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
   }
 
+  /** ORT sessions compiled since the model loaded (one per step shape, again after new baked weights). */
+  get compiledShapes(): number {
+    return this.compiled;
+  }
+
+  /** Compiles the session of a step shape now, so the first step of that shape does not wait for it. */
+  async prepare(batch: number, chunk: number, capacity: number): Promise<void> {
+    await this.session(batch, chunk, capacity);
+  }
+
   private session(batch: number, chunk: number, capacity: number): Promise<ort.InferenceSession> {
     const key = `${batch}x${chunk}x${capacity}`;
     let session = this.sessions.get(key);
@@ -142,6 +153,7 @@ export class CausalLm {
       const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
       session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
       this.sessions.set(key, session);
+      this.compiled++;
     }
     return session;
   }

@@ -16,6 +16,22 @@ export class ContextOverflowError extends Error {
   }
 }
 
+/**
+ * Prompt token ids for a conversation in a `maxContext`-token context leaving `reserve` for the
+ * reply: the system message and the most recent turns that fit, then `assistantPrefix` (the start
+ * of the assistant's reply, already written, that generation continues).
+ */
+export function conversationPromptIds(tokenizer: ChatTokenizer, maxContext: number, messages: ChatMessage[], reserve: number, assistantPrefix = ''): number[] {
+  const budget = maxContext - reserve;
+  const [system, ...rest] = messages[0]?.role === 'system' ? messages : [undefined, ...messages];
+  for (let drop = 0; drop < rest.length; drop++) {
+    const kept = [...(system ? [system] : []), ...rest.slice(drop)];
+    const ids = tokenizer.encode(tokenizer.renderChat(kept as ChatMessage[]) + assistantPrefix);
+    if (ids.length <= budget) return ids;
+  }
+  throw new ContextOverflowError(maxContext);
+}
+
 /** A checkpoint folder loaded for chat: weights, tokenizer, chat template, generator. */
 export class ChatModel {
   private constructor(
@@ -39,14 +55,7 @@ export class ChatModel {
    * `assistantPrefix`: the start of the assistant's reply, already written, that generation continues.
    */
   promptIds(messages: ChatMessage[], reserve: number, assistantPrefix = ''): number[] {
-    const budget = this.generator.lm.maxContext - reserve;
-    const [system, ...rest] = messages[0]?.role === 'system' ? messages : [undefined, ...messages];
-    for (let drop = 0; drop < rest.length; drop++) {
-      const kept = [...(system ? [system] : []), ...rest.slice(drop)];
-      const ids = this.tokenizer.encode(this.tokenizer.renderChat(kept as ChatMessage[]) + assistantPrefix);
-      if (ids.length <= budget) return ids;
-    }
-    throw new ContextOverflowError(this.generator.lm.maxContext);
+    return conversationPromptIds(this.tokenizer, this.generator.lm.maxContext, messages, reserve, assistantPrefix);
   }
 
   /** Streams the assistant's reply to a conversation (joining the running batch). */

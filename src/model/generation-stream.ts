@@ -14,17 +14,20 @@ export interface GenerationResult {
   reusedTokens: number;
 }
 
-export type GenerationEvent =
-  | { kind: 'token'; token: number; logprob: number; rawLogprob: number; /** New visible text. */ delta: string }
-  | { kind: 'done'; result: GenerationResult };
+export type TokenEvent = { kind: 'token'; token: number; logprob: number; rawLogprob: number; /** New visible text. */ delta: string };
 
-/** One request's events as they happen (iterate it) and its final result (await `result`). */
-export class GenerationStream implements AsyncIterable<GenerationEvent> {
-  readonly result: Promise<GenerationResult>;
-  private readonly events: GenerationEvent[] = [];
+export type GenerationEvent = TokenEvent | { kind: 'done'; result: GenerationResult };
+
+/**
+ * One request's events as they happen (iterate it) and its final result (await `result`): any
+ * number of events `E`, then `{ kind: 'done', result }`, or a failure.
+ */
+export class EventStream<E extends { kind: string }, R> implements AsyncIterable<E | { kind: 'done'; result: R }> {
+  readonly result: Promise<R>;
+  private readonly events: (E | { kind: 'done'; result: R })[] = [];
   private failure: Error | undefined;
   private wake: (() => void) | undefined;
-  private settle!: { resolve: (r: GenerationResult) => void; reject: (e: Error) => void };
+  private settle!: { resolve: (r: R) => void; reject: (e: Error) => void };
 
   constructor() {
     this.result = new Promise((resolve, reject) => (this.settle = { resolve, reject }));
@@ -32,9 +35,9 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
     this.result.catch(() => undefined);
   }
 
-  push(event: GenerationEvent): void {
+  push(event: E | { kind: 'done'; result: R }): void {
     this.events.push(event);
-    if (event.kind === 'done') this.settle.resolve(event.result);
+    if (isDone<R>(event)) this.settle.resolve(event.result);
     this.wake?.();
   }
 
@@ -44,13 +47,20 @@ export class GenerationStream implements AsyncIterable<GenerationEvent> {
     this.wake?.();
   }
 
-  async *[Symbol.asyncIterator](): AsyncIterator<GenerationEvent> {
+  async *[Symbol.asyncIterator](): AsyncIterator<E | { kind: 'done'; result: R }> {
     for (;;) {
       while (this.events.length === 0 && !this.failure) await new Promise<void>((r) => (this.wake = r));
       const event = this.events.shift();
       if (!event) throw this.failure;
       yield event;
-      if (event.kind === 'done') return;
+      if (isDone(event)) return;
     }
   }
 }
+
+function isDone<R>(event: { kind: string }): event is { kind: 'done'; result: R } {
+  return event.kind === 'done';
+}
+
+/** A generator request's tokens as they are sampled, then its result. */
+export class GenerationStream extends EventStream<TokenEvent, GenerationResult> {}

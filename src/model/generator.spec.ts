@@ -114,6 +114,23 @@ describe('Generator (random tiny model, continuous batching)', () => {
     expect(g.active).toBe(0);
   });
 
+  it('after precompile, traffic of every prompt length and batch size compiles no step shape', async () => {
+    const g = new Generator(new CausalLm(checkpoint, 200), tokenizer, { maxBatch: 5 });
+    generators.push(g);
+    const warmup = await g.precompile();
+    // Capacities 64, 128, 200; decode rows 1, 2, 4, 5; prefill rows 1, 2, 4, 8; chunks 16..256 within each capacity.
+    expect(warmup.shapes).toBe(g.servingShapes().length);
+    expect(g.lm.compiledShapes).toBe(warmup.shapes);
+    const rng = new Rng(9);
+    const text = 'the growth plan costs fifty nine dollars per seat. ';
+    for (let wave = 0; wave < 6; wave++) {
+      const rows = 1 + rng.int(7);
+      const prompts = Array.from({ length: rows }, () => tokenizer.encode(text.repeat(1 + rng.int(12))).slice(0, 1 + rng.int(190)));
+      await Promise.all(prompts.map((p, i) => g.submit({ prompt: p, seed: wave * 10 + i, maxNewTokens: Math.min(199 - p.length, 4 + rng.int(40)), temperature: 1 }).result));
+    }
+    expect(g.lm.compiledShapes).toBe(warmup.shapes);
+  });
+
   it('refuses beyond maxQueue waiting requests (the busy path)', () => {
     const g = generatorFor({ maxBatch: 1, maxQueue: 2 });
     const streams = [1, 2, 3].map((seed) => g.submit({ prompt, seed, maxNewTokens: 4 })); // one row, two waiting

@@ -1,7 +1,7 @@
 import { Rng } from '../engine';
 import { CausalLm } from './causal-lm';
 import { FinishReason, GenerationResult, GenerationStream } from './generation-stream';
-import { bucket, SequenceKv, SlotKvCache } from './kv-cache';
+import { bucket, bucketValues, SequenceKv, SlotKvCache } from './kv-cache';
 import { defaultSampling, SAMPLING_KEYS, sampleToken, SamplingOptions } from './sampling';
 import { ChatTokenizer } from './tokenizer';
 
@@ -42,8 +42,21 @@ export class QueueFullError extends Error {
   }
 }
 
+/** Throws unless the prompt leaves room for at least one reply token in the context. */
+export function checkPrompt(prompt: readonly number[], maxContext: number): void {
+  if (prompt.length === 0) throw new Error('the prompt is empty');
+  if (prompt.length >= maxContext) throw new Error(`a prompt of ${prompt.length} tokens leaves no room in the ${maxContext}-token context`);
+}
+
 /** Prefill chunk lengths (powers of two) and rows prefilled together: bounds the session shapes compiled. */
 const PREFILL = { minChunk: 16, maxChunk: 256, maxRows: 8 };
+
+/** One ORT session shape of the step graph: rows, new tokens per row, cache capacity bucket. */
+export interface StepShape {
+  batch: number;
+  chunk: number;
+  capacity: number;
+}
 
 /**
  * Continuous batching (as vLLM's scheduler does it): requests join the running batch at the next
@@ -87,8 +100,7 @@ export class Generator {
   }
 
   submit(request: GenerationRequest): GenerationStream {
-    if (request.prompt.length === 0) throw new Error('the prompt is empty');
-    if (request.prompt.length >= this.lm.maxContext) throw new Error(`a prompt of ${request.prompt.length} tokens leaves no room in the ${this.lm.maxContext}-token context`);
+    checkPrompt(request.prompt, this.lm.maxContext);
     const freeRows = Math.max(0, this.maxBatch - this.running.length);
     if (this.waiting.length - freeRows >= this.maxQueue) throw new QueueFullError(this.waiting.length - freeRows);
     const row = new Row(request, this);
@@ -98,6 +110,30 @@ export class Generator {
       void this.loop();
     }
     return row.stream;
+  }
+
+  /**
+   * Every step shape this generator can run: decode steps (one token per row, the batch bucketed
+   * up to maxBatch) and prefill chunks (rows joining together, chunk lengths bucketed), each at
+   * every capacity bucket that can hold it. A prefill chunk never exceeds what its capacity holds,
+   * since the capacity is fitted to the longest prompt first.
+   */
+  servingShapes(): StepShape[] {
+    const capacities = bucketValues(this.cache.minCapacity, this.cache.maxCapacity);
+    const decode = bucketValues(1, this.maxBatch).flatMap((batch) => capacities.map((capacity) => ({ batch, chunk: 1, capacity })));
+    const prefillRows = bucketValues(1, bucket(Math.min(PREFILL.maxRows, this.maxBatch), 1, Infinity));
+    const prefill = prefillRows.flatMap((batch) =>
+      capacities.flatMap((capacity) => bucketValues(PREFILL.minChunk, bucket(capacity, PREFILL.minChunk, PREFILL.maxChunk)).map((chunk) => ({ batch, chunk, capacity }))),
+    );
+    return [...decode, ...prefill];
+  }
+
+  /** Compiles every serving shape now (before traffic: a first use would stall its step by a compile). */
+  async precompile(): Promise<{ shapes: number; seconds: number }> {
+    const started = performance.now();
+    const shapes = this.servingShapes();
+    for (const { batch, chunk, capacity } of shapes) await this.lm.prepare(batch, chunk, capacity);
+    return { shapes: shapes.length, seconds: (performance.now() - started) / 1000 };
   }
 
   /** Generates for several prompts at once and waits for every result. */

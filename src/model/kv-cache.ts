@@ -8,6 +8,13 @@ export function bucket(n: number, floor: number, cap: number): number {
   return Math.min(b, cap);
 }
 
+/** Every value `bucket(n, floor, cap)` takes for n ≥ 1: the shapes a bucketed dimension can have. */
+export function bucketValues(floor: number, cap: number): number[] {
+  const values: number[] = [];
+  for (let b = floor; b < cap; b *= 2) values.push(b);
+  return [...values, cap];
+}
+
 /** Names of the per-layer key/value arrays, in a fixed order shared by every cache. */
 export function kvArrayNames(c: ModelConfig): string[] {
   return Array.from({ length: c.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.past(l, kind))).flat();
@@ -101,7 +108,7 @@ export class SlotKvCache {
     private readonly config: ModelConfig,
     /** Largest capacity bucket (the model's context). */
     readonly maxCapacity: number,
-    private readonly minCapacity = 64,
+    readonly minCapacity = 64,
   ) {
     this.names = kvArrayNames(config);
     this.capacity = Math.min(minCapacity, maxCapacity);

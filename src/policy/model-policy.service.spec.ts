@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tinyAdapter } from '../../test/support/tiny-adapter';
 import { AppConfig, PolicyConfig } from '../config';
-import { ChatMessage, ChatModel } from '../model';
+import { ChatMessage, ServedModel } from '../model';
 import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
 import { servedByCanary } from '../registry';
 import { ModelPolicyService } from './model-policy.service';
@@ -17,6 +17,7 @@ const policy: PolicyConfig = {
   maxQueue: 1,
   replyMaxTokens: 24,
   maxRegenerations: 0,
+  precompile: false,
 };
 
 async function collect(events: AsyncIterable<ReplyEvent>): Promise<ReplyEvent[]> {
@@ -49,12 +50,12 @@ describe('ModelPolicyService (default model)', () => {
     expect(kept).toEqual(uncached);
   });
 
-  it('forgets a conversation: its kept cache is dropped', async () => {
+  it("forgets a conversation on the served version (its inference thread drops the cache: served-model.spec)", async () => {
     await collect(service.reply(messages, { seed: 4, conversationId: 'erased' }));
-    const caches = service['served']!.caches;
-    expect(caches.has('erased')).toBe(true);
+    const forget = jest.spyOn(ServedModel.prototype, 'forget');
     service.forget('erased');
-    expect(caches.has('erased')).toBe(false);
+    expect(forget).toHaveBeenCalledWith('erased');
+    forget.mockRestore();
   });
 
   it('continues a prefix already sent: the prompt ends with it, and the reply stays within its length', async () => {
@@ -86,7 +87,7 @@ describe('ModelPolicyService hot swap', () => {
   it('new replies go to the new champion; a reply in flight finishes on the old model, which is released after it', async () => {
     const service = new ModelPolicyService(configOf({ ...policy, maxBatch: 2, maxQueue: 4 }));
     await service.onModuleInit();
-    const release = jest.spyOn(ChatModel.prototype, 'release');
+    const release = jest.spyOn(ServedModel.prototype, 'release');
     const inFlight = service.reply(messages, { seed: 1 })[Symbol.asyncIterator]();
     expect((await inFlight.next()).value).toMatchObject({ kind: 'delta' });
 
@@ -131,7 +132,7 @@ describe('ModelPolicyService serving a canary beside the champion', () => {
   it('new sessions go to the canary by the stable hash, a conversation stays on the version of its earlier replies, and the canary ends cleanly', async () => {
     const service = new ModelPolicyService(configOf({ ...policy, maxBatch: 2, maxQueue: 4 }));
     await service.onModuleInit();
-    const release = jest.spyOn(ChatModel.prototype, 'release');
+    const release = jest.spyOn(ServedModel.prototype, 'release');
     await service.serveCanary(canary);
     expect(service.canaryName()).toBe('night-canary');
     const expected = conversations.map((c) => (servedByCanary(c, canary.canaryId, canary.share) ? 'night-canary' : 'default'));
@@ -184,6 +185,20 @@ describe('ModelPolicyService serving an adapter version', () => {
     expect(full).toMatchObject({ kind: 'done', version: 'night-merged' });
     expect(adapted?.kind === 'done' && full?.kind === 'done' && adapted.text === full.text).toBe(true);
     expect(base?.kind === 'done' && adapted?.kind === 'done' && base.text !== adapted.text).toBe(true);
+    await service.onApplicationShutdown();
+  });
+});
+
+describe('ModelPolicyService when an inference thread dies', () => {
+  it('readiness says so, and the version is loaded again and answers', async () => {
+    const service = new ModelPolicyService(configOf(policy));
+    await service.onModuleInit();
+    await service['served']!.model['worker'].terminate();
+    expect(service.isLoaded()).toBe(false);
+    for (const deadline = Date.now() + 20_000; !service.isLoaded() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+    expect(service.isLoaded()).toBe(true);
+    const messages: ChatMessage[] = [{ role: 'user', content: 'Is there a free trial?' }];
+    expect((await collect(service.reply(messages, { seed: 1 }))).at(-1)).toMatchObject({ kind: 'done', version: 'default' });
     await service.onApplicationShutdown();
   });
 });

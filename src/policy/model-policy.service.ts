@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { basename } from 'node:path';
 import { AppConfig, PolicyConfig } from '../config';
 import { ModelStatus } from '../health';
-import { ChatMessage, ChatModel, ConversationCaches, QueueFullError } from '../model';
+import { ChatMessage, QueueFullError, ServedModel } from '../model';
 import { Canary, Champion, ChampionWatcherService, ModelRegistry, servedByCanary } from '../registry';
 import { PolicyBusyError, PolicyLoad, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
 
@@ -12,24 +12,23 @@ const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 /** Memory for conversations' key/value caches kept between their turns (least recently used dropped first). */
 const CONVERSATION_CACHE_BYTES = 256 * 1024 * 1024;
 
-/** One loaded model version and the replies still generating on it. */
-interface ServedModel {
+/** One loaded model version (its inference thread holds its conversations' caches) and the replies still generating on it. */
+interface ServedVersion {
   /** The registry's id (undefined for a model folder served without a registry). */
   id?: string;
   name: string;
-  model: ChatModel;
-  /** Caches hold this model's keys/values: they go with it. */
-  caches: ConversationCaches;
+  model: ServedModel;
   replies: number;
   /** Replaced by a newer champion: released once its last reply ends. */
   retired: boolean;
 }
 
 /**
- * The served model: the registry's champion (MODEL_DIR until there is one), loaded at start-up;
- * replies of concurrent sessions share the running batch (continuous batching: a reply joins at
- * the next decode step and leaves when it ends), and each session's cache survives between its
- * turns so a turn prefills only what is new.
+ * The served model: the registry's champion (MODEL_DIR until there is one), loaded at start-up
+ * in its own inference thread (`ServedModel`), every step shape compiled before it takes traffic
+ * (POLICY_PRECOMPILE); replies of concurrent sessions share the running batch (continuous
+ * batching: a reply joins at the next decode step and leaves when it ends), and each session's
+ * cache survives between its turns so a turn prefills only what is new.
  *
  * Hot swap: when the champion changes (LISTEN/NOTIFY or polling, `ChampionWatcherService`), the new
  * version is loaded beside the old one and new replies go to it; replies already generating finish
@@ -43,8 +42,8 @@ interface ServedModel {
 export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(ModelPolicyService.name);
   private readonly config: PolicyConfig;
-  private served: ServedModel | undefined;
-  private canary: (ServedModel & { canary: Canary }) | undefined;
+  private served: ServedVersion | undefined;
+  private canary: (ServedVersion & { canary: Canary }) | undefined;
   /** Swaps run one at a time, in the order the changes arrived. */
   private swapping: Promise<void> = Promise.resolve();
 
@@ -78,7 +77,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   }
 
   isLoaded(): boolean {
-    return this.served !== undefined;
+    return this.served?.model.serving === true;
   }
 
   versionName(): string | undefined {
@@ -87,15 +86,15 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
 
   /** The served model's generator: replies waiting and rows running (a retired model finishing its last replies is not counted). */
   batchLoad(): PolicyLoad {
-    const generator = this.served?.model.generator;
-    return { queued: generator?.queued ?? 0, active: generator?.active ?? 0, maxBatch: generator?.maxBatch ?? this.config.maxBatch };
+    const model = this.served?.model;
+    return { queued: model?.queued ?? 0, active: model?.active ?? 0, maxBatch: model?.maxBatch ?? this.config.maxBatch };
   }
 
   /** Serves `champion` from now on (no-op when it already is); a version that fails to load leaves the current one serving. */
   swapTo(champion: Champion): Promise<void> {
     this.swapping = this.swapping.then(async () => {
       if (!this.served || this.served.name === champion.name) return;
-      let next: ServedModel;
+      let next: ServedVersion;
       try {
         next = await this.load(champion.name, champion.artifactPath, champion.id);
       } catch (err) {
@@ -135,7 +134,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
 
   /** Its cache on the champion and on the canary (a retired model's go when it is released). */
   forget(conversationId: string): void {
-    for (const served of [this.served, this.canary]) served?.caches.delete(conversationId);
+    for (const served of [this.served, this.canary]) served?.model.forget(conversationId);
   }
 
   assertFits(messages: ChatMessage[]): void {
@@ -145,35 +144,38 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '', stickTo }: ReplyOptions): AsyncIterable<ReplyEvent> {
     // The reply stays on the version it started on, whatever is swapped in meanwhile.
     const served = this.servedFor(conversationId, stickTo);
-    const { model, caches } = served;
+    const { model } = served;
     // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
     const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
     const prompt = model.promptIds(messages, maxNewTokens, prefix);
-    const cache = conversationId === undefined ? undefined : caches.get(conversationId, prompt);
+    // A caller that stops reading (a regenerated sentence, a closed socket) stops the generation too.
+    const stop = new AbortController();
+    const onAbort = () => stop.abort();
+    if (signal?.aborted) stop.abort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
     let stream;
     try {
-      stream = model.generator.submit({ ...sampling, prompt, maxNewTokens, seed, signal, cache });
+      stream = model.submit({ ...sampling, prompt, maxNewTokens, seed, conversationId }, stop.signal);
     } catch (err) {
+      signal?.removeEventListener('abort', onAbort);
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;
     }
     served.replies++;
     try {
       for await (const e of stream) {
-        if (e.kind === 'token') {
-          if (e.delta) yield { kind: 'delta', text: e.delta };
-        } else {
-          yield { kind: 'done', text: e.result.text.trim(), completionTokens: e.result.tokens.length, promptTokens: e.result.promptTokens, version: served.name };
-        }
+        if (e.kind === 'delta') yield { kind: 'delta', text: e.text };
+        else yield { kind: 'done', text: e.result.text.trim(), completionTokens: e.result.completionTokens, promptTokens: e.result.promptTokens, version: served.name };
       }
     } finally {
-      caches.evict();
+      stop.abort();
+      signal?.removeEventListener('abort', onAbort);
       served.replies--;
       await this.releaseIfIdle(served);
     }
   }
 
   /** The version that writes this conversation's reply: the one that wrote its earlier replies while served, else the canary's share of sessions, else the champion. */
-  private servedFor(conversationId: string | undefined, stickTo: string | undefined): ServedModel {
+  private servedFor(conversationId: string | undefined, stickTo: string | undefined): ServedVersion {
     const champion = this.current();
     const canary = this.canary;
     if (!canary || conversationId === undefined) return champion;
@@ -181,23 +183,49 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     return servedByCanary(conversationId, canary.canary.canaryId, canary.canary.share) ? canary : champion;
   }
 
-  private async load(name: string, dir: string, id?: string): Promise<ServedModel> {
-    const { contextTokens, maxBatch, maxQueue } = this.config;
-    const model = await ChatModel.load(dir, { capacity: contextTokens, maxBatch, maxQueue });
-    return { id, name, model, caches: new ConversationCaches(model.generator.lm.config, CONVERSATION_CACHE_BYTES), replies: 0, retired: false };
+  private async load(name: string, dir: string, id?: string): Promise<ServedVersion> {
+    const { contextTokens, maxBatch, maxQueue, precompile } = this.config;
+    const model = await ServedModel.load(dir, {
+      capacity: contextTokens,
+      maxBatch,
+      maxQueue,
+      precompile,
+      cacheBytes: CONVERSATION_CACHE_BYTES,
+      onExit: (err) => this.recover(version, err),
+    });
+    if (model.warmup) this.logger.log(`${name}: ${model.warmup.shapes} step shapes compiled in ${model.warmup.seconds.toFixed(1)} s`);
+    const version: ServedVersion = { id, name, model, replies: 0, retired: false };
+    return version;
+  }
+
+  /** A served version whose inference thread died is loaded again (its replies in flight have failed; readiness says so meanwhile). */
+  private recover(dead: ServedVersion, err: Error): void {
+    this.logger.error(`the inference thread of ${dead.name} stopped (${err.message}); loading it again`);
+    this.swapping = this.swapping.then(async () => {
+      const isChampion = dead.model === this.served?.model;
+      if (!isChampion && dead.model !== this.canary?.model) return;
+      try {
+        const again = await this.load(dead.name, dead.model.dir, dead.id);
+        if (isChampion) this.served = again;
+        else if (this.canary) this.canary = { ...again, canary: this.canary.canary };
+        this.logger.log(`serving ${dead.name} again`);
+      } catch (reloadErr) {
+        this.logger.error(`${dead.name} could not be loaded again: ${(reloadErr as Error).message}`);
+      }
+    });
   }
 
   /** No new replies go to `served`; it is released after its last one. */
-  private async retire(served: ServedModel): Promise<void> {
+  private async retire(served: ServedVersion): Promise<void> {
     served.retired = true;
     await this.releaseIfIdle(served);
   }
 
-  private async releaseIfIdle(served: ServedModel): Promise<void> {
+  private async releaseIfIdle(served: ServedVersion): Promise<void> {
     if (served.retired && served.replies === 0) await served.model.release();
   }
 
-  private current(): ServedModel {
+  private current(): ServedVersion {
     if (!this.served) throw new Error('the policy model is not loaded');
     return this.served;
   }

@@ -1,6 +1,5 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { startWorker } from '../worker-thread';
 import { FromWorker, ToWorker, WorkerInit } from './protocol';
 import { RolloutPlayer } from './rollout-player';
 import { PolicyWeights, RolloutJob, RolloutPlayerOptions, RolloutSession } from './types';
@@ -137,23 +136,10 @@ class WorkerLane implements Lane {
     });
   }
 
-  static create(player: RolloutPlayerOptions): Promise<WorkerLane> {
+  static async create(player: RolloutPlayerOptions): Promise<WorkerLane> {
     const init: WorkerInit = { player };
-    // Compiled: the .js next to this file. From sources (tests, ts-node): the .ts through swc.
-    const compiled = join(__dirname, 'rollout-worker.js');
-    const worker = existsSync(compiled)
-      ? new Worker(compiled, { workerData: init })
-      : new Worker(join(__dirname, 'rollout-worker.ts'), { workerData: init, execArgv: ['-r', '@swc-node/register'] });
-    return new Promise((resolve, reject) => {
-      const onMessage = (m: FromWorker) => {
-        if (m.type === 'ready') resolve(new WorkerLane(worker, player.maxBatch!));
-        else if (m.type === 'fatal') reject(new Error(`rollout worker: ${m.message}`));
-        else return;
-        worker.off('message', onMessage);
-      };
-      worker.on('message', onMessage);
-      worker.once('error', reject);
-    });
+    const { worker } = await startWorker(__dirname, 'rollout-worker', init, 'rollout worker');
+    return new WorkerLane(worker, player.maxBatch!);
   }
 
   play(job: RolloutJob): Promise<RolloutSession> {

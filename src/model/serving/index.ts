@@ -1,0 +1,2 @@
+export { ServedResult, ServingRequest, Warmup } from './protocol';
+export { ServedEvent, ServedModel, ServedModelOptions, ServedStream } from './served-model';
