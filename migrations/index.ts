@@ -14,6 +14,7 @@ import { SessionRetention1764180000000 } from './1764180000000-session-retention
 import { FalseUrgencyRule1764190000000 } from './1764190000000-false-urgency-rule';
 import { Canary1764200000000 } from './1764200000000-canary';
 import { FidelityReports1764210000000 } from './1764210000000-fidelity-reports';
+import { HandoffRulesRevision1764220000000 } from './1764220000000-handoff-rules-revision';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -33,4 +34,5 @@ export const migrations = [
   FalseUrgencyRule1764190000000,
   Canary1764200000000,
   FidelityReports1764210000000,
+  HandoffRulesRevision1764220000000,
 ];

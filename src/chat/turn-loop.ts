@@ -119,7 +119,7 @@ export class TurnLoop {
     let opened: OpenedHandoff | undefined;
     try {
       const history = conversationOf(turns);
-      const handoff = await this.handoffs.onVisitorMessage(sessionId, history, site.catalog, !duplicate);
+      const handoff = await this.handoffs.onVisitorMessage(sessionId, history, site.catalog, !duplicate, site.handoffRulesRevision);
       if (handoff.heldByPerson) return held;
       opened = handoff.opened;
       // The version that wrote the earlier replies keeps the conversation (champion or canary).

@@ -17,7 +17,7 @@ const ruleOf = (r: RuleRow): HandoffRule =>
 
 const params = (rule: HandoffRule) => [rule.id, rule.kind, rule.enabled, rule.kind === 'visitor_request' ? rule.phrases : null, rule.kind === 'deal_value' ? rule.minValue : null];
 
-/** The `handoff_rules` table: read on every visitor message (a handful of rows), so an edit applies to the next message on every replica. */
+/** The `handoff_rules` table: read again by a turn whose `handoff_rules_revision` moved, so an edit applies to the next message on every replica. */
 @Injectable()
 export class HandoffRulesRepository {
   constructor(@InjectDataSource() private readonly db: DataSource) {}

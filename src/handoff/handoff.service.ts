@@ -32,6 +32,8 @@ export const handoffNotices = {
 export class HandoffService {
   private readonly logger = new Logger(HandoffService.name);
   private readonly phrases = new PhraseMatchers();
+  /** The rules as last read, and their revision (`handoff_rules_revision`): read again only when it moved. */
+  private rulesRead: { revision: number; rules: Promise<HandoffRule[]> } | undefined;
 
   constructor(
     @InjectDataSource() private readonly db: DataSource,
@@ -65,10 +67,31 @@ export class HandoffService {
    * retried message was checked when first stored), the rules: when one fires and no handoff is
    * open, the session waits for a person, the visitor is told, and the dashboards hear of it.
    */
-  async onVisitorMessage(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog, checkRules: boolean): Promise<{ heldByPerson: boolean; opened?: OpenedHandoff }> {
-    const [rules, handoffs] = await Promise.all([checkRules ? this.rules.list() : [], this.handoffs.ofSession(sessionId)]);
+  async onVisitorMessage(
+    sessionId: string,
+    history: HistoryTurn[],
+    catalog: ProductCatalog,
+    checkRules: boolean,
+    rulesRevision: number,
+  ): Promise<{ heldByPerson: boolean; opened?: OpenedHandoff }> {
+    const [rules, handoffs] = await Promise.all([checkRules ? this.rulesAt(rulesRevision) : [], this.handoffs.ofSession(sessionId)]);
     if (handoffs.held) return { heldByPerson: true };
     return { heldByPerson: false, opened: handoffs.open ? undefined : await this.requestIfAsked(sessionId, history, catalog, rules, handoffs.firedRules) };
+  }
+
+  /**
+   * The rules at `revision` (read by the turn with its session). Read after the revision, so they
+   * may be newer than it, never older: the next turn's revision then reads them again.
+   */
+  private rulesAt(revision: number): Promise<HandoffRule[]> {
+    if (this.rulesRead?.revision !== revision) {
+      const rules = this.rules.list();
+      this.rulesRead = { revision, rules };
+      rules.catch(() => {
+        if (this.rulesRead?.rules === rules) this.rulesRead = undefined;
+      });
+    }
+    return this.rulesRead.rules;
   }
 
   private async requestIfAsked(sessionId: string, history: HistoryTurn[], catalog: ProductCatalog, rules: HandoffRule[], firedRules: Set<string>): Promise<OpenedHandoff | undefined> {

@@ -12,9 +12,13 @@ export class RulesInForce {
 
   constructor(private readonly repository: ComplianceRulesRepository) {}
 
-  /** The same object for as long as the revision stands: callers may cache what they build from it by identity. */
-  async current(): Promise<RuleSet> {
-    const revision = await this.repository.revision();
+  /**
+   * The same object for as long as the revision stands: callers may cache what they build from it
+   * by identity. `revision`: the revision the caller already read (a turn reads it with its
+   * session, see SitesRepository.sessionSite); while it is the one held, nothing is queried.
+   */
+  async current(revision?: number): Promise<RuleSet> {
+    revision ??= await this.repository.revision();
     if (this.latest?.revision === revision) return this.latest;
     const loaded = await this.repository.inForce();
     // Two turns may load at once: an older answer never replaces a newer one.

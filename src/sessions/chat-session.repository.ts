@@ -68,6 +68,9 @@ export type HandoffTurnRecord = { role: 'system'; text: string } | { role: 'pers
 /** Sessions, their turns and turn scores. Every write is a transaction; turns are never lost. */
 @Injectable()
 export class ChatSessionRepository {
+  /** The turns table's columns as the visitor-turn statement selects them (from the entity's metadata, built once). */
+  private turnColumns: string | undefined;
+
   constructor(
     @InjectDataSource() private readonly db: DataSource,
     // Redacting, as the server does unless STORE_RAW_TEXT=true.
@@ -140,10 +143,10 @@ export class ChatSessionRepository {
   }
 
   private async storeVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<StoredVisitorTurn> {
-    const columns = this.db
+    const columns = (this.turnColumns ??= this.db
       .getMetadata(Turn)
       .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
-      .join(', ');
+      .join(', '));
     const rows: (Turn & { inserted: boolean })[] = await this.db.query(
       `WITH locked AS (UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id),
             earlier AS (SELECT * FROM turns WHERE session_id = $1),

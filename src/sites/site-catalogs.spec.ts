@@ -21,7 +21,7 @@ function server(rows: unknown[]) {
     revision: async () => table.revision,
     inForce: async (): Promise<RuleSet> => ({ revision: table.revision, rules: parseComplianceRules(table.rows) }),
   };
-  const sites = { catalogTextOfSession: async () => ({ siteKey: 'demo', catalogText: null }) };
+  const sites = { sessionSite: async () => ({ siteKey: 'demo', catalogText: null, rulesRevision: table.revision, handoffRulesRevision: 0 }) };
   const config = { get: () => shippedCatalog() };
   const catalogs = new SiteCatalogs(
     sites as unknown as SitesRepository,

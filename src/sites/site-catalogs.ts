@@ -12,6 +12,11 @@ export interface SiteCatalog {
   scoring: TurnScoring;
 }
 
+/** A session's catalog and scorers, and the handoff rules' revision read with them. */
+export interface SessionCatalog extends SiteCatalog {
+  handoffRulesRevision: number;
+}
+
 /** Distinct site catalogs whose scorers are kept; beyond it the cache starts over (sites are few). */
 const MAX_CACHED_CATALOGS = 256;
 
@@ -37,9 +42,14 @@ export class SiteCatalogs {
     this.serverCatalog = config.get('catalog', { infer: true });
   }
 
-  /** Two indexed queries per turn; a catalog is parsed and its scorers built only the first time its text is seen under the current rules. */
-  async forSession(sessionId: string): Promise<SiteCatalog> {
-    const [{ siteKey, catalogText }, ruleSet] = await Promise.all([this.sites.catalogTextOfSession(sessionId), this.rules.current()]);
+  /** One indexed query per turn; a catalog is parsed and its scorers built only the first time its text is seen under the current rules. */
+  async forSession(sessionId: string): Promise<SessionCatalog> {
+    const { siteKey, catalogText, rulesRevision, handoffRulesRevision } = await this.sites.sessionSite(sessionId);
+    return { ...(await this.catalogOf(siteKey, catalogText, rulesRevision)), handoffRulesRevision };
+  }
+
+  private async catalogOf(siteKey: string, catalogText: string | null, rulesRevision: number): Promise<SiteCatalog> {
+    const ruleSet = await this.rules.current(rulesRevision);
     if (ruleSet !== this.ruleSet) {
       this.ruleSet = ruleSet;
       this.serverScoring = undefined;

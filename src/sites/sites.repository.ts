@@ -52,17 +52,28 @@ export class SitesRepository {
   }
 
   /**
-   * The stored catalog (JSON text, unparsed) of the site a chat session belongs to; null when the
-   * site has none of its own. Text, so a caller can cache the parsed catalog by it (see SiteCatalogs).
+   * The stored catalog (JSON text, unparsed) of the site a chat session belongs to (null when the
+   * site has none of its own), with the compliance and handoff rules' revisions: one statement
+   * tells a turn whether what it caches (parsed catalogs by text, rule sets by revision) still stands.
    */
-  async catalogTextOfSession(sessionId: string): Promise<{ siteKey: string; catalogText: string | null }> {
+  async sessionSite(sessionId: string): Promise<SessionSite> {
     const [row] = await this.db.query(
-      `SELECT c.site_key, s.catalog::text AS catalog_text FROM chat_sessions c LEFT JOIN sites s ON s.site_key = c.site_key WHERE c.id = $1`,
+      `SELECT c.site_key, s.catalog::text AS catalog_text, r.revision AS rules_revision, h.revision AS handoff_rules_revision
+       FROM chat_sessions c LEFT JOIN sites s ON s.site_key = c.site_key
+       CROSS JOIN compliance_rules_revision r CROSS JOIN handoff_rules_revision h
+       WHERE c.id = $1`,
       [sessionId],
     );
     if (!row) throw new Error(`no chat session ${sessionId}`);
-    return { siteKey: row.site_key, catalogText: row.catalog_text };
+    return { siteKey: row.site_key, catalogText: row.catalog_text, rulesRevision: Number(row.rules_revision), handoffRulesRevision: Number(row.handoff_rules_revision) };
   }
+}
+
+export interface SessionSite {
+  siteKey: string;
+  catalogText: string | null;
+  rulesRevision: number;
+  handoffRulesRevision: number;
 }
 
 // Stored catalogs were validated when the site was added; parsing again guards against hand edits of the row.
