@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { CatalogError, loadCatalog, ProductCatalog } from '../catalog';
+import type { WeightMode } from '../model/causal-lm';
 import type { VisitorKind } from '../simulator/visitor-model';
 import { envSchema } from './env.schema';
 
@@ -38,6 +39,8 @@ export interface PolicyConfig {
   maxQueue: number;
   /** POLICY_PRECOMPILE: compile every step shape when a model loads, before it takes traffic (else on first use). */
   precompile: boolean;
+  /** POLICY_WEIGHTS: how the served model's step graphs hold its weights (memory against decode speed); undefined: by model size. */
+  weights?: WeightMode;
   replyMaxTokens: number;
   /** Times a reply that breaks a blocking rule is regenerated before the safe fallback is sent. */
   maxRegenerations: number;
@@ -184,6 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBatch: e.POLICY_MAX_BATCH,
       maxQueue: e.POLICY_MAX_QUEUE,
       precompile: e.POLICY_PRECOMPILE === 'true',
+      weights: e.POLICY_WEIGHTS === 'auto' ? undefined : e.POLICY_WEIGHTS,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },

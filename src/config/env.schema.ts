@@ -64,6 +64,7 @@ export const envSchema = z
   CATALOG_PATH: z.string().min(1).optional(),
   PERSONAS_PATH: z.string().min(1).optional(),
   MODEL_CONTEXT_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(64, 'must be at least 64').max(8192, 'must be at most 8192').default(512),
+  POLICY_WEIGHTS: z.enum(['auto', 'baked', 'fed', 'decode-baked'], { error: 'must be auto, baked, fed or decode-baked' }).default('auto'),
   POLICY_PRECOMPILE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
   POLICY_MAX_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(64),

@@ -117,7 +117,7 @@ describe('KV-cache serving graphs', () => {
     await lm.release();
   });
 
-  it.each(['fed', 'baked'] as const)('setWeights (%s weights): logits equal a model built with the new weights', async (weights) => {
+  it.each(['fed', 'baked', 'decode-baked'] as const)('setWeights (%s weights): logits equal a model built with the new weights', async (weights) => {
     const other = randomCheckpoint(9);
     const lm = new CausalLm(checkpoint, 16, { weights });
     const run = async (model: CausalLm) => {
@@ -133,6 +133,23 @@ describe('KV-cache serving graphs', () => {
     expect(maxAbsDiff(await run(lm), before)).toBeGreaterThan(1e-3);
     expect(() => lm.setWeights(new Map())).toThrow('weights: model.embed_tokens.weight is missing');
     await Promise.all([lm.release(), fresh.release()]);
+  });
+
+  it('weights baked into the decode steps only: prefill and decode logits equal those of fed weights', async () => {
+    const run = async (model: CausalLm) => {
+      const cache = model.newCache();
+      cache.fit(1, 5);
+      cache.load(0, new SequenceKv(config), 0);
+      const [prefill] = await model.forward(cache, 0, [[1, 5, 9, 3]], 4);
+      const prefilled = prefill.slice();
+      const [decoded] = await model.forward(cache, 0, [[7]], 1);
+      return [prefilled, decoded.slice()];
+    };
+    const [mixed, fed] = [new CausalLm(checkpoint, 16, { weights: 'decode-baked' }), new CausalLm(checkpoint, 16, { weights: 'fed' })];
+    const [a, b] = [await run(mixed), await run(fed)];
+    expect(maxAbsDiff(a[0], b[0])).toBeLessThan(1e-5);
+    expect(maxAbsDiff(a[1], b[1])).toBeLessThan(1e-5);
+    await Promise.all([mixed.release(), fed.release()]);
   });
 
   it('refuses to grow past the context', () => {

@@ -12,8 +12,10 @@ import { buildStepGraph, KV_KINDS, kvNames, pastBiasShape, servingWeights } from
  * compiles slowly, and a protobuf caps the weights at 2 GB; new weights recompile each session
  * shape on its next use). 'fed': graph inputs backed by the one Float32Array per weight that this
  * class holds, shared by every session (ORT reads CPU tensors in place); new weights are a swap.
+ * 'decode-baked': baked into the decode steps (one token per row, run once per generated token)
+ * and fed to the prefill chunks (run once per turn, where the copies would cost the most memory).
  */
-export type WeightMode = 'baked' | 'fed';
+export type WeightMode = 'baked' | 'fed' | 'decode-baked';
 
 /**
  * Default: baked up to this many bytes of float32 weights, fed above. Measured on 2 cores
@@ -66,10 +68,8 @@ export class CausalLm {
   /** Replaces every weight (Hugging Face names and layouts); shapes must match the config. */
   setWeights(params: ReadonlyMap<string, Float32Array>): void {
     this.weights = servingWeights(this.config, params);
-    if (this.weightMode === 'fed') {
-      this.fedWeights = Object.fromEntries([...this.weights].map(([name, { data, shape }]) => [name, tensor('float32', data, shape)]));
-      return;
-    }
+    if (this.weightMode !== 'baked') this.fedWeights = Object.fromEntries([...this.weights].map(([name, { data, shape }]) => [name, tensor('float32', data, shape)]));
+    if (this.weightMode === 'fed') return;
     this.retired.push(...this.sessions.values());
     this.sessions = new Map();
     this.releaseRetired();
@@ -110,7 +110,7 @@ export class CausalLm {
       }
     });
     const feeds: Record<string, ort.Tensor> = {
-      ...this.fedWeights,
+      ...(this.baked(chunk) ? {} : this.fedWeights),
       input_ids: tensor('int64', ids, [B, chunk]),
       rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
@@ -148,7 +148,7 @@ export class CausalLm {
     let session = this.sessions.get(key);
     if (!session) {
       const step = buildStepGraph(this.config, batch, chunk, capacity);
-      const bakedParams = this.weightMode === 'baked' ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
+      const bakedParams = this.baked(chunk) ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
       // A one-token step is ~150 tiny ops: a second thread only adds hand-offs (and stalls when the other core is busy).
       const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
       session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
@@ -156,6 +156,11 @@ export class CausalLm {
       this.compiled++;
     }
     return session;
+  }
+
+  /** Whether the steps of `chunk` new tokens per row hold the weights as initializers. */
+  private baked(chunk: number): boolean {
+    return this.weightMode === 'baked' || (this.weightMode === 'decode-baked' && chunk === 1);
   }
 
   private releaseRetired(): void {

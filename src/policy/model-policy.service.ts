@@ -184,12 +184,13 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   }
 
   private async load(name: string, dir: string, id?: string): Promise<ServedVersion> {
-    const { contextTokens, maxBatch, maxQueue, precompile } = this.config;
+    const { contextTokens, maxBatch, maxQueue, precompile, weights } = this.config;
     const model = await ServedModel.load(dir, {
       capacity: contextTokens,
       maxBatch,
       maxQueue,
       precompile,
+      weights,
       cacheBytes: CONVERSATION_CACHE_BYTES,
       onExit: (err) => this.recover(version, err),
     });

@@ -1,3 +1,4 @@
+import type { WeightMode } from '../causal-lm';
 import type { FinishReason } from '../generation-stream';
 import type { SamplingOptions } from '../sampling';
 
@@ -10,6 +11,8 @@ export interface ServingInit {
   maxBatch: number;
   /** Compile every step shape before reporting ready. */
   precompile: boolean;
+  /** How the step graphs hold the weights; default: CausalLm's by model size. */
+  weights?: WeightMode;
   /** Memory for conversations' key/value caches kept between their turns. */
   cacheBytes: number;
 }

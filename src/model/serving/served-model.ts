@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { WeightMode } from '../causal-lm';
 import { conversationPromptIds } from '../chat-model';
 import { EventStream } from '../generation-stream';
 import { checkPrompt, QueueFullError } from '../generator';
@@ -22,6 +23,8 @@ export interface ServedModelOptions {
   precompile: boolean;
   /** Memory for conversations' key/value caches kept between their turns (least recently used dropped first). */
   cacheBytes: number;
+  /** How the step graphs hold the weights (memory against decode speed, see WeightMode); default: by model size. */
+  weights?: WeightMode;
   /** Called once if the inference thread stops without being released (its replies have failed). */
   onExit?: (error: Error) => void;
 }
@@ -55,7 +58,7 @@ export class ServedModel {
 
   static async load(dir: string, options: ServedModelOptions): Promise<ServedModel> {
     const tokenizer = await ChatTokenizer.load(await tokenizerDir(dir));
-    const init: ServingInit = { dir, capacity: options.capacity, maxBatch: options.maxBatch, precompile: options.precompile, cacheBytes: options.cacheBytes };
+    const init: ServingInit = { dir, capacity: options.capacity, maxBatch: options.maxBatch, precompile: options.precompile, cacheBytes: options.cacheBytes, weights: options.weights };
     const { worker, ready } = await startWorker<ServingReady>(__dirname, 'serving-worker', init, `model ${dir}`);
     return new ServedModel(dir, tokenizer, worker, ready.maxContext, ready.warmup, options);
   }
