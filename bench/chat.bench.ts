@@ -6,11 +6,12 @@
  * Reply latency is message:send → its acknowledgement (the reply stored); time to first delta is
  * message:send → its first `reply:delta` (the first checked sentence: replies stream sentence by
  * sentence); `first_delta_share_p95` is p95 first delta / p95 latency. `busy` counts replies
- * refused with the busy error.
+ * refused with the busy error. Each visitor sends from its own address (X-Forwarded-For, one trusted hop).
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
 import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
+import { visitorIp } from './support/load-visitor';
 import { defaultDatabaseUrl, dropSchema, machine, startServer, stopServer, throwAwaySchema, withClient } from './support/server';
 import { parseArgs, percentile, round } from './support/stats';
 
@@ -34,7 +35,7 @@ const questions = [
 type Ack = { ok: boolean; error?: { code: string } };
 
 async function visitor(url: string, index: number, latencies: number[], firstDeltas: number[], counts: Record<string, number>) {
-  const socket: Socket = io(`${url}/chat`, { transports: ['websocket'], forceNew: true });
+  const socket: Socket = io(`${url}/chat`, { transports: ['websocket'], forceNew: true, extraHeaders: { 'x-forwarded-for': visitorIp(Math.max(0, index), index < 0) } });
   const request = (event: string, payload?: unknown) => socket.timeout(300_000).emitWithAck(event, payload) as Promise<Ack>;
   const firstDelta = new Map<string, number>();
   socket.on('reply:delta', (d: { clientMessageId: string }) => !firstDelta.has(d.clientMessageId) && firstDelta.set(d.clientMessageId, performance.now()));
@@ -78,7 +79,8 @@ async function stored(since: Date): Promise<{ completionTokens: number; timeToFi
 }
 
 async function main() {
-  const server = await startServer({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue });
+  // Each visitor comes from its own address (visitorIp), as behind a proxy, so per-IP limits count visitors.
+  const server = await startServer({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue, TRUST_PROXY_HOPS: '1' });
   const { url } = server;
   try {
     // One warm-up conversation compiles the session shapes a first reply needs.

@@ -15,10 +15,9 @@
 import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { shippedCatalog } from '../src/catalog';
-import { Rng } from '../src/engine';
-import { ChatModel, defaultSampling, loadCheckpoint, sampleToken, SequenceKv } from '../src/model';
+import { ChatModel, loadCheckpoint } from '../src/model';
 import { systemPrompt } from '../src/catalog';
-import { bucket } from '../src/model/kv-cache';
+import { argmax, engineDecode } from './support/engine-decode';
 import { FixedCapacityLm } from './baselines/fixed-capacity-cache';
 
 const defaultCatalog = shippedCatalog();
@@ -35,8 +34,6 @@ const capacity = 512;
 const machine = { cpus: cpus().length, cpu_model: cpus()[0]?.model, node: process.version, intra_op_threads: threads };
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: dir, weights: weights ?? 'default', machine }));
 const round = (x: number) => Math.round(x * 1000) / 1000;
-const greedy = { ...defaultSampling, temperature: 0 };
-const argmax = (logits: Float32Array) => sampleToken(logits, [], greedy, new Rng(0)).token;
 
 async function main() {
   const model = await ChatModel.load(dir, { intraOpThreads: threads, capacity, maxBatch: Math.max(...batches), weights });
@@ -50,26 +47,7 @@ async function main() {
   );
   const baseline = new FixedCapacityLm(await loadCheckpoint(dir), capacity, { intraOpThreads: threads });
 
-  /** Greedy decode steps of `batch` rows on the bucketed cache, after a prefill of the prompt (8 rows per call, as the generator admits them). */
-  const bucketed = async (batch: number) => {
-    const cache = lm.newCache();
-    let next: number[] = [];
-    for (let first = 0; first < batch; first += 8) {
-      const rows = Math.min(8, batch - first);
-      cache.fit(first + bucket(rows, 1, Infinity), prompt.length);
-      for (let i = 0; i < rows; i++) cache.load(first + i, new SequenceKv(lm.config), 0);
-      const parts = Array.from({ length: bucket(rows, 1, Infinity) }, (_, i) => (i < rows ? prompt : []));
-      const logits = await lm.forward(cache, first, parts, bucket(prompt.length, 16, 256));
-      next.push(...logits.slice(0, rows).map(argmax));
-    }
-    const t1 = performance.now();
-    for (let i = 1; i < newTokens; i++) {
-      cache.fit(batch, cache.lengths[0] + 1);
-      const logits = await lm.forward(cache, 0, next.map((t) => [t]), 1);
-      next = logits.map(argmax);
-    }
-    return { decodeTokensPerS: (batch * (newTokens - 1) * 1000) / (performance.now() - t1) };
-  };
+  const bucketed = (batch: number) => engineDecode(lm, prompt, batch, newTokens);
 
   const fixedCapacity = async (batch: number) => {
     const steps = Math.min(newTokens, 32);

@@ -13,6 +13,10 @@
  * redis://127.0.0.1:6379) and spreads the visitors over them. `--sweep` runs each load in turn on
  * the same servers and ends with a summary line. `--profile` records a CPU profile of the first
  * server's main thread during each load. Exits 1 when anything was lost, duplicated or refused yet stored.
+ * Each line also gives what the engine itself decodes in this run (`engine`: greedy decode at
+ * POLICY_MAX_BATCH rows, measured before the loads) and the server's generated tokens/s over it,
+ * the servers' event-loop lag (p99 per second, mean and worst) and the database statements per
+ * visitor message.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
 import { setMaxListeners } from 'node:events';
@@ -20,11 +24,15 @@ import { readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { shippedCatalog, systemPrompt } from '../src/catalog';
 import { loadConfig } from '../src/config';
+import { ChatModel } from '../src/model';
+import { SCRAPE_STATEMENTS } from '../src/metrics';
 import { snapshot, utilisation } from './support/cpu';
 import { summariseProfile } from './support/cpu-profile';
 import { account, SentTurn, storedTurns } from './support/load-accounting';
-import { conversations, visit } from './support/load-visitor';
+import { engineDecode } from './support/engine-decode';
+import { conversations, visit, visitorIp } from './support/load-visitor';
 import { BenchServer, defaultDatabaseUrl, dropSchema, machine, startServer, stopServer, throwAwaySchema, withClient } from './support/server';
 import { parseArgs, quantiles, round } from './support/stats';
 
@@ -64,36 +72,49 @@ const profileHook = join(__dirname, 'support', 'cpu-profile-hook.js');
 /** Where the first server writes its profile at the end of each load (renamed per load afterwards). */
 const profileFile = join(tmpdir(), `${schema}.cpuprofile`);
 
-/** A distinct private address per visitor (10.0.0.0, 10.0.0.1, …), warm-up visitors in 10.255.0.0/16. */
-const visitorIp = (i: number, warmUp = false) => `10.${warmUp ? 255 : (i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-
-/** Queue depth, batch occupancy and event-loop lag of every server, scraped from /metrics once a second. */
+/** Queue depth, batch occupancy and event-loop lag of every server, scraped from /metrics once a second; statements per turn from the first and last scrape. */
 function sampleMetrics(servers: BenchServer[]) {
   const names = ['closer_policy_queue_depth', 'closer_policy_batch_occupancy', 'nodejs_eventloop_lag_p99_seconds'] as const;
   const samples = new Map<string, number[]>(names.map((n) => [n, []]));
+  /** Per server: statements and visitor turns at its first and latest scrape, and how many scrapes there were. */
+  const counts = servers.map(() => ({ scrapes: 0, first: { statements: 0, turns: 0 }, last: { statements: 0, turns: 0 } }));
+  const read = (text: string, series: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+    return line === undefined ? undefined : Number(line.slice(series.length + 1));
+  };
   const scrape = () =>
     Promise.all(
-      servers.map(async ({ url }) => {
+      servers.map(async ({ url }, i) => {
         try {
           const text = await (await fetch(`${url}/metrics`)).text();
           for (const name of names) {
-            const value = new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1];
-            if (value !== undefined) samples.get(name)!.push(Number(value));
+            const value = read(text, name);
+            if (value !== undefined) samples.get(name)!.push(value);
           }
+          const now = { statements: read(text, 'closer_db_statements_total') ?? 0, turns: read(text, 'closer_turns_total{role="visitor"}') ?? 0 };
+          if (counts[i].scrapes++ === 0) counts[i].first = now;
+          counts[i].last = now;
         } catch {
           // a scrape that fails under load is skipped, not fatal
         }
       }),
     );
+  void scrape();
   const timer = setInterval(() => void scrape(), 1000);
   const stat = (xs: number[], scale = 1) => (xs.length ? { mean: round((xs.reduce((s, x) => s + x, 0) / xs.length) * scale), max: round(Math.max(...xs) * scale) } : null);
   return {
-    stop() {
+    async stop() {
       clearInterval(timer);
+      await scrape();
+      // Each scrape after the first sent its own statements (the /metrics collectors'): not the turns'.
+      const statements = counts.reduce((n, c) => n + c.last.statements - c.first.statements - SCRAPE_STATEMENTS * Math.max(0, c.scrapes - 1), 0);
+      const turns = counts.reduce((n, c) => n + c.last.turns - c.first.turns, 0);
       return {
         policy_queue_depth: stat(samples.get('closer_policy_queue_depth')!),
         policy_batch_occupancy: stat(samples.get('closer_policy_batch_occupancy')!, 100),
+        // Each scrape's p99 covers the second since the previous one (prom-client resets the histogram).
         event_loop_lag_p99_ms: stat(samples.get('nodejs_eventloop_lag_p99_seconds')!, 1000),
+        db_statements_per_visitor_turn: turns > 0 ? round(statements / turns) : null,
       };
     },
   };
@@ -125,7 +146,27 @@ async function profiled<T>(server: BenchServer, sessions: number, run: () => Pro
   return { result, profile: { file, ...summariseProfile(JSON.parse(readFileSync(file, 'utf8'))) } };
 }
 
-async function runLoad(servers: BenchServer[], sessions: number) {
+/**
+ * The engine's own rate on this machine, in this run: `bench:generate`'s greedy decode at
+ * POLICY_MAX_BATCH rows with the servers' model, context and weights, on a system prompt and a
+ * question, best of three after a warm-up (servers idle meanwhile). What serving is measured against.
+ */
+async function engineYardstick() {
+  const model = await ChatModel.load(serverPolicy.modelDir, { capacity: serverPolicy.contextTokens, maxBatch: serverPolicy.maxBatch, weights: serverPolicy.weights });
+  try {
+    const prompt = model.promptIds([{ role: 'system', content: systemPrompt(shippedCatalog()) }, { role: 'user', content: 'Hi, how much is the Growth plan for 12 people?' }], serverPolicy.replyMaxTokens);
+    const run = () => engineDecode(model.generator.lm, prompt, serverPolicy.maxBatch, serverPolicy.replyMaxTokens);
+    await run();
+    const best = Math.max(...[await run(), await run(), await run()].map((r) => r.decodeTokensPerS));
+    return { batch: serverPolicy.maxBatch, prompt_tokens: prompt.length, new_tokens: serverPolicy.replyMaxTokens, tokens_per_s: round(best) };
+  } finally {
+    await model.release();
+  }
+}
+
+type Engine = Awaited<ReturnType<typeof engineYardstick>>;
+
+async function runLoad(servers: BenchServer[], sessions: number, engine: Engine) {
   const sent: SentTurn[] = [];
   const abort = new AbortController();
   // Every visitor listens for the end of the load on this one signal.
@@ -155,7 +196,7 @@ async function runLoad(servers: BenchServer[], sessions: number) {
   clearTimeout(watchdog);
   servers.forEach((s) => s.process.off('exit', onExit));
   const cpu = utilisation(cpu0, snapshot(pids));
-  const sampled = metrics.stop();
+  const sampled = await metrics.stop();
   const seconds = (performance.now() - t0) / 1000;
 
   const sessionIds = visitors.flatMap((v) => (v.sessionId ? [v.sessionId] : []));
@@ -183,6 +224,8 @@ async function runLoad(servers: BenchServer[], sessions: number) {
     refusal_ms: quantiles(sent.flatMap((s) => (s.outcome.kind === 'refused' ? [s.outcome.at - s.sentAt] : []))),
     server_stored: await serverTimings(sessionIds),
     generation: { tokens, tokens_per_s: round(tokens / seconds), tokens_per_server_cpu_s: round(tokens / cpu.server_cpu_seconds), mean_reply_tokens: round(tokens / Math.max(1, accounting.stored.agent)) },
+    engine,
+    server_tokens_per_s_over_engine: round(tokens / seconds / engine.tokens_per_s),
     cpu,
     server_metrics: sampled,
     profile,
@@ -193,8 +236,8 @@ async function runLoad(servers: BenchServer[], sessions: number) {
 
 /**
  * Not measured: each server answers `--warmup` whole conversations at once (default two batches'
- * worth), so the ORT sessions of the batch sizes, prefill chunks and cache capacities the load
- * needs are compiled beforehand (a first use compiles its shape on the event loop, ~0.1–0.5 s).
+ * worth), so JIT, conversation caches and connections are warm; the step shapes themselves were
+ * compiled when the model loaded (POLICY_PRECOMPILE; set it false to see first-use compiles).
  */
 async function warmUp(servers: BenchServer[]): Promise<void> {
   const visitors = number('warmup', 2 * serverPolicy.maxBatch);
@@ -227,10 +270,15 @@ function sweepSummary(results: LoadResult[]) {
       time_to_first_delta_p95_ms: r.time_to_first_delta_ms.p95,
       full_reply_p95_ms: r.full_reply_ms.p95,
       tokens_per_s: r.generation.tokens_per_s,
+      server_tokens_per_s_over_engine: r.server_tokens_per_s_over_engine,
+      event_loop_lag_p99_ms_max: r.server_metrics.event_loop_lag_p99_ms?.max ?? null,
+      db_statements_per_visitor_turn: r.server_metrics.db_statements_per_visitor_turn,
       machine_busy_share: r.cpu.machine_busy_share,
       server_cores: r.cpu.server_cores,
     })),
     peak_tokens_per_s: Math.max(...results.map((r) => r.generation.tokens_per_s)),
+    engine_tokens_per_s: results[0]?.engine.tokens_per_s,
+    peak_server_tokens_per_s_over_engine: Math.max(...results.map((r) => r.server_tokens_per_s_over_engine)),
     // The machine's CPU (other jobs on a shared machine count too: see cpu.other_cores per load).
     machine_cpu_saturated_at_sessions: results.find((r) => (r.cpu.machine_busy_share ?? 0) >= 0.9)?.sessions.requested ?? null,
     // The server's: its main thread (JS and the ORT runs it waits on) busy 90 % of the time, or replies waiting for a batch row on average, or refusals.
@@ -245,10 +293,11 @@ async function main() {
     // The first server applies the migrations; the others start on the migrated schema.
     servers.push(await (o.profile ? startServer({ ...serverEnv, BENCH_CPU_PROFILE: profileFile }, { argv: ['-r', profileHook], ipc: true }) : startServer(serverEnv)));
     servers.push(...(await Promise.all(Array.from({ length: o.replicas - 1 }, () => startServer(serverEnv)))));
+    const engine = await engineYardstick();
     await warmUp(servers);
     const results: LoadResult[] = [];
     for (const sessions of o.sweep ?? [o.sessions]) {
-      const result = await runLoad(servers, sessions);
+      const result = await runLoad(servers, sessions, engine);
       console.log(JSON.stringify(result));
       results.push(result);
       if (failures(result) > 0) process.exitCode = 1;

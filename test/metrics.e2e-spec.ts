@@ -2,6 +2,7 @@ import { INestApplication } from '@nestjs/common';
 import { io, Socket } from 'socket.io-client';
 import request from 'supertest';
 import { TrainingRunQueue } from '../src/jobs';
+import { SCRAPE_STATEMENTS } from '../src/metrics';
 import { connect, listen, request as ask } from './support/chat-client';
 import { scriptedPolicy } from './support/scripted-policy';
 import { startTestApp } from './support/test-app';
@@ -54,6 +55,7 @@ describe('GET /metrics (real Postgres, real socket.io)', () => {
       'closer_policy_batch_occupancy',
       'closer_training_runs',
       'closer_handoffs_waiting',
+      'closer_db_statements_total',
     ]) {
       expect(text).toContain(`# TYPE ${name} `);
     }
@@ -89,6 +91,21 @@ describe('GET /metrics (real Postgres, real socket.io)', () => {
     socket.disconnect();
     await new Promise((r) => setTimeout(r, 200));
     expect(sample(await scrape(), 'closer_active_sockets{namespace="chat"}')).toBe(sample(before, 'closer_active_sockets{namespace="chat"}'));
+  });
+
+  it('counts the statements sent to the database: a scrape its own, a chat turn its own', async () => {
+    const socket = await connect(url);
+    sockets.push(socket);
+    await ask(socket, 'session:start', { siteKey: 'demo-site' });
+    const first = sample(await scrape(), 'closer_db_statements_total');
+    const idle = sample(await scrape(), 'closer_db_statements_total') - first;
+    expect(idle).toBe(SCRAPE_STATEMENTS);
+    const before = sample(await scrape(), 'closer_db_statements_total');
+    await ask(socket, 'message:send', { clientMessageId: 'counted', text: 'How much is Growth?' });
+    const turn = sample(await scrape(), 'closer_db_statements_total') - before - SCRAPE_STATEMENTS;
+    expect(turn).toBeGreaterThanOrEqual(4);
+    expect(turn).toBeLessThanOrEqual(12);
+    socket.disconnect();
   });
 
   it('counts sockets of the Rasa channel (default namespace) apart', async () => {

@@ -2,6 +2,13 @@ import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
 import { SentTurn } from './load-accounting';
 
+/**
+ * A distinct private address per visitor (10.0.0.0, 10.0.0.1, …), warm-up visitors in 10.255.0.0/16:
+ * sent as X-Forwarded-For to a server trusting one proxy hop (TRUST_PROXY_HOPS=1), so per-IP limits
+ * count visitors as they would in production, not all of them as 127.0.0.1.
+ */
+export const visitorIp = (i: number, warmUp = false) => `10.${warmUp ? 255 : (i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+
 /** Scripted buyer conversations; visitor i follows conversation i mod their number, one message per turn. */
 export const conversations: string[][] = [
   [

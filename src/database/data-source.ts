@@ -1,6 +1,7 @@
 import { DataSource } from 'typeorm';
 import { migrations } from '../../migrations';
 import { entities } from './entities';
+import { StatementCounter } from './statement-counter';
 
 export interface DataSourceSettings {
   url: string;
@@ -19,6 +20,7 @@ export function createDataSource({ url, poolSize, schema }: DataSourceSettings):
     migrationsTransactionMode: 'each',
     synchronize: false,
     logging: false,
+    logger: new StatementCounter(),
     poolSize,
     // Unqualified names in migrations and raw SQL resolve to Closer's schema.
     extra: {

@@ -2,12 +2,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { StatementCounter } from '../database/statement-counter';
 import { trainingRunStates } from '../jobs';
 import { REPLY_POLICY, ReplyPolicy } from '../policy';
 import type { TurnRole } from '../sessions';
 
 /** Seconds: a streamed first sentence comes in tens of ms, a long reply on a busy batch in tens of seconds. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
+
+/** Statements one scrape of /metrics sends (training runs by state, waiting handoffs): a reader of `closer_db_statements_total` takes them off. */
+export const SCRAPE_STATEMENTS = 2;
 
 export type SocketNamespace = 'chat' | 'rasa' | 'admin';
 
@@ -83,6 +87,16 @@ export class ChatMetrics {
           `SELECT count(*) AS n FROM handoffs h JOIN chat_sessions s ON s.id = h.session_id WHERE h.state = 'waiting' AND s.status = 'active'`,
         );
         this.set(Number(n));
+      },
+    });
+    const counted = db.logger instanceof StatementCounter ? db.logger : undefined;
+    new Counter({
+      name: 'closer_db_statements_total',
+      help: `Statements sent to the database by this server, those of /metrics itself included (${SCRAPE_STATEMENTS} per scrape)`,
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        this.inc(counted?.statements ?? 0);
       },
     });
     for (const namespace of ['chat', 'rasa', 'admin'] as const) this.sockets.set({ namespace }, 0);

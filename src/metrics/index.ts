@@ -1,2 +1,2 @@
-export { ChatMetrics, SocketNamespace } from './chat-metrics';
+export { ChatMetrics, SCRAPE_STATEMENTS, SocketNamespace } from './chat-metrics';
 export { MetricsModule } from './metrics.module';
