@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSession, exportOnnx, Rng, tensor } from '../engine';
 import { CausalLm } from './causal-lm';
-import { SequenceKv, SlotKvCache } from './kv-cache';
+import { capacityBucket, capacityBucketValues, SequenceKv, SlotKvCache } from './kv-cache';
 import { Checkpoint, expectedParameters, loadCheckpoint, saveCheckpoint } from './checkpoint';
 import { parseModelConfig } from './config';
 import { buildCausalLmGraph } from './llama';
@@ -53,6 +53,14 @@ describe('KV-cache serving graphs', () => {
   /** A slot cache with small buckets (4, 8, 16, 32), so a short sequence crosses several. */
   const smallBuckets = () => new SlotKvCache(config, 32, 4);
 
+  it('capacity buckets are powers of two and the halfway points, capped at the context; every one is listed', () => {
+    expect([1, 64, 65, 96, 97, 129, 193, 257, 385, 600].map((n) => capacityBucket(n, 64, 512))).toEqual([64, 64, 96, 96, 128, 192, 256, 384, 512, 512]);
+    expect(capacityBucketValues(64, 512)).toEqual([64, 96, 128, 192, 256, 384, 512]);
+    expect(capacityBucketValues(64, 200)).toEqual([64, 96, 128, 192, 200]);
+    expect(capacityBucketValues(64, 40)).toEqual([40]);
+    expect(capacityBucketValues(5, 40)).toEqual([5, 8, 10, 15, 20, 30, 40]);
+  });
+
   it('prefill then decode steps match a full re-run, across capacity-bucket changes', async () => {
     const lm = new CausalLm(checkpoint, 32);
     const cache = smallBuckets();
@@ -67,7 +75,7 @@ describe('KV-cache serving graphs', () => {
       const [logits] = await lm.forward(cache, 0, [[ids[t]]], 1);
       expect(maxAbsDiff(logits, expected[t])).toBeLessThan(1e-4);
     }
-    expect([...buckets]).toEqual([4, 8, 16, 32]);
+    expect([...buckets]).toEqual([4, 6, 8, 12, 16, 24]);
     expect(cache.lengths).toEqual([ids.length]);
     await lm.release();
   });

@@ -118,7 +118,7 @@ describe('Generator (random tiny model, continuous batching)', () => {
     const g = new Generator(new CausalLm(checkpoint, 200), tokenizer, { maxBatch: 5 });
     generators.push(g);
     const warmup = await g.precompile();
-    // Capacities 64, 128, 200; decode rows 1, 2, 4, 5; prefill rows 1, 2, 4, 8; chunks 16..256 within each capacity.
+    // Capacities 64, 96, 128, 192, 200; decode rows 1, 2, 4, 5; prefill rows 1, 2, 4, 8; chunks 16..256 within each capacity.
     expect(warmup.shapes).toBe(g.servingShapes().length);
     expect(g.lm.compiledShapes).toBe(warmup.shapes);
     const rng = new Rng(9);

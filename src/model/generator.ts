@@ -1,7 +1,7 @@
 import { Rng } from '../engine';
 import { CausalLm } from './causal-lm';
 import { FinishReason, GenerationResult, GenerationStream } from './generation-stream';
-import { bucket, bucketValues, SequenceKv, SlotKvCache } from './kv-cache';
+import { bucket, bucketValues, capacityBucketValues, SequenceKv, SlotKvCache } from './kv-cache';
 import { defaultSampling, SAMPLING_KEYS, sampleToken, SamplingOptions } from './sampling';
 import { ChatTokenizer } from './tokenizer';
 
@@ -119,7 +119,7 @@ export class Generator {
    * since the capacity is fitted to the longest prompt first.
    */
   servingShapes(): StepShape[] {
-    const capacities = bucketValues(this.cache.minCapacity, this.cache.maxCapacity);
+    const capacities = capacityBucketValues(this.cache.minCapacity, this.cache.maxCapacity);
     const decode = bucketValues(1, this.maxBatch).flatMap((batch) => capacities.map((capacity) => ({ batch, chunk: 1, capacity })));
     const prefillRows = bucketValues(1, bucket(Math.min(PREFILL.maxRows, this.maxBatch), 1, Infinity));
     const prefill = prefillRows.flatMap((batch) =>

@@ -15,6 +15,31 @@ export function bucketValues(floor: number, cap: number): number[] {
   return [...values, cap];
 }
 
+/**
+ * Cache capacity buckets: floor × 1, 1.5, 2, 3, 4, 6, 8, … (powers of two and the halfway points),
+ * capped at `cap`. A decode step reads every slot of the bucket, held or not, and that read is most
+ * of a batched step's cost (docs/performance.md, "Serving throughput"), so the padding a power-of-two
+ * bucket allows (up to half the slots) is cut to at most a third, at the price of about twice the
+ * step shapes to compile.
+ */
+export function capacityBucket(n: number, floor: number, cap: number): number {
+  let k = 0;
+  while (capacityStep(floor, k) < n) k++;
+  return Math.min(capacityStep(floor, k), cap);
+}
+
+/** Every value `capacityBucket(n, floor, cap)` takes for n ≥ 1. */
+export function capacityBucketValues(floor: number, cap: number): number[] {
+  const values: number[] = [];
+  for (let k = 0; capacityStep(floor, k) < cap; k++) values.push(capacityStep(floor, k));
+  return [...values, cap];
+}
+
+/** The k-th capacity bucket: floor · 2^(k/2) for even k, floor · 1.5 · 2^((k−1)/2) for odd k (whole slots). */
+function capacityStep(floor: number, k: number): number {
+  return k % 2 === 0 ? floor * 2 ** (k / 2) : Math.ceil(floor * 1.5 * 2 ** ((k - 1) / 2));
+}
+
 /** Names of the per-layer key/value arrays, in a fixed order shared by every cache. */
 export function kvArrayNames(c: ModelConfig): string[] {
   return Array.from({ length: c.numLayers }, (_, l) => KV_KINDS.map((kind) => kvNames.past(l, kind))).flat();
@@ -131,7 +156,7 @@ export class SlotKvCache {
    */
   fit(slots: number, longest: number): void {
     if (longest > this.maxCapacity) throw new Error(`${longest} positions exceed the context of ${this.maxCapacity} tokens`);
-    const capacity = bucket(longest, this.minCapacity, this.maxCapacity);
+    const capacity = capacityBucket(longest, this.minCapacity, this.maxCapacity);
     const newSlots = Math.max(slots, this.slots);
     if (capacity === this.capacity && newSlots === this.slots) return;
     const { numKvHeads: heads, headDim: hd } = this.config;
