@@ -25,7 +25,15 @@ export type WeightMode = 'baked' | 'fed' | 'decode-baked';
 export const BAKED_WEIGHTS_MAX_BYTES = 64 * 2 ** 20;
 
 export interface CausalLmOptions extends RuntimeOptions {
+  /** Default: 'fed' above BAKED_WEIGHTS_MAX_BYTES; below it 'baked', or 'decode-baked' when `allShapes`. */
   weights?: WeightMode;
+  /**
+   * Every step shape will be compiled (a served model, POLICY_PRECOMPILE): each baked shape holds
+   * its own copy of the weights, so by default only the decode steps are baked. Measured on the
+   * default model, 152 shapes: 1.9 GB resident baked, 0.57 GB decode-baked, 0.31 GB fed, with
+   * decode-baked decoding as fast as baked (docs/performance.md, "Serving throughput").
+   */
+  allShapes?: boolean;
 }
 
 /** A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on first use. */
@@ -46,12 +54,12 @@ export class CausalLm {
     checkpoint: Checkpoint,
     /** Longest sequence a row may hold (prompt + reply). */
     readonly maxContext: number,
-    { weights, ...runtime }: CausalLmOptions = {},
+    { weights, allShapes = false, ...runtime }: CausalLmOptions = {},
   ) {
     this.config = checkpoint.config;
     this.runtime = runtime;
     const bytes = [...checkpoint.tensors.values()].reduce((n, t) => n + t.data.length * 4, 0);
-    this.weightMode = weights ?? (bytes <= BAKED_WEIGHTS_MAX_BYTES ? 'baked' : 'fed');
+    this.weightMode = weights ?? (bytes > BAKED_WEIGHTS_MAX_BYTES ? 'fed' : allShapes ? 'decode-baked' : 'baked');
     checkContext(this.config, maxContext);
     // Float32 tensors are used as they are: a loaded model holds one copy of its weights.
     this.setWeights(new Map([...checkpoint.tensors].map(([name, t]) => [name, t.data instanceof Float32Array ? t.data : Float32Array.from(t.data)])));

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   let warmup: Warmup | undefined;
   try {
     // The queue bound is the handle's: it refuses `busy` synchronously, before anything crosses.
-    model = await ChatModel.load(init.dir, { capacity: init.capacity, maxBatch: init.maxBatch, weights: init.weights });
+    model = await ChatModel.load(init.dir, { capacity: init.capacity, maxBatch: init.maxBatch, weights: init.weights, allShapes: init.precompile });
     if (init.precompile) warmup = await model.generator.precompile();
   } catch (err) {
     port.postMessage({ type: 'fatal', message: (err as Error).message } satisfies WorkerStart<ServingReady>);
