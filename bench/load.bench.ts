@@ -18,6 +18,7 @@
  * the servers' event-loop lag (p99 per second, mean and worst) and the database statements per
  * visitor message.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
+ * BENCH_SERVER_MAIN=<scratch copy>/dist/src/main.js runs the servers of another build (before/after).
  */
 import { setMaxListeners } from 'node:events';
 import { readFileSync, renameSync } from 'node:fs';

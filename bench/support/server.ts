@@ -4,8 +4,11 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 
-/** The built server entry point (benchmarks run from dist/bench). */
-const mainJs = join(__dirname, '..', '..', 'src', 'main.js');
+/**
+ * The built server entry point (benchmarks run from dist/bench); BENCH_SERVER_MAIN: another build's
+ * `dist/src/main.js` (an older commit built in a scratch copy), for before/after runs.
+ */
+const mainJs = process.env.BENCH_SERVER_MAIN ?? join(__dirname, '..', '..', 'src', 'main.js');
 
 export const defaultDatabaseUrl = () => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
