@@ -28,7 +28,7 @@ import { performance } from 'node:perf_hooks';
 import { shippedCatalog, systemPrompt } from '../src/catalog';
 import { loadConfig } from '../src/config';
 import { ChatModel } from '../src/model';
-import { SCRAPE_STATEMENTS } from '../src/metrics';
+import { EVENT_LOOP_SAMPLE_MS, SCRAPE_STATEMENTS } from '../src/metrics';
 import { snapshot, utilisation } from './support/cpu';
 import { summariseProfile } from './support/cpu-profile';
 import { account, SentTurn, storedTurns } from './support/load-accounting';
@@ -92,7 +92,7 @@ function sampleMetrics(servers: BenchServer[]) {
             const value = read(text, name);
             if (value !== undefined) samples.get(name)!.push(value);
           }
-          const now = { statements: read(text, 'closer_db_statements_total') ?? 0, turns: read(text, 'closer_turns_total{role="visitor"}') ?? 0 };
+          const now = { statements: read(text, 'closer_db_statements_total') ?? NaN, turns: read(text, 'closer_turns_total{role="visitor"}') ?? 0 };
           if (counts[i].scrapes++ === 0) counts[i].first = now;
           counts[i].last = now;
         } catch {
@@ -113,9 +113,11 @@ function sampleMetrics(servers: BenchServer[]) {
       return {
         policy_queue_depth: stat(samples.get('closer_policy_queue_depth')!),
         policy_batch_occupancy: stat(samples.get('closer_policy_batch_occupancy')!, 100),
-        // Each scrape's p99 covers the second since the previous one (prom-client resets the histogram).
-        event_loop_lag_p99_ms: stat(samples.get('nodejs_eventloop_lag_p99_seconds')!, 1000),
-        db_statements_per_visitor_turn: turns > 0 ? round(statements / turns) : null,
+        // Each scrape's p99 covers the second since the previous one (prom-client resets the histogram);
+        // a sample is the timer period plus the delay, so the period is taken off (both builds sample every 10 ms).
+        event_loop_lag_p99_ms: stat(samples.get('nodejs_eventloop_lag_p99_seconds')!.map((s) => s - EVENT_LOOP_SAMPLE_MS / 1000), 1000),
+        // NaN (null in JSON) from a build without the counter.
+        db_statements_per_visitor_turn: turns > 0 && Number.isFinite(statements) ? round(statements / turns) : null,
       };
     },
   };
@@ -226,7 +228,7 @@ async function runLoad(servers: BenchServer[], sessions: number, engine: Engine)
     server_stored: await serverTimings(sessionIds),
     generation: { tokens, tokens_per_s: round(tokens / seconds), tokens_per_server_cpu_s: round(tokens / cpu.server_cpu_seconds), mean_reply_tokens: round(tokens / Math.max(1, accounting.stored.agent)) },
     engine,
-    server_tokens_per_s_over_engine: round(tokens / seconds / engine.tokens_per_s),
+    server_tokens_per_s_over_engine: Math.round((tokens / seconds / engine.tokens_per_s) * 1000) / 1000,
     cpu,
     server_metrics: sampled,
     profile,

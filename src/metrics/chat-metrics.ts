@@ -10,6 +10,12 @@ import type { TurnRole } from '../sessions';
 /** Seconds: a streamed first sentence comes in tens of ms, a long reply on a busy batch in tens of seconds. */
 const LATENCY_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2, 4, 8, 16, 32, 64];
 
+/**
+ * The event-loop delay histogram's timer period (prom-client's default, made explicit): each sample
+ * is the whole period plus the delay, so `nodejs_eventloop_lag_*` read this much above the delay.
+ */
+export const EVENT_LOOP_SAMPLE_MS = 10;
+
 /** Statements one scrape of /metrics sends (training runs by state, waiting handoffs): a reader of `closer_db_statements_total` takes them off. */
 export const SCRAPE_STATEMENTS = 2;
 
@@ -50,7 +56,7 @@ export class ChatMetrics {
     @Inject(REPLY_POLICY) policy: ReplyPolicy,
     @InjectDataSource() db: DataSource,
   ) {
-    collectDefaultMetrics({ register: this.registry });
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
     new Gauge({
       name: 'closer_policy_queue_depth',
       help: 'Replies waiting to join the running batch of the served model',

@@ -1,2 +1,2 @@
-export { ChatMetrics, SCRAPE_STATEMENTS, SocketNamespace } from './chat-metrics';
+export { ChatMetrics, EVENT_LOOP_SAMPLE_MS, SCRAPE_STATEMENTS, SocketNamespace } from './chat-metrics';
 export { MetricsModule } from './metrics.module';
