@@ -103,7 +103,7 @@ describe('loadConfig', () => {
         schema: 'closer',
         embeddedDataDir: '/var/lib/closer/pglite',
       },
-      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, replyMaxTokens: 80, maxRegenerations: 1 },
+      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, conversationCacheMb: 256, replyMaxTokens: 80, maxRegenerations: 1 },
       sessionIdleMinutes: 45,
       shutdownDrainSeconds: 40,
       attributionWindowHours: 48,

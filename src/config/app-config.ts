@@ -39,6 +39,8 @@ export interface PolicyConfig {
   maxQueue: number;
   /** POLICY_PRECOMPILE: compile every step shape when a model loads, before it takes traffic (else on first use). */
   precompile: boolean;
+  /** POLICY_CONVERSATION_CACHE_MB: memory per served version for conversations' key/value caches kept between turns (least recently used dropped first; a dropped one prefills its whole prompt again). */
+  conversationCacheMb: number;
   /** POLICY_WEIGHTS: how the served model's step graphs hold its weights (memory against decode speed); undefined: by model size. */
   weights?: WeightMode;
   replyMaxTokens: number;
@@ -188,6 +190,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxQueue: e.POLICY_MAX_QUEUE,
       precompile: e.POLICY_PRECOMPILE === 'true',
       weights: e.POLICY_WEIGHTS === 'auto' ? undefined : e.POLICY_WEIGHTS,
+      conversationCacheMb: e.POLICY_CONVERSATION_CACHE_MB,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
     },

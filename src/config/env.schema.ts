@@ -64,6 +64,7 @@ export const envSchema = z
   CATALOG_PATH: z.string().min(1).optional(),
   PERSONAS_PATH: z.string().min(1).optional(),
   MODEL_CONTEXT_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(64, 'must be at least 64').max(8192, 'must be at most 8192').default(512),
+  POLICY_CONVERSATION_CACHE_MB: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(65536, 'must be at most 65536').default(256),
   POLICY_WEIGHTS: z.enum(['auto', 'baked', 'fed', 'decode-baked'], { error: 'must be auto, baked, fed or decode-baked' }).default('auto'),
   POLICY_PRECOMPILE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),

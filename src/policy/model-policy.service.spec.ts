@@ -18,6 +18,7 @@ const policy: PolicyConfig = {
   replyMaxTokens: 24,
   maxRegenerations: 0,
   precompile: false,
+  conversationCacheMb: 64,
 };
 
 async function collect(events: AsyncIterable<ReplyEvent>): Promise<ReplyEvent[]> {

@@ -9,9 +9,6 @@ import { PolicyBusyError, PolicyLoad, ReplyEvent, ReplyOptions, ReplyPolicy } fr
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
-/** Memory for conversations' key/value caches kept between their turns (least recently used dropped first). */
-const CONVERSATION_CACHE_BYTES = 256 * 1024 * 1024;
-
 /** One loaded model version (its inference thread holds its conversations' caches) and the replies still generating on it. */
 interface ServedVersion {
   /** The registry's id (undefined for a model folder served without a registry). */
@@ -184,14 +181,14 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   }
 
   private async load(name: string, dir: string, id?: string): Promise<ServedVersion> {
-    const { contextTokens, maxBatch, maxQueue, precompile, weights } = this.config;
+    const { contextTokens, maxBatch, maxQueue, precompile, weights, conversationCacheMb } = this.config;
     const model = await ServedModel.load(dir, {
       capacity: contextTokens,
       maxBatch,
       maxQueue,
       precompile,
       weights,
-      cacheBytes: CONVERSATION_CACHE_BYTES,
+      cacheBytes: conversationCacheMb * 2 ** 20,
       onExit: (err) => this.recover(version, err),
     });
     if (model.warmup) this.logger.log(`${name}: ${model.warmup.shapes} step shapes compiled in ${model.warmup.seconds.toFixed(1)} s`);
