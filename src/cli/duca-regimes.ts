@@ -5,6 +5,7 @@ import { openPoolTraining } from '../rl/pool-backend';
 import { runName } from '../rl/experiment/experiment';
 import { regimesDesign, regimesEvaluations, regimesRuns, runRegimesExperiment } from '../rl/experiment/regimes';
 import { loadHeldOutPersonas, loadPersonaLibrary } from '../simulator';
+import { flagName } from './options';
 import { addTrainingOptions, advantageConfig, poolTrainingOptions, TrainingFlags } from './training-options';
 
 /** What the pre-registration fixes: these flags would change the experiment, so they are refused. */
@@ -20,7 +21,7 @@ export function registerDucaRegimes(program: Command): void {
     .option('--report <file>', 'the pre-registration; results are written below its marker line', 'docs/results/duca-regimes.md');
   command.action(async (f: TrainingFlags & { root: string; report: string }) => {
     const fixed = FIXED_BY_DESIGN.filter((key) => command.getOptionValueSource(key) === 'cli');
-    if (fixed.length) throw new InvalidArgumentError(`the pre-registered design fixes ${fixed.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}; see docs/results/duca-regimes.md`);
+    if (fixed.length) throw new InvalidArgumentError(`the pre-registered design fixes ${fixed.map(flagName).join(', ')}; see docs/results/duca-regimes.md`);
     const catalog = shippedCatalog();
     const library = loadPersonaLibrary(catalog);
     const unseen = loadHeldOutPersonas(catalog);

@@ -1,7 +1,7 @@
 import { Command, Option } from 'commander';
 import { shippedCatalog } from '../catalog';
 import { ChatModel } from '../model';
-import { disclosureSummary, evaluateIntents, GREEDY_SAMPLING, intentTable, SERVING_SAMPLING } from '../model/default-model/intent-eval';
+import { disclosureSummary, evaluateGreedyAndSampled, intentTable } from '../model/default-model/intent-eval';
 import { QUESTION_SET_NAMES, QUESTION_SETS, QuestionSetName } from '../model/default-model/question-sets';
 import { nonNegativeInt, positiveInt } from './options';
 
@@ -19,9 +19,7 @@ export function registerEvalIntents(program: Command): void {
       const model = await ChatModel.load(o.model, { maxBatch: 64 });
       try {
         // The sets' facts are the shipped Pipewise catalog's.
-        const common = { catalog: shippedCatalog(), items: QUESTION_SETS[o.set], seed: o.seed, maxNewTokens: o.maxTokens };
-        const greedy = await evaluateIntents(model, { ...common, sampling: GREEDY_SAMPLING, samples: 1 });
-        const sampled = await evaluateIntents(model, { ...common, sampling: SERVING_SAMPLING, samples: o.samples });
+        const { greedy, sampled } = await evaluateGreedyAndSampled(model, { catalog: shippedCatalog(), items: QUESTION_SETS[o.set], samples: o.samples, seed: o.seed, maxNewTokens: o.maxTokens });
         for (const [mode, report] of [['greedy', greedy], ['sampled', sampled]] as const) {
           const { replies, ...summary } = report;
           console.log(JSON.stringify({ mode, set: o.set, model: o.model, ...summary, ...(o.replies ? { replies } : {}) }));

@@ -25,6 +25,9 @@ export function nonNegativeNumber(value: string): number {
   return n;
 }
 
+/** The command-line spelling of an option's key: `rlSteps` → `--rl-steps`. */
+export const flagName = (key: string) => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
+
 /** A comma-separated list of positive numbers (e.g. reward scales). */
 export function positiveNumberList(value: string): number[] {
   return value.split(',').map((v) => positiveNumber(v.trim()));

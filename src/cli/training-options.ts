@@ -75,6 +75,11 @@ export function addTrainingOptions(command: Command): Command {
     .addOption(new Option('--rollouts <where>', 'local worker threads, or `closer rollout-worker` processes through BullMQ on REDIS_URL').choices(['local', 'redis']).default('local'));
 }
 
+/** The flags `closer train` runs with when given none: parsed from the options themselves, so they cannot drift from them. */
+export function defaultTrainingFlags(): TrainingFlags {
+  return addTrainingOptions(new Command()).parse([], { from: 'user' }).opts<TrainingFlags>();
+}
+
 export function advantageConfig(f: TrainingFlags): AdvantageConfig {
   return { ...defaultAdvantageConfig, alpha: f.alpha, beta: f.hianBeta, lambda: f.lambda, gamma: f.gamma };
 }

@@ -86,6 +86,16 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
   };
 }
 
+/** A question set graded as `eval-intents` reports it: greedy (one reply per question), then sampled at serving settings. */
+export async function evaluateGreedyAndSampled(
+  model: ChatModel,
+  o: Omit<IntentEvalOptions, 'sampling'>,
+): Promise<{ greedy: IntentEvalReport; sampled: IntentEvalReport }> {
+  const greedy = await evaluateIntents(model, { ...o, sampling: GREEDY_SAMPLING, samples: 1 });
+  const sampled = await evaluateIntents(model, { ...o, sampling: SERVING_SAMPLING });
+  return { greedy, sampled };
+}
+
 /** The per-intent table of a report, in markdown. */
 export function intentTable(report: IntentEvalReport): string {
   const pct = (x: number) => `${(100 * x).toFixed(1)} %`;

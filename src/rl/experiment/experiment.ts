@@ -118,14 +118,19 @@ async function claimRoot(c: ExperimentConfig): Promise<void> {
   await claimExperimentRoot(c.root, c.init, { loop: c.loop, evaluation: c.evaluation });
 }
 
+const identityPath = (root: string) => join(root, 'experiment.json');
+
+/** Whether a root holds runs already (claimed with what they are trained and evaluated with). */
+export const holdsRuns = (root: string) => existsSync(identityPath(root));
+
 /** Records what a root's runs are trained and evaluated with; refuses a root that holds another experiment's runs. */
 export async function claimExperimentRoot(root: string, init: string, settings: object): Promise<void> {
-  const path = join(root, 'experiment.json');
+  const path = identityPath(root);
   const identity = JSON.parse(JSON.stringify({ init, initWeightsSha256: await sha256(join(init, 'model.safetensors')), ...settings }));
   if (existsSync(path)) {
     const recorded: unknown = JSON.parse(await readFile(path, 'utf8'));
     if (!isDeepStrictEqual(recorded, identity)) {
-      throw new Error(`${root} holds runs of another experiment (initial model or settings differ, see its experiment.json); use another --root or remove it`);
+      throw new Error(`${root} holds runs of another experiment (initial model or settings differ, see its experiment.json); choose another run root or remove it`);
     }
     return;
   }
