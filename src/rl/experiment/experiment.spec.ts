@@ -3,9 +3,8 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultAdvantageConfig } from '../advantages';
-import { PolicyOptimizer } from '../policy';
-import { banditInitialParams, banditModel, banditOptimizerConfig, BanditRollouts } from '../testing/bandit';
-import { ExperimentConfig, runExperiment, TrainingBackend } from './experiment';
+import { banditBackend } from '../testing/bandit';
+import { ExperimentConfig, runExperiment } from './experiment';
 
 const root = mkdtempSync(join(tmpdir(), 'closer-experiment-'));
 afterAll(() => rm(root, { recursive: true, force: true }));
@@ -13,20 +12,6 @@ afterAll(() => rm(root, { recursive: true, force: true }));
 const init = join(root, 'init');
 mkdirSync(init);
 writeFileSync(join(init, 'model.safetensors'), 'weights v1');
-
-/** The bandit as a training backend, counting how many runs it opened. */
-function banditBackend() {
-  const opened: string[] = [];
-  const backend: TrainingBackend = {
-    async open(run) {
-      opened.push(`${run.estimator}/${run.seed}`);
-      const optimizer = await PolicyOptimizer.create(banditModel, banditInitialParams(3), banditOptimizerConfig, { intraOpThreads: 1 });
-      const rollouts = await BanditRollouts.create();
-      return { optimizer, rollouts, evaluation: rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
-    },
-  };
-  return { backend, opened };
-}
 
 const config: ExperimentConfig = {
   runs: [
@@ -47,7 +32,7 @@ describe('experiment', () => {
   it('trains and evaluates every run, writes the report and its figures, and reuses finished runs', async () => {
     const first = banditBackend();
     const report = await runExperiment(config, first.backend);
-    expect(first.opened).toEqual(['grpo/0', 'grpo/1', 'hian/1']); // the initial model, then each run
+    expect(first.opened).toEqual(['-/grpo/0', '-/grpo/1', '-/hian/1']); // the initial model, then each run
     expect(report).toContain('| hian − grpo (1 seed) |');
     expect(readFileSync(config.reportPath, 'utf8')).toContain('![conversion_rate](figures/conversion_rate.svg)');
     expect(existsSync(join(root, 'docs', 'figures', 'kl.svg'))).toBe(true);

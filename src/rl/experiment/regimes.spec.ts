@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EvaluationRecord } from '../../evaluation';
 import { defaultAdvantageConfig } from '../advantages';
-import { PolicyOptimizer } from '../policy';
-import { banditInitialParams, banditModel, banditOptimizerConfig, BanditRollouts } from '../testing/bandit';
-import { TrainingBackend } from './experiment';
+import { banditBackend } from '../testing/bandit';
 import { metricOf, overSeeds } from './regimes-report';
 import { RegimesConfig, regimesRuns, RESULTS_MARKER, runRegimesExperiment } from './regimes';
 
@@ -16,19 +14,6 @@ const init = join(root, 'init');
 mkdirSync(init);
 writeFileSync(join(init, 'model.safetensors'), 'weights v1');
 const prereg = `# plan\n\nHypotheses that must not change.\n\n${RESULTS_MARKER}\n\nNo run has finished yet.\n`;
-
-function banditBackend() {
-  const opened: string[] = [];
-  const backend: TrainingBackend = {
-    async open(run) {
-      opened.push(`${run.visitor ?? '-'}/${run.estimator}/${run.seed}`);
-      const optimizer = await PolicyOptimizer.create(banditModel, banditInitialParams(3), banditOptimizerConfig, { intraOpThreads: 1 });
-      const rollouts = await BanditRollouts.create();
-      return { optimizer, rollouts, evaluation: rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
-    },
-  };
-  return { backend, opened };
-}
 
 const plan = (visitor: 'strict' | 'persuadable') => ({ personas: ['a', 'b'], sessions: 16, seed: 9, visitor });
 const config = (reportPath: string): RegimesConfig => ({

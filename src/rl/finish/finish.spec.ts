@@ -4,9 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expectedParameters, saveCheckpoint } from '../../model';
 import { defaultAdvantageConfig } from '../advantages';
-import { TrainingBackend } from '../experiment/experiment';
-import { PolicyOptimizer } from '../policy';
-import { banditInitialParams, banditModel, banditOptimizerConfig, BanditRollouts } from '../testing/bandit';
+import { banditBackend, banditInitialParams, banditModel, banditOptimizerConfig } from '../testing/bandit';
 import { FinishConfig, finishWithRl } from './finish';
 import { QuestionScores } from './report';
 
@@ -22,20 +20,6 @@ async function sftFolder(dir: string, seed = 3): Promise<string> {
   await saveCheckpoint(dir, { config: banditModel, tensors });
   await writeFile(join(dir, 'README.md'), `${SFT_CARD}\n`);
   return dir;
-}
-
-/** The bandit as the training backend, recording what it opened. */
-function banditBackend() {
-  const opened: string[] = [];
-  const backend: TrainingBackend = {
-    async open(run) {
-      opened.push(`${run.visitor ?? '-'}/${run.estimator}/${run.seed}`);
-      const optimizer = await PolicyOptimizer.create(banditModel, banditInitialParams(3), banditOptimizerConfig, { intraOpThreads: 1 });
-      const rollouts = await BanditRollouts.create();
-      return { optimizer, rollouts, evaluation: rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
-    },
-  };
-  return { backend, opened };
 }
 
 const scores = (paraphrase: number, intent: number): QuestionScores => ({

@@ -2,6 +2,7 @@ import { Graph, init, Rng } from '../../engine';
 import { declareDecoderParams, parseModelConfig } from '../../model';
 import { Episode } from '../episode';
 import { defaultPolicyOptimizerConfig, PolicyOptimizer, PolicyOptimizerConfig } from '../policy';
+import type { TrainingBackend } from '../experiment/experiment';
 import { RolloutJob, RolloutSource, ScoredSession } from '../rollouts';
 
 /**
@@ -83,4 +84,21 @@ export class BanditRollouts implements RolloutSource {
   release(): Promise<void> {
     return this.policy.release();
   }
+}
+
+/**
+ * The bandit as an experiment's training backend; `opened` records each run it opened as
+ * `visitor/estimator/seed` (`-` for the backend's default visitor).
+ */
+export function banditBackend(): { backend: TrainingBackend; opened: string[] } {
+  const opened: string[] = [];
+  const backend: TrainingBackend = {
+    async open(run) {
+      opened.push(`${run.visitor ?? '-'}/${run.estimator}/${run.seed}`);
+      const optimizer = await PolicyOptimizer.create(banditModel, banditInitialParams(3), banditOptimizerConfig, { intraOpThreads: 1 });
+      const rollouts = await BanditRollouts.create();
+      return { optimizer, rollouts, evaluation: rollouts, close: async () => void (await Promise.all([optimizer.release(), rollouts.release()])) };
+    },
+  };
+  return { backend, opened };
 }
