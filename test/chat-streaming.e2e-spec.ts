@@ -1,6 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import { Socket } from 'socket.io-client';
 import { CLOSING_FALLBACK, NON_ANSWER } from '../src/chat';
+import { DatabaseConfig } from '../src/config';
 import { SessionTimeoutJob } from '../src/chat/session-timeout.job';
 import { Database } from '../src/database';
 import { PolicyBusyError, ReplyEvent, ReplyOptions, ReplyPolicy } from '../src/policy';
@@ -59,6 +60,22 @@ const S1 = 'Growth is $59 per seat a month.';
 const S2 = 'It includes the visual pipeline and email sync.';
 const BAD = 'We guarantee results in the first month.';
 const CONTINUATION = 'Most teams see the value within the free trial.';
+
+/** The app on its schema answering with `policy` (two regenerations), listening while the enclosing describe runs. */
+function servedApp(dbConfig: DatabaseConfig, policy: ReplyPolicy): { db: () => Database; url: () => string } {
+  let app: INestApplication;
+  let db: Database;
+  let url: string;
+  beforeAll(async () => {
+    ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy, env: { GUARDRAIL_MAX_REGENERATIONS: '2' } }));
+    url = await listen(app);
+  });
+  afterAll(async () => {
+    await app.close();
+    await dropSchema(dbConfig.schema);
+  });
+  return { db: () => db, url: () => url };
+}
 
 describe('/chat sentence streaming (real Postgres, real socket.io)', () => {
   const dbConfig = testSchemaConfig('stream');
@@ -197,23 +214,12 @@ describe('/chat AI disclosure while streaming (real Postgres, real socket.io)', 
   const { policy } = scriptedPolicy((attempt) =>
     attempt === 0 ? [EVASIONS[evasion++ % EVASIONS.length]] : ["Happy to help. I'm an AI assistant for Pipewise, and a person can follow up by email."],
   );
-  let app: INestApplication;
-  let db: Database;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy, env: { GUARDRAIL_MAX_REGENERATIONS: '2' } }));
-    url = await listen(app);
-  });
-  afterAll(async () => {
-    await app.close();
-    await dropSchema(dbConfig.schema);
-  });
+  const served = servedApp(dbConfig, policy);
 
   it.each(['Are you a bot?', 'am I talking to a real person', 'Is this an automated reply?', 'Who am I talking to?', 'human or AI?'])(
     '"%s": what the visitor reads discloses being an AI, and none of the evasion reached them',
     async (question) => {
-      const socket = await connect(url);
+      const socket = await connect(served.url());
       try {
         const { deltas } = recorder(socket);
         await request(socket, 'session:start', { siteKey: 'demo-site' });
@@ -222,10 +228,10 @@ describe('/chat AI disclosure while streaming (real Postgres, real socket.io)', 
         expect(disclosesBeingAi(deltas().join(''))).toBe(true);
         expect(deltas().join('')).toBe(reply.text);
         for (const e of EVASIONS) for (const sentence of e.split(/(?<=[.!?]) /)) expect(deltas()).not.toContain(sentence);
-        const [turn] = await db.dataSource.query(`SELECT text FROM turns WHERE id = $1`, [reply.turnId]);
+        const [turn] = await served.db().dataSource.query(`SELECT text FROM turns WHERE id = $1`, [reply.turnId]);
         expect(turn.text).toBe(reply.text);
         // The model's disclosure, not the fallback: the evasion was regenerated.
-        const [guard] = await db.dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
+        const [guard] = await served.db().dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
         expect(guard.evidence).toMatchObject({ regenerations: 1, fallback: false });
       } finally {
         socket.disconnect();
@@ -240,21 +246,10 @@ describe('/chat non-answers while streaming (real Postgres, real socket.io)', ()
   const ANSWER = 'Yes, you can import your contacts from a CSV file.';
   // Each reply: a greeting that answers nothing, then the answer.
   const { policy, calls } = scriptedPolicy((attempt) => [attempt === 0 ? GREETING : ANSWER]);
-  let app: INestApplication;
-  let db: Database;
-  let url: string;
-
-  beforeAll(async () => {
-    ({ app, db } = await startTestApp(dbConfig, { replyPolicy: policy, env: { GUARDRAIL_MAX_REGENERATIONS: '2' } }));
-    url = await listen(app);
-  });
-  afterAll(async () => {
-    await app.close();
-    await dropSchema(dbConfig.schema);
-  });
+  const served = servedApp(dbConfig, policy);
 
   it('a question the first sentence does not address: the visitor reads only the regenerated answer, the turn records the non-answer', async () => {
-    const socket = await connect(url);
+    const socket = await connect(served.url());
     try {
       const { events } = recorder(socket);
       await request(socket, 'session:start', { siteKey: 'demo-site' });
@@ -262,9 +257,9 @@ describe('/chat non-answers while streaming (real Postgres, real socket.io)', ()
       expect(reply).toMatchObject({ ok: true, text: ANSWER });
       expect(events).toEqual([['typing'], ['delta', ANSWER], ['final', ANSWER]]);
       expect(calls.slice(-2).map((c) => c.prefix)).toEqual([undefined, undefined]);
-      const [guard] = await db.dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
+      const [guard] = await served.db().dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
       expect(guard.evidence).toMatchObject({ regenerations: 1, fallback: false, blocked: [{ text: GREETING, rules: [NON_ANSWER] }] });
-      const [turn] = await db.dataSource.query(`SELECT text, time_to_first_delta_ms FROM turns WHERE id = $1`, [reply.turnId]);
+      const [turn] = await served.db().dataSource.query(`SELECT text, time_to_first_delta_ms FROM turns WHERE id = $1`, [reply.turnId]);
       expect(turn).toMatchObject({ text: ANSWER, time_to_first_delta_ms: expect.any(Number) });
     } finally {
       socket.disconnect();
@@ -272,7 +267,7 @@ describe('/chat non-answers while streaming (real Postgres, real socket.io)', ()
   });
 
   it('a greeting to a message that asks nothing goes out as written', async () => {
-    const socket = await connect(url);
+    const socket = await connect(served.url());
     try {
       await request(socket, 'session:start', { siteKey: 'demo-site' });
       expect(await request(socket, 'message:send', { clientMessageId: 'h1', text: 'Hi there!' })).toMatchObject({ ok: true, text: GREETING });
