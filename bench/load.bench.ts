@@ -14,7 +14,8 @@
  * the same servers and ends with a summary line. `--profile` records a CPU profile of the first
  * server's main thread during each load. Exits 1 when anything was lost, duplicated or refused yet stored.
  * Each line also gives what the engine itself decodes in this run (`engine`: greedy decode at
- * POLICY_MAX_BATCH rows, measured before the loads) and the server's generated tokens/s over it,
+ * POLICY_MAX_BATCH rows, measured before the loads) and the server's generated tokens/s over it, the
+ * same on a prompt as long as the load's replies had on average (`engine_at_load_context`),
  * the servers' event-loop lag (p99 per second, mean and worst) and the database statements per
  * visitor message.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
@@ -123,6 +124,8 @@ function sampleMetrics(servers: BenchServer[]) {
   };
 }
 
+const ratio = (x: number, of: number) => Math.round((x / of) * 1000) / 1000;
+
 /** Time to first token, to first delta and the full latency as the server stored them (message received → …). */
 async function serverTimings(sessionIds: string[]) {
   const rows = await withClient(databaseUrl, async (c) => {
@@ -151,25 +154,38 @@ async function profiled<T>(server: BenchServer, sessions: number, run: () => Pro
 
 /**
  * The engine's own rate on this machine, in this run: `bench:generate`'s greedy decode at
- * POLICY_MAX_BATCH rows with the servers' model, context and weights, on a system prompt and a
- * question, best of three after a warm-up (servers idle meanwhile). What serving is measured against.
+ * POLICY_MAX_BATCH rows with the servers' model, context and weights, best of three after a warm-up
+ * (servers idle meanwhile). `at()`: on bench:generate's prompt (a system prompt and a question);
+ * `at(n)`: on an n-token prompt, n the mean prompt length the servers' replies had in a load (a
+ * decode step reads every cached position, so a longer context decodes slower).
  */
-async function engineYardstick() {
+async function openEngine() {
   const model = await ChatModel.load(serverPolicy.modelDir, { capacity: serverPolicy.contextTokens, maxBatch: serverPolicy.maxBatch, weights: serverPolicy.weights });
-  try {
-    const prompt = model.promptIds([{ role: 'system', content: systemPrompt(shippedCatalog()) }, { role: 'user', content: 'Hi, how much is the Growth plan for 12 people?' }], serverPolicy.replyMaxTokens);
+  const question = model.promptIds([{ role: 'system', content: systemPrompt(shippedCatalog()) }, { role: 'user', content: 'Hi, how much is the Growth plan for 12 people?' }], serverPolicy.replyMaxTokens);
+  const filler = model.tokenizer.encode(conversations.flat().join(' ').repeat(8));
+  const at = async (promptTokens?: number) => {
+    const room = serverPolicy.contextTokens - serverPolicy.replyMaxTokens - 1;
+    const prompt = promptTokens === undefined ? question : filler.slice(0, Math.max(1, Math.min(room, Math.round(promptTokens))));
     const run = () => engineDecode(model.generator.lm, prompt, serverPolicy.maxBatch, serverPolicy.replyMaxTokens);
     await run();
     const best = Math.max(...[await run(), await run(), await run()].map((r) => r.decodeTokensPerS));
     return { batch: serverPolicy.maxBatch, prompt_tokens: prompt.length, new_tokens: serverPolicy.replyMaxTokens, tokens_per_s: round(best) };
-  } finally {
-    await model.release();
-  }
+  };
+  return { at, release: () => model.release() };
 }
 
-type Engine = Awaited<ReturnType<typeof engineYardstick>>;
+type Engine = Awaited<ReturnType<typeof openEngine>>;
+type EngineRate = Awaited<ReturnType<Engine['at']>>;
 
-async function runLoad(servers: BenchServer[], sessions: number, engine: Engine) {
+/** Mean prompt tokens of the agent replies stored for these sessions (what the servers decoded after). */
+async function meanPromptTokens(sessionIds: string[]): Promise<number | undefined> {
+  const [row] = await withClient(databaseUrl, async (c) => (await c.query(`SELECT avg(prompt_tokens) AS mean FROM "${schema}".turns WHERE role = 'agent' AND session_id = ANY($1::uuid[])`, [sessionIds])).rows);
+  return row?.mean === null || row?.mean === undefined ? undefined : Number(row.mean);
+}
+
+
+
+async function runLoad(servers: BenchServer[], sessions: number, engine: Engine, yardstick: EngineRate) {
   const sent: SentTurn[] = [];
   const abort = new AbortController();
   // Every visitor listens for the end of the load on this one signal.
@@ -207,6 +223,8 @@ async function runLoad(servers: BenchServer[], sessions: number, engine: Engine)
   const accounting = account(sent, stored);
   const replied = sent.flatMap((s) => (s.outcome.kind === 'replied' ? [{ s, at: s.outcome.at }] : []));
   const tokens = stored.reduce((sum, t) => sum + (t.role === 'agent' ? (t.completionTokens ?? 0) : 0), 0);
+  const loadContext = await meanPromptTokens(sessionIds);
+  const atContext = loadContext === undefined ? null : await engine.at(loadContext);
   return {
     bench: 'load',
     sessions: { requested: sessions, started: sessionIds.length, failed_to_start: visitors.filter((v) => !v.sessionId).length },
@@ -227,8 +245,10 @@ async function runLoad(servers: BenchServer[], sessions: number, engine: Engine)
     refusal_ms: quantiles(sent.flatMap((s) => (s.outcome.kind === 'refused' ? [s.outcome.at - s.sentAt] : []))),
     server_stored: await serverTimings(sessionIds),
     generation: { tokens, tokens_per_s: round(tokens / seconds), tokens_per_server_cpu_s: round(tokens / cpu.server_cpu_seconds), mean_reply_tokens: round(tokens / Math.max(1, accounting.stored.agent)) },
-    engine,
-    server_tokens_per_s_over_engine: Math.round((tokens / seconds / engine.tokens_per_s) * 1000) / 1000,
+    engine: yardstick,
+    server_tokens_per_s_over_engine: ratio(tokens / seconds, yardstick.tokens_per_s),
+    engine_at_load_context: atContext,
+    server_tokens_per_s_over_engine_at_load_context: atContext ? ratio(tokens / seconds, atContext.tokens_per_s) : null,
     cpu,
     server_metrics: sampled,
     profile,
@@ -274,6 +294,7 @@ function sweepSummary(results: LoadResult[]) {
       full_reply_p95_ms: r.full_reply_ms.p95,
       tokens_per_s: r.generation.tokens_per_s,
       server_tokens_per_s_over_engine: r.server_tokens_per_s_over_engine,
+      server_tokens_per_s_over_engine_at_load_context: r.server_tokens_per_s_over_engine_at_load_context,
       event_loop_lag_p99_ms_max: r.server_metrics.event_loop_lag_p99_ms?.max ?? null,
       db_statements_per_visitor_turn: r.server_metrics.db_statements_per_visitor_turn,
       machine_busy_share: r.cpu.machine_busy_share,
@@ -282,6 +303,7 @@ function sweepSummary(results: LoadResult[]) {
     peak_tokens_per_s: Math.max(...results.map((r) => r.generation.tokens_per_s)),
     engine_tokens_per_s: results[0]?.engine.tokens_per_s,
     peak_server_tokens_per_s_over_engine: Math.max(...results.map((r) => r.server_tokens_per_s_over_engine)),
+    peak_server_tokens_per_s_over_engine_at_load_context: Math.max(...results.map((r) => r.server_tokens_per_s_over_engine_at_load_context ?? 0)),
     // The machine's CPU (other jobs on a shared machine count too: see cpu.other_cores per load).
     machine_cpu_saturated_at_sessions: results.find((r) => (r.cpu.machine_busy_share ?? 0) >= 0.9)?.sessions.requested ?? null,
     // The server's: its main thread (JS and the ORT runs it waits on) busy 90 % of the time, or replies waiting for a batch row on average, or refusals.
@@ -296,16 +318,18 @@ async function main() {
     // The first server applies the migrations; the others start on the migrated schema.
     servers.push(await (o.profile ? startServer({ ...serverEnv, BENCH_CPU_PROFILE: profileFile }, { argv: ['-r', profileHook], ipc: true }) : startServer(serverEnv)));
     servers.push(...(await Promise.all(Array.from({ length: o.replicas - 1 }, () => startServer(serverEnv)))));
-    const engine = await engineYardstick();
+    const engine = await openEngine();
+    const yardstick = await engine.at();
     await warmUp(servers);
     const results: LoadResult[] = [];
     for (const sessions of o.sweep ?? [o.sessions]) {
-      const result = await runLoad(servers, sessions, engine);
+      const result = await runLoad(servers, sessions, engine, yardstick);
       console.log(JSON.stringify(result));
       results.push(result);
       if (failures(result) > 0) process.exitCode = 1;
     }
     if (o.sweep) console.log(JSON.stringify(sweepSummary(results)));
+    await engine.release();
     if (process.exitCode) console.error('bench:load: a server exited, or messages were lost, duplicated or refused yet stored (see servers_exited, lost, duplicates, refused_but_stored, unexpected_stored, mismatched)');
   } finally {
     await Promise.all(servers.map(stopServer));
