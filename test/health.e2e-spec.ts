@@ -48,6 +48,7 @@ describe('server on a real Postgres', () => {
       'conversions',
       'fidelity_reports',
       'handoff_rules',
+      'handoff_rules_revision',
       'handoffs',
       'migrations',
       'model_versions',
