@@ -4,7 +4,8 @@ import { isBotQuestion } from '../../scoring';
 import { deniesBeingAi } from '../../scoring/compliance';
 import { FlawRates, flawedSalespersonAgent, Persona, RuleBasedSimulator, runSession } from '../../simulator';
 import { ChatMessage } from '../tokenizer';
-import { drawIntent, Intent, intentExchange, visitorStyle } from './intent-corpus';
+import { drawIntent, Intent, IntentExchange, intentExchange } from './intent-corpus';
+import { joinQuestions, visitorStyle } from './visitor-voice';
 
 export interface CorpusOptions {
   catalog: ProductCatalog;
@@ -89,9 +90,22 @@ function intentDialogue(catalog: ProductCatalog, rng: Rng, sales: CorpusDialogue
   const r = rng.next();
   const exchanges = r < 0.5 ? 1 : r < 0.8 ? 2 : 3;
   for (let e = 0; e < exchanges; e++) {
-    const x = intentExchange(catalog, drawIntent(rng), rng);
-    messages.push({ role: 'user', content: visitorStyle(x.question, rng) }, { role: 'assistant', content: x.answer });
-    intents.push({ index: messages.length - 1, intent: x.intent });
+    const asked = askedInOneMessage(catalog, rng);
+    const question = asked.length === 1 ? asked[0].question : joinQuestions(asked[0].question, asked[1].question, rng);
+    messages.push({ role: 'user', content: visitorStyle(question, rng) }, { role: 'assistant', content: asked.map((x) => x.answer).join(' ') });
+    for (const x of asked) intents.push({ index: messages.length - 1, intent: x.intent });
   }
   return { personaId: 'intents', messages, flaws: [], intents };
+}
+
+/** Intents whose answers still read well one after another, when a visitor asks two things at once. */
+const JOINABLE: Intent[] = ['plan-price', 'seat-math', 'feature-plan', 'discounts', 'trial', 'security', 'contract', 'refunds', 'ai-disclosure'];
+const TWO_QUESTIONS = 0.15;
+
+/** One question, or (sometimes) two of different intents asked in one message and answered in order. */
+function askedInOneMessage(catalog: ProductCatalog, rng: Rng): IntentExchange[] {
+  const first = intentExchange(catalog, drawIntent(rng), rng);
+  if (!JOINABLE.includes(first.intent) || rng.next() >= TWO_QUESTIONS) return [first];
+  const others = JOINABLE.filter((i) => i !== first.intent);
+  return [first, intentExchange(catalog, others[rng.int(others.length)], rng)];
 }

@@ -11,14 +11,11 @@ import paraphraseSetJson from './paraphrase-test-set.json';
 export const QUESTION_SET_NAMES = ['intent', 'paraphrase'] as const;
 export type QuestionSetName = (typeof QUESTION_SET_NAMES)[number];
 
-/** The corpus's intents, and a request for a person, which the corpus answers only inside the AI disclosure. */
-export const GRADED_INTENTS = [...INTENTS, 'handoff'] as const;
-
 const fact = z.union([z.string().min(1), z.array(z.string().min(1)).min(2, 'alternatives need at least two facts')]);
 
 const itemSchema = z
   .object({
-    intent: z.enum(GRADED_INTENTS),
+    intent: z.enum(INTENTS),
     question: z.string().trim().min(1),
     require: z.array(fact),
     forbid: z.array(z.string().min(1)),
