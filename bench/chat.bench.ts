@@ -2,15 +2,20 @@
  * Chat load benchmark: N concurrent visitors on loopback against a real server process (the
  * built `dist/src/main.js`, default model, real Postgres), each sending M messages over the
  * `/chat` socket.io protocol one after another. Prints one JSON line:
- *   npm run bench:chat [-- --sessions 50 --messages 3 --max-batch 8 --max-queue 64]
+ *   npm run bench:chat [-- --sessions 50 --messages 3 --max-batch 8 --max-queue 64 --questions bench|paraphrase --non-answer on|off|both]
  * Reply latency is message:send → its acknowledgement (the reply stored); time to first delta is
  * message:send → its first `reply:delta` (the first checked sentence: replies stream sentence by
  * sentence); `first_delta_share_p95` is p95 first delta / p95 latency. `busy` counts replies
  * refused with the busy error. Each visitor sends from its own address (X-Forwarded-For, one trusted hop).
+ * `--questions paraphrase` asks the held-out paraphrase set's questions (cycled) instead of the six
+ * bench questions: wordings the model answers less often, where the guardrail's non-answer check
+ * fires. `--non-answer off` runs the server with GUARDRAIL_NON_ANSWER=false; `both` runs off, on,
+ * off, on (a fresh server and schema each) and ends with a line comparing on against off.
  * DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) gets a throw-away schema.
  */
 import { performance } from 'node:perf_hooks';
 import { io, Socket } from 'socket.io-client';
+import { QUESTION_SETS } from '../src/model/default-model/question-sets';
 import { visitorIp } from './support/load-visitor';
 import { defaultDatabaseUrl, dropSchema, machine, startServer, stopServer, throwAwaySchema, withClient } from './support/server';
 import { parseArgs, percentile, round } from './support/stats';
@@ -20,10 +25,11 @@ const sessions = Number(args.get('sessions') ?? 50);
 const messages = Number(args.get('messages') ?? 3);
 const maxBatch = args.get('max-batch') ?? '8';
 const maxQueue = args.get('max-queue') ?? '64';
+const nonAnswer = args.get('non-answer') ?? 'on';
 const databaseUrl = defaultDatabaseUrl();
-const schema = throwAwaySchema('chat');
+let schema = throwAwaySchema('chat');
 
-const questions = [
+const benchQuestions = [
   'Hi, how much is the Growth plan for 12 people?',
   'Does it sync with our email?',
   'Is there a discount if we pay annually?',
@@ -31,6 +37,10 @@ const questions = [
   'Are you a bot?',
   'What does the Starter plan include?',
 ];
+const questionSet = args.get('questions') ?? 'bench';
+if (!['bench', 'paraphrase'].includes(questionSet)) throw new Error(`--questions: bench or paraphrase, not ${questionSet}`);
+if (!['on', 'off', 'both'].includes(nonAnswer)) throw new Error(`--non-answer: on, off or both, not ${nonAnswer}`);
+const questions = questionSet === 'paraphrase' ? QUESTION_SETS.paraphrase.map((i) => i.question) : benchQuestions;
 
 type Ack = { ok: boolean; error?: { code: string } };
 
@@ -78,9 +88,18 @@ async function stored(since: Date): Promise<{ completionTokens: number; timeToFi
   });
 }
 
-async function main() {
+/** One load against a fresh server (and schema) with the non-answer check on or off; prints and returns its JSON line. */
+async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<string, number>; latency_ms: Record<string, number> }> {
+  schema = throwAwaySchema('chat');
   // Each visitor comes from its own address (visitorIp), as behind a proxy, so per-IP limits count visitors.
-  const server = await startServer({ DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema, POLICY_MAX_BATCH: maxBatch, POLICY_MAX_QUEUE: maxQueue, TRUST_PROXY_HOPS: '1' });
+  const server = await startServer({
+    DATABASE_URL: databaseUrl,
+    DATABASE_SCHEMA: schema,
+    POLICY_MAX_BATCH: maxBatch,
+    POLICY_MAX_QUEUE: maxQueue,
+    TRUST_PROXY_HOPS: '1',
+    GUARDRAIL_NON_ANSWER: String(check),
+  });
   const { url } = server;
   try {
     // One warm-up conversation compiles the session shapes a first reply needs.
@@ -96,8 +115,7 @@ async function main() {
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
     const fromServer = await stored(since);
-    console.log(
-      JSON.stringify({
+    const result = {
         bench: 'chat',
         sessions,
         messages_per_session: messages,
@@ -112,14 +130,50 @@ async function main() {
         agent_tokens_per_s: round(fromServer.completionTokens / seconds),
         mean_reply_tokens: round(fromServer.completionTokens / replies),
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
-        server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue) },
+        regenerations_per_reply: await regenerationsPerReply(since, replies),
+        questions: questionSet,
+        server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue), guardrail_non_answer: check },
         machine: machine(),
-      }),
-    );
+      };
+    console.log(JSON.stringify(result));
+    return result;
   } finally {
     await stopServer(server);
     await dropSchema(databaseUrl, schema);
   }
+}
+
+/** Regenerations the guardrail spent per stored reply (blocking rules and non-answers together). */
+async function regenerationsPerReply(since: Date, replies: number): Promise<number> {
+  return withClient(databaseUrl, async (client) => {
+    const [{ n }] = (
+      await client.query(
+        `SELECT COALESCE(sum(sc.score), 0) AS n FROM "${schema}".turn_scores sc JOIN "${schema}".turns t ON t.id = sc.turn_id JOIN "${schema}".chat_sessions s ON s.id = t.session_id
+         WHERE sc.scorer = 'guardrail' AND s.site_key = 'bench' AND t.created_at >= $1`,
+        [since],
+      )
+    ).rows;
+    return round(Number(n) / Math.max(1, replies));
+  });
+}
+
+async function main() {
+  if (nonAnswer !== 'both') return void (await run(nonAnswer === 'on'));
+  // Interleaved, so drift of a shared machine falls on both sides.
+  const results = { on: [] as Awaited<ReturnType<typeof run>>[], off: [] as Awaited<ReturnType<typeof run>>[] };
+  for (const check of [false, true, false, true]) results[check ? 'on' : 'off'].push(await run(check));
+  const mean = (side: 'on' | 'off', field: 'time_to_first_delta_ms' | 'latency_ms', p: string) => results[side].reduce((s, r) => s + r[field][p], 0) / results[side].length;
+  const ratio = (field: 'time_to_first_delta_ms' | 'latency_ms', p: string) => Math.round((mean('on', field, p) / mean('off', field, p)) * 1000) / 1000;
+  console.log(
+    JSON.stringify({
+      bench: 'chat-non-answer',
+      questions: questionSet,
+      runs_per_side: 2,
+      time_to_first_delta_ms: { on: { p50: round(mean('on', 'time_to_first_delta_ms', 'p50')), p95: round(mean('on', 'time_to_first_delta_ms', 'p95')) }, off: { p50: round(mean('off', 'time_to_first_delta_ms', 'p50')), p95: round(mean('off', 'time_to_first_delta_ms', 'p95')) } },
+      ratio_on_over_off: { first_delta_p50: ratio('time_to_first_delta_ms', 'p50'), first_delta_p95: ratio('time_to_first_delta_ms', 'p95'), latency_p50: ratio('latency_ms', 'p50'), latency_p95: ratio('latency_ms', 'p95') },
+      machine: machine(),
+    }),
+  );
 }
 
 void main().catch((err) => {

@@ -40,6 +40,7 @@ function stream(policy: ReplyPolicy, history: HistoryTurn[], options: Partial<Se
     conversationId: 'c1',
     seed: (n) => 100 + n,
     maxRegenerations: 2,
+    nonAnswerCheck: true,
     fallback: FALLBACK,
     closing: CLOSING,
     ...options,
@@ -187,6 +188,12 @@ describe('SentenceStream', () => {
       expect(onlyCall).toHaveLength(1);
     });
 
+    it('is not judged when the check is off (GUARDRAIL_NON_ANSWER=false); blocking rules still are', async () => {
+      const { policy, calls } = scripted([greeting, imports]);
+      expect(await stream(policy, spreadsheet, { nonAnswerCheck: false }).run()).toMatchObject({ text: greeting, blocked: [] });
+      expect(calls).toHaveLength(1);
+    });
+
     it('a message that asks nothing is never regenerated', async () => {
       for (const text of ['Hi!', 'Thanks, that is all for now.']) {
         const { policy, calls } = scripted([greeting, imports]);
@@ -230,7 +237,7 @@ describe('SentenceStream', () => {
         events.push(t);
         ended.abort();
       },
-    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, fallback: FALLBACK, closing: CLOSING });
+    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, nonAnswerCheck: true, fallback: FALLBACK, closing: CLOSING });
     await expect(s.run()).rejects.toBeInstanceOf(SessionClosedError);
     expect(events).toEqual(['typing', s1]);
   });

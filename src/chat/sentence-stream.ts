@@ -23,6 +23,8 @@ export interface SentenceStreamOptions {
   /** The sampling seed of attempt n (0 = first generation). */
   seed: (attempt: number) => number;
   maxRegenerations: number;
+  /** Whether a first sentence that does not answer the visitor is regenerated (GUARDRAIL_NON_ANSWER). */
+  nonAnswerCheck: boolean;
   /** Sent in place of the reply when no sentence of it has been sent yet. */
   fallback: string;
   /** Closes a reply whose next sentence could not be written compliantly. */
@@ -184,7 +186,7 @@ export class SentenceStream {
    * nothing either and tells a visitor with an on-topic question that the agent cannot help.
    */
   private judgesAnswer(attempt: number): boolean {
-    return this.sent.length === 0 && attempt < this.options.maxRegenerations;
+    return this.options.nonAnswerCheck && this.sent.length === 0 && attempt < this.options.maxRegenerations;
   }
 
   private send(sentences: string[]): void {

@@ -165,6 +165,7 @@ export class TurnLoop {
       stickTo,
       seed: (attempt) => replySeed(sessionId, visitorTurn.index, attempt),
       maxRegenerations: this.config.maxRegenerations,
+      nonAnswerCheck: this.config.nonAnswerCheck,
       fallback: safeFallback(history, catalog),
       closing: CLOSING_FALLBACK,
     }).run();

@@ -49,6 +49,7 @@ describe('loadConfig', () => {
       POLICY_MAX_QUEUE: '16',
       REPLY_MAX_TOKENS: '80',
       GUARDRAIL_MAX_REGENERATIONS: '1',
+      GUARDRAIL_NON_ANSWER: 'false',
       SESSION_IDLE_MINUTES: '45',
       ATTRIBUTION_WINDOW_HOURS: '48',
       VISITOR_ID_SECRET: 'a-server-secret-of-32-characters',
@@ -103,7 +104,7 @@ describe('loadConfig', () => {
         schema: 'closer',
         embeddedDataDir: '/var/lib/closer/pglite',
       },
-      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, conversationCacheMb: 256, replyMaxTokens: 80, maxRegenerations: 1 },
+      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, conversationCacheMb: 256, replyMaxTokens: 80, maxRegenerations: 1, nonAnswerCheck: false },
       sessionIdleMinutes: 45,
       shutdownDrainSeconds: 40,
       attributionWindowHours: 48,
@@ -160,6 +161,7 @@ describe('loadConfig', () => {
     expect(loadConfig({}).privacy).toEqual({ storeRawText: false, retentionDays: undefined });
     expect(loadConfig({ STORE_RAW_TEXT: 'false', RETENTION_DAYS: '1' }).privacy).toEqual({ storeRawText: false, retentionDays: 1 });
     expect(() => loadConfig({ STORE_RAW_TEXT: 'yes' })).toThrow('STORE_RAW_TEXT: must be true or false');
+    expect(() => loadConfig({ GUARDRAIL_NON_ANSWER: 'no' })).toThrow('GUARDRAIL_NON_ANSWER: must be true or false');
     expect(() => loadConfig({ RETENTION_DAYS: '0' })).toThrow('RETENTION_DAYS: must be at least 1');
     expect(() => loadConfig({ RETENTION_DAYS: '30.5' })).toThrow('RETENTION_DAYS: must be a whole number');
   });

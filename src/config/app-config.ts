@@ -46,6 +46,8 @@ export interface PolicyConfig {
   replyMaxTokens: number;
   /** Times a reply that breaks a blocking rule is regenerated before the safe fallback is sent. */
   maxRegenerations: number;
+  /** GUARDRAIL_NON_ANSWER: a first sentence that does not answer the visitor is regenerated (within maxRegenerations). */
+  nonAnswerCheck: boolean;
 }
 
 /** The nightly pipeline: schedule, worker, run defaults, the evaluation gate, the registry's artifacts. */
@@ -193,6 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       conversationCacheMb: e.POLICY_CONVERSATION_CACHE_MB,
       replyMaxTokens: e.REPLY_MAX_TOKENS,
       maxRegenerations: e.GUARDRAIL_MAX_REGENERATIONS,
+      nonAnswerCheck: e.GUARDRAIL_NON_ANSWER === 'true',
     },
     sessionIdleMinutes: e.SESSION_IDLE_MINUTES,
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,

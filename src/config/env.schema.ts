@@ -70,6 +70,7 @@ export const envSchema = z
   POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
   POLICY_MAX_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(64),
   REPLY_MAX_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(8, 'must be at least 8').max(1024, 'must be at most 1024').default(120),
+  GUARDRAIL_NON_ANSWER: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
   GUARDRAIL_MAX_REGENERATIONS: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(5, 'must be at most 5').default(2),
   SHUTDOWN_DRAIN_SECONDS: wholeNumber(0, 3600).default(25),
   SESSION_IDLE_MINUTES: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10080, 'must be at most 10080').default(30),

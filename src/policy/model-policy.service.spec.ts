@@ -17,6 +17,7 @@ const policy: PolicyConfig = {
   maxQueue: 1,
   replyMaxTokens: 24,
   maxRegenerations: 0,
+  nonAnswerCheck: true,
   precompile: false,
   conversationCacheMb: 64,
 };
