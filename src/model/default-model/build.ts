@@ -155,7 +155,9 @@ ${o.catalog.product}. Its corpus has two parts, both written from the catalog: s
 scripted salesperson against the rule-based visitor simulator, with injected flaws (repeated
 sentences, stock phrases, occasional non-compliant claims), and intent dialogues answering what
 visitors ask (each plan's price, seat arithmetic, which plan has a feature, discounts, trial,
-security, contract, refunds, AI disclosure, small talk, off-topic questions, objections). It is the
+security, contract, refunds, AI disclosure, small talk, off-topic questions, objections, requests
+for a person), asked in visitors' own voices (other sentence shapes, lead-ins and small talk, typos,
+two questions in one message: \`visitor-voice.ts\`). It is the
 starting policy that DuCA training improves: it answers the facts, and still sells like the
 mediocre scripted salesperson. Accuracy per intent: \`npm run closer -- eval-intents\` (docs/model.md).
 

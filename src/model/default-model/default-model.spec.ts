@@ -37,10 +37,34 @@ describe('default model on the intent test set', () => {
     expect(rate(sampled).right).toBeGreaterThanOrEqual(11);
   });
 
-  // Issue #17's target, not reached yet by the shipped model (86 % greedy, 86 % sampled over 4
-  // seeds: docs/model.md). `it.failing` passes while the bar is missed; when a rebuilt model
-  // reaches it, this turns red: make it a plain `it`.
-  it.failing('reaches the issue #17 target: at least 90 % right, sampled and greedy', () => {
-    expect(Math.min(sampled.overall.rate, greedy.overall.rate)).toBeGreaterThanOrEqual(0.9);
+  it('reaches the issue #17 and #29 target on the intent set: at least 90 % right sampled, 92 % greedy', () => {
+    expect(sampled.overall.rate).toBeGreaterThanOrEqual(0.9);
+    expect(greedy.overall.rate).toBeGreaterThanOrEqual(0.92);
+  });
+});
+
+/**
+ * The shipped model on the held-out paraphrase set (issue #29: written apart from the corpus),
+ * greedy. A floor under the measured figure (docs/model.md), so a rebuild that loses the visitor's
+ * own wordings fails here; the issue's target stays `it.failing` until a model reaches it.
+ */
+describe('default model on the paraphrase test set', () => {
+  let model: ChatModel;
+  let greedy: IntentEvalReport;
+  beforeAll(async () => {
+    model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { maxBatch: 128 });
+    greedy = await evaluateIntents(model, { catalog: defaultCatalog, items: QUESTION_SETS.paraphrase, samples: 1, seed: 7, sampling: GREEDY_SAMPLING });
+  }, 120_000);
+  afterAll(() => model.release());
+
+  it('answers at least 70 % right greedily, and discloses instead of answering in at most 3 % of the rest', () => {
+    if (greedy.overall.rate < 0.7) process.stderr.write(`${intentTable(greedy)}\n`);
+    expect(greedy.overall.rate).toBeGreaterThanOrEqual(0.7);
+    expect(greedy.disclosedInstead.all.disclosed / greedy.disclosedInstead.all.answers).toBeLessThanOrEqual(0.03);
+  });
+
+  // Issue #29's target (90 % greedy): `it.failing` passes while the bar is missed; make it a plain `it` once a model reaches it.
+  it.failing('reaches the issue #29 target: at least 90 % right greedily', () => {
+    expect(greedy.overall.rate).toBeGreaterThanOrEqual(0.9);
   });
 });
