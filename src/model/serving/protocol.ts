@@ -40,7 +40,8 @@ export interface Warmup {
 }
 
 export type ToServing =
-  | { type: 'submit'; id: number; request: ServingRequest }
+  /** `cancelled`: the caller gave up before it was sent (it ends cancelled without a token). */
+  | { type: 'submit'; id: number; request: ServingRequest; cancelled?: boolean }
   | { type: 'cancel'; id: number }
   | { type: 'forget'; conversationId: string }
   | { type: 'close' };

@@ -96,9 +96,8 @@ export class ServedModel {
     const id = this.nextId++;
     const stream = new ServedStream();
     this.streams.set(id, stream);
-    this.post({ type: 'submit', id, request });
-    if (signal?.aborted) this.post({ type: 'cancel', id });
-    else signal?.addEventListener('abort', () => this.streams.has(id) && this.post({ type: 'cancel', id }), { once: true });
+    this.post({ type: 'submit', id, request, cancelled: signal?.aborted });
+    signal?.addEventListener('abort', () => this.streams.has(id) && this.post({ type: 'cancel', id }), { once: true });
     return stream;
   }
 

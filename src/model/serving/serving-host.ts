@@ -23,8 +23,10 @@ export class ServingHost {
     this.caches = new ConversationCaches(model.generator.lm.config, cacheBytes);
   }
 
-  submit(id: number, { conversationId, ...request }: ServingRequest): void {
+  submit(id: number, { conversationId, ...request }: ServingRequest, cancelled = false): void {
     const controller = new AbortController();
+    // Aborted before the generator sees it, so it never joins the batch (a later cancel may come after a step).
+    if (cancelled) controller.abort();
     const cache = conversationId === undefined ? undefined : this.caches.get(conversationId, request.prompt);
     let stream: GenerationStream;
     try {

@@ -20,7 +20,7 @@ async function main(): Promise<void> {
   }
   const host = new ServingHost(model, init.cacheBytes, (events) => port.postMessage({ type: 'events', events } satisfies FromServing));
   port.on('message', (m: ToServing) => {
-    if (m.type === 'submit') host.submit(m.id, m.request);
+    if (m.type === 'submit') host.submit(m.id, m.request, m.cancelled);
     else if (m.type === 'cancel') host.cancel(m.id);
     else if (m.type === 'forget') host.forget(m.conversationId);
     else void host.release().then(() => port.close());
