@@ -7,7 +7,8 @@
  * message:send → its first `reply:delta` (the first checked sentence: replies stream sentence by
  * sentence); `first_delta_share_p95` is p95 first delta / p95 latency. `busy` counts replies
  * refused with the busy error. Each visitor sends from its own address (X-Forwarded-For, one trusted hop).
- * `--questions paraphrase` asks the held-out paraphrase set's questions (cycled) instead of the six
+ * Visitor i asks questions i·M … i·M + M − 1 of the list (cycled). `--questions paraphrase` asks the
+ * held-out paraphrase set's questions instead of the six
  * bench questions: wordings the model answers less often, where the guardrail's non-answer check
  * fires. `--non-answer off` runs the server with GUARDRAIL_NON_ANSWER=false; `both` runs off, on,
  * off, on (a fresh server and schema each) and ends with a line comparing on against off.
@@ -55,7 +56,7 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
     for (let m = 0; m < messages; m++) {
       const clientMessageId = `v${index}-m${m}`;
       const sent = performance.now();
-      const ack = await request('message:send', { clientMessageId, text: questions[(index + m) % questions.length] });
+      const ack = await request('message:send', { clientMessageId, text: questions[(Math.max(0, index) * messages + m) % questions.length] });
       if (ack.ok) {
         latencies.push(performance.now() - sent);
         firstDeltas.push((firstDelta.get(clientMessageId) ?? performance.now()) - sent);
@@ -153,7 +154,7 @@ async function regenerationsPerReply(since: Date, replies: number): Promise<numb
         [since],
       )
     ).rows;
-    return round(Number(n) / Math.max(1, replies));
+    return Math.round((Number(n) / Math.max(1, replies)) * 1000) / 1000;
   });
 }
 

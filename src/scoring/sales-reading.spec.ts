@@ -70,11 +70,38 @@ describe('does a reply answer the ask?', () => {
     expect(answers(read('Starter includes the mobile app and forecasting.', asked), feature)).toBe(false);
   });
 
+  it('feature: a plan that does not have it answers too, even in the visitor\'s words', () => {
+    const automation = { kind: 'feature', feature: 'automation' } as const;
+    const asked = [visitor('Do I get workflow automation with Starter?')];
+    expect(answers(read("No, Starter doesn't include workflow automation.", asked), automation)).toBe(true);
+    expect(answers(read('Workflow automation? Workflow automation!', asked), automation)).toBe(false);
+  });
+
   it('price: a stated amount; objection: its specific handling', () => {
     expect(answers(read('Growth is $59 per seat a month.'), { kind: 'price' })).toBe(true);
     expect(answers(read('It is very affordable for teams like yours.'), { kind: 'price' })).toBe(false);
     expect(answers(read('Annual billing saves about two months.'), { kind: 'objection', objection: 'price' })).toBe(true);
     expect(answers(read('We are the best value around, truly.'), { kind: 'objection', objection: 'price' })).toBe(false);
+  });
+
+  it('a price asked about as a discount: a percent off (or that there is none) answers it too, not a plain price', () => {
+    expect(visitorAsks("We're a non-profit org, do you cut the price for us?", defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
+    expect(visitorAsks('How much is Growth?', defaultCatalog)).toEqual([{ kind: 'price' }]);
+    expect(visitorAsks('How much do we save by paying annually?', defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
+    const discount = { kind: 'price', discount: true } as const;
+    expect(answers(read('Yes: 30% off for registered nonprofits.'), discount)).toBe(true);
+    expect(answers(read("There's no student discount, but annual billing is cheaper."), discount)).toBe(true);
+    expect(answers(read('Yes: 30% off for registered nonprofits.'), { kind: 'price' })).toBe(false);
+    expect(answers(read('We have great deals for teams like yours.'), discount)).toBe(false);
+  });
+
+  it('a request for a person: an offer of someone following up answers it', () => {
+    for (const ask of ['Can I talk to somebody before I commit?', 'can a real human email me later', "Who handles larger deals? I'd like to speak to them."]) {
+      expect(visitorAsks(ask, defaultCatalog)).toContainEqual({ kind: 'person' });
+    }
+    expect(visitorAsks('Can I talk about pricing?', defaultCatalog)).not.toContainEqual({ kind: 'person' });
+    expect(answers(read('Sure, a person from our team can follow up by email whenever you like.'), { kind: 'person' })).toBe(true);
+    expect(answers(read('Growth is $59 per seat a month.'), { kind: 'person' })).toBe(false);
   });
 
   it('next step: an offer of an action, not a mention of the trial', () => {

@@ -16,10 +16,13 @@ export type Objection = (typeof OBJECTIONS)[number];
 /** Something the visitor is waiting to hear about. */
 export type Ask =
   | { kind: 'feature'; feature: string }
-  | { kind: 'price' }
+  /** `discount`: the price asked about is a discount ("do nonprofits get a lower price?"), so a percent off answers it too. */
+  | { kind: 'price'; discount?: true }
   | { kind: 'objection'; objection: Objection }
   | { kind: 'next-step' }
-  | { kind: 'bot' };
+  | { kind: 'bot' }
+  /** A request to talk to a person (a handoff rule may take it first; otherwise the reply offers one). */
+  | { kind: 'person' };
 
 /** How visitors voice each objection (whole words). */
 export const OBJECTION_CUES: Record<Objection, RegExp> = {
@@ -42,6 +45,13 @@ const OBJECTION_HANDLING: Record<Objection, RegExp> = {
 };
 
 const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
+const DISCOUNT_ASK = /\b(?:discount\w*|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|special pricing)\b/i;
+const PERCENT_OFF = /\d+\s?% off|\bno (?:[\w-]+ )?discounts?\b/i;
+/** Asking for a person: to talk to one, or to be contacted by one. */
+const PERSON_ASK =
+  /\b(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an |some |your |one of your )?(?:real |actual |live )?(?:human|person|people|someone|somebody|rep|representative|salesperson|sales(?: team| rep)?|account (?:executive|manager)|them)\b|\b(?:human|person|someone|somebody|rep) (?:to |could |can )?(?:call|email|contact|reach out to) (?:me|us)\b/i;
+/** A reply that offers a person: someone from the team following up or getting in touch. */
+const PERSON_OFFER = /\b(?:follow(?:s|ing)? up|get in touch|reach out|contact you|email you|call you)\b/i;
 const NEXT_STEP_ASK = /\b(?:next step|get started|what do you suggest|how do we start)\b/i;
 /** An action that moves the sale on, and a phrasing that offers it (a question or an invitation). */
 const NEXT_STEP_ACTION =
@@ -109,9 +119,10 @@ export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
   const text = visitorText(message, catalog);
   if (isBotQuestion(text)) return [{ kind: 'bot' }];
   const asks: Ask[] = featuresIn(text, catalog).map((feature) => ({ kind: 'feature', feature }));
-  if (PRICE_ASK.test(text)) asks.push({ kind: 'price' });
+  if (PRICE_ASK.test(text)) asks.push(DISCOUNT_ASK.test(text) ? { kind: 'price', discount: true } : { kind: 'price' });
   for (const objection of OBJECTIONS) if (OBJECTION_CUES[objection].test(text)) asks.push({ kind: 'objection', objection });
   if (NEXT_STEP_ASK.test(text)) asks.push({ kind: 'next-step' });
+  if (PERSON_ASK.test(text)) asks.push({ kind: 'person' });
   return asks;
 }
 
@@ -226,15 +237,20 @@ export function answers(reading: ReplyReading, ask: Ask): boolean {
   const answering = reading.sentences.filter((s) => !s.question && s.informative);
   switch (ask.kind) {
     case 'feature':
-      // A claim the catalog contradicts answers nothing.
-      return answering.some((s) => s.features.includes(ask.feature) && (s.plans.length > 0 || AVAILABILITY.test(s.text)) && !reading.wrongFacts.includes(s.text));
+      // A claim the catalog contradicts answers nothing. "No, Starter doesn't include X" answers with the visitor's own words, and still answers.
+      return (
+        answering.some((s) => s.features.includes(ask.feature) && (s.plans.length > 0 || AVAILABILITY.test(s.text)) && !reading.wrongFacts.includes(s.text)) ||
+        reading.sentences.some((s) => !s.question && s.features.includes(ask.feature) && s.plans.length > 0 && NEGATION.test(s.text))
+      );
     case 'price':
-      return answering.some((s) => moneyAmounts(s.text).length > 0);
+      return answering.some((s) => moneyAmounts(s.text).length > 0 || (!!ask.discount && PERCENT_OFF.test(s.text)));
     case 'objection':
       return answering.some((s) => OBJECTION_HANDLING[ask.objection].test(s.text));
     case 'next-step':
       return reading.proposesNextStep;
     case 'bot':
       return reading.disclosesAi;
+    case 'person':
+      return answering.some((s) => PERSON_OFFER.test(s.text));
   }
 }
