@@ -28,7 +28,6 @@ const maxBatch = args.get('max-batch') ?? '8';
 const maxQueue = args.get('max-queue') ?? '64';
 const nonAnswer = args.get('non-answer') ?? 'on';
 const databaseUrl = defaultDatabaseUrl();
-let schema = throwAwaySchema('chat');
 
 const benchQuestions = [
   'Hi, how much is the Growth plan for 12 people?',
@@ -73,7 +72,7 @@ async function visitor(url: string, index: number, latencies: number[], firstDel
  * replies are) and the time to first delta (message received → first sentence sent), a check on the
  * client's figure; null from a build that stores none (to run this benchmark against an older server).
  */
-async function stored(since: Date): Promise<{ completionTokens: number; timeToFirstDelta: { p50: number; p95: number } | null }> {
+async function stored(schema: string, since: Date): Promise<{ completionTokens: number; timeToFirstDelta: { p50: number; p95: number } | null }> {
   const agentTurns = `FROM "${schema}".turns t JOIN "${schema}".chat_sessions s ON s.id = t.session_id WHERE t.role = 'agent' AND s.site_key = 'bench' AND t.created_at >= $1`;
   return withClient(databaseUrl, async (client) => {
     const [{ tokens }] = (await client.query(`SELECT COALESCE(sum(t.completion_tokens), 0) AS tokens ${agentTurns}`, [since])).rows;
@@ -91,7 +90,7 @@ async function stored(since: Date): Promise<{ completionTokens: number; timeToFi
 
 /** One load against a fresh server (and schema) with the non-answer check on or off; prints and returns its JSON line. */
 async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<string, number>; latency_ms: Record<string, number> }> {
-  schema = throwAwaySchema('chat');
+  const schema = throwAwaySchema('chat');
   // Each visitor comes from its own address (visitorIp), as behind a proxy, so per-IP limits count visitors.
   const server = await startServer({
     DATABASE_URL: databaseUrl,
@@ -115,7 +114,7 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
     latencies.sort((a, b) => a - b);
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
-    const fromServer = await stored(since);
+    const fromServer = await stored(schema, since);
     const result = {
         bench: 'chat',
         sessions,
@@ -131,7 +130,7 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
         agent_tokens_per_s: round(fromServer.completionTokens / seconds),
         mean_reply_tokens: round(fromServer.completionTokens / replies),
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
-        regenerations_per_reply: await regenerationsPerReply(since, replies),
+        regenerations_per_reply: await regenerationsPerReply(schema, since, replies),
         questions: questionSet,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue), guardrail_non_answer: check },
         machine: machine(),
@@ -145,7 +144,7 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
 }
 
 /** Regenerations the guardrail spent per stored reply (blocking rules and non-answers together). */
-async function regenerationsPerReply(since: Date, replies: number): Promise<number> {
+async function regenerationsPerReply(schema: string, since: Date, replies: number): Promise<number> {
   return withClient(databaseUrl, async (client) => {
     const [{ n }] = (
       await client.query(

@@ -5,6 +5,11 @@ import { evaluateIntents, GREEDY_SAMPLING, IntentEvalReport, intentTable, SERVIN
 import { QUESTION_SETS } from './question-sets';
 
 const defaultCatalog = shippedCatalog();
+let model: ChatModel;
+beforeAll(async () => {
+  model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { maxBatch: 128 });
+}, 60_000);
+afterAll(() => model.release());
 
 /**
  * The shipped model (models/default, committed; rebuilt by `npm run build:model`) on the held-out
@@ -12,22 +17,19 @@ const defaultCatalog = shippedCatalog();
  * 7…) and greedily, all questions in one batch. Measured figures: docs/model.md.
  */
 describe('default model on the intent test set', () => {
-  let model: ChatModel;
   let sampled: IntentEvalReport;
   let greedy: IntentEvalReport;
   beforeAll(async () => {
-    model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { maxBatch: 128 });
     const common = { catalog: defaultCatalog, items: QUESTION_SETS.intent, samples: 1, seed: 7 };
     sampled = await evaluateIntents(model, { ...common, sampling: SERVING_SAMPLING });
     greedy = await evaluateIntents(model, { ...common, sampling: GREEDY_SAMPLING });
   }, 120_000);
-  afterAll(() => model.release());
 
-  it('answers at least 85 % of the held-out questions right, sampled as served and greedily', () => {
+  it('reaches the issue #17 and #29 target: at least 90 % right sampled as served, 92 % greedily', () => {
     expect(sampled.overall.answers).toBe(QUESTION_SETS.intent.length);
-    for (const report of [sampled, greedy]) {
-      if (report.overall.rate < 0.85) process.stderr.write(`${intentTable(report)}\n`);
-      expect(report.overall.rate).toBeGreaterThanOrEqual(0.85);
+    for (const [report, bar] of [[sampled, 0.9], [greedy, 0.92]] as const) {
+      if (report.overall.rate < bar) process.stderr.write(`${intentTable(report)}\n`);
+      expect(report.overall.rate).toBeGreaterThanOrEqual(bar);
     }
   });
 
@@ -35,11 +37,6 @@ describe('default model on the intent test set', () => {
     const rate = (r: IntentEvalReport) => r.perIntent.find((x) => x.intent === 'ai-disclosure')!;
     expect(rate(greedy).rate).toBe(1);
     expect(rate(sampled).right).toBeGreaterThanOrEqual(11);
-  });
-
-  it('reaches the issue #17 and #29 target on the intent set: at least 90 % right sampled, 92 % greedy', () => {
-    expect(sampled.overall.rate).toBeGreaterThanOrEqual(0.9);
-    expect(greedy.overall.rate).toBeGreaterThanOrEqual(0.92);
   });
 });
 
@@ -49,13 +46,10 @@ describe('default model on the intent test set', () => {
  * own wordings fails here; the issue's target stays `it.failing` until a model reaches it.
  */
 describe('default model on the paraphrase test set', () => {
-  let model: ChatModel;
   let greedy: IntentEvalReport;
   beforeAll(async () => {
-    model = await ChatModel.load(join(__dirname, '..', '..', '..', 'models', 'default'), { maxBatch: 128 });
     greedy = await evaluateIntents(model, { catalog: defaultCatalog, items: QUESTION_SETS.paraphrase, samples: 1, seed: 7, sampling: GREEDY_SAMPLING });
   }, 120_000);
-  afterAll(() => model.release());
 
   it('answers at least 70 % right greedily, and discloses instead of answering in at most 3 % of the rest', () => {
     if (greedy.overall.rate < 0.7) process.stderr.write(`${intentTable(greedy)}\n`);
