@@ -5,10 +5,13 @@ import { join } from 'node:path';
 import { Command } from 'commander';
 import { shippedCatalog } from '../catalog';
 import { buildDefaultModel } from '../model/default-model/build';
+import { rehearsalWindows } from '../model/default-model/rehearsal-data';
 import { FINISHING_TRAINING, finishWithRl } from '../rl/finish';
 import { registerBuildModel } from './build-model';
 
 jest.mock('../model/default-model/build', () => ({ buildDefaultModel: jest.fn(async () => ({ steps: 1 })) }));
+const WINDOWS = [{ ids: [1, 2], trainable: [0, 1] }];
+jest.mock('../model/default-model/rehearsal-data', () => ({ ...jest.requireActual('../model/default-model/rehearsal-data'), rehearsalWindows: jest.fn(async () => WINDOWS) }));
 jest.mock('../rl/finish', () => ({ ...jest.requireActual('../rl/finish'), finishWithRl: jest.fn(async () => ({ ships: 'sft' })) }));
 
 const tmp = mkdtempSync(join(tmpdir(), 'closer-build-model-cli-'));
@@ -54,7 +57,8 @@ describe('closer build-model', () => {
     const sft = modelFolder('sft-only');
     await run('--sft', sft, '--out', join(tmp, 'from-sft'), '--rl-steps', '3');
     expect(buildDefaultModel).not.toHaveBeenCalled();
-    expect(finishConfig()).toMatchObject({ sft, steps: 3, root: join(tmp, 'from-sft.rl-run') });
+    expect(finishConfig()).toMatchObject({ sft, steps: 3, root: join(tmp, 'from-sft.rl-run'), rehearsalWindows: WINDOWS });
+    expect(jest.mocked(rehearsalWindows).mock.calls[0][0]).toMatchObject({ modelDir: sft, seq: 512 });
   });
 
   it('--rl-steps 0 builds the SFT model into --out and ships it without the finishing step', async () => {

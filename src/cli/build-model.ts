@@ -5,6 +5,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { Command, InvalidArgumentError } from 'commander';
 import { ProductCatalog, shippedCatalog } from '../catalog';
 import { buildDefaultModel, BuildReport } from '../model/default-model/build';
+import { DEFAULT_CORPUS, rehearsalWindows } from '../model/default-model/rehearsal-data';
 import { holdsRuns, TrainingBackend } from '../rl/experiment/experiment';
 import { FinishConfig, FINISHING_TRAINING, finishWithRl, gradeQuestionSets, heldOutPlans, shippedModelOf } from '../rl/finish';
 import { openPoolTraining } from '../rl/pool-backend';
@@ -48,8 +49,8 @@ export function registerBuildModel(program: Command): void {
         'beats the SFT model on both question sets and held-out conversion with no rise in violations); writes a Hugging Face-layout folder',
     )
     .option('--out <dir>', 'output folder', 'models/default')
-    .option('--dialogues <n>', 'simulated sales dialogues in the corpus', positiveInt, 3000)
-    .option('--intent-dialogues <n>', 'intent dialogues in the corpus (questions answered from the catalog)', nonNegativeInt, 30000)
+    .option('--dialogues <n>', 'simulated sales dialogues in the corpus', positiveInt, DEFAULT_CORPUS.dialogues)
+    .option('--intent-dialogues <n>', 'intent dialogues in the corpus (questions answered from the catalog)', nonNegativeInt, DEFAULT_CORPUS.intentDialogues)
     .option('--vocab <n>', 'tokenizer vocabulary size', positiveInt, 2048)
     .option('--hidden <n>', 'hidden size', positiveInt, 192)
     .option('--layers <n>', 'decoder layers', positiveInt, 4)
@@ -58,7 +59,7 @@ export function registerBuildModel(program: Command): void {
     .option('--batch <n>', 'sequences per step', positiveInt, 4)
     .option('--steps <n>', 'training steps', positiveInt, 6000)
     .option('--lr <x>', 'peak learning rate', Number, 3e-3)
-    .option('--seed <n>', 'seed for corpus, tokenizer and training', nonNegativeInt, 1)
+    .option('--seed <n>', 'seed for corpus, tokenizer and training', nonNegativeInt, DEFAULT_CORPUS.seed)
     .option('--threads <n>', 'ORT intra-op threads', positiveInt)
     .option('--rl-steps <n>', `finishing step: DuCA steps (${FINISHING_TRAINING.contexts} contexts × G = ${FINISHING_TRAINING.group} each; 0 skips the step and ships the SFT model)`, nonNegativeInt, FINISHING_TRAINING.steps)
     .option('--rl-seed <n>', 'finishing step: seed for contexts, sampling and shuffling', nonNegativeInt, 1)
@@ -76,7 +77,7 @@ export function registerBuildModel(program: Command): void {
     const root = rlRoot(f);
     const sft = f.sft ?? builtSftDir(root);
     const build = f.sft ? undefined : await buildSft(f, sft, sells, log);
-    const { config, backend } = finishingStep(f, sft, root, sells);
+    const { config, backend } = await finishingStep(f, sft, root, sells);
     const finish = await finishWithRl(config, {
       backend,
       gradeQuestionSets,
@@ -146,8 +147,11 @@ function buildSft(f: BuildModelFlags, outDir: string, { catalog, personas }: Sel
   });
 }
 
+/** Intent dialogues the finishing step's rehearsal windows are cut from (~1,000 windows; 40 steps draw 320). */
+const REHEARSAL_DIALOGUES = 4000;
+
 /** The finishing step at what [duca-regimes] supports and `closer train`'s default optimizer settings; only steps, seed and rollout threads are flags. */
-function finishingStep(f: BuildModelFlags, sft: string, root: string, { catalog, personas }: Sells): { config: FinishConfig; backend: TrainingBackend } {
+async function finishingStep(f: BuildModelFlags, sft: string, root: string, { catalog, personas }: Sells): Promise<{ config: FinishConfig; backend: TrainingBackend }> {
   const unseen = loadHeldOutPersonas(catalog);
   const flags: TrainingFlags = { ...defaultTrainingFlags(), init: sft, workers: f.workers, visitor: FINISHING_TRAINING.visitor, sessionReward: FINISHING_TRAINING.sessionReward };
   // The rollout workers know the unseen personas too, for held-out evaluation; training draws from the library only.
@@ -164,6 +168,7 @@ function finishingStep(f: BuildModelFlags, sft: string, root: string, { catalog,
       personas: library,
       heldOut: heldOutPlans(library, unseen.map((p) => p.id)),
       settings: { optimizer: options.optimizer, rewards: options.rewards, maxAgentTurns: options.maxAgentTurns },
+      rehearsalWindows: await rehearsalWindows({ catalog, personas, modelDir: sft, seq: options.optimizer.sequenceLength, dialogues: REHEARSAL_DIALOGUES }),
     },
     backend: { open: () => openPoolTraining(options) },
   };

@@ -85,7 +85,7 @@ function featureWords(catalog: ProductCatalog, key: string, pick: Pick): string 
 }
 
 const ANNUAL = ['billed annually', 'with annual billing', 'on a yearly plan', 'with yearly payment', 'on annual billing', 'if we pay for the year'];
-const MONTHLY = ['billed monthly', 'with monthly billing', 'month to month', 'on monthly billing', 'on a monthly plan', 'without a yearly commitment'];
+const MONTHLY = ['billed monthly', 'with monthly billing', 'on monthly billing', 'on a monthly plan', 'without a yearly commitment'];
 
 function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const intent = 'plan-price';
@@ -228,7 +228,7 @@ function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange
       `What's the monthly cost of ${asked.name} for ${n} ${unit} ${billing}?`,
       `[what's|what is|what would be] the [total|monthly total|bill] for ${n} ${unit} on ${asked.name} ${billing}?`,
       `[if|say] we [get|buy|need|take] ${n} ${unit} [of|on] ${asked.name} ${billing}, [what's the total|how much is that|what would we pay][ a month| monthly|]?`,
-      `[can you|could you] [work out|calculate|price out|quote] ${n} ${unit} on ${asked.name} ${billing}?`,
+      `[can you|could you] [calculate|price out|quote] ${n} ${unit} on ${asked.name} ${billing}?`,
       `[we're|we are|we'll be] ${n} [reps|users|sellers]. [how much|what] [would|will] ${asked.name} [cost|come to] ${billing}?`,
     ]);
     const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
@@ -253,7 +253,7 @@ function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange
       `[what's|what is|what would be] the [total|bill|monthly cost] for ${n} ${unit} on ${asked.name}?`,
       `[if|say] we [get|buy|need] ${n} ${unit} [of|on] ${asked.name}, [what's the total|how much is that|what would we pay]?`,
       `[we're|we are] ${n} [reps|users|sellers]. [how much|what] [would|will] ${asked.name} [cost|come to][ us|]?`,
-      `[can you|could you] [work out|price out|quote] ${asked.name} for ${n} ${unit}?`,
+      `[can you|could you] [price out|quote] ${asked.name} for ${n} ${unit}?`,
     ]);
     const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
     const both = `${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month billed monthly, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month billed annually.`;
@@ -302,7 +302,7 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
       `${words} on ${asked.name}?`,
       `Does the ${asked.name} plan have ${words}?`,
       `[does|will|would] ${asked.name} [give us|come with|include|have|let us use] ${words}?`,
-      `[can I|can we|are we able to|is it possible to] [get|use] ${words} [on|with] [the |]${asked.name}[ plan|]?`,
+      `[can I|can we|are we able to|is it possible to] [get|use] ${words} [on|in] ${asked.name}[ plan|]?`,
       `[I'm|we're] [on|looking at|thinking about] ${asked.name}[,| -|.] [does it|would it|will it] [include|have|cover] ${words}?`,
       `${ASK} whether ${asked.name} [has|includes|comes with] ${words}?`,
     ]);
@@ -311,7 +311,7 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
   }
   const question = pick([`Which plan includes ${words}?`, `Do you have ${words}?`, `What plan do we need for ${words}?`, `Is ${words} included?`, `Do you support ${words}?`, `${words}: which tier?`, `Does ${catalog.product} do ${words}?`, `We need ${words}. Which plan is that?`, `Is there ${words}?`, `Does it have ${words}?`, `Which plans come with ${words}?`, `I need ${words}.`, `What about ${words}?`, `Where can I get ${words}?`,
     `[can I|can we|are we able to|is it possible to] [use|get] ${words}[ with ${catalog.product}| in ${catalog.product}|]?`,
-    `[does [it|${catalog.product}]|do you] [support|come with|provide|work with|handle] ${words}?`,
+    `[does [it|${catalog.product}]|do you] [support|provide|work with|handle] ${words}?`,
     `[which|what] [plan|tier|package] [gets|gives|has] [me|us|you] ${words}?`,
     `[is|are] ${words} [included|available|supported][ anywhere| on every plan|]?`,
     `[we|I] [really|] [need|want|rely on|care about] ${words}[ -|.] [which plan|what tier|is that included|do you have it]?`,
@@ -343,7 +343,7 @@ function discounts(catalog: ProductCatalog, pick: Pick): IntentExchange {
         'any deals right now?',
         'Can you give us a discount?',
         'Do you have a coupon code?',
-        '[can|could] [you|we] [get|do|offer] [a|any|some] [discount|deal|better price|reduction][ on that| for us| for signing up now|]?',
+        '[can|could] [you|we] [get|do|offer] [a|any|some] [discount|deal|lower price|reduction][ on that| for us| for signing up now|]?',
         '[are there|got] [any|] [discounts|promos|promotions|special offers|price breaks][ available| at the moment| this month|]?',
         '[how|where] [can|could] we [save|pay less|get a lower price][ on this|]?',
         `${ASK} whether [there are any discounts|you do discounts|we can get a discount]?`,
@@ -425,7 +425,7 @@ function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contr
   const questions: Record<typeof intent, string[]> = {
     security: [
       '[how|where] [do you|does the product] [store|keep|host|protect] [our|customer|my] data?',
-      '[is|are] [our|my|customer] [data|information|records] [safe|secure|encrypted|protected] [with you|in there|]?',
+      '[is|are] [our|my|customer] [data|information|records] [safe|secure|encrypted|protected] [with your team|in there|]?',
       '[do you have|have you got|are you] [SOC 2|SOC2|any certifications|audited]?',
       '[can|could] [we|I] [pick|choose] [EU|US|European] [hosting|data centers]?',
       '[what|which] [security|compliance] [standards|measures|audits] [do you have|do you follow|are in place]?',
@@ -583,7 +583,7 @@ function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
  */
 function handoff(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const question = pick([
-    '[can|could|may] [I|we] [talk|speak|chat] [to|with] [a person|a human|someone|a real person|somebody|a salesperson|your sales team|an account executive][ please| instead| directly|]?',
+    '[can|could|may] [I|we] [talk|chat] [to|with] [a person|a human|someone|a real person|a salesperson|your sales team|an account executive][ please| instead| directly|]?',
     '[is there|do you have] [a person|someone|anyone|a human] [I can|we can] [talk to|call|email|speak with]?',
     "[I'd|I would|we'd] prefer [talking|speaking|chatting] [to|with] [a human|a person|someone from your team|a sales rep][, please|]",
     '[get|put|connect] me [through |][to|with] [a human|a person|someone|sales][ please|]',

@@ -4,7 +4,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { dirname, join, relative } from 'node:path';
 import { evaluate, EvaluationPlan, EvaluationRecord } from '../../evaluation';
-import { PolicyOptimizer } from '../policy';
+import { PolicyOptimizer, Rehearsal } from '../policy';
 import { RolloutSource } from '../rollouts';
 import type { SessionRewardKind } from '../../scoring';
 import type { VisitorKind } from '../../simulator';
@@ -159,16 +159,18 @@ export async function trainAndEvaluate(
   backend: TrainingBackend,
   log: (line: string) => void,
   onStep: (run: RunSpec, p: TrainingProgress) => void,
+  rehearsal?: Rehearsal,
 ): Promise<{ metrics: StepMetrics[]; evaluations: Record<string, EvaluationRecord[]> }> {
   const run = new RunDirectory(join(root, runName(spec)));
   const missing = Object.keys(plans).filter((name) => !existsSync(join(run.root, evaluationFile('', name))));
   if (missing.length) {
     const loop: TrainingLoopConfig = { ...loopSettings, estimator: spec.estimator as TrainingLoopConfig['estimator'], seed: spec.seed };
-    await run.create({ ...loop, rewardScale: spec.rewardScale, visitor: spec.visitor, sessionReward: spec.sessionReward });
+    const replayed = rehearsal && { coef: rehearsal.coef, windowsPerStep: rehearsal.windowsPerStep, windows: rehearsal.windows.length };
+    await run.create({ ...loop, rewardScale: spec.rewardScale, visitor: spec.visitor, sessionReward: spec.sessionReward, ...(replayed ? { rehearsal: replayed } : {}) });
     const { optimizer, rollouts, evaluation, close } = await backend.open(spec);
     try {
       log(`training ${runName(spec)}`);
-      await runTrainingLoop(run, loop, optimizer, rollouts, (p) => onStep(spec, p));
+      await runTrainingLoop(run, loop, optimizer, rollouts, (p) => onStep(spec, p), rehearsal);
       log(`evaluating ${runName(spec)}`);
       await evaluation.setWeights(optimizer.params);
       for (const name of missing) await writeJsonl(join(run.root, evaluationFile('', name)), await evaluate(evaluation, plans[name]));

@@ -27,7 +27,8 @@ const withSection = (sftCard: string, section: string[]) => `${sftCard ? `${sftC
 
 const trainingLine = (t: FinishingTraining, sft: string) =>
   `trained with DuCA from \`${sft}\`: ${t.estimator.toUpperCase()} advantages, ${t.visitor} visitor, session reward ${t.sessionReward === 'value' ? 'the deal value' : 'conversion'}, ` +
-  `${t.steps} step${t.steps === 1 ? '' : 's'} × ${t.contexts} contexts × G = ${t.group} (${(t.steps * t.contexts * t.group).toLocaleString('en-US')} sessions), seed ${t.seed}.`;
+  `${t.steps} step${t.steps === 1 ? '' : 's'} × ${t.contexts} contexts × G = ${t.group} (${(t.steps * t.contexts * t.group).toLocaleString('en-US')} sessions), seed ${t.seed}` +
+  (t.rehearsal ? `, replaying ${t.rehearsal.windowsPerStep} supervised windows per update (of ${t.rehearsal.windows.toLocaleString('en-US')}, weight ${t.rehearsal.coef}).` : '.');
 
 /** The card of the RL candidate in the run folder: the SFT card and how the candidate was trained from it. */
 export function candidateCard(sftCard: string, training: FinishingTraining, sft: string): string {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { expectedParameters, saveCheckpoint } from '../../model';
 import { defaultAdvantageConfig } from '../advantages';
 import { banditBackend, banditInitialParams, banditModel, banditOptimizerConfig } from '../testing/bandit';
-import { FinishConfig, finishWithRl } from './finish';
+import { FinishConfig, FINISHING_TRAINING, finishWithRl } from './finish';
 import { QuestionScores } from './report';
 
 const tmp = mkdtempSync(join(tmpdir(), 'closer-finish-'));
@@ -50,6 +50,7 @@ describe('the finishing step of build-model (bandit backend, graded question set
       personas: ['a', 'b'],
       heldOut: { library: plan(['a', 'b'], 96), unseen: plan(['c'], 32) },
       settings: { optimizer: banditOptimizerConfig },
+      rehearsalWindows: [],
     };
   });
 
@@ -81,6 +82,20 @@ describe('the finishing step of build-model (bandit backend, graded question set
     const card = readFileSync(join(config.out, 'README.md'), 'utf8');
     expect(card).toContain('## Shipped: the SFT model');
     expect(card).not.toContain('## Shipped: the RL model');
+  });
+
+  it('with supervised windows, every update replays them: the metrics, the report and the card say so; a run without them is not resumed', async () => {
+    const rehearsalWindows = [{ ids: [1, 2, 6, 0, 0], trainable: [0, 0, 1, 0, 0] }];
+    const replayed = { ...config, root: join(tmp, 'replayed.rl-run'), out: join(tmp, 'replayed'), rehearsalWindows };
+    const report = await finishWithRl(replayed, { backend: banditBackend().backend, gradeQuestionSets: grader(config.sft, scores(0.8, 0.9), scores(0.85, 0.95)).gradeQuestionSets });
+    expect(report.training.rehearsal).toEqual({ ...FINISHING_TRAINING.rehearsal, windows: 1 });
+    const metrics = readFileSync(join(replayed.root, 'strict-hian-value-x1-s1', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics).toHaveLength(config.steps);
+    for (const m of metrics) expect(m.rehearsal_nll).toBeGreaterThan(0);
+    expect(readFileSync(join(replayed.out, 'README.md'), 'utf8')).toContain(`replaying ${FINISHING_TRAINING.rehearsal.windowsPerStep} supervised windows per update (of 1, weight ${FINISHING_TRAINING.rehearsal.coef})`);
+    await expect(finishWithRl({ ...replayed, rehearsalWindows: [] }, { backend: banditBackend().backend, gradeQuestionSets: grader(config.sft, scores(0, 0), scores(0, 0)).gradeQuestionSets })).rejects.toThrow(
+      `${replayed.root} holds runs of another experiment`,
+    );
   });
 
   it('refuses a run folder trained from other SFT weights', async () => {

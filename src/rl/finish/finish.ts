@@ -5,6 +5,7 @@ import { readSafetensors } from '../../engine';
 import { compare, EvaluationPlan, EvaluationRecord, summarize } from '../../evaluation';
 import { QUESTION_SET_NAMES } from '../../model/default-model/question-sets';
 import { AdvantageConfig } from '../advantages';
+import { RehearsalWindow } from '../policy';
 import { claimExperimentRoot, evaluateInitialModel, ExperimentConfig, runName, RunSpec, TrainingBackend, trainAndEvaluate } from '../experiment/experiment';
 import { regimesDesign, regimesEvaluations } from '../experiment/regimes';
 import { writeCandidateModel } from '../trainer/candidate-model';
@@ -27,6 +28,8 @@ export const FINISHING_TRAINING = {
   contexts: regimesDesign.contexts,
   group: regimesDesign.group,
   checkpointEvery: regimesDesign.checkpointEvery,
+  /** Supervised intent dialogues replayed in every update, so RL on the simulator keeps the SFT model's answers. */
+  rehearsal: { coef: 1, windowsPerStep: 8 },
 } as const;
 
 /** The held-out strict-simulator sets both models play: the experiment's E1 (library personas) and E3 (unseen personas). */
@@ -50,6 +53,8 @@ export interface FinishConfig {
   heldOut: Record<HeldOutSet, EvaluationPlan>;
   /** The backend's settings the trained weights depend on (optimizer, rewards), recorded with the root. */
   settings: object;
+  /** Supervised windows in the SFT model's tokens, replayed by the updates (FINISHING_TRAINING.rehearsal); none turns rehearsal off. */
+  rehearsalWindows: RehearsalWindow[];
 }
 
 export interface FinishDeps {
@@ -72,14 +77,16 @@ export interface FinishDeps {
 export async function finishWithRl(c: FinishConfig, d: FinishDeps): Promise<FinishReport> {
   const log = d.log ?? (() => {});
   const { estimator, visitor, sessionReward, rewardScale, contexts, group, checkpointEvery } = FINISHING_TRAINING;
+  const rehearsal = c.rehearsalWindows.length ? { ...FINISHING_TRAINING.rehearsal, windows: c.rehearsalWindows } : undefined;
+  const replayed = rehearsal && { ...FINISHING_TRAINING.rehearsal, windows: rehearsal.windows.length };
   const run: RunSpec = { estimator, seed: c.seed, rewardScale, visitor, sessionReward };
   const loop: ExperimentConfig['loop'] = { advantage: c.advantage, steps: c.steps, contexts, group, personas: c.personas, checkpointEvery };
   await mkdir(c.root, { recursive: true });
-  await claimExperimentRoot(c.root, c.sft, { run, loop, heldOut: c.heldOut, settings: c.settings });
+  await claimExperimentRoot(c.root, c.sft, { run, loop, heldOut: c.heldOut, settings: c.settings, rehearsal: replayed ?? null });
 
   const sftRecords = await evaluateInitialModel(c.root, c.heldOut, d.backend, estimator, log);
-  const rlRecords = (await trainAndEvaluate(run, c.root, loop, c.heldOut, d.backend, log, (_, p) => d.onStep?.(p))).evaluations;
-  const training: FinishingTraining = { estimator, visitor, sessionReward, steps: c.steps, contexts, group, seed: c.seed };
+  const rlRecords = (await trainAndEvaluate(run, c.root, loop, c.heldOut, d.backend, log, (_, p) => d.onStep?.(p), rehearsal)).evaluations;
+  const training: FinishingTraining = { estimator, visitor, sessionReward, steps: c.steps, contexts, group, seed: c.seed, rehearsal: replayed };
   const sftCard = await readSftCard(c.sft);
   const runDir = new RunDirectory(join(c.root, runName(run)));
   // Rewritten on every invocation (a few megabytes): a kill mid-write never leaves a half candidate behind.

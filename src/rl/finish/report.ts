@@ -36,6 +36,8 @@ export interface FinishingTraining {
   contexts: number;
   group: number;
   seed: number;
+  /** The supervised replay of every update (absent when off): its weight, windows per step, windows to draw from. */
+  rehearsal?: { coef: number; windowsPerStep: number; windows: number };
 }
 
 /** What the finishing step of `build-model` measured and shipped. */

@@ -11,6 +11,7 @@ import {
   sampleFrom,
 } from '../testing/bandit';
 import { PolicyOptimizer } from './policy-optimizer';
+import { rehearsalRows } from './rehearsal';
 
 /** G = 8 samples of the bandit per step, HIAN advantages, one update per step. */
 async function trainBandit(steps: number, seed: number) {
@@ -51,6 +52,28 @@ describe('PolicyOptimizer', () => {
     const b = await trainBandit(3, 5);
     expect(b.history).toEqual(a.history);
     expect(b.after).toEqual(a.after);
+  });
+
+  it('with rehearsal, each mini-batch adds coef × the supervised mean NLL: alone (zero advantages) it is supervised learning', async () => {
+    const config = { ...banditOptimizerConfig, epochs: 1, miniBatches: 1 };
+    const policy = await PolicyOptimizer.create(banditModel, banditInitialParams(3), config, { intraOpThreads: 1 });
+    const taught = 6;
+    const window = { ids: [1, 2, taught, 0, 0], trainable: [0, 0, 1, 0, 0] };
+    const episodes = Array.from({ length: 8 }, (_, i) => banditEpisode(i % 8, -2));
+    const noAdvantage = episodes.map(() => [0]);
+    const coef = 0.7;
+    const before = await banditReplyDistribution(policy);
+    const first = await policy.update(episodes, noAdvantage, 1, { rows: rehearsalRows({ coef, windowsPerStep: 1, windows: [window] }, 1, 4), coef });
+    // r = 1 (old log-probs are the current ones) and KL = 0 (still the reference): the loss is −coef·mean(r·1).
+    expect(first.loss).toBeCloseTo(-coef, 5);
+    expect(first.rehearsalNll).toBeCloseTo(-Math.log(before[taught]), 5);
+    expect(first.trainedTokens).toBe(8);
+    for (let step = 2; step <= 5; step++) await policy.update(episodes, noAdvantage, step, { rows: rehearsalRows({ coef, windowsPerStep: 1, windows: [window] }, step, 4), coef });
+    const after = await banditReplyDistribution(policy);
+    expect(after[taught]).toBeGreaterThan(before[taught] + 0.1);
+    const without = await policy.update(episodes, noAdvantage, 6);
+    expect(without.rehearsalNll).toBeUndefined();
+    await policy.release();
   });
 
   it('refuses an episode longer than a training row, and advantages that do not match its turns', async () => {

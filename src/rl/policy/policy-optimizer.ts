@@ -47,6 +47,8 @@ export interface UpdateMetrics {
   entropy: number;
   optimizerSteps: number;
   trainedTokens: number;
+  /** With rehearsal: the supervised rows' mean negative log-likelihood before the update. */
+  rehearsalNll?: number;
 }
 
 /**
@@ -113,22 +115,32 @@ export class PolicyOptimizer {
 
   /**
    * Learns from one rollout batch. `advantages[i][t]` belongs to agent turn t of episode i. The
-   * shuffling of episodes into mini-batches follows `seed`.
+   * shuffling of episodes into mini-batches follows `seed`. With `rehearsal`, its supervised rows
+   * are spread over the mini-batches and each mini-batch's loss adds `coef` × their mean
+   * negative log-likelihood (see `rehearsalRows`); clip fraction, KL and entropy then cover both.
    */
-  async update(episodes: Episode[], advantages: number[][], seed: number): Promise<UpdateMetrics> {
+  async update(episodes: Episode[], advantages: number[][], seed: number, rehearsal?: { rows: SequenceRow[]; coef: number }): Promise<UpdateMetrics> {
     const rows = episodes.map((e, i) => sequenceRow(e, advantages[i], this.config.sequenceLength));
-    const refLogProbs = await this.referenceLogProbs(rows);
+    const supervised = rehearsal?.rows ?? [];
+    const rehearsalNll = supervised.length ? await this.markOnPolicy(supervised) : undefined;
+    const refLogProbs = await this.referenceLogProbs([...rows, ...supervised]);
     const rng = new Rng(seed);
     const totals = { loss: 0, gradNorm: 0, clipFraction: 0, kl: 0, entropy: 0, steps: 0 };
     for (let epoch = 0; epoch < this.config.epochs; epoch++) {
-      const order = shuffled(rows.length, rng);
-      for (const part of split(order, this.config.miniBatches)) {
-        const micro = split(part, Math.ceil(part.length / this.config.microBatch));
-        const weights = aggregationWeights(part.map((i) => rows[i].mask), this.config.aggregation, micro.length);
-        const weightOf = new Map(part.map((i, k) => [i, weights[k]]));
-        for (const indices of micro) {
-          await this.trainer.accumulate(this.feeds(indices.map((i) => ({ row: rows[i], ref: refLogProbs[i], weights: weightOf.get(i)! }))));
-        }
+      const parts = split(shuffled(rows.length, rng), this.config.miniBatches);
+      const supervisedParts = dealt(supervised.length, parts.length);
+      for (const [p, part] of parts.entries()) {
+        const items = [
+          ...part.map((i) => ({ row: rows[i], ref: refLogProbs[i] })),
+          ...supervisedParts[p].map((j) => ({ row: supervised[j], ref: refLogProbs[rows.length + j] })),
+        ];
+        const micro = split(items, Math.ceil(items.length / this.config.microBatch));
+        const weights = [
+          ...aggregationWeights(part.map((i) => rows[i].mask), this.config.aggregation, micro.length),
+          ...meanWeights(supervisedParts[p].map((j) => supervised[j].mask), (rehearsal?.coef ?? 0) * micro.length),
+        ];
+        const weightOf = new Map(items.map((it, k) => [it, weights[k]]));
+        for (const chunk of micro) await this.trainer.accumulate(this.feeds(chunk.map((it) => ({ ...it, weights: weightOf.get(it)! }))));
         const step = await this.trainer.applyAccumulated({ lr: this.config.learningRate });
         totals.loss += step.loss;
         totals.gradNorm += step.gradNorm;
@@ -147,7 +159,27 @@ export class PolicyOptimizer {
       entropy: totals.entropy / n,
       optimizerSteps: totals.steps,
       trainedTokens: rows.reduce((a, r) => a + r.mask.reduce((s, v) => s + v, 0), 0),
+      ...(rehearsalNll === undefined ? {} : { rehearsalNll }),
     };
+  }
+
+  /**
+   * Sets supervised rows' old log-probs to the current policy's, so the update starts on-policy
+   * for them; returns their mean negative log-likelihood (how much of the supervised data the
+   * policy has kept, before this update).
+   */
+  private async markOnPolicy(rows: SequenceRow[]): Promise<number> {
+    const current = await this.logProbsOf(rows, this.adapter);
+    let nll = 0;
+    let tokens = 0;
+    rows.forEach((row, i) => {
+      row.mask.forEach((m, t) => {
+        row.oldLogProbs[t] = m * current[i][t];
+        nll -= m * current[i][t];
+        tokens += m;
+      });
+    });
+    return nll / Math.max(1, tokens);
   }
 
   /** Per-token log-probs under the policy's current parameters (e.g. to check a rollout's log-probs). */
@@ -223,6 +255,19 @@ function shuffled(n: number, rng: Rng): number[] {
     [order[i], order[j]] = [order[j], order[i]];
   }
   return order;
+}
+
+/** Indices 0…n−1 dealt round-robin into exactly `parts` piles (some empty when n < parts). */
+function dealt(n: number, parts: number): number[][] {
+  const piles: number[][] = Array.from({ length: parts }, () => []);
+  for (let i = 0; i < n; i++) piles[i % parts].push(i);
+  return piles;
+}
+
+/** Token weights making Σ weight·ℓ `scale` × the mean over every masked token of the rows. */
+function meanWeights(masks: Float32Array[], scale: number): Float32Array[] {
+  const tokens = masks.reduce((a, m) => a + m.reduce((s, v) => s + v, 0), 0);
+  return masks.map((m) => m.map((v) => (v * scale) / Math.max(1, tokens)));
 }
 
 /** Splits into `parts` nearly equal consecutive pieces (none empty when parts ≤ length). */

@@ -1,6 +1,6 @@
 import { AdvantageConfig, AdvantageEstimatorName, computeAdvantages } from '../advantages';
 import { mixSeeds, trainingContexts } from '../contexts';
-import { PolicyOptimizer } from '../policy';
+import { PolicyOptimizer, Rehearsal, rehearsalRows } from '../policy';
 import { RolloutSource, ScoredSession } from '../rollouts';
 import { RunDirectory } from './run-directory';
 
@@ -36,6 +36,8 @@ export interface StepMetrics {
   update_seconds: number;
   agent_tokens: number;
   rollout_tokens_per_s: number;
+  /** With rehearsal: the supervised windows' mean negative log-likelihood before the step's update. */
+  rehearsal_nll?: number;
 }
 
 export interface TrainingProgress {
@@ -49,7 +51,8 @@ export interface TrainingProgress {
  * into per-turn advantages by the chosen estimator, one policy update, new weights to the
  * rollout workers, one metrics line; a checkpoint every K steps and at the end. Resumes from the
  * run folder's newest checkpoint: rollouts depend only on weights and seeds, so a resumed run
- * repeats the uninterrupted one.
+ * repeats the uninterrupted one. With `rehearsal`, every update also replays supervised windows
+ * (drawn by step and seed, so a resumed run draws the same ones).
  */
 export async function runTrainingLoop(
   run: RunDirectory,
@@ -57,6 +60,7 @@ export async function runTrainingLoop(
   optimizer: PolicyOptimizer,
   rollouts: RolloutSource,
   onStep: (p: TrainingProgress) => void = () => {},
+  rehearsal?: Rehearsal,
 ): Promise<StepMetrics[]> {
   const resumeFrom = (await run.latestCheckpoint()) ?? 0;
   if (resumeFrom > 0) {
@@ -67,7 +71,7 @@ export async function runTrainingLoop(
   await run.truncateMetrics(resumeFrom);
   await rollouts.setWeights(optimizer.params);
   for (let step = resumeFrom + 1; step <= config.steps; step++) {
-    const metrics = await trainingStep(step, config, optimizer, rollouts);
+    const metrics = await trainingStep(step, config, optimizer, rollouts, rehearsal);
     await run.appendMetrics(metrics);
     onStep({ step, steps: config.steps, metrics });
     if (step % config.checkpointEvery === 0 || step === config.steps) {
@@ -77,7 +81,7 @@ export async function runTrainingLoop(
   return run.readMetrics<StepMetrics>();
 }
 
-async function trainingStep(step: number, c: TrainingLoopConfig, optimizer: PolicyOptimizer, rollouts: RolloutSource): Promise<StepMetrics> {
+async function trainingStep(step: number, c: TrainingLoopConfig, optimizer: PolicyOptimizer, rollouts: RolloutSource, rehearsal?: Rehearsal): Promise<StepMetrics> {
   const contexts = trainingContexts(c.personas, c.contexts, c.seed, step);
   const jobs = contexts.flatMap((ctx, k) => Array.from({ length: c.group }, (_, g) => ({ ...ctx, agentSeed: mixSeeds(c.seed, step, k, g) })));
   const rolloutStart = performance.now();
@@ -95,6 +99,7 @@ async function trainingStep(step: number, c: TrainingLoopConfig, optimizer: Poli
     sessions.map((s) => s.episode),
     advantages,
     mixSeeds(c.seed, step, 0x5eed),
+    rehearsal && { rows: rehearsalRows(rehearsal, mixSeeds(c.seed, step, 0x7e4), optimizer.config.sequenceLength), coef: rehearsal.coef },
   );
   await rollouts.setWeights(optimizer.params);
   const updateSeconds = (performance.now() - updateStart) / 1000;
@@ -121,5 +126,6 @@ async function trainingStep(step: number, c: TrainingLoopConfig, optimizer: Poli
     update_seconds: updateSeconds,
     agent_tokens: agentTokens,
     rollout_tokens_per_s: agentTokens / rolloutSeconds,
+    ...(update.rehearsalNll === undefined ? {} : { rehearsal_nll: update.rehearsalNll }),
   };
 }
