@@ -1,7 +1,46 @@
 import { Rng } from '../engine';
-import { defaultSampling, sampleToken } from './sampling';
+import { defaultSampling, SampledToken, sampleToken, SamplingOptions } from './sampling';
 
 const logits = Float32Array.from([2, 1, 0.5, -1]);
+
+/**
+ * The straightforward algorithm: sort the whole vocabulary, cut to the top k, then to the top-p nucleus,
+ * and walk the kept tokens with the one uniform draw `u`. The arithmetic is sampleToken's (s · (1/T),
+ * max-shifted log-sum-exp, running sums in kept order), so that ties at the top-p boundary resolve alike.
+ */
+function reference(logits: Float32Array, seen: number[], o: SamplingOptions, u: number): SampledToken {
+  const scores = Array.from(logits);
+  if (o.repetitionPenalty !== 1) for (const t of seen) scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
+  const logSumExp = (x: number[]) => {
+    const max = Math.max(...x);
+    return max + Math.log(x.reduce((a, v) => a + Math.exp(v - max), 0));
+  };
+  const rawLogZ = logSumExp(Array.from(logits));
+  const sampled = (token: number, logprob: number) => ({ token, logprob, rawLogprob: logits[token] - rawLogZ });
+  const ids = Array.from(scores.keys());
+  if (o.temperature <= 0) return sampled(ids.reduce((best, t) => (scores[t] > scores[best] ? t : best)), 0);
+  const inv = 1 / o.temperature;
+  const logZ = logSumExp(scores.map((s) => s * inv));
+  const p = (t: number) => Math.exp(scores[t] * inv - logZ);
+  const draw = (kept: number[], keptLogZ: number) => {
+    let target = u;
+    const i = kept.findIndex((t) => (target -= Math.exp(scores[t] * inv - keptLogZ)) < 0);
+    const t = i < 0 ? kept[kept.length - 1] : kept[i];
+    return sampled(t, scores[t] * inv - keptLogZ);
+  };
+  if (o.topK <= 0 && o.topP >= 1) return draw(ids, logZ);
+  let kept = ids.sort((a, b) => scores[b] - scores[a] || a - b);
+  if (o.topK > 0) kept = kept.slice(0, Math.ceil(o.topK));
+  let mass = kept.reduce((a, t) => a + p(t), 0);
+  if (o.topP < 1) {
+    const goal = o.topP * (o.topK > 0 ? mass : 1);
+    let nucleus = 0;
+    const last = kept.findIndex((t) => (nucleus += p(t)) >= goal);
+    if (last >= 0) kept = kept.slice(0, last + 1);
+    mass = nucleus;
+  }
+  return draw(kept, logZ + Math.log(mass));
+}
 
 describe('sampling', () => {
   it('temperature 0 is greedy: sampled log-prob 0 (a point mass), raw log-prob from the logits', () => {
@@ -76,5 +115,50 @@ describe('sampling', () => {
     counts.forEach((c, i) => expect(c / 20000).toBeCloseTo(p[i], 1));
     const draw = (seed: number) => Array.from({ length: 10 }, ((r) => () => sampleToken(logits, [], defaultSampling, r).token)(new Rng(seed)));
     expect(draw(3)).toEqual(draw(3));
+  });
+
+  it('matches the full-sort reference: same token for the same draw, same log-probs, over many logits and options', () => {
+    const rng = new Rng(2024);
+    const normals = (V: number, sd: number) => Float32Array.from({ length: V }, () => sd * rng.normal());
+    const kinds: Record<string, (V: number) => Float32Array> = {
+      peaked: (V) => {
+        const x = normals(V, 2);
+        x[rng.int(V)] = 12 + 6 * rng.next();
+        return x;
+      },
+      fewLarge: (V) => {
+        const x = normals(V, 2);
+        for (let i = 0; i < 3; i++) x[rng.int(V)] = 6 + 4 * rng.next();
+        return x;
+      },
+      flat: (V) => normals(V, 0.3),
+      allEqual: (V) => new Float32Array(V).fill(1.5),
+      // Few distinct values, so many ties, some across the top-k and top-p boundaries.
+      ties: (V) => Float32Array.from(normals(V, 1), (x) => Math.round(2 * x) / 2),
+      // Masked and far-below tokens (tempered probability under any top-p cutoff).
+      masked: (V) => Float32Array.from(normals(V, 2), (x, i) => (i % 7 === 0 ? -Infinity : i % 11 === 0 ? -80 : x)),
+    };
+    const options: SamplingOptions[] = [];
+    for (const temperature of [0, 0.5, 1, 1.5])
+      for (const topK of [0, 1, 3, 40, 5000])
+        for (const topP of [1, 0.5, 0.9, 1 - 2 ** -53])
+          for (const repetitionPenalty of [1, 1.3]) options.push({ temperature, topK, topP, repetitionPenalty });
+    const close = (a: number, b: number) => a === b || Math.abs(a - b) < 1e-9;
+    const mismatches: string[] = [];
+    for (const V of [5, 64, 2048])
+      for (const [kind, make] of Object.entries(kinds))
+        for (let rep = 0; rep < (V === 2048 ? 1 : 3); rep++) {
+          const x = make(V);
+          const seen = Array.from({ length: Math.min(60, V - 1) }, () => rng.int(V));
+          // The full vocabulary size gets a third of the combinations, to keep the test quick.
+          for (const o of V < 2048 ? options : options.filter((_, i) => i % 3 === 0)) {
+            const seed = rng.int(2 ** 31);
+            const got = sampleToken(x, seen, o, new Rng(seed));
+            const want = reference(x, seen, o, new Rng(seed).next());
+            if (got.token !== want.token || !close(got.logprob, want.logprob) || !close(got.rawLogprob, want.rawLogprob))
+              mismatches.push(`${kind} V=${V} ${JSON.stringify(o)}: ${JSON.stringify(got)} vs ${JSON.stringify(want)}`);
+          }
+        }
+    expect(mismatches).toEqual([]);
   });
 });

@@ -26,118 +26,122 @@ export interface SampledToken {
   rawLogprob: number;
 }
 
-/** log Σ exp(x) of a row, stable. */
-function logSumExp(x: ArrayLike<number>, scale = 1): number {
-  let max = -Infinity;
-  for (let i = 0; i < x.length; i++) max = Math.max(max, x[i] * scale);
-  let sum = 0;
-  for (let i = 0; i < x.length; i++) sum += Math.exp(x[i] * scale - max);
-  return max + Math.log(sum);
-}
+// Scratch rows, reused: sampleToken never re-enters itself and returns nothing that points into them.
+let scores = new Float64Array(0);
+let keys = new Float64Array(0);
 
 /**
  * Picks the next token: repetition penalty on `seen` (distinct token ids of the context),
  * temperature, top-k, top-p, then a draw from the seeded RNG (argmax at temperature 0).
- * Top-k/top-p walk a max-heap of the vocabulary only as far as they keep tokens, so the
- * vocabulary is never sorted. One uniform draw per token, whatever the options.
+ * Top-k/top-p sort only the tokens likely enough to be kept (see below), not the vocabulary.
+ * One uniform draw per token, whatever the options.
  */
 export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng): SampledToken {
-  const rawLogZ = logSumExp(logits);
-  const scores = Float64Array.from(logits);
+  const V = logits.length;
+  if (scores.length !== V) [scores, keys] = [new Float64Array(V), new Float64Array(V)];
+  scores.set(logits);
   if (o.repetitionPenalty !== 1) {
     for (let i = 0; i < seen.length; i++) {
       const t = seen[i];
       scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
     }
   }
+  // log Σ exp of the raw logits and of the tempered scores, the two fused for speed (and the second
+  // skipped when greedy); max(scores · inv) is max(scores) · inv exactly, as rounding is monotonic.
+  const inv = 1 / o.temperature;
+  let rawMax = -Infinity;
+  let max = -Infinity;
+  for (let i = 0; i < V; i++) {
+    rawMax = Math.max(rawMax, logits[i]);
+    max = Math.max(max, scores[i]);
+  }
+  max *= inv;
+  let rawSum = 0;
+  let sum = 0;
+  if (o.temperature > 0) {
+    for (let i = 0; i < V; i++) {
+      rawSum += Math.exp(logits[i] - rawMax);
+      sum += Math.exp(scores[i] * inv - max);
+    }
+  } else {
+    for (let i = 0; i < V; i++) rawSum += Math.exp(logits[i] - rawMax);
+  }
+  const rawLogZ = rawMax + Math.log(rawSum);
+  const logZ = max + Math.log(sum);
   const u = rng.next();
   const picked = (token: number, logprob: number): SampledToken => ({ token, logprob, rawLogprob: logits[token] - rawLogZ });
   if (o.temperature <= 0) {
     let best = 0;
-    for (let i = 1; i < scores.length; i++) if (scores[i] > scores[best]) best = i;
+    for (let i = 1; i < V; i++) if (scores[i] > scores[best]) best = i;
     return picked(best, 0);
   }
-  const inv = 1 / o.temperature;
-  const logZ = logSumExp(scores, inv);
   if (o.topK <= 0 && o.topP >= 1) {
     let target = u;
-    for (let i = 0; i < scores.length; i++) {
+    for (let i = 0; i < V; i++) {
       target -= Math.exp(scores[i] * inv - logZ);
       if (target < 0) return picked(i, scores[i] * inv - logZ);
     }
-    const last = scores.length - 1;
-    return picked(last, scores[last] * inv - logZ);
+    return picked(V - 1, scores[V - 1] * inv - logZ);
   }
-  // The kept tokens, most likely first: the top k, then the top-p nucleus of what is left.
-  const heap = new ScoreHeap(scores);
-  const kept: number[] = [];
-  const weight = (t: number) => Math.exp(scores[t] * inv - logZ);
-  let mass = 0;
-  for (let i = 0; i < Math.min(o.topK, scores.length); i++) {
-    kept.push(heap.pop());
-    mass += weight(kept[i]);
-  }
-  if (o.topP < 1) {
-    const total = o.topK > 0 ? mass : 1;
-    let nucleus = 0;
+  // The kept tokens are a prefix of the vocabulary ordered by score (descending, ties to the lower id):
+  // the top k, then the top-p nucleus of those. Only candidates, the tokens whose tempered score reaches
+  // `cutoff`, are sorted. Every other token scores below every candidate, so the candidates' order is a
+  // prefix of the full order, and enough whenever it holds all the kept tokens. With top-k the cutoff is
+  // the k-th largest score; with top-p alone it is a tempered probability of (1 - p) / V, so the other
+  // tokens hold less than 1 - p of the mass and the nucleus fills up among the candidates (should
+  // rounding say otherwise, the loop runs again over the whole vocabulary).
+  const k = o.topK > 0 ? Math.min(Math.ceil(o.topK), V) : 0;
+  const weight = (s: number) => Math.exp(s * inv - logZ);
+  for (let cutoff = k > 0 ? kthLargest(k) * inv : logZ + Math.log((1 - o.topP) / V); ; cutoff = -Infinity) {
     let n = 0;
-    if (o.topK > 0) {
-      while (n < kept.length && nucleus < o.topP * total) nucleus += weight(kept[n++]);
-      kept.length = n;
-    } else {
-      while (nucleus < o.topP && heap.length > 0) nucleus += weight(kept[kept.push(heap.pop()) - 1]);
+    for (let i = 0; i < V; i++) if (scores[i] * inv >= cutoff) keys[n++] = scores[i];
+    const sorted = keys.subarray(0, n).sort().reverse();
+    let kept = Math.min(k, n);
+    let mass = 0;
+    for (let j = 0; j < kept; j++) mass += weight(sorted[j]);
+    if (o.topP < 1) {
+      const goal = o.topP * (k > 0 ? mass : 1);
+      const limit = k > 0 ? kept : n;
+      let nucleus = 0;
+      for (kept = 0; kept < limit && nucleus < goal; ) nucleus += weight(sorted[kept++]);
+      if (nucleus < goal && k === 0 && cutoff > -Infinity) continue;
+      mass = nucleus;
     }
-    mass = nucleus;
+    const keptLogZ = logZ + Math.log(mass);
+    let j = 0;
+    for (let target = u; j < kept - 1; j++) if ((target -= Math.exp(sorted[j] * inv - keptLogZ)) < 0) break;
+    // `sorted` holds scores, not ids. Tokens of equal score are all candidates and are ordered by id,
+    // so the pick is the (j - first)-th lowest id scoring sorted[j], where its run of equals starts at first.
+    let first = j;
+    while (first > 0 && sorted[first - 1] === sorted[j]) first--;
+    let token = 0;
+    for (let rank = j - first; scores[token] !== sorted[j] || rank-- > 0; token++);
+    return picked(token, scores[token] * inv - keptLogZ);
   }
-  const keptLogZ = logZ + Math.log(mass);
-  let target = u;
-  for (const t of kept) {
-    target -= Math.exp(scores[t] * inv - keptLogZ);
-    if (target < 0) return picked(t, scores[t] * inv - keptLogZ);
-  }
-  const last = kept[kept.length - 1];
-  return picked(last, scores[last] * inv - keptLogZ);
 }
 
-/** A max-heap of token ids by score (ties: lower id first), built in O(V). */
-class ScoreHeap {
-  private readonly ids: Int32Array;
-  private size: number;
-
-  constructor(private readonly scores: Float64Array) {
-    this.size = scores.length;
-    this.ids = new Int32Array(this.size);
-    for (let i = 0; i < this.size; i++) this.ids[i] = i;
-    for (let i = (this.size >> 1) - 1; i >= 0; i--) this.down(i);
-  }
-
-  get length(): number {
-    return this.size;
-  }
-
-  pop(): number {
-    const top = this.ids[0];
-    this.ids[0] = this.ids[--this.size];
-    this.down(0);
-    return top;
-  }
-
-  private above(a: number, b: number): boolean {
-    const sa = this.scores[a];
-    const sb = this.scores[b];
-    return sa > sb || (sa === sb && a < b);
-  }
-
-  private down(i: number): void {
-    for (;;) {
-      const l = 2 * i + 1;
-      const r = l + 1;
-      let best = i;
-      if (l < this.size && this.above(this.ids[l], this.ids[best])) best = l;
-      if (r < this.size && this.above(this.ids[r], this.ids[best])) best = r;
-      if (best === i) return;
-      [this.ids[i], this.ids[best]] = [this.ids[best], this.ids[i]];
-      i = best;
+/** The k-th largest score (1 ≤ k ≤ V), by quickselect on a copy in `keys`: expected O(V). */
+function kthLargest(k: number): number {
+  keys.set(scores);
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo < hi) {
+    const pivot = keys[(lo + hi) >> 1];
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (keys[i] > pivot) i++;
+      while (keys[j] < pivot) j--;
+      if (i <= j) {
+        const x = keys[i];
+        keys[i++] = keys[j];
+        keys[j--] = x;
+      }
     }
+    // keys[lo..j] ≥ pivot ≥ keys[i..hi], and anything between j and i equals pivot.
+    if (k - 1 <= j) hi = j;
+    else if (k - 1 >= i) lo = i;
+    else return pivot;
   }
+  return keys[lo];
 }
