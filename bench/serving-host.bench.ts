@@ -4,7 +4,8 @@
  * 5-turn conversation whose next message is sent as soon as the reply is done, serving sampling.
  * No server, sockets or database: what the inference thread can deliver on the server's kind of
  * traffic, and against the engine's greedy batch decode on a prompt of the same mean length,
- * measured in the same run. Prints one JSON line:
+ * measured in the same run; the loop's own time is split into prefill calls, decode steps and the
+ * rest (sampling, detokenizing, batching, events). Prints one JSON line:
  *   npm run bench:serving-host [-- --visitors 40 --max-batch 8 --model models/default]
  */
 import { performance } from 'node:perf_hooks';
@@ -27,6 +28,7 @@ const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 async function main(): Promise<void> {
   const model = await ChatModel.load(dir, { capacity: 512, maxBatch, allShapes: true });
   const warmup = await model.generator.precompile();
+  const forwards = timeForwards(model);
   const done = new Map<number, (r: ServedResult) => void>();
   const host = new ServingHost(model, 256 * 2 ** 20, (events) => {
     for (const e of events) if ('done' in e) done.get(e.id)?.(e.done);
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
   const started = performance.now();
   await Promise.all(Array.from({ length: visitors }, (_, v) => visit(v)));
   const seconds = (performance.now() - started) / 1000;
+  const loop = structuredClone(forwards); // before the engine's own decode below adds to it
   const tokens = replies.reduce((n, r) => n + r.completionTokens, 0);
   const meanPrompt = replies.reduce((n, r) => n + r.promptTokens, 0) / replies.length;
 
@@ -67,12 +70,41 @@ async function main(): Promise<void> {
       tokens_per_s: round(tokens / seconds),
       engine_greedy_decode_tokens_per_s: round(engine),
       ratio_to_engine: Math.round((tokens / seconds / engine) * 1000) / 1000,
+      loop_seconds: {
+        prefill: round(loop.prefill.seconds),
+        decode: round(loop.decode.seconds),
+        other: round(seconds - loop.prefill.seconds - loop.decode.seconds),
+      },
+      prefill_calls: loop.prefill.calls,
+      prefilled_tokens: loop.prefill.tokens,
+      decode_steps: loop.decode.calls,
+      mean_rows_per_decode_step: round(loop.decode.tokens / Math.max(1, loop.decode.calls)),
       precompile: { shapes: warmup.shapes, seconds: round(warmup.seconds) },
       model: dir,
       machine: machine(),
     }),
   );
   await host.release();
+}
+
+/**
+ * Wraps the model's forward pass to add up its calls, tokens and time, apart for decode steps
+ * (one token per row) and prefill chunks (the generator's chunks are never shorter than 16).
+ */
+function timeForwards(model: ChatModel) {
+  const totals = { prefill: { calls: 0, tokens: 0, seconds: 0 }, decode: { calls: 0, tokens: 0, seconds: 0 } };
+  const lm = model.generator.lm;
+  const forward = lm.forward.bind(lm);
+  lm.forward = async (cache, first, tokens, chunk) => {
+    const started = performance.now();
+    const logits = await forward(cache, first, tokens, chunk);
+    const kind = chunk === 1 ? totals.decode : totals.prefill;
+    kind.calls++;
+    kind.tokens += tokens.reduce((n, t) => n + t.length, 0);
+    kind.seconds += (performance.now() - started) / 1000;
+    return logits;
+  };
+  return totals;
 }
 
 void main();
