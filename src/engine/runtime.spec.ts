@@ -1,3 +1,4 @@
+import * as ort from 'onnxruntime-node';
 import { Graph } from './graph';
 import { exportOnnx } from './onnx-export';
 import { createSession, RuntimeError } from './runtime';
@@ -13,6 +14,14 @@ describe('runtime', () => {
     const session = await createSession(model(), { executionProvider: 'cpu', intraOpThreads: 1 });
     expect(session.inputNames).toEqual(['x']);
     await session.release();
+  });
+
+  it('asks ORT not to spin its pool threads after a run (a served model holds many sessions on few cores)', async () => {
+    const create = jest.spyOn(ort.InferenceSession, 'create');
+    const session = await createSession(model(), { intraOpThreads: 2 });
+    expect(create.mock.calls[0][1]).toMatchObject({ intraOpNumThreads: 2, extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } });
+    await session.release();
+    create.mockRestore();
   });
 
   it('asking for CUDA where its provider cannot load fails with a clear message', async () => {
