@@ -6,7 +6,7 @@
  * traffic, and against the engine's greedy batch decode on a prompt of the same mean length,
  * measured in the same run; the loop's own time is split into prefill calls, decode steps and the
  * rest (sampling, detokenizing, batching, events). Prints one JSON line:
- *   npm run bench:serving-host [-- --visitors 40 --max-batch 8 --model models/default]
+ *   npm run bench:serving-host [-- --visitors 40 --max-batch 8 --model models/default --threads N]
  */
 import { performance } from 'node:perf_hooks';
 import { shippedCatalog, systemPrompt } from '../src/catalog';
@@ -22,11 +22,13 @@ const args = parseArgs(process.argv.slice(2));
 const visitors = Number(args.get('visitors') ?? 40);
 const maxBatch = Number(args.get('max-batch') ?? 8);
 const dir = args.get('model') ?? 'models/default';
+/** ORT intra-op threads of batched steps (default: ORT's choice, every core; single-row steps always use 1). */
+const threads = args.has('threads') ? Number(args.get('threads')) : undefined;
 const replyMaxTokens = 120;
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
 async function main(): Promise<void> {
-  const model = await ChatModel.load(dir, { capacity: 512, maxBatch, allShapes: true });
+  const model = await ChatModel.load(dir, { capacity: 512, maxBatch, allShapes: true, intraOpThreads: threads });
   const warmup = await model.generator.precompile();
   const forwards = timeForwards(model);
   const done = new Map<number, (r: ServedResult) => void>();
@@ -62,6 +64,7 @@ async function main(): Promise<void> {
       bench: 'serving-host',
       visitors,
       max_batch: maxBatch,
+      intra_op_threads: threads ?? 'ort-default',
       replies: replies.length,
       mean_reply_tokens: round(tokens / replies.length),
       mean_prompt_tokens: round(meanPrompt),

@@ -1,5 +1,5 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, loadConfig } from './app-config';
 
@@ -12,6 +12,11 @@ describe('loadConfig', () => {
     expect(config.database.embeddedDataDir).toMatch(/data\/pglite$/);
     expect(config.logLevel).toBe('info');
     expect(config.redis).toBeUndefined();
+    expect(config.policy.inferenceThreads).toBe(Math.min(2, availableParallelism()));
+  });
+
+  it('refuses inference threads that are not auto or 1–16', () => {
+    for (const bad of ['0', '17', 'two']) expect(() => loadConfig({ POLICY_INFERENCE_THREADS: bad })).toThrow('POLICY_INFERENCE_THREADS: must be auto or a whole number from 1 to 16');
   });
 
   it('reads the catalog from CATALOG_PATH, and names the variable and the field when it is bad', () => {
@@ -47,6 +52,7 @@ describe('loadConfig', () => {
       MODEL_CONTEXT_TOKENS: '1024',
       POLICY_MAX_BATCH: '4',
       POLICY_MAX_QUEUE: '16',
+      POLICY_INFERENCE_THREADS: '3',
       REPLY_MAX_TOKENS: '80',
       GUARDRAIL_MAX_REGENERATIONS: '1',
       GUARDRAIL_NON_ANSWER: 'false',
@@ -104,7 +110,7 @@ describe('loadConfig', () => {
         schema: 'closer',
         embeddedDataDir: '/var/lib/closer/pglite',
       },
-      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, conversationCacheMb: 256, replyMaxTokens: 80, maxRegenerations: 1, nonAnswerCheck: false },
+      policy: { modelDir: '/srv/models/champion', contextTokens: 1024, maxBatch: 4, maxQueue: 16, precompile: true, inferenceThreads: 3, conversationCacheMb: 256, replyMaxTokens: 80, maxRegenerations: 1, nonAnswerCheck: false },
       sessionIdleMinutes: 45,
       shutdownDrainSeconds: 40,
       attributionWindowHours: 48,

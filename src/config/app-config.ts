@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { CatalogError, loadCatalog, ProductCatalog } from '../catalog';
 import type { WeightMode } from '../model/causal-lm';
 import type { VisitorKind } from '../simulator/visitor-model';
@@ -39,6 +40,8 @@ export interface PolicyConfig {
   maxQueue: number;
   /** POLICY_PRECOMPILE: compile every step shape when a model loads, before it takes traffic (else on first use). */
   precompile: boolean;
+  /** POLICY_INFERENCE_THREADS: inference threads per served version, each with its own batch of maxBatch rows and a copy of the model. */
+  inferenceThreads: number;
   /** POLICY_CONVERSATION_CACHE_MB: memory per served version for conversations' key/value caches kept between turns (least recently used dropped first; a dropped one prefills its whole prompt again). */
   conversationCacheMb: number;
   /** POLICY_WEIGHTS: how the served model's step graphs hold its weights (memory against decode speed); undefined: by model size. */
@@ -191,6 +194,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       maxBatch: e.POLICY_MAX_BATCH,
       maxQueue: e.POLICY_MAX_QUEUE,
       precompile: e.POLICY_PRECOMPILE === 'true',
+      // Two threads pay on two cores (docs/performance.md); more copies of the model than cores do not.
+      inferenceThreads: e.POLICY_INFERENCE_THREADS === 'auto' ? Math.min(2, availableParallelism()) : e.POLICY_INFERENCE_THREADS,
       weights: e.POLICY_WEIGHTS === 'auto' ? undefined : e.POLICY_WEIGHTS,
       conversationCacheMb: e.POLICY_CONVERSATION_CACHE_MB,
       replyMaxTokens: e.REPLY_MAX_TOKENS,

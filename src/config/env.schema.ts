@@ -67,6 +67,11 @@ export const envSchema = z
   POLICY_CONVERSATION_CACHE_MB: z.coerce.number({ error: 'must be a whole number' }).int().min(0, 'must be at least 0').max(65536, 'must be at most 65536').default(256),
   POLICY_WEIGHTS: z.enum(['auto', 'baked', 'fed', 'decode-baked'], { error: 'must be auto, baked, fed or decode-baked' }).default('auto'),
   POLICY_PRECOMPILE: z.enum(['true', 'false'], { error: 'must be true or false' }).default('true'),
+  POLICY_INFERENCE_THREADS: z
+    .string()
+    .refine((v) => v === 'auto' || (/^\d+$/.test(v) && Number(v) >= 1 && Number(v) <= 16), 'must be auto or a whole number from 1 to 16')
+    .default('auto')
+    .transform((v) => (v === 'auto' ? v : Number(v))),
   POLICY_MAX_BATCH: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(64, 'must be at most 64').default(8),
   POLICY_MAX_QUEUE: z.coerce.number({ error: 'must be a whole number' }).int().min(1, 'must be at least 1').max(10000, 'must be at most 10000').default(64),
   REPLY_MAX_TOKENS: z.coerce.number({ error: 'must be a whole number' }).int().min(8, 'must be at least 8').max(1024, 'must be at most 1024').default(120),

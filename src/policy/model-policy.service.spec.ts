@@ -14,6 +14,7 @@ const policy: PolicyConfig = {
   modelDir: join(__dirname, '..', '..', 'models', 'default'),
   contextTokens: 256,
   maxBatch: 1,
+  inferenceThreads: 1,
   maxQueue: 1,
   replyMaxTokens: 24,
   maxRegenerations: 0,
@@ -195,7 +196,7 @@ describe('ModelPolicyService when an inference thread dies', () => {
   it('readiness says so, and the version is loaded again and answers', async () => {
     const service = new ModelPolicyService(configOf(policy));
     await service.onModuleInit();
-    await service['served']!.model['worker'].terminate();
+    await service['served']!.model['lanes'][0].worker.terminate();
     expect(service.isLoaded()).toBe(false);
     for (const deadline = Date.now() + 20_000; !service.isLoaded() && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
     expect(service.isLoaded()).toBe(true);

@@ -84,7 +84,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   /** The served model's generator: replies waiting and rows running (a retired model finishing its last replies is not counted). */
   batchLoad(): PolicyLoad {
     const model = this.served?.model;
-    return { queued: model?.queued ?? 0, active: model?.active ?? 0, maxBatch: model?.maxBatch ?? this.config.maxBatch };
+    return { queued: model?.queued ?? 0, active: model?.active ?? 0, maxBatch: model?.maxBatch ?? this.config.maxBatch * this.config.inferenceThreads };
   }
 
   /** Serves `champion` from now on (no-op when it already is); a version that fails to load leaves the current one serving. */
@@ -181,13 +181,14 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
   }
 
   private async load(name: string, dir: string, id?: string): Promise<ServedVersion> {
-    const { contextTokens, maxBatch, maxQueue, precompile, weights, conversationCacheMb } = this.config;
+    const { contextTokens, maxBatch, maxQueue, precompile, weights, conversationCacheMb, inferenceThreads } = this.config;
     const model = await ServedModel.load(dir, {
       capacity: contextTokens,
       maxBatch,
       maxQueue,
       precompile,
       weights,
+      threads: inferenceThreads,
       cacheBytes: conversationCacheMb * 2 ** 20,
       onExit: (err) => this.recover(version, err),
     });

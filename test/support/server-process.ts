@@ -20,8 +20,9 @@ export interface ServerProcess {
  */
 export async function startServerProcess(env: Record<string, string>, { port, readyTimeoutMs = 120_000 }: { port?: number; readyTimeoutMs?: number } = {}): Promise<ServerProcess> {
   const chosen = port ?? (await freePort());
-  // Step shapes compile on first use here (POLICY_PRECOMPILE): test servers start often; startup.e2e-spec starts one as shipped.
-  const child = spawnEntry('src/main.ts', [], { HOST: '127.0.0.1', PORT: String(chosen), LOG_LEVEL: 'warn', NODE_ENV: 'test', POLICY_PRECOMPILE: 'false', ...env });
+  // Step shapes compile on first use here (POLICY_PRECOMPILE), and one inference thread holds the batch the tests count rows of:
+  // test servers start often; startup.e2e-spec starts one as shipped.
+  const child = spawnEntry('src/main.ts', [], { HOST: '127.0.0.1', PORT: String(chosen), LOG_LEVEL: 'warn', NODE_ENV: 'test', POLICY_PRECOMPILE: 'false', POLICY_INFERENCE_THREADS: '1', ...env });
   let output = '';
   child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

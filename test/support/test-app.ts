@@ -19,7 +19,7 @@ export interface TestAppOptions {
 
 /** The real application on the given database, quiet logs, not listening (supertest binds it). */
 export async function startTestApp(database: DatabaseConfig, options: TestAppOptions = {}): Promise<{ app: INestApplication; db: Database; config: AppConfig }> {
-  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', POLICY_PRECOMPILE: 'false', ...options.env }), database };
+  const config: AppConfig = { ...loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', POLICY_PRECOMPILE: 'false', POLICY_INFERENCE_THREADS: '1', ...options.env }), database };
   const db = await Database.open(database);
   let builder = Test.createTestingModule({ imports: [AppModule.forRoot({ config, database: db })] });
   if (options.replyPolicy) builder = builder.overrideProvider(REPLY_POLICY).useValue(options.replyPolicy);

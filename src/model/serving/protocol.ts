@@ -15,6 +15,8 @@ export interface ServingInit {
   weights?: WeightMode;
   /** Memory for conversations' key/value caches kept between their turns. */
   cacheBytes: number;
+  /** ORT threads for batched steps; default: ORT's choice (every core). */
+  intraOpThreads?: number;
 }
 
 export interface ServingRequest extends Partial<SamplingOptions> {

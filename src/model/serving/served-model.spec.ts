@@ -1,5 +1,5 @@
-import { cpSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChatModel } from '../chat-model';
 import { QueueFullError } from '../generator';
@@ -81,6 +81,58 @@ describe('ServedModel (the default model in its own inference thread)', () => {
   });
 });
 
+describe('ServedModel on two inference threads', () => {
+  let served: ServedModel;
+  beforeAll(async () => {
+    served = await ServedModel.load(modelDir, { ...options, maxQueue: 4, threads: 2 });
+  });
+  afterAll(() => served.release());
+
+  it('writes the same replies, keeps each conversation on the thread that holds its cache, and spreads conversations over both', async () => {
+    const prompt = served.promptIds(messages, 24);
+    const one = await ServedModel.load(modelDir, options);
+    const single = await collect(one, { ...sampling, prompt, maxNewTokens: 24, seed: 3 });
+    await one.release();
+    expect((await collect(served, { ...sampling, prompt, maxNewTokens: 24, seed: 3 })).result).toEqual(single.result);
+
+    const conversations = Array.from({ length: 8 }, (_, i) => `visitor-${i}`);
+    const lanes = new Set(conversations.map((c) => served['laneFor'](c)));
+    expect(lanes.size).toBe(2);
+    const firsts = await Promise.all(conversations.map((c, i) => collect(served, { ...sampling, prompt, maxNewTokens: 24, seed: i, conversationId: c })));
+    const seconds = await Promise.all(
+      conversations.map((c, i) => {
+        const next = served.promptIds([...messages, { role: 'assistant', content: firsts[i].result.text }, { role: 'user', content: 'And for 12 people?' }], 24);
+        return collect(served, { ...sampling, prompt: next, maxNewTokens: 24, seed: i, conversationId: c });
+      }),
+    );
+    for (const s of seconds) expect(s.result.reusedTokens).toBeGreaterThan(prompt.length);
+  });
+
+  it('counts rows and waiting requests over both threads, and refuses past the queue', async () => {
+    expect(served.maxBatch).toBe(4);
+    const prompt = served.promptIds(messages, 24);
+    // Requests without a conversation go to the thread holding fewer: two rows each, then two wait on each.
+    const streams = [1, 2, 3, 4, 5, 6, 7, 8].map((seed) => served.submit({ ...sampling, prompt, maxNewTokens: 24, seed }));
+    expect(served['lanes'].map((lane) => lane.requests.size)).toEqual([4, 4]);
+    expect({ active: served.active, queued: served.queued }).toEqual({ active: 4, queued: 4 });
+    expect(() => served.submit({ ...sampling, prompt, maxNewTokens: 24, seed: 9 })).toThrow(QueueFullError);
+    await Promise.all(streams.map((s) => s.result));
+    expect({ active: served.active, queued: served.queued }).toEqual({ active: 0, queued: 0 });
+  });
+
+  it('stops the other thread too when one dies, and fails what either held', async () => {
+    const onExit = jest.fn();
+    const pair = await ServedModel.load(modelDir, { ...options, threads: 2, onExit });
+    const prompt = pair.promptIds(messages, 60);
+    const streams = [1, 2].map((seed) => pair.submit({ ...sampling, prompt, maxNewTokens: 60, seed }));
+    await pair['lanes'][1].worker.terminate();
+    for (const s of streams) await expect(s.result).rejects.toThrow('exited');
+    expect(onExit).toHaveBeenCalledTimes(1);
+    expect(pair.serving).toBe(false);
+    await pair.release();
+  });
+});
+
 describe('ServedModel loading and stopping', () => {
   it('compiles every serving shape before it is ready when asked to', async () => {
     const served = await ServedModel.load(modelDir, { ...options, capacity: 128, precompile: true });
@@ -88,6 +140,17 @@ describe('ServedModel loading and stopping', () => {
     expect(served.warmup).toMatchObject({ shapes: inThread.generator.servingShapes().length });
     expect(served.warmup!.seconds).toBeGreaterThan(0);
     await Promise.all([served.release(), inThread.release()]);
+  });
+
+  (process.platform === 'linux' ? it : it.skip)('runs inference, ORT pool threads included, nicer than the thread that loaded it', async () => {
+    const nice = () => readdirSync('/proc/self/task').map((tid) => Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]));
+    const own = getPriority(0);
+    const before = nice().filter((n) => n > own).length;
+    const served = await ServedModel.load(modelDir, { ...options, threads: 2 });
+    await collect(served, { ...sampling, prompt: served.promptIds(messages, 8), maxNewTokens: 8, seed: 1 });
+    // Two inference threads at least, each with the pool threads its ORT sessions started.
+    expect(nice().filter((n) => n === Math.min(19, own + 10)).length - before).toBeGreaterThanOrEqual(2);
+    await served.release();
   });
 
   it('a folder that is not a model fails to load with the reason', async () => {
@@ -101,7 +164,7 @@ describe('ServedModel loading and stopping', () => {
     const onExit = jest.fn();
     const served = await ServedModel.load(modelDir, { ...options, onExit });
     const stream = served.submit({ ...sampling, prompt: served.promptIds(messages, 24), maxNewTokens: 24, seed: 1 });
-    await served['worker'].terminate();
+    await served['lanes'][0].worker.terminate();
     await expect(stream.result).rejects.toThrow('exited');
     expect(served.serving).toBe(false);
     expect(onExit).toHaveBeenCalledTimes(1);

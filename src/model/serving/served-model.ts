@@ -25,56 +25,90 @@ export interface ServedModelOptions {
   cacheBytes: number;
   /** How the step graphs hold the weights (memory against decode speed, see WeightMode); default: by model size. */
   weights?: WeightMode;
-  /** Called once if the inference thread stops without being released (its replies have failed). */
+  /**
+   * Inference threads, each with its own copy of the model, batch of `maxBatch` rows and
+   * conversation caches (default 1). With more than one, each runs ORT on one core: one thread
+   * samples and batches while another's step runs, which one thread with a two-core ORT pool
+   * cannot do (docs/performance.md). A conversation always goes to the same thread (its cache).
+   */
+  threads?: number;
+  /** Called once if an inference thread stops without being released (every reply in flight has failed). */
   onExit?: (error: Error) => void;
 }
 
+/** One inference thread and the requests it holds. */
+interface Lane {
+  worker: Worker;
+  requests: Set<number>;
+}
+
 /**
- * A model served from its own worker thread: the generator, its continuous batch and the
+ * A model served from its own worker threads: the generator, its continuous batch and the
  * conversations' caches live there, so the blocking ORT calls of each step never stall this
  * thread's sockets, queries and timers. This handle tokenizes prompts, bounds the queue (a
- * `busy` refusal is synchronous, as the generator's was) and turns the thread's batched events
- * back into one stream per request.
+ * `busy` refusal is synchronous, as the generator's was), sends each request to an inference
+ * thread and turns the threads' batched events back into one stream per request.
  */
 export class ServedModel {
   private nextId = 0;
-  private readonly streams = new Map<number, ServedStream>();
+  private readonly streams = new Map<number, { stream: ServedStream; lane: Lane }>();
   private failure: Error | undefined;
   private released = false;
 
   private constructor(
     readonly dir: string,
     readonly tokenizer: ChatTokenizer,
-    private readonly worker: Worker,
+    private readonly lanes: Lane[],
     readonly maxContext: number,
-    /** Step shapes compiled at load and how long it took; absent when not precompiled. */
+    /** Step shapes compiled at load (per thread) and how long it took; absent when not precompiled. */
     readonly warmup: Warmup | undefined,
     private readonly options: ServedModelOptions,
   ) {
-    worker.on('message', (m: FromServing) => m.type === 'events' && m.events.forEach((e) => this.deliver(e)));
-    worker.on('error', (err) => this.stop(err));
-    worker.on('exit', (code) => this.stop(new Error(`the inference thread of ${dir} exited (code ${code})`)));
+    for (const { worker } of lanes) {
+      worker.on('message', (m: FromServing) => m.type === 'events' && m.events.forEach((e) => this.deliver(e)));
+      worker.on('error', (err) => this.stop(err));
+      worker.on('exit', (code) => this.stop(new Error(`an inference thread of ${dir} exited (code ${code})`)));
+    }
   }
 
   static async load(dir: string, options: ServedModelOptions): Promise<ServedModel> {
     const tokenizer = await ChatTokenizer.load(await tokenizerDir(dir));
-    const init: ServingInit = { dir, capacity: options.capacity, maxBatch: options.maxBatch, precompile: options.precompile, cacheBytes: options.cacheBytes, weights: options.weights };
-    const { worker, ready } = await startWorker<ServingReady>(__dirname, 'serving-worker', init, `model ${dir}`);
-    return new ServedModel(dir, tokenizer, worker, ready.maxContext, ready.warmup, options);
+    const threads = options.threads ?? 1;
+    const init: ServingInit = {
+      dir,
+      capacity: options.capacity,
+      maxBatch: options.maxBatch,
+      precompile: options.precompile,
+      cacheBytes: options.cacheBytes / threads,
+      weights: options.weights,
+      ...(threads > 1 ? { intraOpThreads: 1 } : {}),
+    };
+    const started = await Promise.allSettled(Array.from({ length: threads }, () => startWorker<ServingReady>(__dirname, 'serving-worker', init, `model ${dir}`)));
+    const failed = started.find((s) => s.status === 'rejected');
+    if (failed) {
+      await Promise.all(started.map((s) => s.status === 'fulfilled' && s.value.worker.terminate()));
+      throw failed.reason;
+    }
+    const workers = started.map((s) => (s as PromiseFulfilledResult<{ worker: Worker; ready: ServingReady }>).value);
+    const { maxContext, warmup } = workers[0].ready;
+    // The threads compiled side by side: the load took as long as the slowest.
+    const slowest = warmup && { shapes: warmup.shapes, seconds: Math.max(...workers.map((w) => w.ready.warmup!.seconds)) };
+    return new ServedModel(dir, tokenizer, workers.map(({ worker }) => ({ worker, requests: new Set() })), maxContext, slowest, options);
   }
 
+  /** Rows of the batches of every inference thread. */
   get maxBatch(): number {
-    return this.options.maxBatch;
+    return this.options.maxBatch * this.lanes.length;
   }
 
-  /** Requests waiting for a row of the batch. */
+  /** Requests waiting for a row of their thread's batch. */
   get queued(): number {
-    return Math.max(0, this.streams.size - this.maxBatch);
+    return this.lanes.reduce((n, lane) => n + Math.max(0, lane.requests.size - this.options.maxBatch), 0);
   }
 
-  /** Rows of the batch in use. */
+  /** Rows of the batches in use. */
   get active(): number {
-    return Math.min(this.streams.size, this.maxBatch);
+    return this.lanes.reduce((n, lane) => n + Math.min(lane.requests.size, this.options.maxBatch), 0);
   }
 
   /** False once the inference thread has stopped (released, or failed). */
@@ -91,49 +125,65 @@ export class ServedModel {
   submit(request: ServingRequest, signal?: AbortSignal): ServedStream {
     if (this.failure) throw this.failure;
     checkPrompt(request.prompt, this.maxContext);
-    const waiting = this.streams.size - this.maxBatch;
+    const waiting = this.queued;
     if (waiting >= this.options.maxQueue) throw new QueueFullError(waiting);
     const id = this.nextId++;
     const stream = new ServedStream();
-    this.streams.set(id, stream);
-    this.post({ type: 'submit', id, request, cancelled: signal?.aborted });
-    signal?.addEventListener('abort', () => this.streams.has(id) && this.post({ type: 'cancel', id }), { once: true });
+    const lane = this.laneFor(request.conversationId);
+    this.streams.set(id, { stream, lane });
+    lane.requests.add(id);
+    lane.worker.postMessage({ type: 'submit', id, request, cancelled: signal?.aborted } satisfies ToServing);
+    signal?.addEventListener('abort', () => this.streams.has(id) && lane.worker.postMessage({ type: 'cancel', id } satisfies ToServing), { once: true });
     return stream;
   }
 
   /** Drops the conversation's cache. */
   forget(conversationId: string): void {
-    if (!this.failure) this.post({ type: 'forget', conversationId });
+    if (!this.failure) this.laneFor(conversationId).worker.postMessage({ type: 'forget', conversationId } satisfies ToServing);
   }
 
-  /** Stops the inference thread (replies still generating fail). */
+  /** Stops the inference threads (replies still generating fail). */
   async release(): Promise<void> {
     if (this.released) return;
     this.released = true;
     if (this.failure) return;
-    const exited = new Promise((resolve) => this.worker.once('exit', resolve));
-    this.post({ type: 'close' });
-    await exited;
+    await Promise.all(
+      this.lanes.map(({ worker }) => {
+        const exited = new Promise((resolve) => worker.once('exit', resolve));
+        worker.postMessage({ type: 'close' } satisfies ToServing);
+        return exited;
+      }),
+    );
   }
 
-  private post(message: ToServing): void {
-    this.worker.postMessage(message);
+  /** A conversation's thread, by a hash of its id so its turns find their cache; others go where fewest requests are. */
+  private laneFor(conversationId: string | undefined): Lane {
+    if (conversationId === undefined) return this.lanes.reduce((a, b) => (b.requests.size < a.requests.size ? b : a));
+    let hash = 0x811c9dc5;
+    for (let i = 0; i < conversationId.length; i++) hash = Math.imul(hash ^ conversationId.charCodeAt(i), 0x01000193);
+    return this.lanes[(hash >>> 0) % this.lanes.length];
   }
 
   private deliver(event: FromServing['events'][number]): void {
-    const stream = this.streams.get(event.id);
-    if (!stream) return;
-    if ('delta' in event) return stream.push({ kind: 'delta', text: event.delta });
+    const held = this.streams.get(event.id);
+    if (!held) return;
+    if ('delta' in event) return held.stream.push({ kind: 'delta', text: event.delta });
     this.streams.delete(event.id);
-    if ('done' in event) stream.push({ kind: 'done', result: event.done });
-    else stream.fail(new Error(event.failed));
+    held.lane.requests.delete(event.id);
+    if ('done' in event) held.stream.push({ kind: 'done', result: event.done });
+    else held.stream.fail(new Error(event.failed));
   }
 
+  /** Any thread stopping stops the model: every reply in flight fails, and the owner loads it again. */
   private stop(error: Error): void {
     if (this.failure) return;
     this.failure = this.released ? new Error(`the model ${this.dir} was released`) : error;
-    for (const stream of this.streams.values()) stream.fail(this.failure);
+    for (const { stream } of this.streams.values()) stream.fail(this.failure);
     this.streams.clear();
-    if (!this.released) this.options.onExit?.(error);
+    for (const lane of this.lanes) lane.requests.clear();
+    if (!this.released) {
+      for (const { worker } of this.lanes) void worker.terminate();
+      this.options.onExit?.(error);
+    }
   }
 }
