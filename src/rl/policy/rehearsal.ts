@@ -1,5 +1,5 @@
 import { Rng } from '../../engine';
-import { SequenceRow } from './sequences';
+import { emptyRow, SequenceRow } from './sequences';
 
 /** A packed supervised window of `length + 1` tokens, scored where the target token is trainable (an assistant reply). */
 export interface RehearsalWindow {
@@ -41,13 +41,7 @@ function windowRow(w: RehearsalWindow, length: number): SequenceRow {
   if (w.ids.length !== length + 1 || w.trainable.length !== length + 1) {
     throw new Error(`a rehearsal window of ${w.ids.length} tokens does not make a ${length}-token training row`);
   }
-  const row: SequenceRow = {
-    inputIds: new BigInt64Array(length),
-    targetIds: new BigInt64Array(length),
-    mask: new Float32Array(length),
-    oldLogProbs: new Float32Array(length),
-    advantages: new Float32Array(length),
-  };
+  const row = emptyRow(length);
   for (let p = 0; p < length; p++) {
     row.inputIds[p] = BigInt(w.ids[p]);
     row.targetIds[p] = BigInt(w.ids[p + 1]);

@@ -14,6 +14,17 @@ export class SequenceTooLongError extends Error {
   override readonly name = 'SequenceTooLongError';
 }
 
+/** A training row of `length` positions, all zero (padding, nothing trained). */
+export function emptyRow(length: number): SequenceRow {
+  return {
+    inputIds: new BigInt64Array(length),
+    targetIds: new BigInt64Array(length),
+    mask: new Float32Array(length),
+    oldLogProbs: new Float32Array(length),
+    advantages: new Float32Array(length),
+  };
+}
+
 /**
  * Position p predicts tokens[p + 1]; it is trained when that token was sampled by the agent, with
  * the advantage of the turn it belongs to. Rows are padded with token 0 after the episode's end
@@ -26,13 +37,7 @@ export function sequenceRow(episode: Episode, advantages: readonly number[], len
   if (advantages.length !== episode.agentTurns.length) {
     throw new Error(`${advantages.length} advantages for ${episode.agentTurns.length} agent turns`);
   }
-  const row: SequenceRow = {
-    inputIds: new BigInt64Array(length),
-    targetIds: new BigInt64Array(length),
-    mask: new Float32Array(length),
-    oldLogProbs: new Float32Array(length),
-    advantages: new Float32Array(length),
-  };
+  const row = emptyRow(length);
   for (let p = 0; p + 1 < episode.tokens.length; p++) {
     row.inputIds[p] = BigInt(episode.tokens[p]);
     row.targetIds[p] = BigInt(episode.tokens[p + 1]);
