@@ -29,13 +29,18 @@ describe('rollouts over BullMQ with two worker processes', () => {
 
   it('returns in job order exactly what local rollouts give, for the initial and for updated weights', async () => {
     workers = await Promise.all([startWorker(), startWorker()]);
-    const remote = new BullMqRolloutSource({ redisUrl: REDIS_URL, prefix, runId: 'e2e', chunkSize: 4 });
+    // A completion the queue's events miss fails the play within the test's time, with BullMQ's reason.
+    const remote = new BullMqRolloutSource({ redisUrl: REDIS_URL, prefix, runId: 'e2e', chunkSize: 4, jobTimeoutMs: 60_000 });
     const local = await BanditRollouts.create();
     const jobs = evaluationJobs({ personas: ['a', 'b'], sessions: 24, seed: 5 });
 
     const initial = banditInitialParams(3);
     await remote.setWeights(initial);
     expect(await remote.play(jobs)).toEqual(await local.play(jobs));
+    // The weights live under the deployment's prefix.
+    const redis = new IORedis(REDIS_URL);
+    expect(await redis.keys(`${prefix}:rollouts:e2e:weights:*`)).toHaveLength(1);
+    redis.disconnect();
 
     // New weights (a few updates away from the initial ones) reach every worker before the next play.
     const policy = await PolicyOptimizer.create(banditModel, initial, banditOptimizerConfig, { intraOpThreads: 1 });

@@ -38,6 +38,7 @@ export class BullMqRolloutSource implements RolloutSource {
   private weightsKey: string | undefined;
 
   private readonly runId: string;
+  private readonly prefix: string;
   private readonly chunkSize: number;
   private readonly jobTimeoutMs: number;
 
@@ -45,6 +46,7 @@ export class BullMqRolloutSource implements RolloutSource {
 
   constructor(o: BullMqOptions & { runId: string; settings?: unknown; chunkSize?: number; jobTimeoutMs?: number }) {
     this.runId = o.runId;
+    this.prefix = queueOptions(o).prefix;
     this.settings = o.settings ?? null;
     this.chunkSize = o.chunkSize ?? 8;
     this.jobTimeoutMs = o.jobTimeoutMs ?? 10 * 60_000;
@@ -55,7 +57,8 @@ export class BullMqRolloutSource implements RolloutSource {
 
   async setWeights(params: Map<string, Float32Array>): Promise<void> {
     const previous = this.weightsKey;
-    this.weightsKey = `closer:rollouts:${this.runId}:weights:${++this.weightsVersion}`;
+    // Under the deployment's prefix: runs of two deployments sharing a Redis may share a run id.
+    this.weightsKey = `${this.prefix}:rollouts:${this.runId}:weights:${++this.weightsVersion}`;
     await this.redis.set(this.weightsKey, encodeWeights(params), 'EX', WEIGHTS_TTL_SECONDS);
     if (previous) await this.redis.del(previous);
   }
