@@ -86,7 +86,7 @@ export class CausalLm {
   /**
    * Runs `tokens[b]` (≤ chunk tokens, possibly none for a padding row) through the rows in slots
    * first + b, appends their keys/values to the cache, and returns each row's logits after its
-   * last new token. The cache must already fit every row's new length (`SlotKvCache.fit`).
+   * last new token (a padding row's are meaningless). The cache must already fit every row's new length (`SlotKvCache.fit`).
    */
   async forward(cache: SlotKvCache, first: number, tokens: number[][], chunk: number): Promise<Float32Array[]> {
     const c = this.config;
@@ -124,6 +124,11 @@ export class CausalLm {
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
       past_bias: tensor('float32', bias, biasShape),
     };
+    if (chunk > 1) {
+      const last = new Float32Array(B * chunk);
+      counts.forEach((n, b) => (last[b * chunk + Math.max(0, n - 1)] = 1));
+      feeds.last_token = tensor('float32', last, [B, 1, chunk]);
+    }
     const pastShape = [B, c.numKvHeads, C, hd];
     for (const [name, view] of cache.views(first, B)) feeds[name] = tensor('float32', view, pastShape);
     const session = this.session(B, chunk, C);
@@ -136,9 +141,10 @@ export class CausalLm {
       this.releaseRetired();
     }
     cache.append(first, counts, chunk, this.freshNames.map((name) => out[name].data as Float32Array));
+    // One position per row: the step's only token, or the prefill's last (`last_token`).
     const logits = out.logits.data as Float32Array;
     const V = c.vocabSize;
-    return counts.map((n, b) => logits.subarray((b * chunk + Math.max(0, n - 1)) * V, (b * chunk + Math.max(0, n - 1) + 1) * V));
+    return counts.map((_, b) => logits.subarray(b * V, (b + 1) * V));
   }
 
   /** ORT sessions compiled since the model loaded (one per step shape, again after new baked weights). */

@@ -137,8 +137,12 @@ export interface AttentionContext {
   sin: Value;
 }
 
-/** The decoder from token ids to logits [B, P, vocab]. */
-export function decoderLogits(ids: Value, p: DecoderParams, c: ModelConfig, ctx: AttentionContext): Value {
+/**
+ * The decoder from token ids to logits [B, P, vocab]; with `pick`, logits of the positions it
+ * selects from the last hidden states [B, P, hidden] (e.g. only each row's last token when
+ * serving a prefill, where the vocabulary projection is about a fifth of the work).
+ */
+export function decoderLogits(ids: Value, p: DecoderParams, c: ModelConfig, ctx: AttentionContext, pick?: (hidden: Value) => Value): Value {
   const [B, P] = ids.shape;
   const heads = (x: Value, n: number) => T.transpose(T.reshape(x, [B, P, n, c.headDim]), [0, 2, 1, 3]);
   let x = T.gather(p.embed, ids, 0);
@@ -156,7 +160,7 @@ export function decoderLogits(ids: Value, p: DecoderParams, c: ModelConfig, ctx:
     const h2 = rmsNorm(x, layer.postAttentionNorm, c.rmsNormEps);
     x = T.add(x, linear(T.mul(act(linear(h2, layer.gate, layer.gateBias)), linear(h2, layer.up, layer.upBias)), layer.down, layer.downBias));
   });
-  return linear(rmsNorm(x, p.norm, c.rmsNormEps), p.lmHead);
+  return linear(rmsNorm(pick ? pick(x) : x, p.norm, c.rmsNormEps), p.lmHead);
 }
 
 /** Softmax attention with an additive bias (0 = visible, −1e9 = masked). */

@@ -1,7 +1,7 @@
 import { Graph, init, ops as T, Value } from '../engine';
 import { ModelConfig } from './config';
 import { expectedParameters } from './checkpoint';
-import { declareDecoderParams, decoderLogits } from './llama';
+import { AttentionContext, declareDecoderParams, decoderLogits } from './llama';
 
 /**
  * The serving graph: a chunk of P new tokens per row attends over the row's past keys/values
@@ -14,11 +14,12 @@ import { declareDecoderParams, decoderLogits } from './llama';
  * the graph): scores against past and new keys are computed apart, concatenated (small:
  * [.., P, C + P]), softmaxed, and split again.
  *
- * Inputs: input_ids [B, P]; rope_cos / rope_sin [B, 1, P, hd]; past_bias [B, 1, 1, C] (0 for a
+ * Inputs: input_ids [B, P]; with P > 1 last_token [B, 1, P] (one-hot at the row's last new
+ * token); rope_cos / rope_sin [B, 1, P, hd]; past_bias [B, 1, 1, C] (0 for a
  * past slot the row holds, −1e9 past its length), or with a sliding window [B, 1, G·P, C] per query
  * row (G = query heads per key/value head), −1e9 also for slots the window has left behind; past.{l}.key / past.{l}.value [B, Hkv, C, hd];
  * the weights as `servingWeights` lays them out (inputs, so new weights need no recompilation).
- * Outputs: logits [B, P, vocab]; new.{l}.key / new.{l}.value [B, Hkv, P, hd] (keys after RoPE).
+ * Outputs: logits [B, 1, vocab] (the last new token's); new.{l}.key / new.{l}.value [B, Hkv, P, hd] (keys after RoPE).
  */
 export interface StepGraph {
   graph: Graph;
@@ -56,7 +57,7 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
   const params = declareDecoderParams(g, c, (name, shape, initializer) => (shape.length === 2 && name !== EMBEDDING ? transposed(name, shape) : g.param(name, shape, initializer)));
   const freshKv: Record<string, Value> = {};
   const keysT = (x: Value) => T.transpose(x, [0, 1, 3, 2]);
-  const logits = decoderLogits(ids, params, c, {
+  const attention: AttentionContext = {
     cos,
     sin,
     attend: (layer, q, k, v) => {
@@ -75,7 +76,11 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
       const attended = T.add(T.matmul(toPast, pastV), chunk === 1 ? T.mul(toNew, v) : T.matmul(toNew, v));
       return T.reshape(attended, [batch, c.numHeads, chunk, hd]);
     },
-  });
+  };
+  // A prefill needs only each row's last logits: a one-hot product picks that position before the
+  // vocabulary projection (the engine's MatMul, no index arithmetic per row).
+  const lastToken = chunk === 1 ? undefined : g.input('last_token', [batch, 1, chunk]);
+  const logits = decoderLogits(ids, params, c, attention, lastToken && ((hidden) => T.matmul(lastToken, hidden)));
   return { graph: g, logits, freshKv };
 }
 
