@@ -13,7 +13,9 @@ import { buildStepGraph, KV_KINDS, kvNames, pastBiasShape, servingWeights } from
  * shape on its next use). 'fed': graph inputs backed by the one Float32Array per weight that this
  * class holds, shared by every session (ORT reads CPU tensors in place); new weights are a swap.
  * 'decode-baked': baked into the decode steps (one token per row, run once per generated token)
- * and fed to the prefill chunks (run once per turn, where the copies would cost the most memory).
+ * and one row's prefills of at most BAKED_PREFILL_MAX_CHUNK tokens (a turn's usual prefill, whose
+ * time fed weights about double, since ORT packs fed weights on every run), fed to the other
+ * prefill chunks (rarer, and where the copies would cost the most memory).
  */
 export type WeightMode = 'baked' | 'fed' | 'decode-baked';
 
@@ -23,6 +25,13 @@ export type WeightMode = 'baked' | 'fed' | 'decode-baked';
  * session shape and ~0.8 GiB more memory per session shape; for a small model the copies cost little.
  */
 export const BAKED_WEIGHTS_MAX_BYTES = 64 * 2 ** 20;
+
+/**
+ * 'decode-baked' also bakes one row's prefill chunks of at most this many tokens. Measured on
+ * the default model, one row at a 192-slot capacity, one-core ORT: 16 / 32 / 64 new tokens took
+ * 1.7 / 2.4–2.8 / 4.3–4.8 ms baked against 3.5–4.2 / 4.7–5.0 / 6.6–6.7 ms fed (docs/performance.md).
+ */
+export const BAKED_PREFILL_MAX_CHUNK = 64;
 
 export interface CausalLmOptions extends RuntimeOptions {
   /** Default: 'fed' above BAKED_WEIGHTS_MAX_BYTES; below it 'baked', or 'decode-baked' when `allShapes`. */
@@ -118,7 +127,7 @@ export class CausalLm {
       }
     });
     const feeds: Record<string, ort.Tensor> = {
-      ...(this.baked(chunk) ? {} : this.fedWeights),
+      ...(this.baked(B, chunk) ? {} : this.fedWeights),
       input_ids: tensor('int64', ids, [B, chunk]),
       rope_cos: tensor('float32', cos, [B, 1, chunk, hd]),
       rope_sin: tensor('float32', sin, [B, 1, chunk, hd]),
@@ -162,7 +171,7 @@ export class CausalLm {
     let session = this.sessions.get(key);
     if (!session) {
       const step = buildStepGraph(this.config, batch, chunk, capacity);
-      const bakedParams = this.baked(chunk) ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
+      const bakedParams = this.baked(batch, chunk) ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
       // A one-token step is ~150 tiny ops: a second thread only adds hand-offs (and stalls when the other core is busy).
       const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
       session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
@@ -172,9 +181,9 @@ export class CausalLm {
     return session;
   }
 
-  /** Whether the steps of `chunk` new tokens per row hold the weights as initializers. */
-  private baked(chunk: number): boolean {
-    return this.weightMode === 'baked' || (this.weightMode === 'decode-baked' && chunk === 1);
+  /** Whether the steps of `batch` rows of `chunk` new tokens hold the weights as initializers. */
+  private baked(batch: number, chunk: number): boolean {
+    return this.weightMode === 'baked' || (this.weightMode === 'decode-baked' && (chunk === 1 || (batch === 1 && chunk <= BAKED_PREFILL_MAX_CHUNK)));
   }
 
   private releaseRetired(): void {
