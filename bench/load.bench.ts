@@ -14,7 +14,7 @@
  * the same servers and ends with a summary line. `--profile` records a CPU profile of the first
  * server's main thread during each load. Exits 1 when anything was lost, duplicated or refused yet stored.
  * Each line also gives what the engine itself decodes in this run (`engine`: greedy decode at
- * POLICY_MAX_BATCH rows, measured before the loads) and the server's generated tokens/s over it, the
+ * POLICY_MAX_BATCH rows, measured before the loads; a sweep's summary measures it again after them) and the server's generated tokens/s over it, the
  * same on a prompt as long as the load's replies had on average (`engine_at_load_context`),
  * the servers' event-loop lag (p99 per second, mean and worst) and the database statements per
  * visitor message.
@@ -279,7 +279,7 @@ type LoadResult = Awaited<ReturnType<typeof runLoad>>;
 const failures = (r: LoadResult) => r.servers_exited + r.lost.total + r.duplicates.total + r.refused_but_stored + r.unexpected_stored + r.mismatched;
 
 /** Where the CPU and the server saturate, the peak generation rate, and up to which load the p95 time to first delta stays under 100 ms. */
-function sweepSummary(results: LoadResult[]) {
+function sweepSummary(results: LoadResult[], engineAfter: EngineRate) {
   const underTarget = results.findIndex((r) => !(r.time_to_first_delta_ms.p95 < 100));
   return {
     bench: 'load-sweep',
@@ -302,6 +302,8 @@ function sweepSummary(results: LoadResult[]) {
     })),
     peak_tokens_per_s: Math.max(...results.map((r) => r.generation.tokens_per_s)),
     engine_tokens_per_s: results[0]?.engine.tokens_per_s,
+    // The yardstick again after the loads: on a shared machine it drifts, and a ratio holds only as far as the two agree.
+    engine_tokens_per_s_after_loads: engineAfter.tokens_per_s,
     peak_server_tokens_per_s_over_engine: Math.max(...results.map((r) => r.server_tokens_per_s_over_engine)),
     peak_server_tokens_per_s_over_engine_at_load_context: Math.max(...results.map((r) => r.server_tokens_per_s_over_engine_at_load_context ?? 0)),
     // The machine's CPU (other jobs on a shared machine count too: see cpu.other_cores per load).
@@ -328,7 +330,7 @@ async function main() {
       results.push(result);
       if (failures(result) > 0) process.exitCode = 1;
     }
-    if (o.sweep) console.log(JSON.stringify(sweepSummary(results)));
+    if (o.sweep) console.log(JSON.stringify(sweepSummary(results, await engine.at())));
     await engine.release();
     if (process.exitCode) console.error('bench:load: a server exited, or messages were lost, duplicated or refused yet stored (see servers_exited, lost, duplicates, refused_but_stored, unexpected_stored, mismatched)');
   } finally {
