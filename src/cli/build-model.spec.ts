@@ -57,8 +57,19 @@ describe('closer build-model', () => {
     const sft = modelFolder('sft-only');
     await run('--sft', sft, '--out', join(tmp, 'from-sft'), '--rl-steps', '3');
     expect(buildDefaultModel).not.toHaveBeenCalled();
-    expect(finishConfig()).toMatchObject({ sft, steps: 3, root: join(tmp, 'from-sft.rl-run'), rehearsalWindows: WINDOWS });
+    expect(finishConfig()).toMatchObject({ sft, steps: 3, root: join(tmp, 'from-sft.rl-run'), rehearsalWindows: WINDOWS, rehearsal: FINISHING_TRAINING.rehearsal });
     expect(jest.mocked(rehearsalWindows).mock.calls[0][0]).toMatchObject({ modelDir: sft, seq: 512 });
+  });
+
+  it('--rehearsal-coef and --rehearsal-windows set how the finishing step replays supervised windows; a coef of 0 turns it off', async () => {
+    const sft = modelFolder('sft-rehearsal');
+    await run('--sft', sft, '--out', join(tmp, 'stronger'), '--rehearsal-coef', '2.5', '--rehearsal-windows', '16');
+    expect(finishConfig()).toMatchObject({ rehearsalWindows: WINDOWS, rehearsal: { coef: 2.5, windowsPerStep: 16 } });
+    jest.mocked(finishWithRl).mockClear();
+    jest.mocked(rehearsalWindows).mockClear();
+    await run('--sft', sft, '--out', join(tmp, 'without'), '--rehearsal-coef', '0');
+    expect(finishConfig()).toMatchObject({ rehearsalWindows: [], rehearsal: { coef: 0 } });
+    expect(rehearsalWindows).not.toHaveBeenCalled();
   });
 
   it('--rl-steps 0 builds the SFT model into --out and ships it without the finishing step', async () => {
@@ -77,6 +88,7 @@ describe('closer build-model', () => {
 
     it.each<[string, string[], string]>([
       ['finishing flags without the finishing step', ['--rl-steps', '0', '--workers', '2', '--rl-seed', '3'], '--rl-steps 0 skips the finishing step, so --rl-seed, --workers would change nothing'],
+      ['rehearsal flags without the finishing step', ['--rl-steps', '0', '--rehearsal-coef', '2'], '--rl-steps 0 skips the finishing step, so --rehearsal-coef would change nothing'],
       ['SFT build flags with --sft', ['--sft', modelFolder('sft-a'), '--out', join(tmp, 'a'), '--steps', '100', '--seed', '2'], '--sft skips the SFT build, so --steps, --seed would change nothing'],
       ['--sft equal to --out', ['--sft', modelFolder('same'), '--out', join(tmp, 'same')], '--sft and --out must differ'],
       ['--sft that is not a model folder', ['--sft', tmp, '--out', join(tmp, 'b')], `--sft ${tmp} is not a model folder (no config.json)`],

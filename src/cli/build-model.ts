@@ -11,7 +11,7 @@ import { FinishConfig, FINISHING_TRAINING, finishWithRl, gradeQuestionSets, held
 import { openPoolTraining } from '../rl/pool-backend';
 import { loadHeldOutPersonas, Persona } from '../simulator';
 import { addCatalogOptions, CatalogFlags, catalogAndPersonas } from './catalog-options';
-import { flagName, nonNegativeInt, positiveInt } from './options';
+import { flagName, nonNegativeInt, nonNegativeNumber, positiveInt } from './options';
 import { advantageConfig, defaultTrainingFlags, poolTrainingOptions, TrainingFlags } from './training-options';
 
 interface BuildModelFlags extends CatalogFlags {
@@ -33,12 +33,14 @@ interface BuildModelFlags extends CatalogFlags {
   rlRoot?: string;
   workers: number;
   sft?: string;
+  rehearsalCoef: number;
+  rehearsalWindows: number;
 }
 
 /** Flags of the SFT build, which `--sft` skips. */
 const SFT_BUILD_FLAGS = ['dialogues', 'intentDialogues', 'vocab', 'hidden', 'layers', 'heads', 'seq', 'batch', 'steps', 'lr', 'seed', 'threads'];
 /** Flags of the finishing step, which `--rl-steps 0` skips. */
-const FINISHING_FLAGS = ['rlSeed', 'rlRoot', 'workers', 'sft'];
+const FINISHING_FLAGS = ['rlSeed', 'rlRoot', 'workers', 'sft', 'rehearsalCoef', 'rehearsalWindows'];
 
 type Sells = { catalog: ProductCatalog; personas: Persona[] };
 
@@ -65,7 +67,9 @@ export function registerBuildModel(program: Command): void {
     .option('--rl-seed <n>', 'finishing step: seed for contexts, sampling and shuffling', nonNegativeInt, 1)
     .option('--rl-root <dir>', 'finishing step: run folder (resumable; holds the SFT model it built, the RL candidate and the held-out records) (default: <out>.rl-run)')
     .option('--workers <n>', 'finishing step: rollout worker threads', positiveInt, cpus().length)
-    .option('--sft <dir>', 'skip the SFT build and run only the finishing step, from this SFT model folder');
+    .option('--sft <dir>', 'skip the SFT build and run only the finishing step, from this SFT model folder')
+    .option('--rehearsal-coef <x>', "finishing step: weight of the replayed supervised windows' loss in each update (0 turns rehearsal off)", nonNegativeNumber, FINISHING_TRAINING.rehearsal.coef)
+    .option('--rehearsal-windows <n>', 'finishing step: supervised windows replayed in each update', positiveInt, FINISHING_TRAINING.rehearsal.windowsPerStep);
   command.action(async (f: BuildModelFlags) => {
     const sells = catalogAndPersonas(f);
     checkBuildModelFlags(f, (key) => command.getOptionValueSource(key) === 'cli', sells.catalog);
@@ -150,7 +154,7 @@ function buildSft(f: BuildModelFlags, outDir: string, { catalog, personas }: Sel
 /** Intent dialogues the finishing step's rehearsal windows are cut from (~1,000 windows; 40 steps draw 320). */
 const REHEARSAL_DIALOGUES = 4000;
 
-/** The finishing step at what [duca-regimes] supports and `closer train`'s default optimizer settings; only steps, seed and rollout threads are flags. */
+/** The finishing step at what [duca-regimes] supports and `closer train`'s default optimizer settings; only steps, seed, rehearsal and rollout threads are flags. */
 async function finishingStep(f: BuildModelFlags, sft: string, root: string, { catalog, personas }: Sells): Promise<{ config: FinishConfig; backend: TrainingBackend }> {
   const unseen = loadHeldOutPersonas(catalog);
   const flags: TrainingFlags = { ...defaultTrainingFlags(), init: sft, workers: f.workers, visitor: FINISHING_TRAINING.visitor, sessionReward: FINISHING_TRAINING.sessionReward };
@@ -168,7 +172,8 @@ async function finishingStep(f: BuildModelFlags, sft: string, root: string, { ca
       personas: library,
       heldOut: heldOutPlans(library, unseen.map((p) => p.id)),
       settings: { optimizer: options.optimizer, rewards: options.rewards, maxAgentTurns: options.maxAgentTurns },
-      rehearsalWindows: await rehearsalWindows({ catalog, personas, modelDir: sft, seq: options.optimizer.sequenceLength, dialogues: REHEARSAL_DIALOGUES }),
+      rehearsalWindows: f.rehearsalCoef > 0 ? await rehearsalWindows({ catalog, personas, modelDir: sft, seq: options.optimizer.sequenceLength, dialogues: REHEARSAL_DIALOGUES }) : [],
+      rehearsal: { coef: f.rehearsalCoef, windowsPerStep: f.rehearsalWindows },
     },
     backend: { open: () => openPoolTraining(options) },
   };

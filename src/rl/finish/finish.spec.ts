@@ -93,9 +93,12 @@ describe('the finishing step of build-model (bandit backend, graded question set
     expect(metrics).toHaveLength(config.steps);
     for (const m of metrics) expect(m.rehearsal_nll).toBeGreaterThan(0);
     expect(readFileSync(join(replayed.out, 'README.md'), 'utf8')).toContain(`replaying ${FINISHING_TRAINING.rehearsal.windowsPerStep} supervised windows per update (of 1, weight ${FINISHING_TRAINING.rehearsal.coef})`);
-    await expect(finishWithRl({ ...replayed, rehearsalWindows: [] }, { backend: banditBackend().backend, gradeQuestionSets: grader(config.sft, scores(0, 0), scores(0, 0)).gradeQuestionSets })).rejects.toThrow(
-      `${replayed.root} holds runs of another experiment`,
-    );
+    // Nor by a run replaying them otherwise (its settings are recorded with the root), or not at all (coef 0).
+    for (const other of [{ rehearsalWindows: [] }, { rehearsal: { coef: 2, windowsPerStep: 3 } }, { rehearsal: { ...FINISHING_TRAINING.rehearsal, coef: 0 } }]) {
+      await expect(finishWithRl({ ...replayed, ...other }, { backend: banditBackend().backend, gradeQuestionSets: grader(config.sft, scores(0, 0), scores(0, 0)).gradeQuestionSets })).rejects.toThrow(
+        `${replayed.root} holds runs of another experiment`,
+      );
+    }
   });
 
   it('refuses a run folder trained from other SFT weights', async () => {

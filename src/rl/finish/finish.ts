@@ -5,7 +5,7 @@ import { readSafetensors } from '../../engine';
 import { compare, EvaluationPlan, EvaluationRecord, summarize } from '../../evaluation';
 import { QUESTION_SET_NAMES } from '../../model/default-model/question-sets';
 import { AdvantageConfig } from '../advantages';
-import { RehearsalWindow } from '../policy';
+import { RehearsalSettings, RehearsalWindow } from '../policy';
 import { claimExperimentRoot, evaluateInitialModel, ExperimentConfig, runName, RunSpec, TrainingBackend, trainAndEvaluate } from '../experiment/experiment';
 import { regimesDesign, regimesEvaluations } from '../experiment/regimes';
 import { writeCandidateModel } from '../trainer/candidate-model';
@@ -53,8 +53,10 @@ export interface FinishConfig {
   heldOut: Record<HeldOutSet, EvaluationPlan>;
   /** The backend's settings the trained weights depend on (optimizer, rewards), recorded with the root. */
   settings: object;
-  /** Supervised windows in the SFT model's tokens, replayed by the updates (FINISHING_TRAINING.rehearsal); none turns rehearsal off. */
+  /** Supervised windows in the SFT model's tokens, replayed by the updates; none turns rehearsal off. */
   rehearsalWindows: RehearsalWindow[];
+  /** How they are replayed (default FINISHING_TRAINING.rehearsal); a coef of 0 turns rehearsal off. */
+  rehearsal?: RehearsalSettings;
 }
 
 export interface FinishDeps {
@@ -77,8 +79,9 @@ export interface FinishDeps {
 export async function finishWithRl(c: FinishConfig, d: FinishDeps): Promise<FinishReport> {
   const log = d.log ?? (() => {});
   const { estimator, visitor, sessionReward, rewardScale, contexts, group, checkpointEvery } = FINISHING_TRAINING;
-  const rehearsal = c.rehearsalWindows.length ? { ...FINISHING_TRAINING.rehearsal, windows: c.rehearsalWindows } : undefined;
-  const replayed = rehearsal && { ...FINISHING_TRAINING.rehearsal, windows: rehearsal.windows.length };
+  const settings: RehearsalSettings = c.rehearsal ?? FINISHING_TRAINING.rehearsal;
+  const rehearsal = c.rehearsalWindows.length && settings.coef > 0 ? { ...settings, windows: c.rehearsalWindows } : undefined;
+  const replayed = rehearsal && { coef: settings.coef, windowsPerStep: settings.windowsPerStep, windows: rehearsal.windows.length };
   const run: RunSpec = { estimator, seed: c.seed, rewardScale, visitor, sessionReward };
   const loop: ExperimentConfig['loop'] = { advantage: c.advantage, steps: c.steps, contexts, group, personas: c.personas, checkpointEvery };
   await mkdir(c.root, { recursive: true });
