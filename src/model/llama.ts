@@ -140,7 +140,8 @@ export interface AttentionContext {
 /**
  * The decoder from token ids to logits [B, P, vocab]; with `pick`, logits of the positions it
  * selects from the last hidden states [B, P, hidden] (e.g. only each row's last token when
- * serving a prefill, where the vocabulary projection is about a fifth of the work).
+ * serving a prefill: for the default model the vocabulary projection is about a fifth of a token's
+ * multiply-adds, counted from the shapes).
  */
 export function decoderLogits(ids: Value, p: DecoderParams, c: ModelConfig, ctx: AttentionContext, pick?: (hidden: Value) => Value): Value {
   const [B, P] = ids.shape;

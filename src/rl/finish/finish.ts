@@ -81,7 +81,7 @@ export async function finishWithRl(c: FinishConfig, d: FinishDeps): Promise<Fini
   const { estimator, visitor, sessionReward, rewardScale, contexts, group, checkpointEvery } = FINISHING_TRAINING;
   const settings: RehearsalSettings = c.rehearsal ?? FINISHING_TRAINING.rehearsal;
   const rehearsal = c.rehearsalWindows.length && settings.coef > 0 ? { ...settings, windows: c.rehearsalWindows } : undefined;
-  const replayed = rehearsal && { coef: settings.coef, windowsPerStep: settings.windowsPerStep, windows: rehearsal.windows.length };
+  const replayed = rehearsal && { ...settings, windows: rehearsal.windows.length };
   const run: RunSpec = { estimator, seed: c.seed, rewardScale, visitor, sessionReward };
   const loop: ExperimentConfig['loop'] = { advantage: c.advantage, steps: c.steps, contexts, group, personas: c.personas, checkpointEvery };
   await mkdir(c.root, { recursive: true });
