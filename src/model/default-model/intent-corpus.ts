@@ -182,17 +182,7 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
   };
 }
 
-/** Small seat counts as visitors often write them: in words, some of the time. */
-const SPELLED = ['one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
-
 function seatMath(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange {
-  const x = seatMathInDigits(catalog, pick, rng);
-  const n = Number(x.question.match(/\d+/)?.[0]);
-  if (!(n <= SPELLED.length) || rng.next() >= 0.3) return x;
-  return { ...x, question: x.question.replace(/\d+/, SPELLED[n - 1]) };
-}
-
-function seatMathInDigits(catalog: ProductCatalog, pick: Pick, rng: Rng): IntentExchange {
   const intent = 'seat-math';
   const n = seatCount(rng);
   const unit = pick(['seats', 'users', 'people', 'licenses']);
@@ -264,7 +254,6 @@ function seatMathInDigits(catalog: ProductCatalog, pick: Pick, rng: Rng): Intent
       `[if|say] we [get|buy|need] ${n} ${unit} [of|on] ${asked.name}, [what's the total|how much is that|what would we pay]?`,
       `[we're|we are] ${n} [reps|users|sellers]. [how much|what] [would|will] ${asked.name} [cost|come to][ us|]?`,
       `[can you|could you] [price out|quote] ${asked.name} for ${n} ${unit}?`,
-      `[for|with] ${n} [folks|team members|seats], how much does ${asked.name} [run|come to|cost]?`,
     ]);
     const p = asked.maxSeats !== null && n > asked.maxSeats ? planFor(catalog, n) : asked;
     const both = `${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month billed monthly, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month billed annually.`;
@@ -287,8 +276,6 @@ function seatMathInDigits(catalog: ProductCatalog, pick: Pick, rng: Rng): Intent
     `[I need|we need|looking for] ${n} ${unit}[, what's the price| - how much| - which plan|]?`,
     `[what|how much] would it [be|come to] for ${n} ${unit}?`,
     `${ASK} the price for ${n} ${unit}?`,
-    `[our|my] [team|sales team|crew|department] [has|is] ${n} [people|folks|members|strong]. [how much|what] [would we pay|would it cost|are we looking at]?`,
-    `[headcount|team size|our size] is ${n}. [which plan|what price|what would that cost][ for us|]?`,
   ]);
   const fits = previous?.maxSeats != null ? `${n} seats fit ${p.name} (${previous.name} goes up to ${previous.maxSeats})` : `${n} seats fit ${p.name}`;
   const answer = `${fits}: ${n} × ${usd(p.monthlyPricePerSeat)} = ${usd(n * p.monthlyPricePerSeat)} a month, or ${n} × ${usd(p.annualPricePerSeatPerMonth)} = ${usd(n * p.annualPricePerSeatPerMonth)} a month with annual billing.`;
@@ -323,7 +310,7 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
     return { intent, question, answer };
   }
   const question = pick([`Which plan includes ${words}?`, `Do you have ${words}?`, `What plan do we need for ${words}?`, `Is ${words} included?`, `Do you support ${words}?`, `${words}: which tier?`, `Does ${catalog.product} do ${words}?`, `We need ${words}. Which plan is that?`, `Is there ${words}?`, `Does it have ${words}?`, `Which plans come with ${words}?`, `I need ${words}.`, `What about ${words}?`, `Where can I get ${words}?`,
-    `[can I|can we|are we able to|is it possible to] use ${words}[ with ${catalog.product}| in ${catalog.product}|]?`,
+    `[can I|can we|are we able to|is it possible to] [use|get] ${words}[ with ${catalog.product}| in ${catalog.product}|]?`,
     `[does [it|${catalog.product}]|do you] [support|provide|work with|handle] ${words}?`,
     `[which|what] [plan|tier|package] [gets|gives|has] [me|us|you] ${words}?`,
     `[is|are] ${words} [included|available|supported][ anywhere| on every plan|]?`,
@@ -429,8 +416,6 @@ function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
     '[how long does the [free |]trial [last|run]|how many days is the [free |]trial]?',
     '[do|will] [I|we] need [a|to enter a|to give a] [credit card|payment details] [for|to start] the trial?',
     `${ASK} whether there's a [free |]trial?`,
-    '[what|how much] does [the|a] trial [include|cost|involve]?',
-    '[do|will] you charge [me|us|our card] [during|for] the trial?',
   ]);
   return { intent: 'trial', question, answer: trialAnswer(catalog, pick) };
 }
@@ -452,15 +437,6 @@ function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contr
       '[are we|would we be|am I] [locked in|tied in|stuck][ for a full year| to a contract|]?',
       '[how|what] [do|does] [cancelling|cancellation|getting out] [work|look like]?',
       '[do|would] [I|we] [have to|need to] commit to [a|an] [annual|yearly|long-term|12-month] [contract|deal|commitment]?',
-      '[what|how much] notice [do|would] [we|I] [need to|have to] give[ to cancel| before cancelling|]?',
-      '[does|will] [the|our] [subscription|plan|account] [renew|roll over] [automatically|on its own|every year]?',
-      "[we|I] [don't want to be|can't be|would rather not be] [tied|locked] into [anything|a long contract|a yearly deal]. [is that|would that be] [ok|possible|a problem]?",
-      '[suppose|say] [we|I] [stop|quit|give up|drop it] after [a month|two months|a few weeks|the first month], [what happens|is that fine|do we keep paying]?',
-      '[month to month|monthly] [is|would be] [ideal|what we want|best for us][:|,] [can we do that|is that an option|do you offer it]?',
-      '[how|where] do [I|we] [close|shut down|cancel] [my|our] [account|subscription|plan][ later|]?',
-      '[what|which] [are|is] the [terms|rules|conditions] [for|on|around] [leaving|ending|cancelling][ the service| our plan|]?',
-      "[we've|I've] been burned by [long|annual|multi-year] contracts before. [how|what] [does|is] yours [work|like]?",
-      "[what's|what is] the [catch|fine print] [on|with] [cancelling|the contract|leaving]?",
       `${ASK} [the cancellation terms|whether we can cancel]?`,
       'Is there a long contract?', 'Are we locked in?', 'Can we cancel any time?', 'Is it monthly or yearly?', "What's the commitment?", "Can I cancel if it doesn't work out?", 'How does cancelling work?', 'Do I have to commit for a full year?', 'Can we stop whenever?', 'Is there a commitment period?', "What's the minimum term?", 'Can I cancel later?', 'Do you require a contract?', 'How long is the contract?', 'Can we end the subscription?'],
     refunds: [
@@ -490,14 +466,10 @@ function aiDisclosure(catalog: ProductCatalog, pick: Pick): IntentExchange {
     ? pick([
         '[am I|are we] [talking|chatting|speaking] to [a real|an actual|a live] [person|human|rep|salesperson][ right now| here|]?',
         '[is there|are you] [a human|someone real] [at the other end|typing this|]?',
-        '[is|are] there [a|any] [person|human|people] [reading|answering|typing in] this chat?',
-        "[I'd like to|I want to|can I] know if [you're|you are|I'm talking to] [a human|a real person|an actual person]",
         'Are you human?', 'Am I chatting with a real person?', 'Is a human answering?', 'Am I speaking to a person?', 'Is there a real human here?', 'Are you real?', 'Is someone actually typing this?', 'Are you a person or a program?', 'Is this a live chat with a person?', 'Are you a real human being?', 'r u human', 'Is this an actual person?', 'Who am I talking to?', 'Is this a live person?', 'Is someone on the other side?', 'Are you a human agent?', 'Are you a sales rep?', 'Is this a real salesperson?', 'Is an actual human replying?', 'Are you a real employee?'])
     : pick([
         '[are you|is this] [a bot|an AI|a chatbot|automated|a program|a virtual assistant|artificial intelligence]?',
         '[be honest|honestly|seriously|just wondering], [are you|is this] [a bot|an AI|a chatbot|automated]?',
-        '[you|u] [sound|seem|write] like a [bot|machine|robot][, are you one|. are you|]?',
-        '[what|which] [kind of|sort of] [assistant|agent|thing] are you[, a bot or a person|]?',
         'Are you a robot?', 'Is this a bot?', 'Are you AI?', 'Are you an AI?', 'Is this an AI chat?', 'Are you a chatbot?', 'bot or human?', "You're a bot, aren't you?", 'Are you automated?', 'Is this chat automated?', 'Are you a machine?', 'Is this GPT?', 'Are these answers generated by AI?', 'am i talking to a bot', 'Are you ChatGPT?', 'Am I chatting with an agent or a bot?', 'Is this an AI or a person?', 'honestly, are you a bot', 'am I talking to AI', 'Are you a program?', 'Are you a virtual assistant?', 'Is this a machine answering?']);
   const yes = asksHuman ? 'No' : 'Yes';
   const answer = pick([
@@ -526,7 +498,7 @@ function smallTalk(catalog: ProductCatalog, pick: Pick): IntentExchange {
   }
   return {
     intent: 'small-talk',
-    question: pick(['[thanks|thank you|cheers|much appreciated][ so much| a lot| for the help|][!|.|]', '[that|this] [was|is] [useful|great info|very clear][, thanks|, thank you|, cheers][!|.|]', '[got it|perfect|great|ok], [thanks|thank you|cheers][ again| for explaining|][!|.|]', 'Thanks!', 'Thank you', 'Cool, thanks', 'Great, thank you', 'Nice talking to you', 'ok thanks', 'That helps, thank you.']),
+    question: pick(['[thanks|thank you|cheers|much appreciated][ so much| a lot| for the help|][!|.|]', 'Thanks!', 'Thank you', 'Cool, thanks', 'Great, thank you', 'Nice talking to you', 'ok thanks', 'That helps, thank you.']),
     answer: pick([`You're welcome! Anything else I can help with on ${catalog.product}?`, `Glad to help. Is there anything else about ${catalog.product} you'd like to know?`]),
   };
 }
@@ -541,16 +513,6 @@ function offTopic(catalog: ProductCatalog, pick: Pick): IntentExchange {
     `Who won the ${pick(['World Cup', 'Super Bowl', 'election', 'game yesterday', 'Oscars', 'tennis final'])}?`,
     `What's the capital of ${pick(['Canada', 'Brazil', 'Japan', 'Germany', 'Kenya', 'Peru'])}?`,
     `How ${pick(['old', 'tall', 'rich', 'famous'])} is ${pick(['the Eiffel Tower', 'Elon Musk', 'the Queen', 'Mount Fuji'])}?`,
-    `[can|could] you [help me |][debug|write|check] [my Python script|a SQL query|an Excel formula|some JavaScript]?`,
-    `[who|what] [do you think is|is] the best [movie|band|footballer|video game|car] [ever|of all time|right now]?`,
-    `[tell me|give me] [a riddle|a fun fact about space|today's headlines|an inspiring quote]`,
-    `[how do I|how can I|any tips to] [bake bread|fix a flat tire|learn Spanish|train my dog|get better sleep]?`,
-    `[what's|what is] [2 + 2|12 times 7|the square root of 81|15 percent of 80]?`,
-    `[I'm bored|I can't sleep|I'm hungry|it's raining here]. [any ideas|what should I do|got suggestions]?`,
-    `[can|could] you [convert|change] [50 euros to dollars|10 miles to km|30 degrees to Fahrenheit]?`,
-    `[do you|what do you] [like to do on weekends|eat for lunch|think about love|dream about]?`,
-    `[which|what] [laptop|car|coffee machine|TV] should I buy?`,
-    `[is it|will it be] [sunny|cold|windy] [this weekend|tomorrow|later today]?`,
   ];
   const question = pick([
     ...composed,
@@ -594,17 +556,17 @@ function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const questions: Record<typeof kind, string[]> = {
     price: [
       "[honestly|hmm|well], [that's|it's|this is] [a bit|way|quite|kind of] [too much|expensive|pricey|steep|over our budget][ for us| for a team our size|]",
-      "That's too expensive.", "[your|the] [pricing|price] [is|seems] [higher|steeper] than [we expected|I thought|what we pay now]", "[we|I] [were|was] hoping for something [cheaper|more affordable|less expensive]", "[hard to|I can't] justify [that|the cost|the spend] [to my boss|to finance|right now]", "It's more than we want to spend.", 'Seems pricey.', "We can't afford that.", "That's a lot per seat.", 'Other tools cost less.', 'Money is tight right now.', 'Too expensive for us.', "We're a small team, that's a lot.", 'We have no budget right now.', 'Maybe next quarter, budget is frozen.'],
+      "That's too expensive.", "It's more than we want to spend.", 'Seems pricey.', "We can't afford that.", "That's a lot per seat.", 'Other tools cost less.', 'Money is tight right now.', 'Too expensive for us.', "We're a small team, that's a lot.", 'We have no budget right now.', 'Maybe next quarter, budget is frozen.'],
     competitor: [
       `[why|how] [are you|is ${catalog.product}] [better|different] than [HubSpot|Salesforce|Pipedrive|Zoho|the free tools]?`,
-      'Why not just use a free CRM?', "[we're|I'm] [also |][looking at|comparing you with|talking to] [HubSpot|Salesforce|Pipedrive|Zoho]. [why [should|would] we [go with|choose] you|what [sets you apart|makes you better]]?", '[why|what for] [would I|should we] pay [for this|for a CRM|you] when [free|cheaper] [options|CRMs|tools] exist?', 'Salesforce does all this already.', 'Pipedrive looks similar, why you?', 'Why should we pick you over HubSpot?', 'We could just use a free tool.', 'What makes you different from other CRMs?'],
+      'Why not just use a free CRM?', 'Salesforce does all this already.', 'Pipedrive looks similar, why you?', 'Why should we pick you over HubSpot?', 'We could just use a free tool.', 'What makes you different from other CRMs?'],
     switching: [
       '[we|our team] [currently |][use|track everything in|live in] [spreadsheets|Excel|Google Sheets|a notebook][,|.] [switching|moving] [sounds|seems] [painful|hard|like a big job]',
-      'We use spreadsheets today.', '[we|our reps] [already have|are used to] [a system|our own process|a setup] that [works|does the job][ fine| well enough|]', 'Switching tools is a pain.', 'Moving our data over sounds hard.', 'Our deals live in Google Sheets.', "We're happy with spreadsheets.", 'Why would we move off Excel?', 'Setting up a new tool takes too long.'],
+      'We use spreadsheets today.', 'Switching tools is a pain.', 'Moving our data over sounds hard.', 'Our deals live in Google Sheets.', "We're happy with spreadsheets.", 'Why would we move off Excel?', 'Setting up a new tool takes too long.'],
     unsure: [
       "[I'm|we're] not [sure|convinced][ yet| we need this| it's for us|]",
       '[let me|I\'ll|we\'ll] [think about it|discuss it with my team|get back to you|check with my boss]',
-      "I'm not sure we need a CRM.", "[I'm|we're] [on the fence|torn|undecided|hesitant][ about it| about switching| honestly|]", "[we've|I've] tried CRMs before and [nobody used them|they didn't stick|it never worked out]", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.', "I'll think it over.", 'Will my team actually adopt it?', 'Not now, maybe later.'],
+      "I'm not sure we need a CRM.", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.', "I'll think it over.", 'Will my team actually adopt it?', 'Not now, maybe later.'],
   };
   const answers: Record<typeof kind, string> = {
     price: `${entry.name} is ${usd(entry.monthlyPricePerSeat)} per seat a month, or ${usd(entry.annualPricePerSeatPerMonth)} with annual billing. We also offer ${discountList(catalog)}.`,
