@@ -53,10 +53,10 @@ async function main() {
     const steps = Math.min(newTokens, 32);
     const cache = baseline.newCache(batch);
     const t0 = performance.now();
-    let next = (await baseline.append(cache, Array.from({ length: batch }, () => prompt))).map(argmax);
+    let next = (await baseline.append(cache, Array.from({ length: batch }, () => prompt))).map((l) => argmax(l));
     const ttft = performance.now() - t0;
     const t1 = performance.now();
-    for (let i = 1; i < steps; i++) next = (await baseline.append(cache, next.map((t) => [t]))).map(argmax);
+    for (let i = 1; i < steps; i++) next = (await baseline.append(cache, next.map((t) => [t]))).map((l) => argmax(l));
     return { ttft, decodeTokensPerS: (batch * (steps - 1) * 1000) / (performance.now() - t1) };
   };
 

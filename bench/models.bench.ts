@@ -15,7 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { buildTrainingProgram, Rng, Trainer } from '../src/engine';
-import { buildCausalLmGraph, CausalLm, loadCheckpoint, loraConfig, SequenceKv } from '../src/model';
+import { buildCausalLmGraph, CausalLm, loadCheckpoint, RowLogits, loraConfig, SequenceKv } from '../src/model';
 import { bucket } from '../src/model/kv-cache';
 
 const args = new Map<string, string>();
@@ -38,7 +38,7 @@ const memory = () => (gc(), { rss_mib: mb(process.memoryUsage().rss), array_buff
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ ...r, model: dir, weights: weights ?? 'default', threads }));
 const round = (x: number, digits = 3) => Math.round(x * 10 ** digits) / 10 ** digits;
 
-function argmax(logits: Float32Array): number {
+function argmax({ logits }: RowLogits): number {
   let best = 0;
   for (let i = 1; i < logits.length; i++) if (logits[i] > logits[best]) best = i;
   return best;

@@ -43,6 +43,10 @@ async function fullLogits(checkpoint: Checkpoint, ids: number[]): Promise<Float3
 }
 
 const maxAbsDiff = (a: Float32Array, b: Float32Array) => Math.max(...Array.from(a, (x, i) => Math.abs(x - b[i])));
+const logSumExp = (x: Float32Array) => {
+  const max = Math.max(...x);
+  return max + Math.log(x.reduce((sum, v) => sum + Math.exp(v - max), 0));
+};
 
 describe('KV-cache serving graphs', () => {
   const checkpoint = randomCheckpoint(8);
@@ -67,13 +71,15 @@ describe('KV-cache serving graphs', () => {
     cache.fit(1, 3);
     cache.load(0, new SequenceKv(config), 0);
     const [afterPrompt] = await lm.forward(cache, 0, [ids.slice(0, 3)], 4);
-    expect(maxAbsDiff(afterPrompt, expected[2])).toBeLessThan(1e-4);
+    expect(maxAbsDiff(afterPrompt.logits, expected[2])).toBeLessThan(1e-4);
+    expect(Math.abs(afterPrompt.logZ - logSumExp(afterPrompt.logits))).toBeLessThan(1e-5);
     const buckets = new Set<number>();
     for (let t = 3; t < ids.length; t++) {
       cache.fit(1, t + 1);
       buckets.add(cache.capacity);
-      const [logits] = await lm.forward(cache, 0, [[ids[t]]], 1);
+      const [{ logits, logZ }] = await lm.forward(cache, 0, [[ids[t]]], 1);
       expect(maxAbsDiff(logits, expected[t])).toBeLessThan(1e-4);
+      expect(Math.abs(logZ - logSumExp(logits))).toBeLessThan(1e-5);
     }
     expect([...buckets]).toEqual([4, 6, 8, 12, 16, 24]);
     expect(cache.lengths).toEqual([ids.length]);
@@ -91,8 +97,9 @@ describe('KV-cache serving graphs', () => {
     const next = await lm.forward(cache, 0, [[7], [9], [5], []], 1);
     for (const [b, row] of rows.entries()) {
       const full = await fullLogits(checkpoint, [...row, [7, 9, 5][b]]);
-      expect(maxAbsDiff(prefill[b], full[row.length - 1])).toBeLessThan(1e-4);
-      expect(maxAbsDiff(next[b], full[row.length])).toBeLessThan(1e-4);
+      expect(maxAbsDiff(prefill[b].logits, full[row.length - 1])).toBeLessThan(1e-4);
+      expect(maxAbsDiff(next[b].logits, full[row.length])).toBeLessThan(1e-4);
+      expect(Math.abs(next[b].logZ - logSumExp(next[b].logits))).toBeLessThan(1e-5);
     }
     expect(cache.lengths).toEqual([4, 6, 2]);
     await lm.release();
@@ -115,12 +122,12 @@ describe('KV-cache serving graphs', () => {
     const reused = conversation.commonPrefix(prompt);
     expect(reused).toBe(9);
     second.load(2, conversation, reused);
-    const [logits] = await lm.forward(second, 2, [prompt.slice(reused)], 8);
+    const [{ logits }] = await lm.forward(second, 2, [prompt.slice(reused)], 8);
     expect(maxAbsDiff(logits, expected[13])).toBeLessThan(1e-4);
     // moved to slot 0 (a row before it left), it keeps decoding exactly
     second.move(2, 0);
     second.fit(1, 15);
-    const [moved] = await lm.forward(second, 0, [[ids[14]]], 1);
+    const [{ logits: moved }] = await lm.forward(second, 0, [[ids[14]]], 1);
     expect(maxAbsDiff(moved, expected[14])).toBeLessThan(1e-4);
     await lm.release();
   });
@@ -132,7 +139,7 @@ describe('KV-cache serving graphs', () => {
       const cache = model.newCache();
       cache.fit(1, 4);
       cache.load(0, new SequenceKv(config), 0);
-      return (await model.forward(cache, 0, [[1, 5, 9, 3]], 4))[0].slice();
+      return (await model.forward(cache, 0, [[1, 5, 9, 3]], 4))[0].logits.slice();
     };
     const before = await run(lm);
     lm.setWeights(new Map([...other.tensors].map(([n, t]) => [n, t.data as Float32Array])));
@@ -150,11 +157,11 @@ describe('KV-cache serving graphs', () => {
       cache.fit(8, 16);
       cache.load(0, new SequenceKv(config), 0);
       const [prefill] = await model.forward(cache, 0, [[1, 5, 9, 3]], 4);
-      const prefilled = prefill.slice();
+      const prefilled = prefill.logits.slice();
       const [decoded] = await model.forward(cache, 0, [[7]], 1);
-      const decodedRow = decoded.slice();
+      const decodedRow = decoded.logits.slice();
       const large = await model.forward(cache, 1, Array.from({ length: 7 }, (_, r) => Array.from({ length: 16 - r }, (_, i) => (r + i) % config.vocabSize)), 16);
-      return [prefilled, decodedRow, ...large.map((l) => l.slice())];
+      return [prefilled, decodedRow, ...large.map((l) => l.logits.slice())];
     };
     const [mixed, fed] = [new CausalLm(checkpoint, 16, { weights: 'decode-baked' }), new CausalLm(checkpoint, 16, { weights: 'fed' })];
     const [a, b] = [await run(mixed), await run(fed)];

@@ -46,6 +46,12 @@ export interface CausalLmOptions extends RuntimeOptions {
   allShapes?: boolean;
 }
 
+/** One row's output of a step: the logits after its last new token and their log Σ exp. */
+export interface RowLogits {
+  logits: Float32Array;
+  logZ: number;
+}
+
 /** A loaded causal LM for serving: one ORT session per (batch, chunk, capacity) shape, compiled on first use. */
 export class CausalLm {
   readonly config: ModelConfig;
@@ -96,9 +102,9 @@ export class CausalLm {
   /**
    * Runs `tokens[b]` (≤ chunk tokens, possibly none for a padding row) through the rows in slots
    * first + b, appends their keys/values to the cache, and returns each row's logits after its
-   * last new token (a padding row's are meaningless). The cache must already fit every row's new length (`SlotKvCache.fit`).
+   * last new token with their log-normalizer (a padding row's are meaningless). The cache must already fit every row's new length (`SlotKvCache.fit`).
    */
-  async forward(cache: SlotKvCache, first: number, tokens: number[][], chunk: number): Promise<Float32Array[]> {
+  async forward(cache: SlotKvCache, first: number, tokens: number[][], chunk: number): Promise<RowLogits[]> {
     const c = this.config;
     const hd = c.headDim;
     const B = tokens.length;
@@ -153,8 +159,9 @@ export class CausalLm {
     cache.append(first, counts, chunk, this.freshNames.map((name) => out[name].data as Float32Array));
     // One position per row: the step's only token, or the prefill's last (`last_token`).
     const logits = out.logits.data as Float32Array;
+    const logZ = out.log_z.data as Float32Array;
     const V = c.vocabSize;
-    return counts.map((_, b) => logits.subarray(b * V, (b + 1) * V));
+    return counts.map((_, b) => ({ logits: logits.subarray(b * V, (b + 1) * V), logZ: logZ[b] }));
   }
 
   /** ORT sessions compiled since the model loaded (one per step shape, again after new baked weights). */
@@ -175,7 +182,7 @@ export class CausalLm {
       const bakedParams = this.baked(batch, chunk) ? new Map([...this.weights].map(([name, w]) => [name, w.data])) : undefined;
       // A one-token step is ~150 tiny ops: a second thread only adds hand-offs (and stalls when the other core is busy).
       const runtime = batch * chunk === 1 ? { ...this.runtime, intraOpThreads: 1 } : this.runtime;
-      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, ...step.freshKv }, bakedParams }), runtime);
+      session = createSession(exportOnnx(step.graph, { outputs: { logits: step.logits, log_z: step.logZ, ...step.freshKv }, bakedParams }), runtime);
       this.sessions.set(key, session);
       this.compiled++;
     }

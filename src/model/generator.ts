@@ -1,5 +1,5 @@
 import { Rng } from '../engine';
-import { CausalLm } from './causal-lm';
+import { CausalLm, RowLogits } from './causal-lm';
 import { FinishReason, GenerationResult, GenerationStream } from './generation-stream';
 import { bucket, bucketValues, capacityBucketValues, SequenceKv, SlotKvCache } from './kv-cache';
 import { defaultSampling, SAMPLING_KEYS, sampleToken, SamplingOptions } from './sampling';
@@ -180,7 +180,7 @@ export class Generator {
       this.cache.load(first + i, row.sequence, row.claimCache());
     });
     const pending = rows.map((row, i) => row.request.prompt.slice(this.cache.lengths[first + i]));
-    const lastLogits: Float32Array[] = [];
+    const lastLogits: RowLogits[] = [];
     for (let start = 0; pending.some((p) => p.length > start); ) {
       const chunk = bucket(Math.max(...pending.map((p) => p.length - start)), PREFILL.minChunk, PREFILL.maxChunk);
       const parts = Array.from({ length: batch }, (_, i) => pending[i]?.slice(start, start + chunk) ?? []);
@@ -278,9 +278,9 @@ class Row {
     this.ownsCache = false;
   }
 
-  sample(logits: Float32Array): void {
+  sample({ logits, logZ }: RowLogits): void {
     if (this.done) return;
-    const { token, logprob, rawLogprob } = sampleToken(logits, this.seen, this.sampling, this.rng);
+    const { token, logprob, rawLogprob } = sampleToken(logits, this.seen, this.sampling, this.rng, logZ);
     this.tokens.push(token);
     this.logprobs.push(logprob);
     this.rawLogprobs.push(rawLogprob);

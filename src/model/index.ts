@@ -1,6 +1,6 @@
 /** The policy model: Llama/Mistral/Qwen2/Qwen3-family decoder on the engine, checkpoints, tokenizer, generation. */
 export { bytesToUnicode, tokenizerJson, trainBpe } from './bpe-trainer';
-export { CausalLm, WeightMode } from './causal-lm';
+export { CausalLm, RowLogits, WeightMode } from './causal-lm';
 export { CHATML_TEMPLATE, chatTokenizerConfig, SPECIAL_TOKENS } from './chat-format';
 export { Checkpoint, expectedParameters, loadCheckpoint, readModelConfig, saveCheckpoint, SaveOptions } from './checkpoint';
 export { checkContext, ModelConfig, parseModelConfig, UnsupportedConfigError } from './config';

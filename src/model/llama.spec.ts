@@ -84,9 +84,9 @@ describe('decoder forward pass vs a plain-loop reference on random HF-named weig
     cache.fit(1, ids.length);
     cache.load(0, new SequenceKv(checkpoint.config), 0);
     // A padded first chunk longer than Mistral's window, a second chunk that attends to the cached past, then one decode step.
-    const first = (await lm.forward(cache, 0, [ids.slice(0, 5)], 8))[0].slice();
-    const second = (await lm.forward(cache, 0, [ids.slice(5, 7)], 2))[0].slice();
-    const [step] = await lm.forward(cache, 0, [ids.slice(7)], 1);
+    const first = (await lm.forward(cache, 0, [ids.slice(0, 5)], 8))[0].logits.slice();
+    const second = (await lm.forward(cache, 0, [ids.slice(5, 7)], 2))[0].logits.slice();
+    const [{ logits: step }] = await lm.forward(cache, 0, [ids.slice(7)], 1);
     await lm.release();
     const expected = referenceLogits(ref, weights, ids);
     const diff = (got: Float32Array, want: number[]) => Math.max(...want.map((e, i) => Math.abs(e - got[i])));

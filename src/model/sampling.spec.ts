@@ -117,6 +117,24 @@ describe('sampling', () => {
     expect(draw(3)).toEqual(draw(3));
   });
 
+  it("given the raw log-normalizer (as the step graph computes it), draws the same token with the same log-probs", () => {
+    const rng = new Rng(7);
+    for (let rep = 0; rep < 50; rep++) {
+      const x = Float32Array.from({ length: 2048 }, () => 3 * rng.normal());
+      const max = Math.max(...x);
+      const logZ = max + Math.log(x.reduce((sum, v) => sum + Math.exp(v - max), 0));
+      const seen = Array.from({ length: 40 }, () => rng.int(2048));
+      for (const o of [{ ...defaultSampling, temperature: 0 }, { ...defaultSampling, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 }, { ...defaultSampling, topK: 5 }]) {
+        const seed = rng.int(2 ** 31);
+        const computed = sampleToken(x, seen, o, new Rng(seed));
+        const given = sampleToken(x, seen, o, new Rng(seed), logZ);
+        expect([given.token, given.logprob]).toEqual([computed.token, computed.logprob]);
+        expect(given.rawLogprob).toBeCloseTo(computed.rawLogprob, 9);
+        expect(sampleToken(x, seen, o, new Rng(seed), logZ + 1).rawLogprob).toBeCloseTo(computed.rawLogprob - 1, 9); // it is used, not recomputed
+      }
+    }
+  });
+
   it('matches the full-sort reference: same token for the same draw, same log-probs, over many logits and options', () => {
     const rng = new Rng(2024);
     const normals = (V: number, sd: number) => Float32Array.from({ length: V }, () => sd * rng.normal());

@@ -34,9 +34,10 @@ let keys = new Float64Array(0);
  * Picks the next token: repetition penalty on `seen` (distinct token ids of the context),
  * temperature, top-k, top-p, then a draw from the seeded RNG (argmax at temperature 0).
  * Top-k/top-p sort only the tokens likely enough to be kept (see below), not the vocabulary.
- * One uniform draw per token, whatever the options.
+ * One uniform draw per token, whatever the options. `rawLogZ`, log Σ exp of `logits` when the
+ * caller has it (the step graph computes it), saves a pass of Math.exp over the vocabulary.
  */
-export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng): SampledToken {
+export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng, rawLogZ?: number): SampledToken {
   const V = logits.length;
   if (scores.length !== V) [scores, keys] = [new Float64Array(V), new Float64Array(V)];
   scores.set(logits);
@@ -46,8 +47,10 @@ export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: Sa
       scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
     }
   }
-  // log Σ exp of the raw logits and of the tempered scores, the two fused for speed (and the second
-  // skipped when greedy); max(scores · inv) is max(scores) · inv exactly, as rounding is monotonic.
+  // log Σ exp of the raw logits (unless given) and of the tempered scores (unless greedy), the two
+  // fused in one pass; max(scores · inv) is max(scores) · inv exactly, as rounding is monotonic.
+  const raw = rawLogZ === undefined;
+  const tempered = o.temperature > 0;
   const inv = 1 / o.temperature;
   let rawMax = -Infinity;
   let max = -Infinity;
@@ -58,18 +61,20 @@ export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: Sa
   max *= inv;
   let rawSum = 0;
   let sum = 0;
-  if (o.temperature > 0) {
+  if (raw && tempered) {
     for (let i = 0; i < V; i++) {
       rawSum += Math.exp(logits[i] - rawMax);
       sum += Math.exp(scores[i] * inv - max);
     }
-  } else {
+  } else if (raw) {
     for (let i = 0; i < V; i++) rawSum += Math.exp(logits[i] - rawMax);
+  } else if (tempered) {
+    for (let i = 0; i < V; i++) sum += Math.exp(scores[i] * inv - max);
   }
-  const rawLogZ = rawMax + Math.log(rawSum);
+  const normalizer = rawLogZ ?? rawMax + Math.log(rawSum);
   const logZ = max + Math.log(sum);
   const u = rng.next();
-  const picked = (token: number, logprob: number): SampledToken => ({ token, logprob, rawLogprob: logits[token] - rawLogZ });
+  const picked = (token: number, logprob: number): SampledToken => ({ token, logprob, rawLogprob: logits[token] - normalizer });
   if (o.temperature <= 0) {
     let best = 0;
     for (let i = 1; i < V; i++) if (scores[i] > scores[best]) best = i;

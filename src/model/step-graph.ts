@@ -19,11 +19,17 @@ import { AttentionContext, declareDecoderParams, decoderLogits } from './llama';
  * past slot the row holds, −1e9 past its length), or with a sliding window [B, 1, G·P, C] per query
  * row (G = query heads per key/value head), −1e9 also for slots the window has left behind; past.{l}.key / past.{l}.value [B, Hkv, C, hd];
  * the weights as `servingWeights` lays them out (inputs, so new weights need no recompilation).
- * Outputs: logits [B, 1, vocab] (the last new token's); new.{l}.key / new.{l}.value [B, Hkv, P, hd] (keys after RoPE).
+ * Outputs: logits [B, 1, vocab] (the last new token's); log_z [B, 1, 1], log Σ exp of those logits;
+ * new.{l}.key / new.{l}.value [B, Hkv, P, hd] (keys after RoPE).
  */
 export interface StepGraph {
   graph: Graph;
   logits: Value;
+  /**
+   * The raw log-normalizer every sampled token's log-prob needs: ORT's vectorized Exp makes it a
+   * few microseconds per row, where Math.exp over the vocabulary took ~23 µs (docs/performance.md).
+   */
+  logZ: Value;
   freshKv: Record<string, Value>;
 }
 
@@ -81,7 +87,9 @@ export function buildStepGraph(c: ModelConfig, batch: number, chunk: number, cap
   // vocabulary projection (the engine's MatMul, no index arithmetic per row).
   const lastToken = chunk === 1 ? undefined : g.input('last_token', [batch, 1, chunk]);
   const logits = decoderLogits(ids, params, c, attention, lastToken && ((hidden) => T.matmul(lastToken, hidden)));
-  return { graph: g, logits, freshKv };
+  const max = T.reduceMax(logits, [-1], true);
+  const logZ = T.add(max, T.log(T.reduceSum(T.exp(T.sub(logits, max)), [-1], true)));
+  return { graph: g, logits, logZ, freshKv };
 }
 
 const EMBEDDING = 'model.embed_tokens.weight';

@@ -76,7 +76,7 @@ describe('LoRA adapters', () => {
     const cache = lm.newCache();
     cache.fit(1, ids.length);
     cache.load(0, new SequenceKv(banditModel), 0);
-    const [served] = await lm.forward(cache, 0, [ids], 4);
+    const [{ logits: served }] = await lm.forward(cache, 0, [ids], 4);
     await lm.release();
     const V = banditModel.vocabSize;
     const last = applied.subarray((ids.length - 1) * V, ids.length * V);
