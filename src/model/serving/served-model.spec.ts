@@ -21,6 +21,19 @@ async function collect(model: ServedModel, request: Parameters<ServedModel['subm
   throw new Error('no result');
 }
 
+/**
+ * Ends an inference thread the way a bug would: an uncaught error in it (a malformed message),
+ * which stops the thread between two steps. `worker.terminate()` during a step would abort this
+ * whole process instead (onnxruntime-node's binding throws a C++ exception when the thread's env
+ * goes away under a run), as it would a server's.
+ */
+function crash(model: ServedModel, lane: number): Promise<number> {
+  const { worker } = model['lanes'][lane];
+  const exited = new Promise<number>((resolve) => worker.once('exit', resolve));
+  worker.postMessage({ type: 'submit', id: -1, request: null });
+  return exited;
+}
+
 describe('ServedModel (the default model in its own inference thread)', () => {
   let served: ServedModel;
   let inThread: ChatModel;
@@ -125,8 +138,11 @@ describe('ServedModel on two inference threads', () => {
     const pair = await ServedModel.load(modelDir, { ...options, threads: 2, onExit });
     const prompt = pair.promptIds(messages, 60);
     const streams = [1, 2].map((seed) => pair.submit({ ...sampling, prompt, maxNewTokens: 60, seed }));
-    await pair['lanes'][1].worker.terminate();
-    for (const s of streams) await expect(s.result).rejects.toThrow('exited');
+    // The other thread is closed, not terminated (see crash()), and ends by itself.
+    const otherExits = new Promise((resolve) => pair['lanes'][0].worker.once('exit', resolve));
+    await crash(pair, 1);
+    for (const s of streams) await expect(s.result).rejects.toThrow('an inference thread of');
+    await otherExits;
     expect(onExit).toHaveBeenCalledTimes(1);
     expect(pair.serving).toBe(false);
     await pair.release();
@@ -164,11 +180,11 @@ describe('ServedModel loading and stopping', () => {
     const onExit = jest.fn();
     const served = await ServedModel.load(modelDir, { ...options, onExit });
     const stream = served.submit({ ...sampling, prompt: served.promptIds(messages, 24), maxNewTokens: 24, seed: 1 });
-    await served['lanes'][0].worker.terminate();
-    await expect(stream.result).rejects.toThrow('exited');
+    expect(await crash(served, 0)).toBe(1);
+    await expect(stream.result).rejects.toThrow(/an inference thread of .* failed: Cannot destructure/);
     expect(served.serving).toBe(false);
     expect(onExit).toHaveBeenCalledTimes(1);
-    expect(() => served.submit({ prompt: [1, 2], maxNewTokens: 4, seed: 1 })).toThrow('exited');
+    expect(() => served.submit({ prompt: [1, 2], maxNewTokens: 4, seed: 1 })).toThrow('failed');
     await served.release();
   });
 

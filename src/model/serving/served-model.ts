@@ -66,7 +66,7 @@ export class ServedModel {
   ) {
     for (const { worker } of lanes) {
       worker.on('message', (m: FromServing) => m.type === 'events' && m.events.forEach((e) => this.deliver(e)));
-      worker.on('error', (err) => this.stop(err));
+      worker.on('error', (err) => this.stop(new Error(`an inference thread of ${dir} failed: ${err.message}`)));
       worker.on('exit', (code) => this.stop(new Error(`an inference thread of ${dir} exited (code ${code})`)));
     }
   }
@@ -182,7 +182,9 @@ export class ServedModel {
     this.streams.clear();
     for (const lane of this.lanes) lane.requests.clear();
     if (!this.released) {
-      for (const { worker } of this.lanes) void worker.terminate();
+      // Closed, not terminated: a thread terminated inside an ORT run aborts the whole process
+      // (onnxruntime-node's binding throws a C++ exception when its env goes away under a run).
+      for (const { worker } of this.lanes) worker.postMessage({ type: 'close' } satisfies ToServing);
       this.options.onExit?.(error);
     }
   }
