@@ -26,8 +26,8 @@ export interface StepGraph {
   graph: Graph;
   logits: Value;
   /**
-   * The raw log-normalizer every sampled token's log-prob needs: ORT's vectorized Exp makes it a
-   * few microseconds per row, where Math.exp over the vocabulary took ~23 µs (docs/performance.md).
+   * The raw log-normalizer every sampled token's log-prob needs, with ORT's vectorized Exp: Math.exp
+   * over the vocabulary took ~23 µs a row in the sampler (docs/performance.md, "The greedy pick").
    */
   logZ: Value;
   freshKv: Record<string, Value>;
