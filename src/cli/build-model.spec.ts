@@ -78,6 +78,12 @@ describe('closer build-model', () => {
     expect(finishWithRl).not.toHaveBeenCalled();
   });
 
+  it('--kv-heads sets the key/value heads; without it every head has its own', async () => {
+    await run('--out', join(tmp, 'gqa'), '--rl-steps', '0', '--heads', '4', '--kv-heads', '2');
+    await run('--out', join(tmp, 'mha'), '--rl-steps', '0', '--heads', '4');
+    expect(jest.mocked(buildDefaultModel).mock.calls.map(([o]) => [o.heads, o.kvHeads])).toEqual([[4, 2], [4, 4]]);
+  });
+
   describe('refuses combinations that would not do what was asked', () => {
     const otherCatalog = join(tmp, 'acme.json');
     writeFileSync(otherCatalog, JSON.stringify({ ...shippedCatalog(), product: 'Acme CRM' }));
@@ -87,6 +93,7 @@ describe('closer build-model', () => {
     const shippedRl = modelFolder('shipped-rl', `# SFT\n\n<!-- Everything below this line is written by the finishing step of \`closer build-model\`. -->\n\n## Shipped: the RL model\n`);
 
     it.each<[string, string[], string]>([
+      ['key/value heads that do not divide the heads', ['--rl-steps', '0', '--heads', '4', '--kv-heads', '3'], '--kv-heads 3 must divide --heads 4'],
       ['finishing flags without the finishing step', ['--rl-steps', '0', '--workers', '2', '--rl-seed', '3'], '--rl-steps 0 skips the finishing step, so --rl-seed, --workers would change nothing'],
       ['rehearsal flags without the finishing step', ['--rl-steps', '0', '--rehearsal-coef', '2'], '--rl-steps 0 skips the finishing step, so --rehearsal-coef would change nothing'],
       ['SFT build flags with --sft', ['--sft', modelFolder('sft-a'), '--out', join(tmp, 'a'), '--steps', '100', '--seed', '2'], '--sft skips the SFT build, so --steps, --seed would change nothing'],

@@ -22,6 +22,7 @@ interface BuildModelFlags extends CatalogFlags {
   hidden: number;
   layers: number;
   heads: number;
+  kvHeads?: number;
   seq: number;
   batch: number;
   steps: number;
@@ -38,7 +39,7 @@ interface BuildModelFlags extends CatalogFlags {
 }
 
 /** Flags of the SFT build, which `--sft` skips. */
-const SFT_BUILD_FLAGS = ['dialogues', 'intentDialogues', 'vocab', 'hidden', 'layers', 'heads', 'seq', 'batch', 'steps', 'lr', 'seed', 'threads'];
+const SFT_BUILD_FLAGS = ['dialogues', 'intentDialogues', 'vocab', 'hidden', 'layers', 'heads', 'kvHeads', 'seq', 'batch', 'steps', 'lr', 'seed', 'threads'];
 /** Flags of the finishing step, which `--rl-steps 0` skips. */
 const FINISHING_FLAGS = ['rlSeed', 'rlRoot', 'workers', 'sft', 'rehearsalCoef', 'rehearsalWindows'];
 
@@ -57,6 +58,7 @@ export function registerBuildModel(program: Command): void {
     .option('--hidden <n>', 'hidden size', positiveInt, 192)
     .option('--layers <n>', 'decoder layers', positiveInt, 4)
     .option('--heads <n>', 'attention heads', positiveInt, 4)
+    .option('--kv-heads <n>', 'key/value heads, each shared by heads / kv-heads query heads (grouped-query attention: a decode step reads that much less cache) (default: --heads)', positiveInt)
     .option('--seq <n>', 'training sequence length (the context DuCA rollouts use is 512)', positiveInt, 512)
     .option('--batch <n>', 'sequences per step', positiveInt, 4)
     .option('--steps <n>', 'training steps', positiveInt, 6000)
@@ -106,6 +108,8 @@ const builtSftDir = (root: string) => join(root, 'sft');
  */
 function checkBuildModelFlags(f: BuildModelFlags, given: (key: string) => boolean, catalog: ProductCatalog): void {
   const givenOf = (keys: string[]) => keys.filter(given).map(flagName).join(', ');
+  // Checked here, not when the config is parsed after the corpus and tokenizer are built.
+  if (f.kvHeads !== undefined && f.heads % f.kvHeads !== 0) throw new InvalidArgumentError(`--kv-heads ${f.kvHeads} must divide --heads ${f.heads}: each key/value head serves a whole group of query heads`);
   if (f.rlSteps === 0) {
     if (givenOf(FINISHING_FLAGS)) throw new InvalidArgumentError(`--rl-steps 0 skips the finishing step, so ${givenOf(FINISHING_FLAGS)} would change nothing`);
     return;
@@ -141,6 +145,7 @@ function buildSft(f: BuildModelFlags, outDir: string, { catalog, personas }: Sel
     hiddenSize: f.hidden,
     layers: f.layers,
     heads: f.heads,
+    kvHeads: f.kvHeads ?? f.heads,
     seq: f.seq,
     batch: f.batch,
     steps: f.steps,

@@ -24,6 +24,7 @@ describe('build-model pipeline (tiny settings)', () => {
       hiddenSize: 32,
       layers: 1,
       heads: 2,
+      kvHeads: 1,
       seq: 64,
       batch: 4,
       steps: 200,

@@ -24,6 +24,8 @@ export interface BuildModelOptions {
   hiddenSize: number;
   layers: number;
   heads: number;
+  /** Key/value heads (grouped-query attention when fewer than `heads`). */
+  kvHeads: number;
   seq: number;
   batch: number;
   steps: number;
@@ -87,7 +89,7 @@ export async function buildDefaultModel(o: BuildModelOptions): Promise<BuildRepo
     intermediate_size: Math.round((o.hiddenSize * 8) / 3 / 16) * 16,
     num_hidden_layers: o.layers,
     num_attention_heads: o.heads,
-    num_key_value_heads: o.heads,
+    num_key_value_heads: o.kvHeads,
     max_position_embeddings: 1024,
     rope_theta: 10000,
     rms_norm_eps: 1e-5,
@@ -164,7 +166,7 @@ mediocre scripted salesperson. Accuracy per intent: \`npm run closer -- eval-int
 | | |
 | --- | --- |
 | parameters | ${r.parameters.toLocaleString('en-US')} |
-| layers / hidden / heads | ${o.layers} / ${o.hiddenSize} / ${o.heads} |
+| layers / hidden / heads / key-value heads | ${o.layers} / ${o.hiddenSize} / ${o.heads} / ${o.kvHeads} |
 | vocabulary | byte-level BPE, ${r.vocabulary} tokens, ChatML template |
 | corpus | ${o.dialogues} sales dialogues + ${o.intentDialogues} intent dialogues (seed ${o.seed}), ${r.corpusTokens.toLocaleString('en-US')} tokens, ${r.corpusAssistantTokens.toLocaleString('en-US')} of them in assistant replies |
 | training | ${r.steps} AdamW steps, batch ${o.batch} × ${o.seq} tokens (${r.trainingTokens.toLocaleString('en-US')} tokens), peak lr ${o.lr}, loss on assistant tokens only |
