@@ -6,19 +6,23 @@
  *    first attempts it stops as a non-answer (the firing rate), the tokens decoded up to the sentence
  *    that stopped them (the generation a regeneration throws away), and the replies whose first
  *    delta waits for a later sentence (a first sentence that adds nothing, held for the next). The
- *    stopped questions are asked again at serving sampling (seeds 1, 2: the two regenerations of
- *    GUARDRAIL_MAX_REGENERATIONS=2) to count how often a regeneration is a non-answer too.
+ *    stopped questions are regenerated as SentenceStream does, at serving sampling (seeds 1, 2: the
+ *    two regenerations of GUARDRAIL_MAX_REGENERATIONS=2; the first is judged, the second goes out as
+ *    written), each attempt forbidden to open as the stopped ones did (their first token), and,
+ *    in the same run, with a new seed alone (as before): how often a regeneration is a non-answer
+ *    too, and how many stopped questions end up answered right.
  * 2. The check itself: each sentence prefix is checked with and without the non-answer reading,
  *    `repeats` times; the difference is the time it adds per sentence.
  * The time to first delta it adds on a live server (one more first-sentence generation when it
  * fires, in a batch shared with other replies) is measured by `npm run bench:chat`.
  */
 import { performance } from 'node:perf_hooks';
-import { shippedCatalog } from '../src/catalog';
+import { shippedCatalog, systemPrompt } from '../src/catalog';
 import { SentenceBuffer } from '../src/chat/sentence-buffer';
 import { NON_ANSWER, SentenceGate } from '../src/chat/sentence-gate';
 import { ChatModel } from '../src/model';
 import { evaluateIntents, GREEDY_SAMPLING, SERVING_SAMPLING } from '../src/model/default-model/intent-eval';
+import { gradeAnswer, IntentItem } from '../src/model/default-model/intent-grader';
 import { QUESTION_SETS, QuestionSetName } from '../src/model/default-model/question-sets';
 import { HistoryTurn, TurnScoring } from '../src/scoring';
 
@@ -41,6 +45,29 @@ function opening(sentences: string[], gate: SentenceGate, judgeAnswer: boolean):
     if (verdict.kind !== 'hold') return { prefix, stopped: verdict.kind === 'block' ? verdict.rules : undefined };
   }
   return { prefix: '', stopped: ['empty_reply'] };
+}
+
+const stoppedAsNonAnswer = (question: string, text: string) =>
+  !!opening(SentenceBuffer.split(text), new SentenceGate(scoring, [{ role: 'visitor', text: question }]), true).stopped?.includes(NON_ANSWER);
+
+/**
+ * The regenerations of a reply whose greedy first attempt was stopped, as SentenceStream makes them:
+ * attempt 1 (seed 1) is judged, attempt 2 (seed 2) goes out as written; with `avoid`, each may not
+ * open as an attempt stopped before it (ModelPolicyService turns those openings into
+ * `beginSuppressTokens`). Returns each attempt's text and what went out.
+ */
+async function regenerate(model: ChatModel, item: IntentItem, stopped: string, avoid: boolean): Promise<{ attempts: string[]; sent: string }> {
+  const prompt = model.promptIds([{ role: 'system', content: systemPrompt(catalog) }, { role: 'user', content: item.question }], 120);
+  const openings = [stopped];
+  const attempts: string[] = [];
+  for (const seed of [1, 2]) {
+    const beginSuppressTokens = avoid ? [...new Set(openings.map((text) => model.tokenizer.encode(text)[0]))] : undefined;
+    const text = (await model.generator.submit({ ...SERVING_SAMPLING, prompt, maxNewTokens: 120, seed, beginSuppressTokens }).result).text.trim();
+    attempts.push(text);
+    if (seed === 2 || !stoppedAsNonAnswer(item.question, text)) break;
+    openings.push(text);
+  }
+  return { attempts, sent: attempts[attempts.length - 1] };
 }
 
 /** Mean microseconds of one gate check of each sentence prefix. */
@@ -70,10 +97,16 @@ async function main(): Promise<void> {
     const fired = outcomes.filter((o) => o.checked.stopped?.includes(NON_ANSWER));
     const passed = outcomes.filter((o) => !o.checked.stopped);
     const held = passed.filter((o) => o.checked.prefix !== o.before.prefix);
-    // What the regenerations write (sampled at serving settings, seeds 1 and 2): attempt 1 is judged too, attempt 2 goes out as written.
-    const again = await evaluateIntents(model, { catalog, items: items.filter((i) => fired.some((o) => o.question === i.question)), sampling: SERVING_SAMPLING, samples: 2, seed: 1 });
-    const stillNonAnswer = (seed: number) =>
-      again.replies.filter((r) => r.seed === seed && opening(SentenceBuffer.split(r.text), new SentenceGate(scoring, [{ role: 'visitor', text: r.question }]), true).stopped?.includes(NON_ANSWER)).length;
+    // What the regenerations write, with the stopped openings avoided (as served) and with a new seed alone.
+    const regenerations = async (avoid: boolean) => {
+      const runs = await Promise.all(fired.map((o) => regenerate(model, items.find((i) => i.question === o.question)!, o.text, avoid)));
+      const nonAnswers = (attempt: number) => runs.filter((r, i) => r.attempts[attempt] !== undefined && stoppedAsNonAnswer(fired[i].question, r.attempts[attempt])).length;
+      return {
+        regeneration_1_non_answers: nonAnswers(0),
+        regeneration_2_non_answers_sent_as_written: nonAnswers(1),
+        graded_right_as_sent: runs.filter((r, i) => gradeAnswer(items.find((it) => it.question === fired[i].question)!, r.sent, catalog).right).length,
+      };
+    };
     const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : 0);
     const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
     // Late in a session the reading compares each sentence with the agent's earlier replies: ten exchanges before.
@@ -95,8 +128,7 @@ async function main(): Promise<void> {
         firing_rate: round(fired.length / outcomes.length, 4),
         graded_right_among_non_answers: fired.filter((o) => o.right).length,
         tokens_thrown_away_mean: round(mean(fired.map((o) => tokens(o.checked.prefix)))),
-        regeneration_1_non_answers: stillNonAnswer(1),
-        regeneration_2_non_answers_sent_as_written: stillNonAnswer(2),
+        regenerations: { openings_avoided: await regenerations(true), new_seed_only: await regenerations(false) },
         first_delta_tokens_mean: round(mean(passed.map((o) => tokens(o.checked.prefix)))),
         first_delta_held_longer: held.length,
         first_delta_held_extra_tokens_mean: round(mean(held.map((o) => tokens(o.checked.prefix) - tokens(o.before.prefix)))),

@@ -121,6 +121,13 @@ describe('SentenceStream', () => {
     expect(reply).toMatchObject({ text: FALLBACK, fallback: true, closing: false, timeToFirstTokenMs: null, promptTokens: null, completionTokens: null });
   });
 
+  it('an opening that answers but breaks a rule may be written again (compliantly): only non-answers are avoided', async () => {
+    const { policy, calls } = scripted([`Growth is $59 per seat a month, and ${bad.toLowerCase()}`, s1]);
+    const reply = await stream(policy, asked).run();
+    expect(reply).toMatchObject({ text: s1, blocked: [{ rules: ['no-guaranteed-results'] }] });
+    expect(calls.map((c) => c.avoidOpenings)).toEqual([undefined, undefined]);
+  });
+
   it('asked if it is a bot: sentences wait for the disclosure, then go out together', async () => {
     const { policy } = scripted(["Good question. I'm an AI assistant for Pipewise. Growth is $59 per seat a month."]);
     const { events, run } = stream(policy, bot);
@@ -161,9 +168,10 @@ describe('SentenceStream', () => {
       const reply = await run();
       expect(events).toEqual(['typing', answer]);
       expect(reply).toMatchObject({ text: answer, fallback: false, blocked: [{ text: nonAnswer, rules: [NON_ANSWER] }] });
-      expect(calls.map((c) => [c.seed, c.prefix])).toEqual([
-        [100, undefined],
-        [101, undefined],
+      // The regeneration may not open as the non-answer did.
+      expect(calls.map((c) => [c.seed, c.prefix, c.avoidOpenings])).toEqual([
+        [100, undefined, undefined],
+        [101, undefined, [nonAnswer]],
       ]);
       expect(calls[0].signal?.aborted).toBe(true); // stopped at the first sentence that said something
     });
@@ -182,7 +190,7 @@ describe('SentenceStream', () => {
       const reply = await run();
       expect(events).toEqual(['typing', "I'm here to help with Pipewise."]);
       expect(reply).toMatchObject({ fallback: false, blocked: [{ text: greeting, rules: [NON_ANSWER] }, { text: disclosed, rules: [NON_ANSWER] }] });
-      expect(calls).toHaveLength(3);
+      expect(calls.map((c) => c.avoidOpenings)).toEqual([undefined, [greeting], [greeting, disclosed]]);
       const { policy: once, calls: onlyCall } = scripted([greeting]);
       expect(await stream(once, spreadsheet, { maxRegenerations: 0 }).run()).toMatchObject({ text: greeting, blocked: [] });
       expect(onlyCall).toHaveLength(1);

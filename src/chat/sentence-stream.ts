@@ -4,7 +4,7 @@ import { PolicyBusyError, ReplyEvent, ReplyPolicy } from '../policy';
 import { stripInvalidCharacters } from '../scoring';
 import { SessionClosedError } from '../sessions';
 import { SentenceBuffer } from './sentence-buffer';
-import { SentenceGate } from './sentence-gate';
+import { NON_ANSWER, SentenceGate } from './sentence-gate';
 
 export interface ReplyListener {
   /** The policy accepted the reply (never before: a `busy` refusal emits nothing). */
@@ -131,9 +131,11 @@ export class SentenceStream {
     };
 
     const prefix = this.sent.join(' ');
+    // Nothing sent yet: the openings that did not answer are not to be written again.
+    const avoidOpenings = prefix ? [] : this.blocked.filter((b) => b.rules.includes(NON_ANSWER)).map((b) => b.text);
     // The session ending stops the generation too, even while it waits for a row.
     const signal = AbortSignal.any([abort.signal, this.options.ended]);
-    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, stickTo: this.options.stickTo, signal, prefix: prefix || undefined });
+    const events = this.policy.reply(this.options.messages, { seed: this.options.seed(n), conversationId: this.options.conversationId, stickTo: this.options.stickTo, signal, prefix: prefix || undefined, avoidOpenings: avoidOpenings.length ? avoidOpenings : undefined });
     let done: Extract<ReplyEvent, { kind: 'done' }> | undefined;
     // After a block the stream is still read to its end: the aborted generation reports its tokens and frees the session's cache.
     for await (const e of events) {

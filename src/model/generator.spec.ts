@@ -9,7 +9,7 @@ import { Checkpoint, expectedParameters } from './checkpoint';
 import { parseModelConfig } from './config';
 import { ConversationCaches } from './conversation-caches';
 import { GenerationEvent, GenerationResult } from './generation-stream';
-import { Generator, GeneratorOptions, QueueFullError } from './generator';
+import { GenerationRequest, Generator, GeneratorOptions, QueueFullError } from './generator';
 import { SequenceKv } from './kv-cache';
 import { ChatTokenizer } from './tokenizer';
 
@@ -27,7 +27,7 @@ describe('Generator (random tiny model, continuous batching)', () => {
     generators.push(g);
     return g;
   };
-  const alone = (request: { prompt: number[]; seed: number; maxNewTokens: number }) => generatorFor().submit(request).result;
+  const alone = (request: GenerationRequest) => generatorFor().submit(request).result;
   /**
    * Same tokens, text and ending; log-probs equal up to float rounding (ORT sums in a different
    * order for another batch size or capacity bucket, so bit-equality is not promised).
@@ -84,6 +84,20 @@ describe('Generator (random tiny model, continuous batching)', () => {
     expect(a.logprobs).toHaveLength(12);
     expect(a.rawLogprobs).toHaveLength(12);
     expect(a.logprobs.every((lp, i) => lp <= 0 && a.rawLogprobs[i] <= 0)).toBe(true);
+  });
+
+  it('beginSuppressTokens: the reply does not start with them, and only its first token is constrained', async () => {
+    const greedy = { prompt, seed: 1, maxNewTokens: 8, temperature: 0 };
+    const free = await alone(greedy);
+    const other = await alone({ ...greedy, beginSuppressTokens: [free.tokens[0]] });
+    expect(other.tokens[0]).not.toBe(free.tokens[0]);
+    // After the first token nothing is constrained: the rest is the greedy continuation of that start.
+    expect((await alone({ ...greedy, prompt: [...prompt, other.tokens[0]], maxNewTokens: 7 })).tokens).toEqual(other.tokens.slice(1));
+    const sampled = { prompt, maxNewTokens: 4, temperature: 1 };
+    for (let seed = 0; seed < 8; seed++) {
+      const { tokens } = await alone({ ...sampled, seed, beginSuppressTokens: [free.tokens[0], other.tokens[0]] });
+      expect([free.tokens[0], other.tokens[0]]).not.toContain(tokens[0]);
+    }
   });
 
   it('a row joining a running batch mid-way gets the same tokens as alone with its seed', async () => {

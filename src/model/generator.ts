@@ -12,6 +12,8 @@ export interface GenerationRequest extends Partial<SamplingOptions> {
   seed: number;
   /** Generation stops before the first occurrence of any of these strings. */
   stop?: string[];
+  /** Token ids the reply may not start with (Hugging Face's `begin_suppress_tokens`). */
+  beginSuppressTokens?: number[];
   signal?: AbortSignal;
   /**
    * The conversation's cache: keys/values of the prefix it shares with the prompt are reused
@@ -280,7 +282,8 @@ class Row {
 
   sample({ logits, logZ }: RowLogits): void {
     if (this.done) return;
-    const { token, logprob, rawLogprob } = sampleToken(logits, this.seen, this.sampling, this.rng, logZ);
+    const suppress = this.tokens.length === 0 ? this.request.beginSuppressTokens : undefined;
+    const { token, logprob, rawLogprob } = sampleToken(logits, this.seen, this.sampling, this.rng, logZ, suppress);
     this.tokens.push(token);
     this.logprobs.push(logprob);
     this.rawLogprobs.push(rawLogprob);

@@ -117,6 +117,26 @@ describe('sampling', () => {
     expect(draw(3)).toEqual(draw(3));
   });
 
+  it("suppressed tokens are never drawn: the others share their mass, and the raw log-prob stays the model's", () => {
+    const z = Math.log(Math.exp(2) + Math.exp(1) + Math.exp(0.5) + Math.exp(-1));
+    const greedy = sampleToken(logits, [], { ...defaultSampling, temperature: 0 }, new Rng(1), undefined, [0]);
+    expect(greedy.token).toBe(1);
+    expect(greedy.rawLogprob).toBeCloseTo(1 - z, 12);
+    const rest = Math.log(Math.exp(1) + Math.exp(0.5) + Math.exp(-1));
+    const rng = new Rng(3);
+    for (let i = 0; i < 200; i++) {
+      const s = sampleToken(logits, [], defaultSampling, rng, undefined, [0]);
+      expect(s.token).not.toBe(0);
+      expect(s.logprob).toBeCloseTo(logits[s.token] - rest, 6);
+      expect(s.rawLogprob).toBeCloseTo(logits[s.token] - z, 6);
+    }
+    const wide = Float32Array.from({ length: 2048 }, () => 3 * rng.normal());
+    const top = Array.from(wide.keys()).sort((a, b) => wide[b] - wide[a]).slice(0, 3);
+    for (const o of [{ ...defaultSampling, temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 }, { ...defaultSampling, topK: 5 }]) {
+      for (let i = 0; i < 100; i++) expect(top).not.toContain(sampleToken(wide, top, o, rng, undefined, top).token);
+    }
+  });
+
   it("given the raw log-normalizer (as the step graph computes it), draws the same token with the same log-probs", () => {
     const rng = new Rng(7);
     for (let rep = 0; rep < 50; rep++) {

@@ -36,8 +36,10 @@ let keys = new Float64Array(0);
  * Top-k/top-p sort only the tokens likely enough to be kept (see below), not the vocabulary.
  * One uniform draw per token, whatever the options. `rawLogZ`, log Σ exp of `logits` when the
  * caller has it (the step graph computes it), saves a pass of Math.exp over the vocabulary.
+ * `suppress`: token ids that cannot be drawn (their probability is given to the others); the raw
+ * log-prob stays the model's own.
  */
-export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng, rawLogZ?: number): SampledToken {
+export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: SamplingOptions, rng: Rng, rawLogZ?: number, suppress: readonly number[] = []): SampledToken {
   const V = logits.length;
   if (scores.length !== V) [scores, keys] = [new Float64Array(V), new Float64Array(V)];
   scores.set(logits);
@@ -47,6 +49,7 @@ export function sampleToken(logits: Float32Array, seen: ArrayLike<number>, o: Sa
       scores[t] = scores[t] > 0 ? scores[t] / o.repetitionPenalty : scores[t] * o.repetitionPenalty;
     }
   }
+  for (const t of suppress) scores[t] = -Infinity;
   // log Σ exp of the raw logits (unless given) and of the tempered scores (unless greedy), the two
   // fused in one pass; max(scores · inv) is max(scores) · inv exactly, as rounding is monotonic.
   const raw = rawLogZ === undefined;

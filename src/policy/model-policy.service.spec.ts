@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tinyAdapter } from '../../test/support/tiny-adapter';
 import { AppConfig, PolicyConfig } from '../config';
-import { ChatMessage, ServedModel } from '../model';
+import { ChatMessage, ChatTokenizer, ServedModel } from '../model';
 import { writeAdapterModel, writeCandidateModel } from '../rl/trainer/candidate-model';
 import { servedByCanary } from '../registry';
 import { ModelPolicyService } from './model-policy.service';
@@ -69,6 +69,15 @@ describe('ModelPolicyService (default model)', () => {
     if (plain.kind !== 'done' || continued.kind !== 'done') return;
     expect(continued.promptTokens).toBeGreaterThan(plain.promptTokens + 5);
     expect(continued.promptTokens + continued.completionTokens).toBeLessThanOrEqual(plain.promptTokens + policy.replyMaxTokens + 1);
+  });
+
+  it('a regeneration asked to avoid a non-answer\'s opening starts otherwise, through the inference thread', async () => {
+    const tokenizer = await ChatTokenizer.load(policy.modelDir);
+    const firstToken = (e: ReplyEvent | undefined) => tokenizer.encode(e?.kind === 'done' ? e.text : '')[0];
+    const first = (await collect(service.reply(messages, { seed: 9 }))).at(-1);
+    const again = (await collect(service.reply(messages, { seed: 9, avoidOpenings: [first?.kind === 'done' ? first.text : ''] }))).at(-1);
+    expect(again?.kind).toBe('done');
+    expect(firstToken(again)).not.toBe(firstToken(first));
   });
 
   it('refuses with busy past the queue (one row running, one waiting)', async () => {

@@ -138,13 +138,14 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     this.current().model.promptIds(messages, this.config.replyMaxTokens);
   }
 
-  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '', stickTo }: ReplyOptions): AsyncIterable<ReplyEvent> {
+  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '', stickTo, avoidOpenings = [] }: ReplyOptions): AsyncIterable<ReplyEvent> {
     // The reply stays on the version it started on, whatever is swapped in meanwhile.
     const served = this.servedFor(conversationId, stickTo);
     const { model } = served;
     // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
     const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
     const prompt = model.promptIds(messages, maxNewTokens, prefix);
+    const beginSuppressTokens = [...new Set(avoidOpenings.map((text) => model.tokenizer.encode(text.trim())[0]).filter((id) => id !== undefined))];
     // A caller that stops reading (a regenerated sentence, a closed socket) stops the generation too.
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -152,7 +153,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     else signal?.addEventListener('abort', onAbort, { once: true });
     let stream;
     try {
-      stream = model.submit({ ...sampling, prompt, maxNewTokens, seed, conversationId }, stop.signal);
+      stream = model.submit({ ...sampling, prompt, maxNewTokens, seed, conversationId, beginSuppressTokens }, stop.signal);
     } catch (err) {
       signal?.removeEventListener('abort', onAbort);
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;

@@ -42,6 +42,12 @@ export interface ReplyOptions {
    * it is served (champion or canary), so a visitor's conversation stays on one version.
    */
   stickTo?: string;
+  /**
+   * Earlier attempts at this reply that were stopped for not answering the visitor: the reply may
+   * not start the way any of them did (their first token). With a new seed alone the model mostly
+   * writes the same non-answer again (docs/compliance.md, "Non-answers").
+   */
+  avoidOpenings?: string[];
 }
 
 export const REPLY_POLICY = Symbol('REPLY_POLICY');

@@ -25,6 +25,8 @@ export interface ServingRequest extends Partial<SamplingOptions> {
   seed: number;
   /** The conversation whose cache is reused and kept (only its new tokens are prefilled). */
   conversationId?: string;
+  /** Token ids the reply may not start with. */
+  beginSuppressTokens?: number[];
 }
 
 export interface ServedResult {
