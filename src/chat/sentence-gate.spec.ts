@@ -1,5 +1,5 @@
 import { shippedCatalog } from '../catalog';
-import { defaultComplianceRules, HistoryTurn, TurnScoring } from '../scoring';
+import { answers, defaultComplianceRules, HistoryTurn, lastVisitorAsks, readReply, TurnScoring } from '../scoring';
 import { NON_ANSWER, SentenceGate } from './sentence-gate';
 
 const scoring = new TurnScoring(shippedCatalog());
@@ -67,6 +67,23 @@ describe('SentenceGate', () => {
     it('is not judged when told not to (the last attempt), and never when the visitor asked nothing', () => {
       expect(spreadsheet.check('Hello! How can I help you with Pipewise today?', true, false)).toEqual({ kind: 'pass' });
       for (const visitor of ['Hi!', 'Thanks, that is all for now.']) expect(gate(visitor).check('Hello! How can I help you with Pipewise today?', true, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('deep in a session, an answer given before is an answer again when asked again; a non-answer still is none', () => {
+      const security = 'We are SOC 2 Type II, data encrypted at rest and in transit, EU or US hosting.';
+      const session: HistoryTurn[] = [
+        { role: 'visitor', text: 'Is our data encrypted at rest?' },
+        { role: 'agent', text: security },
+        { role: 'visitor', text: 'Where is the data hosted, and is it secure?' },
+      ];
+      const again = new SentenceGate(scoring, session);
+      expect(again.check(security, false, true)).toEqual({ kind: 'pass' });
+      expect(again.check('Hello! How can I help you with Pipewise today?', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      // The session's reading still takes the repeat for saying nothing (the simulator's and the reward's view).
+      const asks = lastVisitorAsks(session, scoring.catalog);
+      expect(asks.length).toBeGreaterThan(0);
+      expect(asks.some((ask) => answers(readReply(security, session, scoring.catalog), ask))).toBe(false);
+      expect(asks.some((ask) => answers(readReply(security, session.slice(-1), scoring.catalog), ask))).toBe(true);
     });
 
     it('asked whether it is a bot, an honest disclosure is the answer', () => {

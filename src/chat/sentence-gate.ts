@@ -35,6 +35,15 @@ export class SentenceGate {
    * reply until it discloses (and an honest disclosure is its answer).
    */
   private readonly asks: Ask[];
+  /**
+   * The message the reply answers, alone: whether the reply answers it is read against it only.
+   * Read against the whole session, the reading (built for the simulator and the reward, where a
+   * policy must not earn an answer by repeating itself) takes an answer that repeats an earlier
+   * reply, or words the visitor used earlier, for saying nothing: deep in a session most of what it
+   * stopped were right answers to a question asked again (docs/compliance.md). Repetition is the
+   * `repetition` scorer's to judge, not a reason to hold an answer back.
+   */
+  private readonly answered: HistoryTurn[];
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -43,6 +52,7 @@ export class SentenceGate {
     this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
     const asks = lastVisitorAsks(history, scoring.catalog);
     this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks;
+    this.answered = history.slice(-1);
   }
 
   /**
@@ -66,7 +76,7 @@ export class SentenceGate {
    */
   private opening(replySoFar: string): Opening {
     if (this.asks.length === 0) return 'answers';
-    const reading = readReply(replySoFar, this.history, this.scoring.catalog);
+    const reading = readReply(replySoFar, this.answered, this.scoring.catalog);
     if (this.asks.some((ask) => answers(reading, ask))) return 'answers';
     return reading.sentences.some((s) => s.informative) ? 'non-answer' : 'undecided';
   }
