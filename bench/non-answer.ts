@@ -20,10 +20,11 @@ import { performance } from 'node:perf_hooks';
 import { shippedCatalog, systemPrompt } from '../src/catalog';
 import { SentenceBuffer } from '../src/chat/sentence-buffer';
 import { NON_ANSWER, SentenceGate } from '../src/chat/sentence-gate';
-import { ChatModel } from '../src/model';
+import { ChatMessage, ChatModel } from '../src/model';
 import { evaluateIntents, GREEDY_SAMPLING, SERVING_SAMPLING } from '../src/model/default-model/intent-eval';
 import { gradeAnswer, IntentItem } from '../src/model/default-model/intent-grader';
 import { QUESTION_SETS, QuestionSetName } from '../src/model/default-model/question-sets';
+import { replyRequest } from '../src/policy/reply-request';
 import { HistoryTurn, TurnScoring } from '../src/scoring';
 
 const args = new Map<string, string>();
@@ -57,12 +58,15 @@ const stoppedAsNonAnswer = (question: string, text: string) =>
  * `beginSuppressTokens`). Returns each attempt's text and what went out.
  */
 async function regenerate(model: ChatModel, item: IntentItem, stopped: string, avoid: boolean): Promise<{ attempts: string[]; sent: string }> {
-  const prompt = model.promptIds([{ role: 'system', content: systemPrompt(catalog) }, { role: 'user', content: item.question }], 120);
+  const messages: ChatMessage[] = [
+    { role: 'system', content: systemPrompt(catalog) },
+    { role: 'user', content: item.question },
+  ];
   const openings = [stopped];
   const attempts: string[] = [];
   for (const seed of [1, 2]) {
-    const beginSuppressTokens = avoid ? [...new Set(openings.map((text) => model.tokenizer.encode(text)[0]))] : undefined;
-    const text = (await model.generator.submit({ ...SERVING_SAMPLING, prompt, maxNewTokens: 120, seed, beginSuppressTokens }).result).text.trim();
+    const request = replyRequest(model, messages, { seed, avoidOpenings: avoid ? openings : [] }, 120);
+    const text = (await model.generator.submit({ ...SERVING_SAMPLING, ...request }).result).text.trim();
     attempts.push(text);
     if (seed === 2 || !stoppedAsNonAnswer(item.question, text)) break;
     openings.push(text);

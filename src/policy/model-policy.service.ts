@@ -6,6 +6,7 @@ import { ModelStatus } from '../health';
 import { ChatMessage, QueueFullError, ServedModel } from '../model';
 import { Canary, Champion, ChampionWatcherService, ModelRegistry, servedByCanary } from '../registry';
 import { PolicyBusyError, PolicyLoad, ReplyEvent, ReplyOptions, ReplyPolicy } from './reply-policy';
+import { replyRequest } from './reply-request';
 
 const sampling = { temperature: 0.7, topP: 0.95, repetitionPenalty: 1.1 };
 
@@ -138,14 +139,11 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     this.current().model.promptIds(messages, this.config.replyMaxTokens);
   }
 
-  async *reply(messages: ChatMessage[], { seed, signal, conversationId, prefix = '', stickTo, avoidOpenings = [] }: ReplyOptions): AsyncIterable<ReplyEvent> {
+  async *reply(messages: ChatMessage[], options: ReplyOptions): AsyncIterable<ReplyEvent> {
+    const { signal, conversationId, stickTo } = options;
     // The reply stays on the version it started on, whatever is swapped in meanwhile.
     const served = this.servedFor(conversationId, stickTo);
     const { model } = served;
-    // A continuation gets what is left of the reply's length, so a regenerated reply is no longer than a first one.
-    const maxNewTokens = Math.max(1, this.config.replyMaxTokens - (prefix ? model.tokenizer.encode(prefix).length : 0));
-    const prompt = model.promptIds(messages, maxNewTokens, prefix);
-    const beginSuppressTokens = [...new Set(avoidOpenings.map((text) => model.tokenizer.encode(text.trim())[0]).filter((id) => id !== undefined))];
     // A caller that stops reading (a regenerated sentence, a closed socket) stops the generation too.
     const stop = new AbortController();
     const onAbort = () => stop.abort();
@@ -153,7 +151,7 @@ export class ModelPolicyService implements ReplyPolicy, ModelStatus, OnModuleIni
     else signal?.addEventListener('abort', onAbort, { once: true });
     let stream;
     try {
-      stream = model.submit({ ...sampling, prompt, maxNewTokens, seed, conversationId, beginSuppressTokens }, stop.signal);
+      stream = model.submit({ ...sampling, ...replyRequest(model, messages, options, this.config.replyMaxTokens), conversationId }, stop.signal);
     } catch (err) {
       signal?.removeEventListener('abort', onAbort);
       throw err instanceof QueueFullError ? new PolicyBusyError(err.queued) : err;

@@ -23,7 +23,15 @@ export interface IntentEvalOptions {
   seed: number;
   /** The serving reply limit (REPLY_MAX_TOKENS). */
   maxNewTokens?: number;
+  /**
+   * How the questions are answered: by default the model's first attempt, all in one batch;
+   * `eval-intents --as-served` answers through the guardrail as the server streams (src/chat/as-served.ts).
+   */
+  answer?: Answerer;
 }
+
+/** Answers each question (asked first in a conversation, after the system prompt) with its seed. */
+export type Answerer = (jobs: { question: string; seed: number }[], sampling: IntentEvalSampling, maxNewTokens: number) => Promise<string[]>;
 
 export interface IntentEvalRow {
   intent: string;
@@ -60,10 +68,13 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
   const maxNewTokens = o.maxNewTokens ?? 120;
   const system = systemPrompt(o.catalog);
   const jobs = o.items.flatMap((item) => Array.from({ length: o.samples }, (_, s) => ({ item, seed: o.seed + s })));
-  const prompts = jobs.map(({ item }) => model.promptIds([{ role: 'system', content: system }, { role: 'user', content: item.question }], maxNewTokens));
-  const results = await model.generator.generate(prompts, { ...o.sampling, maxNewTokens, seed: jobs.map((j) => j.seed) });
+  const firstAttempts: Answerer = async () => {
+    const prompts = jobs.map(({ item }) => model.promptIds([{ role: 'system', content: system }, { role: 'user', content: item.question }], maxNewTokens));
+    return (await model.generator.generate(prompts, { ...o.sampling, maxNewTokens, seed: jobs.map((j) => j.seed) })).map((r) => r.text);
+  };
+  const texts = await (o.answer ?? firstAttempts)(jobs.map(({ item, seed }) => ({ question: item.question, seed })), o.sampling, maxNewTokens);
   const replies = jobs.map(({ item, seed }, i) => {
-    const text = results[i].text.trim();
+    const text = texts[i].trim();
     return { intent: item.intent, question: item.question, seed, text, ...gradeAnswer(item, text, o.catalog) };
   });
   const disclosedInstead = (keep: (item: IntentItem) => boolean): DisclosureCount => {

@@ -1,0 +1,52 @@
+import { join } from 'node:path';
+import { shippedCatalog } from '../catalog';
+import { ChatModel } from '../model';
+import { evaluateIntents, GREEDY_SAMPLING } from '../model/default-model/intent-eval';
+import { QUESTION_SETS } from '../model/default-model/question-sets';
+import { TurnScoring } from '../scoring';
+import { asServed } from './as-served';
+import { SentenceBuffer } from './sentence-buffer';
+import { SentenceGate } from './sentence-gate';
+
+const catalog = shippedCatalog();
+const scoring = new TurnScoring(catalog);
+const items = QUESTION_SETS.paraphrase;
+
+/** How the gate takes a whole first attempt, sentence by sentence as the stream checks it. */
+function verdict(question: string, text: string): 'pass' | 'stopped' {
+  const gate = new SentenceGate(scoring, [{ role: 'visitor', text: question }]);
+  const sentences = SentenceBuffer.split(text);
+  for (let i = 0; i < sentences.length; i++) {
+    const v = gate.check(sentences.slice(0, i + 1).join(' '), i === sentences.length - 1, true);
+    if (v.kind !== 'hold') return v.kind === 'pass' ? 'pass' : 'stopped';
+  }
+  return 'stopped';
+}
+
+describe('asServed (the default model, greedy, the paraphrase set)', () => {
+  let model: ChatModel;
+  beforeAll(async () => {
+    model = await ChatModel.load(join(__dirname, '..', '..', 'models', 'default'), { maxBatch: 64 });
+  });
+  afterAll(() => model.release());
+
+  const grade = (answer?: ReturnType<typeof asServed>) => evaluateIntents(model, { catalog, items, sampling: GREEDY_SAMPLING, samples: 1, seed: 1, answer });
+
+  it('a first attempt the guardrail passes is what the visitor reads; one it stops is never sent as written', async () => {
+    const [first, served] = await Promise.all([grade(), grade(asServed(model, catalog, 2))]);
+    const stopped = first.replies.filter((r) => verdict(r.question, r.text) === 'stopped');
+    expect(stopped.length).toBeGreaterThan(0);
+    first.replies.forEach((r, i) => {
+      if (verdict(r.question, r.text) === 'pass') expect(served.replies[i].text).toBe(r.text);
+      else expect(served.replies[i].text).not.toBe(r.text);
+    });
+  }, 60_000);
+
+  it('without regenerations, only a blocking rule changes a reply (the non-answer check spends spare regenerations only)', async () => {
+    const [first, served] = await Promise.all([grade(), grade(asServed(model, catalog, 0))]);
+    first.replies.forEach((r, i) => {
+      const broken = scoring.violations(r.text, [{ role: 'visitor', text: r.question }]).some((v) => v.severity === 'block');
+      if (!broken) expect(served.replies[i].text).toBe(r.text);
+    });
+  }, 60_000);
+});
