@@ -8,7 +8,7 @@
  *    delta waits for a later sentence (a first sentence that adds nothing, held for the next). The
  *    stopped questions are regenerated as SentenceStream does, at serving sampling (seeds 1, 2: the
  *    two regenerations of GUARDRAIL_MAX_REGENERATIONS=2; the first is judged, the second goes out as
- *    written), each attempt forbidden to open as the stopped ones did (their first token), and,
+ *    written), each attempt forbidden to open as the stopped ones did (`replyRequest`), and,
  *    in the same run, with a new seed alone (as before): how often a regeneration is a non-answer
  *    too, and how many stopped questions end up answered right.
  * 2. The check itself: each sentence prefix is checked with and without the non-answer reading,
@@ -35,21 +35,8 @@ const repeats = Number(args.get('repeats') ?? 200);
 const catalog = shippedCatalog();
 const scoring = new TurnScoring(catalog);
 
-/**
- * Where the gate lets the first sentences of a reply out, checking them in order as SentenceStream
- * does: the prefix sent as the first delta, or the prefix that stopped the attempt and why.
- */
-function opening(sentences: string[], gate: SentenceGate, judgeAnswer: boolean): { prefix: string; stopped: string[] | undefined } {
-  for (let i = 0; i < sentences.length; i++) {
-    const prefix = sentences.slice(0, i + 1).join(' ');
-    const verdict = gate.check(prefix, i === sentences.length - 1, judgeAnswer);
-    if (verdict.kind !== 'hold') return { prefix, stopped: verdict.kind === 'block' ? verdict.rules : undefined };
-  }
-  return { prefix: '', stopped: ['empty_reply'] };
-}
-
 const stoppedAsNonAnswer = (question: string, text: string) =>
-  !!opening(SentenceBuffer.split(text), new SentenceGate(scoring, [{ role: 'visitor', text: question }]), true).stopped?.includes(NON_ANSWER);
+  !!new SentenceGate(scoring, [{ role: 'visitor', text: question }]).firstPassage(SentenceBuffer.split(text), true).stopped?.includes(NON_ANSWER);
 
 /**
  * The regenerations of a reply whose greedy first attempt was stopped, as SentenceStream makes them:
@@ -96,7 +83,7 @@ async function main(): Promise<void> {
     const outcomes = replies.map((r) => {
       const sentences = SentenceBuffer.split(r.text);
       const gate = new SentenceGate(scoring, r.history);
-      return { ...r, checked: opening(sentences, gate, true), before: opening(sentences, gate, false) };
+      return { ...r, checked: gate.firstPassage(sentences, true), before: gate.firstPassage(sentences, false) };
     });
     const fired = outcomes.filter((o) => o.checked.stopped?.includes(NON_ANSWER));
     const passed = outcomes.filter((o) => !o.checked.stopped);

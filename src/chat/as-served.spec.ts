@@ -12,16 +12,8 @@ const catalog = shippedCatalog();
 const scoring = new TurnScoring(catalog);
 const items = QUESTION_SETS.paraphrase;
 
-/** How the gate takes a whole first attempt, sentence by sentence as the stream checks it. */
-function verdict(question: string, text: string): 'pass' | 'stopped' {
-  const gate = new SentenceGate(scoring, [{ role: 'visitor', text: question }]);
-  const sentences = SentenceBuffer.split(text);
-  for (let i = 0; i < sentences.length; i++) {
-    const v = gate.check(sentences.slice(0, i + 1).join(' '), i === sentences.length - 1, true);
-    if (v.kind !== 'hold') return v.kind === 'pass' ? 'pass' : 'stopped';
-  }
-  return 'stopped';
-}
+/** Whether the guardrail lets a whole first attempt out as it streams it. */
+const passes = (question: string, text: string) => !new SentenceGate(scoring, [{ role: 'visitor', text: question }]).firstPassage(SentenceBuffer.split(text), true).stopped;
 
 describe('asServed (the default model, greedy, the paraphrase set)', () => {
   let model: ChatModel;
@@ -34,10 +26,10 @@ describe('asServed (the default model, greedy, the paraphrase set)', () => {
 
   it('a first attempt the guardrail passes is what the visitor reads; one it stops is never sent as written', async () => {
     const [first, served] = await Promise.all([grade(), grade(asServed(model, catalog, 2))]);
-    const stopped = first.replies.filter((r) => verdict(r.question, r.text) === 'stopped');
+    const stopped = first.replies.filter((r) => !passes(r.question, r.text));
     expect(stopped.length).toBeGreaterThan(0);
     first.replies.forEach((r, i) => {
-      if (verdict(r.question, r.text) === 'pass') expect(served.replies[i].text).toBe(r.text);
+      if (passes(r.question, r.text)) expect(served.replies[i].text).toBe(r.text);
       else expect(served.replies[i].text).not.toBe(r.text);
     });
   }, 60_000);

@@ -69,6 +69,13 @@ describe('SentenceGate', () => {
       for (const visitor of ['Hi!', 'Thanks, that is all for now.']) expect(gate(visitor).check('Hello! How can I help you with Pipewise today?', true, true)).toEqual({ kind: 'pass' });
     });
 
+    it('firstPassage: where a whole reply gets out, or what stopped it', () => {
+      expect(cancel.firstPassage(['Sure!', 'Monthly plans cancel any time, with no long-term contract.', 'Anything else?'], true)).toEqual({ prefix: 'Sure! Monthly plans cancel any time, with no long-term contract.', stopped: undefined });
+      expect(spreadsheet.firstPassage(['Hello!', 'How can I help you with Pipewise today?'], true)).toEqual({ prefix: 'Hello! How can I help you with Pipewise today?', stopped: [NON_ANSWER] });
+      expect(spreadsheet.firstPassage(['Hello!', 'How can I help you with Pipewise today?'], false).stopped).toBeUndefined();
+      expect(cancel.firstPassage([], true)).toEqual({ prefix: '', stopped: ['empty_reply'] });
+    });
+
     it('deep in a session, an answer given before is an answer again when asked again; a non-answer still is none', () => {
       const security = 'We are SOC 2 Type II, data encrypted at rest and in transit, EU or US hosting.';
       const session: HistoryTurn[] = [

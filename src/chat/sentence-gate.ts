@@ -70,6 +70,20 @@ export class SentenceGate {
   }
 
   /**
+   * Where the stream lets a whole reply's first sentences out, checking them in order: the prefix
+   * sent as the first delta, or the prefix that stopped the attempt and why. For offline reading of
+   * finished replies (benchmarks, evaluations); the stream checks sentence by sentence as they come.
+   */
+  firstPassage(sentences: string[], judgeAnswer: boolean): { prefix: string; stopped: string[] | undefined } {
+    for (let i = 0; i < sentences.length; i++) {
+      const prefix = sentences.slice(0, i + 1).join(' ');
+      const verdict = this.check(prefix, i === sentences.length - 1, judgeAnswer);
+      if (verdict.kind !== 'hold') return { prefix, stopped: verdict.kind === 'block' ? verdict.rules : undefined };
+    }
+    return { prefix: '', stopped: ['empty_reply'] };
+  }
+
+  /**
    * Sentences that add nothing ("Sure!", "Hello!") wait for the next one; the first that says
    * something must answer one of the asks, or the reply is a non-answer (an AI disclosure nobody
    * asked for included). The stream stops at that sentence, so a later one never reopens it.

@@ -44,7 +44,7 @@ export interface ReplyOptions {
   stickTo?: string;
   /**
    * Earlier attempts at this reply that were stopped for not answering the visitor: the reply may
-   * not start the way any of them did (their first token). With a new seed alone the model mostly
+   * not start the way any of them did (no token any of them could begin with: `replyRequest`). With a new seed alone the model mostly
    * writes the same non-answer again (docs/compliance.md, "Non-answers").
    */
   avoidOpenings?: string[];
