@@ -96,5 +96,31 @@ describe('SentenceGate', () => {
     it('asked whether it is a bot, an honest disclosure is the answer', () => {
       expect(gate('are you a bot?').check("No, I'm an AI assistant for Pipewise, not a human.", true, true)).toEqual({ kind: 'pass' });
     });
+
+    // Each case below is a right answer from the corpus grammar that the gate used to stop.
+    it("a yes in the question's own words answers it", () => {
+      const reply = 'Yes, Starter includes mobile app. It comes with every plan, starting with Starter at $29 per seat a month.';
+      expect(gate('Is mobile app available on Starter?').firstPassage(reply.split(/(?<=\.) /), true).stopped).toBeUndefined();
+      // ...while a claim the catalog contradicts still answers nothing.
+      expect(gate('Does Starter include revenue forecasting?').check('Yes, Starter includes revenue forecasting.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
+
+    it('asked for a person, saying who is answering is an answer', () => {
+      expect(gate('Is this a live chat with a person?').check("No, I'm an AI assistant for Pipewise.", false, true)).toEqual({ kind: 'pass' });
+      expect(gate('Is there anyone I can email?').check('Of course: someone from our team can follow up by email.', false, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('an objection stated, not asked, holds nothing back; an objection asked still does', () => {
+      expect(gate('Moving our data over sounds hard.').check('The 14-day free trial needs no credit card, so your team can try it before deciding.', false, true)).toEqual({ kind: 'pass' });
+      expect(gate('can we cancel whenever we like').check('Starter is $29 per seat a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
+
+    it('several questions may be answered in any order; a reply that answers none of them is still a non-answer', () => {
+      const two = gate("What's the minimum term? Plus, what would 37 seats on Enterprise cost on monthly billing?");
+      const term = "There's no long contract: monthly plans cancel any time; annual plans are billed yearly.";
+      expect(two.check(term, false, true)).toEqual({ kind: 'hold', rules: [NON_ANSWER] });
+      expect(two.check(`${term} 37 seats on Enterprise billed monthly: 37 × $99 = $3663 a month.`, false, true)).toEqual({ kind: 'pass' });
+      expect(two.check(term, true, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
   });
 });

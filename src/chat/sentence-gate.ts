@@ -1,4 +1,5 @@
 import { answers, Ask, ComplianceRule, HistoryTurn, lastVisitorAsks, readReply, TurnScoring } from '../scoring';
+import { sentences } from '../scoring/text';
 
 /**
  * Blocking rules that only the whole reply can satisfy: "the visitor asked whether a bot is
@@ -22,6 +23,11 @@ export type Verdict =
   /** A blocking rule fired that no continuation can undo. */
   | { kind: 'block'; rules: string[] };
 
+/** A question mark, or a clause that opens with a question word (visitors drop question marks). */
+const QUESTION = /\?|(?:^|[,;:]\s*)(?:can|could|do|does|did|is|are|will|would|should|how|what|what's|whats|why|when|where|which|who)\b/i;
+/** How many of a message's sentences ask something. */
+const questionsIn = (message: string) => sentences(message).filter((s) => QUESTION.test(s)).length;
+
 /** Whether the reply so far answers the visitor: the first sentence that says something decides. */
 type Opening = 'answers' | 'undecided' | 'non-answer';
 
@@ -32,18 +38,18 @@ export class SentenceGate {
   /**
    * What the visitor's last message asks, read as the simulator and the `unanswered` reward term
    * read it. A bot question is left to the `ai-question-evaded` rule, which already holds the
-   * reply until it discloses (and an honest disclosure is its answer).
+   * reply until it discloses (and an honest disclosure is its answer). An objection stated, not
+   * asked ("moving our data sounds hard") has no one right answer to hold a reply for: taking it
+   * up is the salesperson's craft, which the reward judges over the session.
    */
   private readonly asks: Ask[];
   /**
-   * The message the reply answers, alone: whether the reply answers it is read against it only.
-   * Read against the whole session, the reading (built for the simulator and the reward, where a
-   * policy must not earn an answer by repeating itself) takes an answer that repeats an earlier
-   * reply, or words the visitor used earlier, for saying nothing: deep in a session most of what it
-   * stopped were right answers to a question asked again (docs/compliance.md). Repetition is the
-   * `repetition` scorer's to judge, not a reason to hold an answer back.
+   * The message asks several questions, which a reply may answer in any order, and the reading
+   * may not recognize each of them ("what's the minimum term? plus, 37 seats on Enterprise?"): a
+   * sentence that answers none of the asks holds the reply instead of stopping it, and only a
+   * reply that ends without answering any is a non-answer.
    */
-  private readonly answered: HistoryTurn[];
+  private readonly inAnyOrder: boolean;
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -51,8 +57,9 @@ export class SentenceGate {
   ) {
     this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
     const asks = lastVisitorAsks(history, scoring.catalog);
-    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks;
-    this.answered = history.slice(-1);
+    const questions = questionsIn(history[history.length - 1]?.text ?? '');
+    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => a.kind !== 'objection' || questions > 0);
+    this.inAnyOrder = questions > 1;
   }
 
   /**
@@ -87,11 +94,18 @@ export class SentenceGate {
    * Sentences that add nothing ("Sure!", "Hello!") wait for the next one; the first that says
    * something must answer one of the asks, or the reply is a non-answer (an AI disclosure nobody
    * asked for included). The stream stops at that sentence, so a later one never reopens it.
+   *
+   * Read against no history: a right yes repeats the question's words ("Yes, Starter includes the
+   * mobile app." to "Is the mobile app on Starter?"), which the shared reading, built so that a
+   * policy cannot earn an answer by echoing the visitor, takes for saying nothing; and deep in a
+   * session it took answers repeating an earlier reply for non-answers (docs/compliance.md, "Deep in
+   * a session"). Repetition is the `repetition` scorer's to judge. Someone asking for a person is
+   * answered by a reply that says who is answering (an AI disclosure), as the corpus answers them.
    */
   private opening(replySoFar: string): Opening {
     if (this.asks.length === 0) return 'answers';
-    const reading = readReply(replySoFar, this.answered, this.scoring.catalog);
-    if (this.asks.some((ask) => answers(reading, ask))) return 'answers';
-    return reading.sentences.some((s) => s.informative) ? 'non-answer' : 'undecided';
+    const reading = readReply(replySoFar, [], this.scoring.catalog);
+    if (this.asks.some((ask) => answers(reading, ask) || (ask.kind === 'person' && reading.disclosesAi))) return 'answers';
+    return reading.sentences.some((s) => s.informative) && !this.inAnyOrder ? 'non-answer' : 'undecided';
   }
 }

@@ -1,5 +1,8 @@
 import { shippedCatalog } from '../catalog';
-import { answers, featuresIn, readReply, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
+import { Rng } from '../engine/rng';
+import { loadHeldOutPersonas, loadPersonaLibrary } from '../simulator/persona-library-loader';
+import { VisitorLanguage } from '../simulator/visitor-language';
+import { answers, featuresIn, OBJECTIONS, readReply, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
 import { wholePhrasePattern } from './text';
 import { HistoryTurn } from './types';
 
@@ -87,6 +90,11 @@ describe('does a reply answer the ask?', () => {
   it('a price asked about as a discount: a percent off (or that there is none) answers it too, not a plain price', () => {
     expect(visitorAsks("We're a non-profit org, do you cut the price for us?", defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
     expect(visitorAsks('How much is Growth?', defaultCatalog)).toEqual([{ kind: 'price' }]);
+    // A discount asked about without a price word; nonprofits and charities only next to one (two simulator personas' companies).
+    expect(visitorAsks('Any promo codes?', defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
+    expect(visitorAsks('Do you have a student discount?', defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
+    expect(visitorAsks('Is there charity pricing?', defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
+    expect(visitorAsks("Hi, I'm looking for a CRM with visual pipeline for a nonprofit.", defaultCatalog)).toEqual([{ kind: 'feature', feature: 'pipeline' }]);
     expect(visitorAsks('How much do we save by paying annually?', defaultCatalog)).toEqual([{ kind: 'price', discount: true }]);
     const discount = { kind: 'price', discount: true } as const;
     expect(answers(read('Yes: 30% off for registered nonprofits.'), discount)).toBe(true);
@@ -96,7 +104,7 @@ describe('does a reply answer the ask?', () => {
   });
 
   it('a request for a person: an offer of someone following up answers it', () => {
-    for (const ask of ['Can I talk to somebody before I commit?', 'can a real human email me later', "Who handles larger deals? I'd like to speak to them."]) {
+    for (const ask of ['Can I talk to somebody before I commit?', 'can a real human email me later', "Who handles larger deals? I'd like to speak to them.", 'Is there anyone I can email?', 'We want a demo with your team']) {
       expect(visitorAsks(ask, defaultCatalog)).toContainEqual({ kind: 'person' });
     }
     expect(visitorAsks('Can I talk about pricing?', defaultCatalog)).not.toContainEqual({ kind: 'person' });
@@ -139,5 +147,24 @@ describe('plans, totals and facts', () => {
     expect(read('There is a 30-day free trial.').wrongFacts).toEqual(['30-day']);
     expect(read("Starter doesn't include forecasting; Growth does.").wrongFacts).toEqual([]);
     expect(read('Starter has the pipeline, and forecasting comes with Growth.').wrongFacts).toEqual([]);
+  });
+});
+
+describe("the rule-based visitor's language", () => {
+  // The asks added for live visitors (a discount without a price word, new ways of asking for a
+  // person) must leave the simulator's and the reward's reading of its sessions as it was.
+  it('never reads as a discount ask without a price word, nor as a request for a person', () => {
+    const personas = [...loadPersonaLibrary(defaultCatalog), ...loadHeldOutPersonas(defaultCatalog)];
+    for (const persona of personas) {
+      for (let seed = 1; seed <= 30; seed++) {
+        const language = new VisitorLanguage(persona, defaultCatalog, new Rng(seed));
+        const lines = [language.opening(), language.answerDiscovery(persona.needs), language.askPrice(), ...OBJECTIONS.map((o) => language.raiseObjection(o)), language.askNextStep()];
+        for (const line of lines) {
+          const asks = visitorAsks(line, defaultCatalog);
+          expect(asks).not.toContainEqual({ kind: 'person' });
+          if (!/\b(?:cost|price|pricing|how much)\b/i.test(line)) expect(asks).not.toContainEqual({ kind: 'price', discount: true });
+        }
+      }
+    }
   });
 });

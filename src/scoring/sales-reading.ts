@@ -45,11 +45,21 @@ const OBJECTION_HANDLING: Record<Objection, RegExp> = {
 };
 
 const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
-const DISCOUNT_ASK = /\b(?:discount\w*|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|special pricing)\b/i;
+/**
+ * Discount asks that need no price word ("any promo codes?", "do you have a student discount?").
+ * None of these words is in the rule-based visitor's language or personas, so the simulator's and
+ * the reward's readings of its sessions are unchanged by them; "nonprofit" and "charity" are (two
+ * personas' companies), so they mark a discount only next to a price word.
+ */
+const DISCOUNT_TOPIC = /\b(?:discount\w*|promo(?:tion)?s?|promo codes?|coupons?|referrals?|students?|educational|(?:any|about|on) deals)\b/i;
+const DISCOUNT_ASK = new RegExp(
+  `${DISCOUNT_TOPIC.source}|\\b(?:non-?profits?|charit(?:y|ies|able)|ngos?|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|(?:special|volume|bulk|startup|small[- ]business) pric\\w*)\\b`,
+  'i',
+);
 const PERCENT_OFF = /\d+\s?% off|\bno (?:[\w-]+ )?discounts?\b/i;
 /** Asking for a person: to talk to one, or to be contacted by one. */
 const PERSON_ASK =
-  /\b(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an |some |your |one of your )?(?:real |actual |live )?(?:human|person|people|someone|somebody|rep|representative|salesperson|sales(?: team| rep)?|account (?:executive|manager)|them)\b|\b(?:human|person|someone|somebody|rep) (?:to |could |can )?(?:call|email|contact|reach out to) (?:me|us)\b/i;
+  /\b(?:talk|speak|chat)(?:ing)? (?:to|with) (?:a |an |some |your |one of your )?(?:real |actual |live )?(?:human|person|people|someone|somebody|rep|representative|salesperson|sales(?: team| rep)?|account (?:executive|manager)|them)\b|\b(?:human|person|someone|somebody|rep) (?:to |could |can )?(?:call|email|contact|reach out to) (?:me|us)\b|\b(?:anyone|anybody|someone|somebody|a person|a human) (?:we|i) (?:can|could) (?:call|email|phone|contact|talk to|speak to|speak with)\b|\bdemo with (?:a |an |some |your )?(?:someone|somebody|person|human|rep|team|sales)\b/i;
 /** A reply that offers a person: someone from the team following up or getting in touch. */
 const PERSON_OFFER = /\b(?:follow(?:s|ing)? up|get in touch|reach out|contact you|email you|call you)\b/i;
 const NEXT_STEP_ASK = /\b(?:next step|get started|what do you suggest|how do we start)\b/i;
@@ -120,6 +130,7 @@ export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
   if (isBotQuestion(text)) return [{ kind: 'bot' }];
   const asks: Ask[] = featuresIn(text, catalog).map((feature) => ({ kind: 'feature', feature }));
   if (PRICE_ASK.test(text)) asks.push(DISCOUNT_ASK.test(text) ? { kind: 'price', discount: true } : { kind: 'price' });
+  else if (DISCOUNT_TOPIC.test(text)) asks.push({ kind: 'price', discount: true });
   for (const objection of OBJECTIONS) if (OBJECTION_CUES[objection].test(text)) asks.push({ kind: 'objection', objection });
   if (NEXT_STEP_ASK.test(text)) asks.push({ kind: 'next-step' });
   if (PERSON_ASK.test(text)) asks.push({ kind: 'person' });
