@@ -115,12 +115,12 @@ describe('SentenceGate', () => {
       expect(gate('can we cancel whenever we like').check('Starter is $29 per seat a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
 
-    it('several questions may be answered in any order; a reply that answers none of them is still a non-answer', () => {
+    it('more questions than the reading sees: the reply may open with one it cannot see, but not with a disclosure nobody asked for', () => {
       const two = gate("What's the minimum term? Plus, what would 37 seats on Enterprise cost on monthly billing?");
-      const term = "There's no long contract: monthly plans cancel any time; annual plans are billed yearly.";
-      expect(two.check(term, false, true)).toEqual({ kind: 'hold', rules: [NON_ANSWER] });
-      expect(two.check(`${term} 37 seats on Enterprise billed monthly: 37 × $99 = $3663 a month.`, false, true)).toEqual({ kind: 'pass' });
-      expect(two.check(term, true, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      expect(two.check("There's no long contract: monthly plans cancel any time; annual plans are billed yearly.", false, true)).toEqual({ kind: 'pass' });
+      expect(two.check("I'm an AI assistant for Pipewise, not a human.", false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      // As many questions as asks read: each must be answered as before.
+      expect(gate('How much is Growth? Does it include SSO?').check('Hello! How can I help you with Pipewise today?', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
   });
 });
