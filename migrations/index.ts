@@ -15,6 +15,7 @@ import { FalseUrgencyRule1764190000000 } from './1764190000000-false-urgency-rul
 import { Canary1764200000000 } from './1764200000000-canary';
 import { FidelityReports1764210000000 } from './1764210000000-fidelity-reports';
 import { HandoffRulesRevision1764220000000 } from './1764220000000-handoff-rules-revision';
+import { StoreAgentTurn1764230000000 } from './1764230000000-store-agent-turn';
 
 /** Every migration in order. Listed explicitly so the same list works compiled and under Jest. */
 export const migrations = [
@@ -35,4 +36,5 @@ export const migrations = [
   Canary1764200000000,
   FidelityReports1764210000000,
   HandoffRulesRevision1764220000000,
+  StoreAgentTurn1764230000000,
 ];

@@ -7,9 +7,9 @@ import { ChatMetrics } from '../metrics';
 import { ChatMessage } from '../model';
 import { systemPrompt } from '../catalog';
 import { PolicyBusyError, REPLY_POLICY, ReplyPolicy, TurnAdmission } from '../policy';
-import { HandoffService, HeldByPersonError, LiveEvents, OpenedHandoff } from '../handoff';
+import { HandoffService, LiveEvents, OpenedHandoff } from '../handoff';
 import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
-import { ChatSessionRepository, Turn } from '../sessions';
+import { ChatSessionRepository, HeldByPersonError, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
@@ -198,7 +198,6 @@ export class TurnLoop {
         completionTokens: reply.completionTokens,
       },
       [...scores.results, total, guardrail],
-      this.handoffs.admitAgentTurn(sessionId),
     );
     this.metrics.replyStored(latencyMs, timeToFirstDeltaMs, scores.violations);
     this.events.publish({ type: 'turn', sessionId, turn });

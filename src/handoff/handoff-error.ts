@@ -8,11 +8,3 @@ export class HandoffError extends Error {
     this.name = 'HandoffError';
   }
 }
-
-/** A person holds the session: the agent writes no reply (the visitor's message is kept for the person). */
-export class HeldByPersonError extends Error {
-  constructor() {
-    super('a person holds this session');
-    this.name = 'HeldByPersonError';
-  }
-}

@@ -1,10 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { ProductCatalog } from '../catalog';
 import { HistoryTurn } from '../scoring';
 import { ChatSessionRepository, Turn } from '../sessions';
-import { HandoffError, HeldByPersonError } from './handoff-error';
+import { HandoffError } from './handoff-error';
 import { HandoffRule, PhraseMatchers, requestedHandoff } from './handoff-rules';
 import { HandoffRulesRepository } from './handoff-rules.repository';
 import { HandoffRepository, HandoffView, LiveSession } from './handoff.repository';
@@ -48,17 +48,6 @@ export class HandoffService {
     const open = await this.handoffs.open(sessionId);
     if (!open) return { state: 'agent', name: null };
     return open.state === 'active' ? { state: 'person', name: open.takenBy!.name } : { state: 'waiting', name: null };
-  }
-
-  private async heldByPerson(sessionId: string, manager?: EntityManager): Promise<boolean> {
-    return (await this.handoffs.open(sessionId, manager))?.state === 'active';
-  }
-
-  /** For `addAgentTurn`: with the session locked, refuses the reply (HeldByPersonError) once a person holds it. */
-  admitAgentTurn(sessionId: string): (tx: EntityManager) => Promise<void> {
-    return async (tx) => {
-      if (await this.heldByPerson(sessionId, tx)) throw new HeldByPersonError();
-    };
   }
 
   /**

@@ -1,4 +1,4 @@
-export { HandoffError, HeldByPersonError } from './handoff-error';
+export { HandoffError } from './handoff-error';
 export { DealEstimate, estimateDeal, HandoffRequest, HandoffRule, HandoffRuleKind, handoffRuleSchema, PhraseMatchers, requestedHandoff } from './handoff-rules';
 export { HandoffRulesRepository } from './handoff-rules.repository';
 export { HandoffPerson, HandoffReason, HandoffRepository, HandoffState, HandoffView, LiveSession, OpenHandoffState } from './handoff.repository';

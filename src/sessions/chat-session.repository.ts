@@ -29,6 +29,19 @@ const UNIQUE_VIOLATION = '23505';
 /** Tries of the one-statement visitor turn insert before a collision is reported (each retry sees what collided). */
 const VISITOR_TURN_ATTEMPTS = 5;
 
+/** `store_agent_turn`'s refusals (migration StoreAgentTurn): unknown session, session not active, held by a person. */
+const UNKNOWN_SESSION = 'CL001';
+const SESSION_NOT_ACTIVE = 'CL002';
+const HELD_BY_PERSON = 'CL003';
+
+/** A person holds the session: the agent writes no reply (the visitor's message is kept for the person). */
+export class HeldByPersonError extends Error {
+  constructor() {
+    super('a person holds this session');
+    this.name = 'HeldByPersonError';
+  }
+}
+
 /** The session ended or timed out before the reply was stored: nothing is stored for it. */
 export class SessionClosedError extends Error {
   readonly code = 'session_closed';
@@ -143,10 +156,7 @@ export class ChatSessionRepository {
   }
 
   private async storeVisitorTurn(sessionId: string, clientMessageId: string, text: string): Promise<StoredVisitorTurn> {
-    const columns = (this.turnColumns ??= this.db
-      .getMetadata(Turn)
-      .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
-      .join(', '));
+    const columns = this.columns();
     const rows: (Turn & { inserted: boolean })[] = await this.db.query(
       `WITH locked AS (UPDATE chat_sessions SET last_activity_at = now() WHERE id = $1 RETURNING id),
             earlier AS (SELECT * FROM turns WHERE session_id = $1),
@@ -175,38 +185,33 @@ export class ChatSessionRepository {
   }
 
   /**
-   * Stores the agent turn and its scores together, only while the session is active (SessionClosedError
-   * otherwise) and `admit` (run with the session locked, e.g. "no person holds it") does not throw.
+   * Stores the agent turn and its scores together in one round trip (`store_agent_turn`, with the
+   * session locked), only while the session is active (SessionClosedError otherwise) and no person
+   * holds it (HeldByPersonError): then nothing is stored.
    */
-  async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[], admit: (tx: EntityManager) => Promise<void> = async () => undefined): Promise<Turn> {
-    return this.db.transaction(async (tx) => {
-      await this.lockSession(tx, sessionId);
-      const [{ status }] = await tx.query(`SELECT status FROM chat_sessions WHERE id = $1`, [sessionId]);
-      if (status !== 'active') throw new SessionClosedError();
-      await admit(tx);
-      const turn = await tx.getRepository(Turn).save({
+  async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[]): Promise<Turn> {
+    const evidence = JSON.stringify(scores.map((s) => ({ scorer: s.scorer, version: s.version, score: s.score, evidence: s.evidence })));
+    try {
+      const rows: Turn[] = await this.db.query(`SELECT ${this.columns()} FROM store_agent_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`, [
         sessionId,
-        index: await this.nextIndex(tx, sessionId),
-        role: 'agent',
-        text: record.text,
-        clientMessageId: replyIdFor(record.replyTo),
-        modelVersionId: record.modelVersionId,
-        latencyMs: record.latencyMs,
-        timeToFirstTokenMs: record.timeToFirstTokenMs,
-        timeToFirstDeltaMs: record.timeToFirstDeltaMs,
-        promptTokens: record.promptTokens,
-        completionTokens: record.completionTokens,
-      });
-      // Every score in one statement: one round trip, however many scorers there are.
-      if (scores.length) {
-        await tx.query(
-          `INSERT INTO turn_scores (turn_id, scorer, scorer_version, score, evidence)
-           SELECT $1, s.scorer, s.version, s.score, s.evidence FROM jsonb_to_recordset($2::jsonb) AS s(scorer text, version text, score double precision, evidence jsonb)`,
-          [turn.id, JSON.stringify(scores.map((s) => ({ scorer: s.scorer, version: s.version, score: s.score, evidence: s.evidence })))],
-        );
-      }
-      return turn;
-    });
+        record.text,
+        replyIdFor(record.replyTo),
+        record.modelVersionId,
+        record.latencyMs,
+        record.timeToFirstTokenMs,
+        record.timeToFirstDeltaMs,
+        record.promptTokens,
+        record.completionTokens,
+        evidence,
+      ]);
+      return this.db.getRepository(Turn).create(rows[0]);
+    } catch (err) {
+      const { code, message } = err as { code?: string; message: string };
+      if (code === UNKNOWN_SESSION) throw new SessionClosedError(message);
+      if (code === SESSION_NOT_ACTIVE) throw new SessionClosedError();
+      if (code === HELD_BY_PERSON) throw new HeldByPersonError();
+      throw err;
+    }
   }
 
   /** Stores a person's message or a server notice as the session's next turn, in the caller's transaction (which then holds the session's lock). */
@@ -247,6 +252,14 @@ export class ChatSessionRepository {
    */
   servedModelVersionId(name: string, artifactPath: string): Promise<string> {
     return new ModelRegistry(this.db).adoptServed(name, artifactPath);
+  }
+
+  /** The turns table's columns as the entity's properties, for raw statements that return turns. */
+  private columns(): string {
+    return (this.turnColumns ??= this.db
+      .getMetadata(Turn)
+      .columns.map((c) => `${c.databaseName} AS "${c.propertyName}"`)
+      .join(', '));
   }
 
   private async lockSession(tx: EntityManager, sessionId: string): Promise<void> {

@@ -2,7 +2,7 @@ export { ChatSession, SessionChannel, SessionStatus } from './entities/chat-sess
 export { Turn, TurnRole } from './entities/turn.entity';
 export { TurnScore } from './entities/turn-score.entity';
 export { Conversion, ConversionSource } from './entities/conversion.entity';
-export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, HandoffTurnRecord, hashToken, replyIdFor, SessionClosedError, SessionSelector } from './chat-session.repository';
+export { AgentTurnRecord, ChatSessionRepository, ConversionRecord, HandoffTurnRecord, hashToken, HeldByPersonError, replyIdFor, SessionClosedError, SessionSelector } from './chat-session.repository';
 export { SessionsModule } from './sessions.module';
 export { siteKeySchema, VisitorIds, visitorIdSchema, VisitorIdsDisabledError } from './visitor-ids';
 export { latestTurnScore, violationsOf } from './latest-turn-score';
