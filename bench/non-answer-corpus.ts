@@ -16,7 +16,7 @@ const examples = Number(args.get('examples') ?? 3);
 
 void (async () => {
   const { answers, stopped } = await nonAnswerStopsOnCorpus(shippedCatalog(), dialogues, seed);
-  const row = (n: number, s: number) => ({ answers: n, stops: s, share: Number((s / n).toFixed(4)) });
+  const row = (n: number, s: number) => ({ answers: n, stops: s, share: n ? Number((s / n).toFixed(4)) : null });
   const single = Object.keys(answers).filter((k) => !k.includes('+')).sort();
   const sum = (keys: string[], of: (k: string) => number) => keys.reduce((t, k) => t + of(k), 0);
   const stops = (k: string) => stopped[k]?.length ?? 0;

@@ -8,7 +8,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * session row is locked, a handoff or turn committed while it waited for the lock is seen (a
  * single statement's snapshot predates its lock). Refusals are raised with SQLSTATEs of class CL:
  * CL001 unknown session, CL002 session not active, CL003 a person holds it (its handoff is
- * `active`, as HandoffRepository reads it); nothing is stored then.
+ * `active`, as HandoffRepository reads it); nothing is stored then. Its tables are those of the
+ * schema it was created in (`search_path FROM CURRENT`), whatever the caller's search path.
  */
 export class StoreAgentTurn1764230000000 implements MigrationInterface {
   name = 'StoreAgentTurn1764230000000';
@@ -19,7 +20,7 @@ export class StoreAgentTurn1764230000000 implements MigrationInterface {
         p_session uuid, p_text text, p_client_message_id text, p_model_version_id uuid, p_latency_ms integer,
         p_time_to_first_token_ms integer, p_time_to_first_delta_ms integer, p_prompt_tokens integer, p_completion_tokens integer,
         p_scores jsonb
-      ) RETURNS SETOF turns LANGUAGE plpgsql AS $$
+      ) RETURNS SETOF turns LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
       DECLARE
         v_status text;
         v_turn turns;

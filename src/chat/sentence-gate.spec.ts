@@ -112,15 +112,22 @@ describe('SentenceGate', () => {
 
     it('an objection stated, not asked, holds nothing back; an objection asked still does', () => {
       expect(gate('Moving our data over sounds hard.').check('The 14-day free trial needs no credit card, so your team can try it before deciding.', false, true)).toEqual({ kind: 'pass' });
-      expect(gate('can we cancel whenever we like').check('Starter is $29 per seat a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      for (const visitor of ['can we cancel whenever we like', 'ok so can we cancel anytime']) {
+        expect(gate(visitor).check('Starter is $29 per seat a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      }
     });
 
-    it('more questions than the reading sees: the reply may open with one it cannot see, but not with a disclosure nobody asked for', () => {
+    it('a question the reading cannot see: the reply may open with its answer, but not with a disclosure nobody asked for', () => {
       const two = gate("What's the minimum term? Plus, what would 37 seats on Enterprise cost on monthly billing?");
       expect(two.check("There's no long contract: monthly plans cancel any time; annual plans are billed yearly.", false, true)).toEqual({ kind: 'pass' });
       expect(two.check("I'm an AI assistant for Pipewise, not a human.", false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
-      // As many questions as asks read: each must be answered as before.
-      expect(gate('How much is Growth? Does it include SSO?').check('Hello! How can I help you with Pipewise today?', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      // A lone question with no ask of its own refers back to what the message said before it.
+      expect(gate("I want automated follow-up sequences. What's the lowest tier with that?").check('Starter is the entry plan: $29 per seat a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      // Every question read, even two on one topic: the reply must answer one of them as before.
+      const greeting = 'Hello! How can I help you with Pipewise today?';
+      for (const visitor of ['How much is Growth? Does it include SSO?', 'How much is Starter? And how much is Growth?', 'Is there a free trial? Do I need a credit card?']) {
+        expect(gate(visitor).check(greeting, false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      }
     });
   });
 });

@@ -1,4 +1,4 @@
-import { answers, Ask, ComplianceRule, HistoryTurn, lastVisitorAsks, readReply, TurnScoring } from '../scoring';
+import { answers, Ask, ComplianceRule, HistoryTurn, lastVisitorAsks, readReply, TurnScoring, visitorAsks } from '../scoring';
 import { sentences } from '../scoring/text';
 
 /**
@@ -23,10 +23,13 @@ export type Verdict =
   /** A blocking rule fired that no continuation can undo. */
   | { kind: 'block'; rules: string[] };
 
-/** A question mark, or a clause that opens with a question word (visitors drop question marks). */
-const QUESTION = /\?|(?:^|[,;:]\s*)(?:can|could|do|does|did|is|are|will|would|should|how|what|what's|whats|why|when|where|which|who)\b/i;
-/** How many of a message's sentences ask something. */
-const questionsIn = (message: string) => sentences(message).filter((s) => QUESTION.test(s)).length;
+/**
+ * A question mark, or a clause that opens with a question word, after a filler or two ("ok so can
+ * we cancel anytime"): visitors drop question marks.
+ */
+const QUESTION = /\?|(?:^|[,;:]\s*)(?:(?:ok|okay|so|and|but|also|plus|hi|hey)\s+){0,2}(?:can|could|do|does|did|is|are|will|would|should|how|what|whats|why|when|where|which|who)\b/i;
+/** The sentences of a message that ask something. */
+const questionsOf = (message: string) => sentences(message).filter((s) => QUESTION.test(s));
 
 /** Whether the reply so far answers the visitor: the first sentence that says something decides. */
 type Opening = 'answers' | 'undecided' | 'non-answer';
@@ -44,9 +47,9 @@ export class SentenceGate {
    */
   private readonly asks: Ask[];
   /**
-   * The message asks more questions than the reading recognizes ("what's the minimum term? plus,
-   * 37 seats on Enterprise?" reads as one price ask): the reply may open by answering the one the
-   * reading cannot see, so its first sentence is not stopped for missing the others, unless it is
+   * One of the message's several questions is none the reading recognizes ("what's the minimum
+   * term? plus, 37 seats on Enterprise?" reads as a price ask and a question it cannot read): the reply may open
+   * by answering that one, so its first sentence is not stopped for missing the others, unless it is
    * an AI disclosure nobody asked for. Holding it back instead, until a sentence answers what the
    * reading sees, cost 40–60 % on the p95 time to first delta under load (docs/compliance.md).
    */
@@ -58,9 +61,11 @@ export class SentenceGate {
   ) {
     this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
     const asks = lastVisitorAsks(history, scoring.catalog);
-    const questions = questionsIn(history[history.length - 1]?.text ?? '');
-    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => a.kind !== 'objection' || questions > 0);
-    this.unreadQuestion = questions > this.asks.length;
+    const last = history[history.length - 1];
+    const questions = last?.role === 'visitor' ? questionsOf(last.text) : [];
+    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => a.kind !== 'objection' || questions.length > 0);
+    // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
+    this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
   }
 
   /**

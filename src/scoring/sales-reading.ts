@@ -47,11 +47,12 @@ const OBJECTION_HANDLING: Record<Objection, RegExp> = {
 const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
 /**
  * Discount asks that need no price word ("any promo codes?", "do you have a student discount?").
- * None of these words is in the rule-based visitor's language or personas, so the simulator's and
- * the reward's readings of its sessions are unchanged by them; "nonprofit" and "charity" are (two
- * personas' companies), so they mark a discount only next to a price word.
+ * None of these is in the rule-based visitor's language or in the shipped personas, so the
+ * simulator's and the reward's readings of their sessions are unchanged by them (personas derived
+ * from live sessions open with a visitor's own words, which may). "Nonprofit" and "charity" are
+ * two shipped personas' companies, so they mark a discount only next to a price word.
  */
-const DISCOUNT_TOPIC = /\b(?:discount\w*|promo(?:tion)?s?|promo codes?|coupons?|referrals?|students?|educational|(?:any|about|on) deals)\b/i;
+const DISCOUNT_TOPIC = /\b(?:discount\w*|promo(?:tion)?s?|coupons?|(?:student|educational|referral|startup) (?:discount|pricing|price|rate)s?|(?:any|about) deals)\b/i;
 const DISCOUNT_ASK = new RegExp(
   `${DISCOUNT_TOPIC.source}|\\b(?:non-?profits?|charit(?:y|ies|able)|ngos?|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|(?:special|volume|bulk|startup|small[- ]business) pric\\w*)\\b`,
   'i',

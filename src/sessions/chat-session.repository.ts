@@ -81,7 +81,7 @@ export type HandoffTurnRecord = { role: 'system'; text: string } | { role: 'pers
 /** Sessions, their turns and turn scores. Every write is a transaction; turns are never lost. */
 @Injectable()
 export class ChatSessionRepository {
-  /** The turns table's columns as the visitor-turn statement selects them (from the entity's metadata, built once). */
+  /** The turns table's columns as the visitor-turn and agent-turn statements select them (from the entity's metadata, built once). */
   private turnColumns: string | undefined;
 
   constructor(
@@ -234,7 +234,6 @@ export class ChatSessionRepository {
     await this.db.query(`UPDATE chat_sessions SET status = 'ended', ended_at = now() WHERE id = $1 AND status = 'active'`, [sessionId]);
   }
 
-  /** Marks sessions idle for longer than `minutes` as timed out; returns how many. */
   /** Ends the sessions idle for `minutes`; returns their ids (a reply may still be streaming for one). */
   async timeOutIdle(minutes: number): Promise<string[]> {
     const [rows]: [{ id: string }[]] = await this.db.query(
