@@ -54,7 +54,7 @@ const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
  */
 const DISCOUNT_TOPIC = /\b(?:discount\w*|promo(?:tion)?s?|coupons?|(?:student|educational|referral|startup) (?:discount|pricing|price|rate)s?|(?:any|about) deals)\b/i;
 const DISCOUNT_ASK = new RegExp(
-  `${DISCOUNT_TOPIC.source}|\\b(?:non-?profits?|charit(?:y|ies|able)|ngos?|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|(?:special|volume|bulk|startup|small[- ]business) pric\\w*)\\b`,
+  `${DISCOUNT_TOPIC.source}|\\b(?:non-?profits?|charit(?:y|ies|able)|ngos?|cheaper|lower|reduced|break|deal|deals|cut|less|sav(?:e|es|ing|ings)|better (?:price|rate|deal)|(?:special|volume|bulk|small[- ]business) pric\\w*)\\b`,
   'i',
 );
 const PERCENT_OFF = /\d+\s?% off|\bno (?:[\w-]+ )?discounts?\b/i;

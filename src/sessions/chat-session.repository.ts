@@ -190,7 +190,7 @@ export class ChatSessionRepository {
    * holds it (HeldByPersonError): then nothing is stored.
    */
   async addAgentTurn(sessionId: string, record: AgentTurnRecord, scores: ScoreResult[]): Promise<Turn> {
-    const evidence = JSON.stringify(scores.map((s) => ({ scorer: s.scorer, version: s.version, score: s.score, evidence: s.evidence })));
+    const scoreRows = JSON.stringify(scores.map((s) => ({ scorer: s.scorer, version: s.version, score: s.score, evidence: s.evidence })));
     try {
       const rows: Turn[] = await this.db.query(`SELECT ${this.columns()} FROM store_agent_turn($1, $2, $3, $4, $5, $6, $7, $8, $9, $10::jsonb)`, [
         sessionId,
@@ -202,7 +202,7 @@ export class ChatSessionRepository {
         record.timeToFirstDeltaMs,
         record.promptTokens,
         record.completionTokens,
-        evidence,
+        scoreRows,
       ]);
       return this.db.getRepository(Turn).create(rows[0]);
     } catch (err) {
