@@ -64,9 +64,22 @@ describe('SentenceGate', () => {
       expect(cancel.check('Sure!', true, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
 
-    it('is not judged when told not to (the last attempt), and never when the visitor asked nothing', () => {
+    it('is not judged when told not to (the last attempt); when the visitor asked nothing, only a disclosure is', () => {
       expect(spreadsheet.check('Hello! How can I help you with Pipewise today?', true, false)).toEqual({ kind: 'pass' });
       for (const visitor of ['Hi!', 'Thanks, that is all for now.']) expect(gate(visitor).check('Hello! How can I help you with Pipewise today?', true, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('asked nothing the reading sees, a reply opening with an AI disclosure is a non-answer unless the message invites one', () => {
+      const disclosing = "No, I'm an AI assistant for Pipewise, not a human.";
+      for (const visitor of ['Can our interns log in too?', 'Our last tool just collected dust.', 'thanks a bunch']) {
+        expect(gate(visitor).check(disclosing, false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+        expect(gate(visitor).check('Glad to help: what does your team need?', false, true)).toEqual({ kind: 'pass' });
+      }
+      const greeting = "Hi! I'm the AI assistant for Pipewise, the sales pipeline tool for small B2B teams.";
+      const invited = ['Hi there', 'Good morning!', 'Who are you?', 'What are you exactly?', 'Are you a virtual assistant?', 'Is it softwaare?', 'Am I dealing with a computer?', 'Is there a real humaan here?', 'How are you today?'];
+      for (const visitor of invited) expect([visitor, gate(visitor).check(greeting, false, true)]).toEqual([visitor, { kind: 'pass' }]);
+      // The stream stops judging once the first sentence is out, so only an opening disclosure is stopped.
+      expect(gate('Can our interns log in too?').firstPassage(['Sure!', disclosing], true)).toEqual({ prefix: 'Sure!', stopped: undefined });
     });
 
     it('firstPassage: where a whole reply gets out, or what stopped it', () => {

@@ -1,4 +1,4 @@
-import { answers, Ask, ComplianceRule, HistoryTurn, lastVisitorAsks, readReply, TurnScoring, visitorAsks } from '../scoring';
+import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, TurnScoring, visitorAsks } from '../scoring';
 import { sentences } from '../scoring/text';
 
 /**
@@ -31,6 +31,29 @@ const QUESTION = /\?|(?:^|[,;:]\s*)(?:(?:ok|okay|so|and|but|also|plus|hi|hey)\s+
 /** The sentences of a message that ask something. */
 const questionsOf = (message: string) => sentences(message).filter((s) => QUESTION.test(s));
 
+/**
+ * Messages a reply may open by saying it is an AI assistant although the reading sees no ask in
+ * them: a greeting (the corpus introduces itself to "Hi"), small talk about the agent, a short
+ * question about the agent or the chat ("Are you a virtual assistant?", "Is it software?", "Am I
+ * dealing with a computer?", "Who are you?") in words `isBotQuestion` does not know, and any message
+ * naming a person or a machine. Broad on purpose: a message read as one of these is only left
+ * unjudged, as every message without an ask was before.
+ */
+const INVITES_INTRODUCTION = [
+  /^\W*(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|morning|evening)\b/i,
+  /\b(?:nice|pleased|good)\s+to\s+meet\s+(?:you|u)\b|\bhow\s+(?:are|r)\s+(?:you|u)\b|\bhow(?:'s|\s+is)\s+it\s+going\b/i,
+  /\bwho(?:'s|\s+is|\s+are|\s+am)\s+(?:you|u|this|there|here|i|that|answering|typing|replying|writing|on\s+the\s+other\s+end)\b/i,
+  /\bwhat\s+(?:are|r)\s+(?:you|u)\b(?!r)|\bwhat\s+(?:can|do)\s+(?:you|u)\s+do\b|\byour\s+name\b|\bintroduce\s+yourself\b/i,
+  /\b(?:bots?|robots?|chatbot|ai|a\.i\.?|automated|automatic|machine|program|software|computer|gpt|chatgpt|llm|language\s+model|artificial|assistant|humans?|person|people|real|someone|somebody|anyone|anybody|rep|salesperson|employees?|staff)\b/i,
+];
+/** A sentence asking what the agent or the chat is, in at most four words after its subject. */
+const ABOUT_THE_AGENT = /\b(?:(?:are|r)\s+(?:you|u)|am\s+i|is\s+(?:this|it|that|tis|ths|thus))(?:\s+[\w'-]+){1,4}\s*[?!.]*$/i;
+/** Visitors type fast: "humaan", "machinne" are read as the words they meant (a second reading, beside the message as typed). */
+const withoutDoubledLetters = (text: string) => text.replace(/([a-z])\1+/gi, '$1');
+
+const invitesIntroduction = (message: string) =>
+  [message, withoutDoubledLetters(message)].some((text) => INVITES_INTRODUCTION.some((p) => p.test(text)) || sentences(text).some((s) => ABOUT_THE_AGENT.test(s)));
+
 /** Whether the reply so far answers the visitor: the first sentence that says something decides. */
 type Opening = 'answers' | 'undecided' | 'non-answer';
 
@@ -54,6 +77,12 @@ export class SentenceGate {
    * reading sees, cost 40–60 % on the p95 time to first delta under load (docs/compliance.md).
    */
   private readonly unreadQuestion: boolean;
+  /**
+   * The visitor's message neither asks anything the reading sees nor invites the agent to say what
+   * it is: a reply opening with an AI disclosure answers nothing ("No, I'm an AI assistant for
+   * Pipewise, not a human." to "Are there long-term obligations?" reads as a "no" to the question).
+   */
+  private readonly disclosureUnasked: boolean;
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -66,6 +95,7 @@ export class SentenceGate {
     this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => a.kind !== 'objection' || questions.length > 0);
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
     this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
+    this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
   }
 
   /**
@@ -107,9 +137,10 @@ export class SentenceGate {
    * session it took answers repeating an earlier reply for non-answers (docs/compliance.md, "Deep in
    * a session"). Repetition is the `repetition` scorer's to judge. Someone asking for a person is
    * answered by a reply that says who is answering (an AI disclosure), as the corpus answers them.
+   * A message with no ask the reading sees is judged only for a disclosure nobody invited.
    */
   private opening(replySoFar: string): Opening {
-    if (this.asks.length === 0) return 'answers';
+    if (this.asks.length === 0) return this.disclosureUnasked && disclosesBeingAi(replySoFar) ? 'non-answer' : 'answers';
     const reading = readReply(replySoFar, [], this.scoring.catalog);
     if (this.asks.some((ask) => answers(reading, ask) || (ask.kind === 'person' && reading.disclosesAi))) return 'answers';
     if (!reading.sentences.some((s) => s.informative)) return 'undecided';

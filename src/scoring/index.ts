@@ -6,6 +6,7 @@ export {
   complianceRuleFields,
   ComplianceScorer,
   defaultComplianceRules,
+  disclosesBeingAi,
   isBotQuestion,
   isPatternKind,
   parseComplianceRules,
