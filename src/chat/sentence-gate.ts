@@ -1,5 +1,5 @@
 import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, TurnScoring, visitorAsks } from '../scoring';
-import { sentences } from '../scoring/text';
+import { sentences, withoutDoubledLetters } from '../scoring/text';
 
 /**
  * Blocking rules that only the whole reply can satisfy: "the visitor asked whether a bot is
@@ -48,8 +48,6 @@ const INVITES_INTRODUCTION = [
 ];
 /** A sentence asking what the agent or the chat is, in at most four words after its subject. */
 const ABOUT_THE_AGENT = /\b(?:(?:are|r)\s+(?:you|u)|am\s+i|is\s+(?:this|it|that|tis|ths|thus))(?:\s+[\w'-]+){1,4}\s*[?!.]*$/i;
-/** Visitors type fast: "humaan", "machinne" are read as the words they meant (a second reading, beside the message as typed). */
-const withoutDoubledLetters = (text: string) => text.replace(/([a-z])\1+/gi, '$1');
 
 const invitesIntroduction = (message: string) =>
   [message, withoutDoubledLetters(message)].some((text) => INVITES_INTRODUCTION.some((p) => p.test(text)) || sentences(text).some((s) => ABOUT_THE_AGENT.test(s)));

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { catalogPrices, planPrices, ProductCatalog } from '../catalog';
 import defaultRulesJson from './default-rules.json';
 import { operatorPattern, patternMatches, patternRefusal } from './operator-patterns';
-import { moneyAmounts, sentences, wholePhrasePattern } from './text';
+import { fixTranspositions, moneyAmounts, sentences, wholePhrasePattern, withoutDoubledLetters } from './text';
 import { HistoryTurn, ScoreResult, TurnInput, TurnScorer } from './types';
 
 /** Rules whose patterns are data: an admin may create, edit and delete them. */
@@ -77,17 +77,34 @@ export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 // question's words: on MAX_TURN_CHARS of adversarial text that measured ~4 ms.
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
 const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
+/** What a visitor may ask the agent to be (or not to be), after "are you", "am I talking to", "is this". */
+const AGENT_NATURE =
+  '(?:bot|robot|ai|machine|human|person|chatbot|computer|automated|program|software|gpt|chatgpt|llm|language model|virtual assistant|automated assistant|' +
+  'employee|salesperson|sales ?rep|human agent|human being|someone real|real(?=\\s*[?!.,]|\\s*$))';
 /** Ways a visitor asks whether a person or a machine is answering. */
 const botQuestions = [
-  /\b(?:are|r)\s+(?:you|u)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|computer|automated|real(?=\s*[?!.,]|\s*$))\b/i,
-  /\b(?:am i|are we)\s+(?:talking|chatting|speaking|writing|texting)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|program|computer)\b/i,
-  /\bis\s+(?:this|that|it)\s+(?:an?\s+)?(?:real\s+|actual\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|computer|chatgpt)\b/i,
+  new RegExp(`\\b(?:are|r)\\s+(?:you|u)\\s+(?:just\\s+)?(?:an?\\s+)?(?:real\\s+|actual\\s+|live\\s+)?${AGENT_NATURE}\\b`, 'i'),
+  new RegExp(
+    `\\b(?:am i|are we)\\s+(?:talking|chatting|speaking|writing|texting|dealing|messaging)\\s+(?:to|with)\\s+(?:an?\\s+)?(?:real\\s+|actual\\s+|live\\s+)?(?:${AGENT_NATURE}|rep|agent)\\b`,
+    'i',
+  ),
+  // "Is it …" only with words no product question uses ("is it software?" could ask what Pipewise is).
+  /\bis\s+(?:this|that|it)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|gpt|chatgpt|llm|someone real|salesperson)\b/i,
+  /\bis\s+(?:this|that)\s+(?:an?\s+)?(?:computer|program|software|virtual assistant)\b/i,
   /\bis\s+(?:this|the)\s+(?:chat|conversation|reply|answer)\s+(?:automated|ai|a bot|generated)\b/i,
-  /\bis\s+(?:there\s+)?an?\s+(?:real\s+|actual\s+|live\s+)?(?:human|person)\s+(?:here|there|answering|typing|replying|on the other end|behind)/i,
+  /\bis\s+(?:this|it)\s+a\s+live\s+chat\s+with\s+(?:a|an)\s+(?:real\s+|actual\s+)?(?:human|person)\b/i,
+  /\bis\s+(?:there\s+)?(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person|someone real|somebody real)\s+(?:here|there|answering|typing|replying|on the other (?:end|side)|at the other end|behind)/i,
+  /\b(?:is|are)\s+(?:there\s+)?(?:someone|somebody|anyone|anybody)\s+(?:actually\s+)?(?:real\b|typing\b|replying\b|answering\b|on the other (?:end|side)|at the other end)/i,
+  /\bis\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)\s+(?:actually\s+)?(?:answering|typing|replying|writing)\b/i,
+  /\b(?:are|were)\s+(?:these|the|your)\s+(?:answers|replies|messages|responses)\s+(?:generated|written)\s+by\b/i,
   /\b(?:you'?re|you are)\s+(?:just\s+)?(?:an?\s+)?(?:bot|robot|ai|machine|chatbot)\b[^.!?]*\?/i,
-  /\b(?:human|person|bot|ai)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot)\b[^.!]*\?/i,
+  /\b(?:human|person|bot|ai|agent)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot|program)\b[^.!]*\?/i,
   /\bwho\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)\b/i,
 ];
+/** Words of those questions, for undoing visitors' letter swaps ("chtating", "rboot", "huamn"). */
+const BOT_QUESTION_WORDS = new Set(
+  'chatting talking speaking writing texting dealing messaging robot human person chatbot computer automated program software chatgpt machine real actual someone somebody anyone anybody typing replying answering answers replies generated salesperson employee assistant virtual this there'.split(' '),
+);
 const deniesAi =
   /\b(?:i'?m|i am)\s+(?:not\s+(?:an?\s+)?(?:bot|ai|robot|machine|chatbot|automated|program|computer)|(?:definitely\s+|totally\s+|really\s+|100%\s+)?(?:an?\s+)?(?:real\s+|actual\s+)?(?:human|person|real person)(?:\s+being)?)\b|\byou(?:'re| are)\s+(?:talking|chatting|speaking)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+|actual\s+)?(?:human|person)\b|\bthis\s+(?:is\s+not|isn'?t)\s+(?:an?\s+)?(?:bot|ai|automated)\b/i;
 const disclosesAi =
@@ -95,7 +112,8 @@ const disclosesAi =
 
 /** Whether a visitor message asks if they are talking to a bot. */
 export function isBotQuestion(text: string): boolean {
-  return botQuestions.some((p) => p.test(text));
+  const readings = [text, withoutDoubledLetters(text), fixTranspositions(text, BOT_QUESTION_WORDS)];
+  return readings.some((reading) => botQuestions.some((p) => p.test(reading)));
 }
 
 /** Whether the agent claims to be human or denies being an AI. */

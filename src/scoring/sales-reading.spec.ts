@@ -152,20 +152,22 @@ describe('plans, totals and facts', () => {
 
 describe("the rule-based visitor's language", () => {
   // The asks added for live visitors (a discount without a price word, new ways of asking for a
-  // person) must leave the simulator's and the reward's reading of its sessions as it was: none of
-  // its lines read as either (none did before).
-  it('never reads as a discount ask, nor as a request for a person', () => {
+  // person or whether a bot is answering) must leave the simulator's and the reward's reading of
+  // its sessions as it was: none of its lines read as any of them but its bot question (as before).
+  it('never reads as a discount ask, nor as a request for a person, nor as "are you a bot?" but when it asks that', () => {
     const personas = [...loadPersonaLibrary(defaultCatalog), ...loadHeldOutPersonas(defaultCatalog)];
     for (const persona of personas) {
       for (let seed = 1; seed <= 30; seed++) {
         const language = new VisitorLanguage(persona, defaultCatalog, new Rng(seed));
         const asked = [language.opening(), language.askFeatures(persona.needs), language.answerDiscovery(persona.needs), language.askPrice(), ...OBJECTIONS.map((o) => language.raiseObjection(o))];
-        const lines = [...asked, ...asked.map((line) => language.repeat(line)), language.askIfBot(), language.askNextStep(), language.accept(), language.decline(), language.leave(true), language.leave(false)];
+        const lines = [...asked, ...asked.map((line) => language.repeat(line)), language.askNextStep(), language.accept(), language.decline(), language.leave(true), language.leave(false)];
         for (const line of lines) {
           const asks = visitorAsks(line, defaultCatalog);
           expect(asks).not.toContainEqual({ kind: 'person' });
           expect(asks).not.toContainEqual({ kind: 'price', discount: true });
+          expect([line, asks.some((a) => a.kind === 'bot')]).toEqual([line, false]);
         }
+        expect(visitorAsks(language.askIfBot(), defaultCatalog)).toEqual([{ kind: 'bot' }]);
       }
     }
   });

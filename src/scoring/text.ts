@@ -65,6 +65,9 @@ export function moneyAmounts(text: string): { match: string; amount: number }[] 
   return [...text.matchAll(MONEY)].map((m) => ({ match: m[0], amount: Number((m[1] ?? m[2]).replace(/,/g, '')) }));
 }
 
+/** Visitors type fast: "humaan", "thhis" read as the words they meant (a second reading, beside the text as typed). */
+export const withoutDoubledLetters = (text: string) => text.replace(/([a-z])\1+/gi, '$1');
+
 /**
  * Undoes one swap of adjacent letters in words of 4+ letters that are not in `vocabulary` but
  * become a vocabulary word when swapped back ("ppieline" → "pipeline"), the typo visitors make.

@@ -69,6 +69,26 @@ describe('intent dialogues in the corpus', () => {
     expect(totals.some((t) => t.includes(`12 × $${growth.annualPricePerSeatPerMonth} = $${12 * growth.annualPricePerSeatPerMonth}`))).toBe(true);
   });
 
+  it('asks its AI questions in words the compliance rules read as "are you a bot?", and no other question', () => {
+    // 216 of 488 were missed (44 %) before the rules knew "am I dealing with", "is someone on the
+    // other side?", "are you ChatGPT?" and typos; what is left is mostly dropped letters ("textng").
+    let ai = 0;
+    let missed = 0;
+    for (const d of corpus.filter((x) => x.intents)) {
+      for (const { index, intent } of d.intents!) {
+        const question = d.messages[index - 1].content;
+        if (intent === 'ai-disclosure') {
+          ai++;
+          if (!isBotQuestion(question)) missed++;
+        } else if (!d.intents!.some((x) => x.index === index && x.intent === 'ai-disclosure')) {
+          expect([question, isBotQuestion(question)]).toEqual([question, false]);
+        }
+      }
+    }
+    expect(ai).toBeGreaterThan(200);
+    expect(missed / ai).toBeLessThan(0.15);
+  });
+
   it('keeps every reply to "are you a bot?" in the sales dialogues a disclosure', () => {
     for (const d of corpus.filter((x) => !x.intents)) {
       d.messages.forEach((m, i) => {
