@@ -82,6 +82,16 @@ describe('SentenceGate', () => {
       expect(gate('Can our interns log in too?').firstPassage(['Sure!', disclosing], true)).toEqual({ prefix: 'Sure!', stopped: undefined });
     });
 
+    it('a message about something else is not answered by a product fact; one about the product may be, in any words', () => {
+      for (const visitor of ["What's the capital of Peru?", 'Tell me a joke', 'Thanks so much!']) {
+        expect(gate(visitor).check('Starter is $29 per seat a month, or $24 with annual billing.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+        expect(gate(visitor).check('I can only help with questions about Pipewise. What would you like to know?', false, true)).toEqual({ kind: 'pass' });
+      }
+      for (const visitor of ['Seems pricey.', 'what would it run us for 9 userrs', 'Salesforce does all this already.']) {
+        expect(gate(visitor).check('Starter is $29 per seat a month, or $24 with annual billing.', false, true)).toEqual({ kind: 'pass' });
+      }
+    });
+
     it('firstPassage: where a whole reply gets out, or what stopped it', () => {
       expect(cancel.firstPassage(['Sure!', 'Monthly plans cancel any time, with no long-term contract.', 'Anything else?'], true)).toEqual({ prefix: 'Sure! Monthly plans cancel any time, with no long-term contract.', stopped: undefined });
       expect(spreadsheet.firstPassage(['Hello!', 'How can I help you with Pipewise today?'], true)).toEqual({ prefix: 'Hello! How can I help you with Pipewise today?', stopped: [NON_ANSWER] });

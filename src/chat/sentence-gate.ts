@@ -1,4 +1,4 @@
-import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, TurnScoring, visitorAsks } from '../scoring';
+import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, speaksOfProduct, statesProductFact, TurnScoring, visitorAsks } from '../scoring';
 import { sentences, withoutDoubledLetters } from '../scoring/text';
 
 /**
@@ -81,6 +81,12 @@ export class SentenceGate {
    * Pipewise, not a human." to "Are there long-term obligations?" reads as a "no" to the question).
    */
   private readonly disclosureUnasked: boolean;
+  /**
+   * The message is about something other than the product (the weather, a joke, thanks): a reply
+   * opening with a product fact (a price, a plan, a discount) answers nothing; the corpus declines
+   * or greets back without one.
+   */
+  private readonly offProduct: boolean;
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -94,6 +100,7 @@ export class SentenceGate {
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
     this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
     this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
+    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !speaksOfProduct(last.text, scoring.catalog);
   }
 
   /**
@@ -135,10 +142,14 @@ export class SentenceGate {
    * session it took answers repeating an earlier reply for non-answers (docs/compliance.md, "Deep in
    * a session"). Repetition is the `repetition` scorer's to judge. Someone asking for a person is
    * answered by a reply that says who is answering (an AI disclosure), as the corpus answers them.
-   * A message with no ask the reading sees is judged only for a disclosure nobody invited.
+   * A message with no ask the reading sees is judged only for an opening that answers nothing
+   * there: a disclosure nobody invited, or a product fact when the message is not about the product.
    */
   private opening(replySoFar: string): Opening {
-    if (this.asks.length === 0) return this.disclosureUnasked && disclosesBeingAi(replySoFar) ? 'non-answer' : 'answers';
+    if (this.asks.length === 0) {
+      const unasked = (this.disclosureUnasked && disclosesBeingAi(replySoFar)) || (this.offProduct && statesProductFact(replySoFar, this.scoring.catalog));
+      return unasked ? 'non-answer' : 'answers';
+    }
     const reading = readReply(replySoFar, [], this.scoring.catalog);
     if (this.asks.some((ask) => answers(reading, ask) || (ask.kind === 'person' && reading.disclosesAi))) return 'answers';
     if (!reading.sentences.some((s) => s.informative)) return 'undecided';

@@ -28,6 +28,8 @@ export {
   planServes,
   readReply,
   ReplyReading,
+  speaksOfProduct,
+  statesProductFact,
   statedNeeds,
   statedSeats,
   visitorAsks,

@@ -2,7 +2,7 @@ import { shippedCatalog } from '../catalog';
 import { Rng } from '../engine/rng';
 import { loadHeldOutPersonas, loadPersonaLibrary } from '../simulator/persona-library-loader';
 import { VisitorLanguage } from '../simulator/visitor-language';
-import { answers, featuresIn, OBJECTIONS, readReply, statedNeeds, statedSeats, visitorAsks, wrongSeatTotals } from './sales-reading';
+import { answers, featuresIn, OBJECTIONS, readReply, speaksOfProduct, statedNeeds, statedSeats, statesProductFact, visitorAsks, wrongSeatTotals } from './sales-reading';
 import { wholePhrasePattern } from './text';
 import { HistoryTurn } from './types';
 
@@ -47,6 +47,20 @@ describe('what the visitor asks', () => {
     const history = [visitor('Hi, we are a 300-person firm and need SSO.'), agent('Sure.'), visitor('There are 120 of us; we also need an audit log.')];
     expect(statedSeats(history)).toBe(120);
     expect(statedNeeds(history, defaultCatalog)).toEqual(['sso', 'audit-log']);
+  });
+});
+
+describe('is a message about the product at all?', () => {
+  it('any word of the catalog, the cues or buying a sales tool, typos forgiven, says it is', () => {
+    const about = ['Is Growth any good?', 'what would it run us for 9 users', 'Salesforce does all this already.', 'Do charities pay less?', 'priicing?', 'can i try it befor bbuying', 'Is there a user limit on Staretr?', 'Pricing for a teeam of 22?', 'Seems pricey.'];
+    for (const m of about) expect([m, speaksOfProduct(m, defaultCatalog)]).toEqual([m, true]);
+    const other = ["What's the capital of Peru?", 'Tell me a joke', 'Thanks so much!', 'Who wrote Hamlet?', 'hey hey'];
+    for (const m of other) expect([m, speaksOfProduct(m, defaultCatalog)]).toEqual([m, false]);
+  });
+
+  it('a product fact is an amount, a percentage, a number of days or a plan by name', () => {
+    for (const r of ['Starter is $29 per seat a month.', 'We offer 17% off for annual billing.', 'There is a 14-day free trial.', 'Enterprise includes SSO.']) expect(statesProductFact(r, defaultCatalog)).toBe(true);
+    for (const r of ["I can only help with questions about Pipewise.", "You're welcome! Anything else?", "Hi! I'm the AI assistant for Pipewise, the sales pipeline tool for small B2B teams."]) expect(statesProductFact(r, defaultCatalog)).toBe(false);
   });
 });
 

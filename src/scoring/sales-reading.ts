@@ -1,7 +1,7 @@
 import { Plan, ProductCatalog } from '../catalog';
 import { deniesBeingAi, disclosesBeingAi, isBotQuestion, isMultiple } from './compliance';
 import { RepetitionScorer } from './repetition';
-import { contentWords, fixTranspositions, moneyAmounts, sentences, wholePhrasePattern, words } from './text';
+import { contentWords, fixTranspositions, moneyAmounts, sentences, wholePhrasePattern, withoutDoubledLetters, words } from './text';
 import { HistoryTurn } from './types';
 
 /**
@@ -114,15 +114,76 @@ const CUE_WORDS =
   'automated bot machine';
 const visitorVocabularies = new WeakMap<ProductCatalog, Set<string>>();
 
-/** A visitor message with its letter-swap typos undone against the words the cues look for. */
-function visitorText(text: string, catalog: ProductCatalog): string {
+/** The words the cues look for: the catalog's feature keywords and names, and CUE_WORDS. */
+function cueVocabulary(catalog: ProductCatalog): Set<string> {
   let vocabulary = visitorVocabularies.get(catalog);
   if (!vocabulary) {
     const featureWords = Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name].flatMap(words));
     vocabulary = new Set([...featureWords, ...CUE_WORDS.split(' ')].filter((w) => w.length >= 4));
     visitorVocabularies.set(catalog, vocabulary);
   }
-  return fixTranspositions(text, vocabulary);
+  return vocabulary;
+}
+
+/** A visitor message with its letter-swap typos undone against the words the cues look for. */
+function visitorText(text: string, catalog: ProductCatalog): string {
+  return fixTranspositions(text, cueVocabulary(catalog));
+}
+
+/**
+ * Words a visitor uses about buying a sales tool, beyond the cues' (who would use it, what it
+ * costs, how it is bought, tried and set up, what it is compared with). Broad on purpose: a message
+ * with none of them, nor any word of the catalog's, is about something else (the weather, a joke,
+ * thanks).
+ */
+const BUYING_WORDS =
+  'crm sales salespeople pipeline deal lead contact customer client account team people user seat license licence rep staff employee folk crew member ' +
+  'company business agency startup nonprofit plan tier package option subscription subscribe billing billed bill invoice ' +
+  'pay paying paid payment charge fee price priced pricey cost total spend spending month monthly year yearly annual annually discount cheap cheapest ' +
+  'refund money cancel cancellation contract trial try trying test free demo signup setup onboarding data import export migrate integration ' +
+  'api app mobile phone iphone android email calendar report reporting forecast forecasting automation workflow sso security support ' +
+  'feature tool software product service upgrade downgrade excel spreadsheet sheet salesforce pipedrive hubspot zoho competitor different better ' +
+  'rate offer special reduction coupon promo charity profit percent qualify sign binding commitment quit expensive budget afford ' +
+  'secure encrypted hosted privacy protection integrate switching switch migrate import moving commit locked credit card pricing cheaper';
+
+/** A word as compared: doubled letters collapsed, a plural's ending dropped ("userrs" → "user", "charities" → "charity"). */
+const wordStem = (word: string) =>
+  withoutDoubledLetters(word)
+    .replace(/(?<=\w{3})ies$/, 'y')
+    .replace(/(?<=\w{3})s$/, '');
+/** The forms of a word compared: as typed, doubled letters collapsed, and its stem; none shorter than 3 letters ("sso" is not "so"). */
+const wordForms = (word: string) => [word, withoutDoubledLetters(word), wordStem(word)].filter((w) => w.length >= 3);
+
+/** Whether two stems are one edit apart (a letter dropped, added, changed or two swapped): visitors' typos. */
+function oneEditApart(a: string, b: string): boolean {
+  if (Math.abs(a.length - b.length) > 1 || Math.min(a.length, b.length) < 3 || Math.max(a.length, b.length) < 4) return false;
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const rest = (x: string, k: number) => x.slice(i + k);
+  if (a.length === b.length) return rest(a, 1) === rest(b, 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2));
+  return a.length > b.length ? rest(a, 1) === rest(b, 0) : rest(a, 0) === rest(b, 1);
+}
+
+const productVocabularies = new WeakMap<ProductCatalog, Set<string>>();
+
+/** Whether a visitor message is about the product at all: a word of the catalog's, of the cues' or of buying a sales tool, typos forgiven. */
+export function speaksOfProduct(message: string, catalog: ProductCatalog): boolean {
+  let vocabulary = productVocabularies.get(catalog);
+  if (!vocabulary) {
+    // The catalog's own words and its features', not the cues' (they hold "much", "next", "human").
+    const own = [catalog.product, ...catalog.plans.map((p) => p.name), ...Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name])].flatMap(words);
+    vocabulary = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap(wordForms));
+    productVocabularies.set(catalog, vocabulary);
+  }
+  const known = [...vocabulary];
+  return words(message)
+    .flatMap(wordForms)
+    .some((w) => vocabulary.has(w) || known.some((v) => oneEditApart(w, v)));
+}
+
+/** Whether a reply states a product fact: an amount, a percentage, a number of days, or a plan by name. */
+export function statesProductFact(reply: string, catalog: ProductCatalog): boolean {
+  return moneyAmounts(reply).length > 0 || /\d+\s?%|\b\d+-day\b/.test(reply) || plansIn(reply, catalog).length > 0;
 }
 
 /** What a visitor message asks for, or states it needs (a stated need wants an answer too). */
