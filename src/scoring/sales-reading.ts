@@ -114,25 +114,20 @@ const CUE_WORDS =
   'automated bot machine';
 const visitorVocabularies = new WeakMap<ProductCatalog, Set<string>>();
 
-/** The words the cues look for: the catalog's feature keywords and names, and CUE_WORDS. */
-function cueVocabulary(catalog: ProductCatalog): Set<string> {
+/** A visitor message with its letter-swap typos undone against the words the cues look for. */
+function visitorText(text: string, catalog: ProductCatalog): string {
   let vocabulary = visitorVocabularies.get(catalog);
   if (!vocabulary) {
     const featureWords = Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name].flatMap(words));
     vocabulary = new Set([...featureWords, ...CUE_WORDS.split(' ')].filter((w) => w.length >= 4));
     visitorVocabularies.set(catalog, vocabulary);
   }
-  return vocabulary;
-}
-
-/** A visitor message with its letter-swap typos undone against the words the cues look for. */
-function visitorText(text: string, catalog: ProductCatalog): string {
-  return fixTranspositions(text, cueVocabulary(catalog));
+  return fixTranspositions(text, vocabulary);
 }
 
 /**
- * Words a visitor uses about buying a sales tool, beyond the cues' (who would use it, what it
- * costs, how it is bought, tried and set up, what it is compared with). Broad on purpose: a message
+ * Words a visitor uses about buying a sales tool (who would use it, what it costs, how it is
+ * bought, tried and set up, what it is compared with). Broad on purpose: a message
  * with none of them, nor any word of the catalog's, is about something else (the weather, a joke,
  * thanks).
  */
@@ -144,7 +139,7 @@ const BUYING_WORDS =
   'api app mobile phone iphone android email calendar report reporting forecast forecasting automation workflow sso security support ' +
   'feature tool software product service upgrade downgrade excel spreadsheet sheet salesforce pipedrive hubspot zoho competitor different better ' +
   'rate offer special reduction coupon promo charity profit percent qualify sign binding commitment quit expensive budget afford ' +
-  'secure encrypted hosted privacy protection integrate switching switch migrate import moving commit locked credit card pricing cheaper';
+  'secure encrypted hosted privacy protection integrate switching switch moving commit locked credit card pricing cheaper';
 
 /** A word as compared: doubled letters collapsed, a plural's ending dropped ("userrs" → "user", "charities" → "charity"). */
 const wordStem = (word: string) =>
@@ -164,21 +159,22 @@ function oneEditApart(a: string, b: string): boolean {
   return a.length > b.length ? rest(a, 1) === rest(b, 0) : rest(a, 0) === rest(b, 1);
 }
 
-const productVocabularies = new WeakMap<ProductCatalog, Set<string>>();
+const productVocabularies = new WeakMap<ProductCatalog, { words: Set<string>; list: string[] }>();
 
-/** Whether a visitor message is about the product at all: a word of the catalog's, of the cues' or of buying a sales tool, typos forgiven. */
+/** Whether a visitor message is about the product at all: a word of the catalog's or of buying a sales tool, typos forgiven. */
 export function speaksOfProduct(message: string, catalog: ProductCatalog): boolean {
   let vocabulary = productVocabularies.get(catalog);
   if (!vocabulary) {
     // The catalog's own words and its features', not the cues' (they hold "much", "next", "human").
     const own = [catalog.product, ...catalog.plans.map((p) => p.name), ...Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name])].flatMap(words);
-    vocabulary = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap(wordForms));
+    const known = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap(wordForms));
+    vocabulary = { words: known, list: [...known] };
     productVocabularies.set(catalog, vocabulary);
   }
-  const known = [...vocabulary];
+  const { words: known, list } = vocabulary;
   return words(message)
     .flatMap(wordForms)
-    .some((w) => vocabulary.has(w) || known.some((v) => oneEditApart(w, v)));
+    .some((w) => known.has(w) || list.some((v) => oneEditApart(w, v)));
 }
 
 /** Whether a reply states a product fact: an amount, a percentage, a number of days, or a plan by name. */
