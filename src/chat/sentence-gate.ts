@@ -49,6 +49,9 @@ const INVITES_INTRODUCTION = [
 /** A sentence asking what the agent or the chat is, in at most four words after its subject. */
 const ABOUT_THE_AGENT = /\b(?:(?:are|r)\s+(?:you|u)|am\s+i|is\s+(?:this|it|that|tis|ths|thus))(?:\s+[\w'-]+){1,4}\s*[?!.]*$/i;
 
+/** Words by which a message refers back to what the conversation was about ("tell me more", "how does it work?"). */
+const REFERS_BACK = /\b(?:it|its|this|that|these|those|they|them|more|else|other|another|one)\b/i;
+
 const invitesIntroduction = (message: string) =>
   [message, withoutDoubledLetters(message)].some((text) => INVITES_INTRODUCTION.some((p) => p.test(text)) || sentences(text).some((s) => ABOUT_THE_AGENT.test(s)));
 
@@ -84,7 +87,8 @@ export class SentenceGate {
   /**
    * The message is about something other than the product (the weather, a joke, thanks): a reply
    * opening with a product fact (a price, a plan, a discount) answers nothing; the corpus declines
-   * or greets back without one.
+   * or greets back without one. Once the agent has spoken, a message that refers back ("how does it
+   * work?", "tell me more") is about what was said, whatever its words.
    */
   private readonly offProduct: boolean;
 
@@ -100,7 +104,8 @@ export class SentenceGate {
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
     this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
     this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
-    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !speaksOfProduct(last.text, scoring.catalog);
+    const refersBack = history.some((t) => t.role === 'agent') && REFERS_BACK.test(last?.text ?? '');
+    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !refersBack && !speaksOfProduct(last.text, scoring.catalog);
   }
 
   /**

@@ -139,7 +139,7 @@ const BUYING_WORDS =
   'api app mobile phone iphone android email calendar report reporting forecast forecasting automation workflow sso security support ' +
   'feature tool software product service upgrade downgrade excel spreadsheet sheet salesforce pipedrive hubspot zoho competitor different better ' +
   'rate offer special reduction coupon promo charity profit percent qualify sign binding commitment quit expensive budget afford ' +
-  'secure encrypted hosted privacy protection integrate switching switch moving commit locked credit card pricing cheaper';
+  'secure encrypted hosted privacy protection integrate switching switch moving commit locked credit card pricing cheaper sell selling buy buying purchase save saving';
 
 /** A word as compared: doubled letters collapsed, a plural's ending dropped ("userrs" → "user", "charities" → "charity"). */
 const wordStem = (word: string) =>
@@ -149,14 +149,21 @@ const wordStem = (word: string) =>
 /** The forms of a word compared: as typed, doubled letters collapsed, and its stem; none shorter than 3 letters ("sso" is not "so"). */
 const wordForms = (word: string) => [word, withoutDoubledLetters(word), wordStem(word)].filter((w) => w.length >= 3);
 
-/** Whether two stems are one edit apart (a letter dropped, added, changed or two swapped): visitors' typos. */
-function oneEditApart(a: string, b: string): boolean {
-  if (Math.abs(a.length - b.length) > 1 || Math.min(a.length, b.length) < 3 || Math.max(a.length, b.length) < 4) return false;
+/**
+ * Whether a visitor's word is a vocabulary word with one typo: a letter dropped ("tet", "sats"), or
+ * added, changed or two swapped in a word of five letters or more. Not a change among short words,
+ * where one makes another common word ("tell" and "sell", "will" and "bill").
+ */
+function oneTypoFrom(typed: string, known: string): boolean {
+  const [a, b] = [typed, known];
+  if (Math.abs(a.length - b.length) > 1 || a.length < 3) return false;
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const rest = (x: string, k: number) => x.slice(i + k);
-  if (a.length === b.length) return rest(a, 1) === rest(b, 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2));
-  return a.length > b.length ? rest(a, 1) === rest(b, 0) : rest(a, 0) === rest(b, 1);
+  if (a.length < b.length) return rest(a, 0) === rest(b, 1);
+  if (Math.min(a.length, b.length) < 5) return false;
+  if (a.length > b.length) return rest(a, 1) === rest(b, 0);
+  return rest(a, 1) === rest(b, 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2));
 }
 
 const productVocabularies = new WeakMap<ProductCatalog, { words: Set<string>; list: string[] }>();
@@ -167,14 +174,14 @@ export function speaksOfProduct(message: string, catalog: ProductCatalog): boole
   if (!vocabulary) {
     // The catalog's own words and its features', not the cues' (they hold "much", "next", "human").
     const own = [catalog.product, ...catalog.plans.map((p) => p.name), ...Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name])].flatMap(words);
-    const known = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap(wordForms));
+    const known = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap((w) => wordForms(w).concat(`${w}s`)));
     vocabulary = { words: known, list: [...known] };
     productVocabularies.set(catalog, vocabulary);
   }
   const { words: known, list } = vocabulary;
   return words(message)
     .flatMap(wordForms)
-    .some((w) => known.has(w) || list.some((v) => oneEditApart(w, v)));
+    .some((w) => known.has(w) || list.some((v) => oneTypoFrom(w, v)));
 }
 
 /** Whether a reply states a product fact: an amount, a percentage, a number of days, or a plan by name. */
