@@ -49,7 +49,7 @@ const INVITES_INTRODUCTION = [
 /** A sentence asking what the agent or the chat is, in at most four words after its subject. */
 const ABOUT_THE_AGENT = /\b(?:(?:are|r)\s+(?:you|u)|am\s+i|is\s+(?:this|it|that|tis|ths|thus))(?:\s+[\w'-]+){1,4}\s*[?!.]*$/i;
 
-/** Words by which a message refers back to what the conversation was about ("tell me more", "how does it work?"). */
+/** Words by which a message refers to what the chat is about ("will it work for us?", "tell me more"): on a product's site, the product. */
 const REFERS_BACK = /\b(?:it|its|this|that|these|those|they|them|more|else|other|another|one)\b/i;
 
 const invitesIntroduction = (message: string) =>
@@ -87,8 +87,8 @@ export class SentenceGate {
   /**
    * The message is about something other than the product (the weather, a joke, thanks): a reply
    * opening with a product fact (a price, a plan, a discount) answers nothing; the corpus declines
-   * or greets back without one. Once the agent has spoken, a message that refers back ("how does it
-   * work?", "tell me more") is about what was said, whatever its words.
+   * or greets back without one. A message that refers to something ("will it work for us?", "tell
+   * me more") is taken to be about the product, whatever its words.
    */
   private readonly offProduct: boolean;
 
@@ -104,8 +104,7 @@ export class SentenceGate {
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
     this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
     this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
-    const refersBack = history.some((t) => t.role === 'agent') && REFERS_BACK.test(last?.text ?? '');
-    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !refersBack && !speaksOfProduct(last.text, scoring.catalog);
+    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !REFERS_BACK.test(last.text) && !speaksOfProduct(last.text, scoring.catalog);
   }
 
   /**
