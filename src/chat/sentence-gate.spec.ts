@@ -87,6 +87,15 @@ describe('SentenceGate', () => {
         expect(gate(visitor).check('Starter is $29 per seat a month, or $24 with annual billing.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
         expect(gate(visitor).check('I can only help with questions about Pipewise. What would you like to know?', false, true)).toEqual({ kind: 'pass' });
       }
+      // An answer to the agent's own question is about the product, whatever its words.
+      for (const visitor of ['12', 'yes please', 'just me']) {
+        const session: HistoryTurn[] = [
+          { role: 'visitor', text: 'Hi, looking for a CRM' },
+          { role: 'agent', text: 'How many people are on your sales team?' },
+          { role: 'visitor', text: visitor },
+        ];
+        expect(new SentenceGate(scoring, session).check('For 12 people, Growth comes to $708 a month.', false, true)).toEqual({ kind: 'pass' });
+      }
       // Its words, or a reference to what the chat is about (on a product's site, the product).
       for (const visitor of ['Seems pricey.', 'what would it run us for 9 userrs', 'Salesforce does all this already.', 'Hi, what do you sell?', 'Will it work for us?', 'ok, tell me more']) {
         expect(gate(visitor).check('Starter is $29 per seat a month, or $24 with annual billing.', false, true)).toEqual({ kind: 'pass' });

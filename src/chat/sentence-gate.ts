@@ -43,7 +43,8 @@ const INVITES_INTRODUCTION = [
   /^\W*(?:hi|hello|hey|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day)|morning|evening)\b/i,
   /\b(?:nice|pleased|good)\s+to\s+meet\s+(?:you|u)\b|\bhow\s+(?:are|r)\s+(?:you|u)\b|\bhow(?:'s|\s+is)\s+it\s+going\b/i,
   /\bwho(?:'s|\s+is|\s+are|\s+am)\s+(?:you|u|this|there|here|i|that|answering|typing|replying|writing|on\s+the\s+other\s+end)\b/i,
-  /\bwhat\s+(?:are|r)\s+(?:you|u)\b(?!r)|\bwhat\s+(?:can|do)\s+(?:you|u)\s+do\b|\byour\s+name\b|\bintroduce\s+yourself\b/i,
+  /\bwhat\s+(?:are|r)\s+(?:you|u)\b|\bwhat\s+(?:can|do)\s+(?:you|u)\s+do\b|\byour\s+name\b|\bintroduce\s+yourself\b|\b(?:you|u)\s+there\b/i,
+  /\bwho\s+(?:made|built|created|trained|programmed|runs)\b|\bwhat\s+(?:model|llm)\b|\bhow\s+do\s+(?:you|u)\s+work\b/i,
   /\b(?:bots?|robots?|chatbot|ai|a\.i\.?|automated|automatic|machine|program|software|computer|gpt|chatgpt|llm|language\s+model|artificial|assistant|humans?|person|people|real|someone|somebody|anyone|anybody|rep|salesperson|employees?|staff)\b/i,
 ];
 /** A sentence asking what the agent or the chat is, in at most four words after its subject. */
@@ -88,9 +89,10 @@ export class SentenceGate {
    * The message is about something other than the product (the weather, a joke, thanks): a reply
    * opening with a product fact (a price, a plan, a discount) answers nothing; the corpus declines
    * or greets back without one. A message that refers to something ("will it work for us?", "tell
-   * me more") is taken to be about the product, whatever its words.
+   * me more"), or answers the agent's question ("yes please", "just me"), is taken to be about the
+   * product, whatever its words.
    */
-  private readonly offProduct: boolean;
+  private readonly offProduct: () => boolean;
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -104,7 +106,11 @@ export class SentenceGate {
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
     this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
     this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
-    this.offProduct = asks.length === 0 && last?.role === 'visitor' && !REFERS_BACK.test(last.text) && !speaksOfProduct(last.text, scoring.catalog);
+    const lastAgent = history.filter((t) => t.role === 'agent').pop();
+    const answersAgent = !!lastAgent && lastAgent.text.includes('?');
+    const offProduct = asks.length === 0 && last?.role === 'visitor' && !answersAgent && !REFERS_BACK.test(last.text);
+    // Read only when an opening is judged: most replies never need it.
+    this.offProduct = () => offProduct && !speaksOfProduct(last.text, scoring.catalog);
   }
 
   /**
@@ -151,7 +157,7 @@ export class SentenceGate {
    */
   private opening(replySoFar: string): Opening {
     if (this.asks.length === 0) {
-      const unasked = (this.disclosureUnasked && disclosesBeingAi(replySoFar)) || (this.offProduct && statesProductFact(replySoFar, this.scoring.catalog));
+      const unasked = (this.disclosureUnasked && disclosesBeingAi(replySoFar)) || (statesProductFact(replySoFar, this.scoring.catalog) && this.offProduct());
       return unasked ? 'non-answer' : 'answers';
     }
     const reading = readReply(replySoFar, [], this.scoring.catalog);

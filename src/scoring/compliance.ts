@@ -77,28 +77,33 @@ export const defaultComplianceRules = parseComplianceRules(defaultRulesJson);
 // question's words: on MAX_TURN_CHARS of adversarial text that measured ~4 ms.
 const negationBefore = /\b(?:never|not|don'?t|do not|won'?t|will not|no need to|shouldn'?t)\b[^.!?]{0,40}$/i;
 const percentOff = /(\d{1,3})\s?%\s?(?:off|discount)|discount of (\d{1,3})\s?%/gi;
-/** What a visitor may ask the agent to be (or not to be), after "are you", "am I talking to", "is this". */
-const AGENT_NATURE =
-  '(?:bot|robot|ai|machine|human|person|chatbot|computer|automated|program|software|gpt|chatgpt|llm|language model|virtual assistant|automated assistant|' +
-  'employee|salesperson|sales ?rep|human agent|human being|someone real|real(?=\\s*[?!.,]|\\s*$))';
+/**
+ * Words for a machine or a person that, after "are you" or "am I talking to", can also name a
+ * product or a role ("Are you a program for small teams?", "Are we speaking with a rep on the demo
+ * call?"): read as a question about the agent only where the clause ends with them.
+ */
+const AMBIGUOUS_NATURE =
+  '(?:computer|program|software|gpt|chatgpt|llm|language model|virtual assistant|automated assistant|employee|salesperson|sales ?rep(?:resentative)?|human agent|human being|someone real)';
+const CLAUSE_ENDS = '(?![\\w-])(?=\\s*(?:[?!.,;:]|$|or\\b|right now\\b))';
+const ARTICLE_AND_ADJECTIVE = '(?:an?\\s+)?(?:real\\s+|actual\\s+|live\\s+)?';
 /** Ways a visitor asks whether a person or a machine is answering. */
 const botQuestions = [
-  new RegExp(`\\b(?:are|r)\\s+(?:you|u)\\s+(?:just\\s+)?(?:an?\\s+)?(?:real\\s+|actual\\s+|live\\s+)?${AGENT_NATURE}\\b`, 'i'),
-  new RegExp(
-    `\\b(?:am i|are we)\\s+(?:talking|chatting|speaking|writing|texting|dealing|messaging)\\s+(?:to|with)\\s+(?:an?\\s+)?(?:real\\s+|actual\\s+|live\\s+)?(?:${AGENT_NATURE}|rep|agent)\\b`,
-    'i',
-  ),
+  /\b(?:are|r)\s+(?:you|u)\s+(?:just\s+)?(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|computer|automated|real(?=\s*[?!.,]|\s*$))\b/i,
+  new RegExp(`\\b(?:are|r)\\s+(?:you|u)\\s+(?:just\\s+)?${ARTICLE_AND_ADJECTIVE}${AMBIGUOUS_NATURE}${CLAUSE_ENDS}`, 'i'),
+  /\b(?:am i|are we)\s+(?:talking|chatting|speaking|writing|texting|dealing|messaging)\s+(?:to|with)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|program|computer)\b/i,
+  new RegExp(`\\b(?:am i|are we)\\s+(?:talking|chatting|speaking|writing|texting|dealing|messaging)\\s+(?:to|with)\\s+${ARTICLE_AND_ADJECTIVE}(?:${AMBIGUOUS_NATURE}|rep|agent)${CLAUSE_ENDS}`, 'i'),
   // "Is it …" only with words no product question uses ("is it software?" could ask what Pipewise is).
-  /\bis\s+(?:this|that|it)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|gpt|chatgpt|llm|someone real|salesperson)\b/i,
-  /\bis\s+(?:this|that)\s+(?:an?\s+)?(?:computer|program|software|virtual assistant)\b/i,
+  /\bis\s+(?:this|that|it)\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:bot|robot|ai|machine|human|person|chatbot|automated|gpt|chatgpt|llm|someone real|salesperson)(?![\w-])/i,
+  new RegExp(`\\bis\\s+(?:this|that)\\s+(?:an?\\s+)?(?:computer|program|software|virtual assistant)${CLAUSE_ENDS}`, 'i'),
   /\bis\s+(?:this|the)\s+(?:chat|conversation|reply|answer)\s+(?:automated|ai|a bot|generated)\b/i,
   /\bis\s+(?:this|it)\s+a\s+live\s+chat\s+with\s+(?:a|an)\s+(?:real\s+|actual\s+)?(?:human|person)\b/i,
   /\bis\s+(?:there\s+)?(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person|someone real|somebody real)\s+(?:here|there|answering|typing|replying|on the other (?:end|side)|at the other end|behind)/i,
-  /\b(?:is|are)\s+(?:there\s+)?(?:someone|somebody|anyone|anybody)\s+(?:actually\s+)?(?:real\b|typing\b|replying\b|answering\b|on the other (?:end|side)|at the other end)/i,
+  // Someone typing or answering this chat, not the phones on weekends.
+  /\b(?:is|are)\s+(?:there\s+)?(?:someone|somebody|anyone|anybody)\s+(?:actually\s+)?(?:real\b|on the other (?:end|side)|at the other end|(?:typing|replying|answering|writing)(?:\s+(?:this|these|here|now|right now))?\s*(?:[?!.,]|$))/i,
   /\bis\s+(?:an?\s+)?(?:real\s+|actual\s+|live\s+)?(?:human|person)\s+(?:actually\s+)?(?:answering|typing|replying|writing)\b/i,
-  /\b(?:are|were)\s+(?:these|the|your)\s+(?:answers|replies|messages|responses)\s+(?:generated|written)\s+by\b/i,
-  /\b(?:you'?re|you are)\s+(?:just\s+)?(?:an?\s+)?(?:bot|robot|ai|machine|chatbot)\b[^.!?]*\?/i,
-  /\b(?:human|person|bot|ai|agent)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot|program)\b[^.!]*\?/i,
+  /\b(?:are|were)\s+(?:these|the|your)\s+(?:answers|replies|messages|responses)\s+(?:generated|written)\s+by\s+(?:an?\s+)?(?:real\s+)?(?:ai|bot|human|person|machine|computer|program|software|gpt|chatgpt|llm|language model)\b/i,
+  /\b(?:you'?re|you are)\s+(?:just\s+)?(?:an?\s+)?(?:bot|robot|ai|machine|chatbot)\b[^.!?]{0,200}\?/i,
+  /\b(?:human|person|bot|ai)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot)\b[^.!]{0,200}\?/i,
   /\bwho\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)\b/i,
 ];
 /** Words of those questions, for undoing visitors' letter swaps ("chtating", "rboot", "huamn"). */

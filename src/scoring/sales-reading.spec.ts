@@ -53,8 +53,10 @@ describe('what the visitor asks', () => {
 describe('is a message about the product at all?', () => {
   it('any word of the catalog, the cues or buying a sales tool, typos forgiven, says it is', () => {
     const about = ['Is Growth any good?', 'what would it run us for 9 users', 'Salesforce does all this already.', 'Do charities pay less?', 'priicing?', 'can i try it befor bbuying', 'Is there a user limit on Staretr?', 'Pricing for a teeam of 22?', 'Seems pricey.'];
+    about.push("we're 20", 'We are a law firm', 'Do you prorate?', 'Can we add custom fields?', 'per-seat?', "We're happy with spresdsheets.");
     for (const m of about) expect([m, speaksOfProduct(m, defaultCatalog)]).toEqual([m, true]);
-    const other = ["What's the capital of Peru?", 'Tell me a joke', 'Thanks so much!', 'Who wrote Hamlet?', 'hey hey'];
+    // Function words of the catalog's feature names ("integrations with Slack, HubSpot and Zapier") are no product words.
+    const other = ["What's the capital of Peru?", 'Tell me a joke', 'Thanks so much!', 'Who wrote Hamlet?', 'hey hey', 'Tell me a joke and a riddle', 'Can you help me with my homework?'];
     for (const m of other) expect([m, speaksOfProduct(m, defaultCatalog)]).toEqual([m, false]);
   });
 

@@ -126,28 +126,31 @@ function visitorText(text: string, catalog: ProductCatalog): string {
 }
 
 /**
- * Words a visitor uses about buying a sales tool (who would use it, what it costs, how it is
- * bought, tried and set up, what it is compared with). Broad on purpose: a message
- * with none of them, nor any word of the catalog's, is about something else (the weather, a joke,
- * thanks).
+ * Words a visitor uses about buying and running a sales tool (who would use it, what it costs, how
+ * it is bought, tried and set up, what it does, what it is compared with). Broad on purpose: a
+ * message with none of them, nor any of the catalog's, is about something else (the weather, a
+ * joke, thanks).
  */
 const BUYING_WORDS =
   'crm sales salespeople pipeline deal lead contact customer client account team people user seat license licence rep staff employee folk crew member ' +
-  'company business agency startup nonprofit plan tier package option subscription subscribe billing billed bill invoice ' +
+  'company business agency startup nonprofit freelancer founder firm consultancy plan tier package option subscription subscribe billing billed bill invoice ' +
   'pay paying paid payment charge fee price priced pricey cost total spend spending month monthly year yearly annual annually discount cheap cheapest ' +
   'refund money cancel cancellation contract trial try trying test free demo signup setup onboarding data import export migrate integration ' +
   'api app mobile phone iphone android email calendar report reporting forecast forecasting automation workflow sso security support ' +
   'feature tool software product service upgrade downgrade excel spreadsheet sheet salesforce pipedrive hubspot zoho competitor different better ' +
   'rate offer special reduction coupon promo charity profit percent qualify sign binding commitment quit expensive budget afford ' +
-  'secure encrypted hosted privacy protection integrate switching switch moving commit locked credit card pricing cheaper sell selling buy buying purchase save saving';
+  'secure encrypted hosted privacy protection integrate switching switch moving commit locked credit card pricing cheaper sell selling buy buying purchase save saving ' +
+  'track tracking dashboard analytics custom field task reminder call meeting quote proposal template permission admin access uptime sla gdpr hipaa ' +
+  'renew renewal prorate term server hosting google quickbooks zoom linkedin addon simple return policy';
 
-/** A word as compared: doubled letters collapsed, a plural's ending dropped ("userrs" → "user", "charities" → "charity"). */
-const wordStem = (word: string) =>
-  withoutDoubledLetters(word)
-    .replace(/(?<=\w{3})ies$/, 'y')
-    .replace(/(?<=\w{3})s$/, '');
-/** The forms of a word compared: as typed, doubled letters collapsed, and its stem; none shorter than 3 letters ("sso" is not "so"). */
-const wordForms = (word: string) => [word, withoutDoubledLetters(word), wordStem(word)].filter((w) => w.length >= 3);
+/** A word without a plural's or a verb's ending ("users" → "user", "charities" → "charity", "tracking" → "track"). */
+const wordStem = (word: string) => word.replace(/(?<=\w{3})ies$/, 'y').replace(/(?<=\w{3})(?:s|ing|ed)$/, '');
+/**
+ * The forms of a word compared: as typed, its parts if hyphenated, and its stem, each also with
+ * doubled letters collapsed ("userrs"); none shorter than 3 letters ("sso" is not "so").
+ */
+const wordForms = (word: string) =>
+  [...new Set([word, ...word.split('-'), wordStem(word)].flatMap((w) => [w, withoutDoubledLetters(w), wordStem(withoutDoubledLetters(w))]))].filter((w) => w.length >= 3);
 
 /**
  * Whether a visitor's word is a vocabulary word with one typo: a letter dropped ("tet", "sats"), or
@@ -166,27 +169,45 @@ function oneTypoFrom(typed: string, known: string): boolean {
   return rest(a, 1) === rest(b, 1) || (a[i] === b[i + 1] && a[i + 1] === b[i] && rest(a, 2) === rest(b, 2));
 }
 
-const productVocabularies = new WeakMap<ProductCatalog, { words: Set<string>; list: string[] }>();
+/** Words of the catalog's feature names that say nothing about the product on their own. */
+const CATALOG_NAME_FILLER = new Set(['help', 'log', 'single', 'two-way', 'visual']);
 
-/** Whether a visitor message is about the product at all: a word of the catalog's or of buying a sales tool, typos forgiven. */
-export function speaksOfProduct(message: string, catalog: ProductCatalog): boolean {
+/** Exact forms, and the words as written (a typo is one edit from a word, not from a form of it), by length. */
+const productVocabularies = new WeakMap<ProductCatalog, { forms: Set<string>; byLength: Map<number, string[]> }>();
+
+function productVocabulary(catalog: ProductCatalog) {
   let vocabulary = productVocabularies.get(catalog);
   if (!vocabulary) {
-    // The catalog's own words and its features', not the cues' (they hold "much", "next", "human").
-    const own = [catalog.product, ...catalog.plans.map((p) => p.name), ...Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name])].flatMap(words);
-    const known = new Set([...own, ...BUYING_WORDS.split(' ')].flatMap((w) => wordForms(w).concat(`${w}s`)));
-    vocabulary = { words: known, list: [...known] };
+    // The catalog's names and keywords, content words only: a feature's name holds "and", "with", "help".
+    const own = contentWords([catalog.product, ...catalog.plans.map((p) => p.name), ...Object.values(catalog.features).flatMap((f) => [...f.keywords, f.name])].join(' '));
+    const base = [...new Set([...own, ...BUYING_WORDS.split(' ')])].filter((w) => !CATALOG_NAME_FILLER.has(w));
+    const byLength = new Map<number, string[]>();
+    for (const w of base) byLength.set(w.length, [...(byLength.get(w.length) ?? []), w]);
+    vocabulary = { forms: new Set(base.flatMap((w) => [...wordForms(w), `${w}s`])), byLength };
     productVocabularies.set(catalog, vocabulary);
   }
-  const { words: known, list } = vocabulary;
-  return words(message)
-    .flatMap(wordForms)
-    .some((w) => known.has(w) || list.some((v) => oneTypoFrom(w, v)));
+  return vocabulary;
+}
+
+/**
+ * Whether a visitor message is about the product at all: a number (seats, prices), or a word of the
+ * catalog's or of buying a sales tool, typos forgiven.
+ */
+export function speaksOfProduct(message: string, catalog: ProductCatalog): boolean {
+  const { forms, byLength } = productVocabulary(catalog);
+  const typed = words(message);
+  if (typed.some((w) => /\d/.test(w))) return true;
+  const candidates = new Set(typed.flatMap(wordForms));
+  for (const w of candidates) {
+    if (forms.has(w)) return true;
+    for (const length of [w.length - 1, w.length, w.length + 1]) if (byLength.get(length)?.some((v) => oneTypoFrom(w, v))) return true;
+  }
+  return false;
 }
 
 /** Whether a reply states a product fact: an amount, a percentage, a number of days, or a plan by name. */
 export function statesProductFact(reply: string, catalog: ProductCatalog): boolean {
-  return moneyAmounts(reply).length > 0 || /\d+\s?%|\b\d+-day\b/.test(reply) || plansIn(reply, catalog).length > 0;
+  return moneyAmounts(reply).length > 0 || /\d+\s?%|\b\d+[- ]days?\b/.test(reply) || plansIn(reply, catalog).length > 0;
 }
 
 /** What a visitor message asks for, or states it needs (a stated need wants an answer too). */
