@@ -126,17 +126,19 @@ describe('server restart', () => {
         await client.end();
       }
     };
-    await waitUntil(async () => (await rasaSession()) !== undefined && (await turns([(await rasaSession())!])).length === 1, 'the Rasa message to be stored', 30_000);
-    const rasaSessionDbId = (await rasaSession())!;
+    // Killed as soon as the Rasa message is stored (its session's id found once, not looked up again), so its reply is most likely unwritten.
+    let rasaSessionDbId: string | undefined;
+    await waitUntil(async () => (rasaSessionDbId ??= await rasaSession()) !== undefined && (await turns([rasaSessionDbId])).length === 1, 'the Rasa message to be stored', 30_000);
 
     const killedAt = Date.now();
     await first.kill('SIGKILL');
-    const sessionIds = [...chatters.map((c) => c.sessionId), rasaSessionDbId];
+    const sessionIds = [...chatters.map((c) => c.sessionId), rasaSessionDbId!];
     const left = await turns(sessionIds);
     const unanswered = sessionIds.filter((id) => left.filter((t) => t.session_id === id).at(-1)?.role === 'visitor');
-    // The crash left the Rasa message unanswered (it is sent last); the widgets' replies may have finished before the
-    // kill (short replies of the current model), and whichever are left are answered once below, as the resent one is.
-    expect(unanswered).toContain(rasaSessionDbId);
+    // The crash usually leaves the Rasa message unanswered (it is sent last); any reply, the Rasa one included, may have
+    // finished before the kill (short replies of the current model on two inference threads; seen once in CI), and
+    // whichever are left are answered once below, as the resent one is. The log line says which were left.
+    expect(unanswered.length).toBeGreaterThan(0);
 
     const second = await start({}, first.port);
     const restartMs = Date.now() - killedAt;
@@ -173,7 +175,7 @@ describe('server restart', () => {
     const later = (await resumed.timeout(30_000).emitWithAck('session:start', { siteKey: 'demo-site', resumeToken: chatters[1].resumeToken })) as Ack;
     expect((later.history as { turnId: string }[]).map((t) => t.turnId)).toEqual(after.filter((t) => t.session_id === chatters[1].sessionId).map((t) => t.id));
     // eslint-disable-next-line no-console
-    console.log(JSON.stringify({ fault: 'SIGKILL mid-reply', sessions: sessionIds.length, leftUnanswered: unanswered.length, restartMs, rasaAnsweredMs, answeredMs }));
+    console.log(JSON.stringify({ fault: 'SIGKILL mid-reply', sessions: sessionIds.length, leftUnanswered: unanswered.length, rasaLeftUnanswered: unanswered.includes(rasaSessionDbId!), restartMs, rasaAnsweredMs, answeredMs }));
     chatters.forEach((c) => c.socket.disconnect());
   });
 
