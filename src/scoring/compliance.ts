@@ -105,6 +105,7 @@ const botQuestions = [
   /\b(?:you'?re|you are)\s+(?:just\s+)?(?:an?\s+)?(?:bot|robot|ai|machine|chatbot)\b[^.!?]{0,200}\?/i,
   /\b(?:human|person|bot|ai)\s+or\s+(?:an?\s+)?(?:bot|ai|machine|human|person|robot)\b[^.!]{0,200}\?/i,
   /\bwho\s+am\s+i\s+(?:talking|chatting|speaking)\s+(?:to|with)\b/i,
+  /\b(?:are|r)\s+(?:you|u)\s+one\s+of\s+(?:the|their|your|its)\s+(?:[\w-]+\s+)?(?:employees|staff|people|humans|reps|salespeople|team)(?![\w-])/i,
 ];
 /** Words of those questions, for undoing visitors' letter swaps ("chtating", "rboot", "huamn"). */
 const BOT_QUESTION_WORDS = new Set(
