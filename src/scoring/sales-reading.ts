@@ -153,12 +153,11 @@ const wordForms = (word: string) =>
   [...new Set([word, ...word.split('-'), wordStem(word)].flatMap((w) => [w, withoutDoubledLetters(w), wordStem(withoutDoubledLetters(w))]))].filter((w) => w.length >= 3);
 
 /**
- * Whether a visitor's word is a vocabulary word with one typo: a letter dropped ("tet", "sats"), or
+ * Whether a visitor's word `a` is the vocabulary word `b` with one typo: a letter dropped ("tet", "sats"), or
  * added, changed or two swapped in a word of five letters or more. Not a change among short words,
  * where one makes another common word ("tell" and "sell", "will" and "bill").
  */
-function oneTypoFrom(typed: string, known: string): boolean {
-  const [a, b] = [typed, known];
+function oneTypoFrom(a: string, b: string): boolean {
   if (Math.abs(a.length - b.length) > 1 || a.length < 3) return false;
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;

@@ -68,6 +68,7 @@ export function moneyAmounts(text: string): { match: string; amount: number }[] 
 /** Visitors type fast: "humaan", "thhis" read as the words they meant (a second reading, beside the text as typed). */
 export const withoutDoubledLetters = (text: string) => text.replace(/([a-z])\1+/gi, '$1');
 
+/** No vocabulary word is longer, and a swap keeps the length: a longer run of letters is left as it is (and costs nothing). */
 const LONGEST_FIXED_WORD = 24;
 
 /**
@@ -75,7 +76,6 @@ const LONGEST_FIXED_WORD = 24;
  * become a vocabulary word when swapped back ("ppieline" → "pipeline"), the typo visitors make.
  */
 export function fixTranspositions(text: string, vocabulary: Set<string>): string {
-  // No vocabulary word is this long, and a swap keeps the length: a run of letters past it is left as it is.
   return text.replace(/\p{L}{4,}/gu, (word) => {
     if (word.length > LONGEST_FIXED_WORD) return word;
     const lower = word.toLowerCase();
