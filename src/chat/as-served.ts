@@ -3,6 +3,7 @@ import { ChatModel } from '../model';
 import { Answerer } from '../model/default-model/intent-eval';
 import { LocalReplyPolicy } from '../policy';
 import { HistoryTurn, TurnScoring } from '../scoring';
+import { catalogAnswer } from './catalog-answer';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
 import { SentenceGate } from './sentence-gate';
 import { SentenceStream } from './sentence-stream';
@@ -36,6 +37,7 @@ export function asServed(model: ChatModel, catalog: ProductCatalog, maxRegenerat
           maxRegenerations,
           nonAnswerCheck: true,
           fallback: safeFallback(history, catalog),
+          nonAnswerFallback: catalogAnswer(history, catalog),
           closing: CLOSING_FALLBACK,
         });
         return (await stream.run()).text;

@@ -9,6 +9,7 @@ import { SentenceStream, SentenceStreamOptions } from './sentence-stream';
 const catalog = shippedCatalog();
 const CLOSING = 'Could you tell me a bit more about what your team needs?';
 const FALLBACK = `I'm sorry, I can't help with that in this chat. ${CLOSING}`;
+const CATALOG_ANSWER = 'No lock-in: monthly plans cancel any time; annual plans are billed yearly.';
 
 /** Answers attempt n with script[n] (the last one repeated), streamed in small pieces; records what it was asked. */
 function scripted(script: (string | Error)[]) {
@@ -42,6 +43,7 @@ function stream(policy: ReplyPolicy, history: HistoryTurn[], options: Partial<Se
     maxRegenerations: 2,
     nonAnswerCheck: true,
     fallback: FALLBACK,
+    nonAnswerFallback: CATALOG_ANSWER,
     closing: CLOSING,
     ...options,
   });
@@ -184,16 +186,26 @@ describe('SentenceStream', () => {
       expect(calls).toHaveLength(1);
     });
 
-    it('once the regenerations are spent, the last attempt goes out as written, not the fallback', async () => {
+    it("when the last attempt does not answer either, the catalog's answer goes out, not the fallback", async () => {
       const { policy, calls } = scripted([greeting, disclosed, "I'm here to help with Pipewise."]);
-      const { events, run } = stream(policy, spreadsheet);
+      const { events, run } = stream(policy, cancel);
       const reply = await run();
-      expect(events).toEqual(['typing', "I'm here to help with Pipewise."]);
-      expect(reply).toMatchObject({ fallback: false, blocked: [{ text: greeting, rules: [NON_ANSWER] }, { text: disclosed, rules: [NON_ANSWER] }] });
+      expect(events).toEqual(['typing', CATALOG_ANSWER]);
+      expect(reply).toMatchObject({
+        text: CATALOG_ANSWER,
+        fallback: true,
+        nonAnswer: true,
+        blocked: [greeting, disclosed, "I'm here to help with Pipewise."].map((text) => ({ text, rules: [NON_ANSWER] })),
+      });
       expect(calls.map((c) => c.avoidOpenings)).toEqual([undefined, [greeting], [greeting, disclosed]]);
       const { policy: once, calls: onlyCall } = scripted([greeting]);
-      expect(await stream(once, spreadsheet, { maxRegenerations: 0 }).run()).toMatchObject({ text: greeting, blocked: [] });
+      expect(await stream(once, cancel, { maxRegenerations: 0 }).run()).toMatchObject({ text: CATALOG_ANSWER, nonAnswer: true });
       expect(onlyCall).toHaveLength(1);
+    });
+
+    it('a last attempt stopped by a blocking rule gets the fallback, as before', async () => {
+      const { policy } = scripted([greeting, greeting, bad]);
+      expect(await stream(policy, cancel).run()).toMatchObject({ text: FALLBACK, fallback: true, nonAnswer: false });
     });
 
     it('is not judged when the check is off (GUARDRAIL_NON_ANSWER=false); blocking rules still are', async () => {
@@ -233,6 +245,9 @@ describe('SentenceStream', () => {
     expect(events).toEqual(['typing', s1, ` ${CLOSING}`]);
     const { policy: again } = scripted([bad, new PolicyBusyError(64)]);
     expect(await stream(again, asked).run()).toMatchObject({ text: FALLBACK, fallback: true, closing: false, busy: true });
+    // Refused after an attempt that did not answer: the catalog's answer, which the refused regeneration was for.
+    const { policy: unanswered } = scripted(['Hello! How can I help you with Pipewise today?', new PolicyBusyError(64)]);
+    expect(await stream(unanswered, asked).run()).toMatchObject({ text: CATALOG_ANSWER, nonAnswer: true, busy: true });
   });
 
   it('the session ended: nothing more is sent', async () => {
@@ -245,7 +260,7 @@ describe('SentenceStream', () => {
         events.push(t);
         ended.abort();
       },
-    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, nonAnswerCheck: true, fallback: FALLBACK, closing: CLOSING });
+    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, nonAnswerCheck: true, fallback: FALLBACK, nonAnswerFallback: CATALOG_ANSWER, closing: CLOSING });
     await expect(s.run()).rejects.toBeInstanceOf(SessionClosedError);
     expect(events).toEqual(['typing', s1]);
   });

@@ -27,6 +27,8 @@ export interface SentenceStreamOptions {
   nonAnswerCheck: boolean;
   /** Sent in place of the reply when no sentence of it has been sent yet. */
   fallback: string;
+  /** Sent in place of the reply when even the last attempt opened without answering (with `nonAnswerCheck`): the catalog's answer (catalogAnswer). */
+  nonAnswerFallback: string;
   /** Closes a reply whose next sentence could not be written compliantly. */
   closing: string;
 }
@@ -43,6 +45,8 @@ export interface StreamedReply {
   blocked: BlockedText[];
   /** The fallback was sent: the whole reply, or its closing sentence when `closing`. */
   fallback: boolean;
+  /** The fallback sent was `nonAnswerFallback`: no attempt answered the visitor. */
+  nonAnswer: boolean;
   closing: boolean;
   /** A regeneration was refused with `busy`, so the reply was closed with the fallback. */
   busy: boolean;
@@ -65,8 +69,8 @@ type AttemptEnd = 'complete' | 'blocked';
  * already sent (the policy continues that prefix), up to `maxRegenerations` times; after that the
  * reply is closed with the fallback. Sentences a whole-reply rule still waits on (the AI disclosure
  * a visitor asked for) are held back until it is met, or dropped with the attempt. A reply that
- * opens without answering what the visitor asked (SentenceGate) is regenerated the same way while
- * regenerations are left.
+ * opens without answering what the visitor asked (SentenceGate) is regenerated the same way; when
+ * the last attempt does not answer either, `nonAnswerFallback` goes out instead.
  */
 export class SentenceStream {
   private readonly sent: string[] = [];
@@ -89,7 +93,7 @@ export class SentenceStream {
     let busy = false;
     for (let attempt = 0; attempt <= this.options.maxRegenerations; attempt++) {
       try {
-        if ((await this.attempt(attempt)) === 'complete') return this.result({ fallback: false, closing: false, busy });
+        if ((await this.attempt(attempt)) === 'complete') return this.result({ fallback: false, nonAnswer: false, closing: false, busy });
       } catch (err) {
         // Refused before the reply started: nothing was emitted, the caller reports `busy`. Refused
         // on a regeneration: the visitor already has `typing` and maybe sentences, so the reply is closed now.
@@ -99,8 +103,9 @@ export class SentenceStream {
       }
     }
     const closing = this.sent.length > 0;
-    this.send(SentenceBuffer.split(closing ? this.options.closing : this.options.fallback));
-    return this.result({ fallback: true, closing, busy });
+    const nonAnswer = !closing && !!this.blocked.at(-1)?.rules.every((rule) => rule === NON_ANSWER);
+    this.send(SentenceBuffer.split(closing ? this.options.closing : nonAnswer ? this.options.nonAnswerFallback : this.options.fallback));
+    return this.result({ fallback: true, nonAnswer, closing, busy });
   }
 
   /** One generation, continuing the sentences sent so far; ends complete, or blocked (recorded). */
@@ -117,7 +122,7 @@ export class SentenceStream {
     const take = (sentences: string[]) => {
       for (const sentence of sentences) {
         if (stopped) return;
-        const verdict = this.gate.check([...this.sent, ...held, sentence].join(' '), false, this.judgesAnswer(n));
+        const verdict = this.gate.check([...this.sent, ...held, sentence].join(' '), false, this.judgesAnswer());
         if (verdict.kind === 'block') {
           this.blocked.push({ text: [...held, sentence].join(' '), rules: verdict.rules });
           stopped = true;
@@ -154,7 +159,7 @@ export class SentenceStream {
       }
     }
     if (!done) throw new Error('the policy ended without a reply');
-    const end = stopped ? 'blocked' : this.settle(held, n);
+    const end = stopped ? 'blocked' : this.settle(held);
     if (this.sent.length > sentBefore) {
       this.firstTokenMs ??= firstTokenMs!;
       this.promptTokens ??= done.promptTokens;
@@ -165,14 +170,14 @@ export class SentenceStream {
   }
 
   /** The end of an attempt's text: sends the held sentences if the whole reply now passes, else records the block. */
-  private settle(held: string[], attempt: number): AttemptEnd {
+  private settle(held: string[]): AttemptEnd {
     const reply = [...this.sent, ...held];
     if (reply.length === 0) {
       this.blocked.push({ text: '', rules: ['empty_reply'] });
       return 'blocked';
     }
     if (held.length === 0) return 'complete';
-    const verdict = this.gate.check(reply.join(' '), true, this.judgesAnswer(attempt));
+    const verdict = this.gate.check(reply.join(' '), true, this.judgesAnswer());
     if (verdict.kind !== 'pass') {
       this.blocked.push({ text: held.join(' '), rules: verdict.rules });
       return 'blocked';
@@ -181,14 +186,9 @@ export class SentenceStream {
     return 'complete';
   }
 
-  /**
-   * Whether the gate judges if the reply answers the visitor: only until the first delta (what was
-   * sent had passed), and not on the last attempt. A non-answer spends only spare regenerations:
-   * the last attempt goes out as written (if compliant) rather than the fallback, which answers
-   * nothing either and tells a visitor with an on-topic question that the agent cannot help.
-   */
-  private judgesAnswer(attempt: number): boolean {
-    return this.options.nonAnswerCheck && this.sent.length === 0 && attempt < this.options.maxRegenerations;
+  /** Whether the gate judges if the reply answers the visitor: only until the first delta (what was sent had passed). */
+  private judgesAnswer(): boolean {
+    return this.options.nonAnswerCheck && this.sent.length === 0;
   }
 
   private send(sentences: string[]): void {
@@ -204,7 +204,7 @@ export class SentenceStream {
     if (this.options.ended.aborted) throw new SessionClosedError();
   }
 
-  private result(how: { fallback: boolean; closing: boolean; busy: boolean }): StreamedReply {
+  private result(how: { fallback: boolean; nonAnswer: boolean; closing: boolean; busy: boolean }): StreamedReply {
     return {
       text: this.sent.join(' '),
       blocked: this.blocked,

@@ -12,6 +12,7 @@ import { HistoryTurn, ScoreResult, validateTurnText } from '../scoring';
 import { ChatSessionRepository, HeldByPersonError, Turn } from '../sessions';
 import { SiteCatalog, SiteCatalogs } from '../sites';
 import { replySeed } from './reply-seed';
+import { catalogAnswer } from './catalog-answer';
 import { CLOSING_FALLBACK, safeFallback } from './safe-fallback';
 import { ShutdownDrain } from '../shutdown';
 import { SentenceGate } from './sentence-gate';
@@ -167,6 +168,7 @@ export class TurnLoop {
       maxRegenerations: this.config.maxRegenerations,
       nonAnswerCheck: this.config.nonAnswerCheck,
       fallback: safeFallback(history, catalog),
+      nonAnswerFallback: catalogAnswer(history, catalog),
       closing: CLOSING_FALLBACK,
     }).run();
 
@@ -175,7 +177,7 @@ export class TurnLoop {
       scorer: 'guardrail',
       version: '2',
       score: reply.blocked.length,
-      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
+      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, nonAnswer: reply.nonAnswer, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
     };
     // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };

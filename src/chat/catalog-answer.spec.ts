@@ -1,0 +1,52 @@
+import { shippedCatalog } from '../catalog';
+import { answers, HistoryTurn, readReply, TurnScoring, visitorAsks } from '../scoring';
+import { askBack, catalogAnswer } from './catalog-answer';
+import { aiDisclosureFallback } from './safe-fallback';
+import { SentenceGate } from './sentence-gate';
+
+const catalog = shippedCatalog();
+const scoring = new TurnScoring(catalog);
+const visitor = (text: string): HistoryTurn[] => [{ role: 'visitor', text }];
+
+describe('catalogAnswer', () => {
+  // One message per kind of ask the reading sees (and each objection), plus two asks in one message.
+  const messages = [
+    'How much does it cost?',
+    'What does Enterprise cost?',
+    'We are 12 people, what would Growth cost us?',
+    'Any discounts for nonprofits?',
+    'Does it have workflow automation?',
+    'That is too expensive for us, can you do anything?',
+    'Is our data secure with you?',
+    'Can we cancel any time?',
+    'Is there a free trial?',
+    'Does it integrate with Slack?',
+    'We use spreadsheets, is moving over hard?',
+    'What is the next step?',
+    'Can I talk to a real person please?',
+    'Is the mobile app on Starter, and how much is Growth?',
+  ];
+
+  it.each(messages)('answers every ask the reading sees in %j, breaking no rule, and the gate lets it open the reply', (message) => {
+    const history = visitor(message);
+    const asks = visitorAsks(message, catalog);
+    expect(asks.length).toBeGreaterThan(0);
+    const answer = catalogAnswer(history, catalog);
+    const reading = readReply(answer, [], catalog);
+    for (const ask of asks) expect({ ask, answered: answers(reading, ask) || (ask.kind === 'person' && reading.disclosesAi) }).toEqual({ ask, answered: true });
+    expect(scoring.violations(answer, history)).toEqual([]);
+    expect(new SentenceGate(scoring, history).check(answer, true, true)).toEqual({ kind: 'pass' });
+  });
+
+  it('works out the total for the seats and the plan the message names, and takes the next plan when they do not fit', () => {
+    expect(catalogAnswer(visitor('We are 12 people, what would Growth cost us?'), catalog)).toBe('12 seats on Growth: 12 × $59 = $708 a month, or 12 × $49 = $588 a month with annual billing.');
+    expect(catalogAnswer(visitor('How much is Starter for 15 users?'), catalog)).toBe('15 seats on Growth: 15 × $59 = $885 a month, or 15 × $49 = $735 a month with annual billing.');
+    expect(catalogAnswer(visitor('What does Enterprise cost?'), catalog)).toBe('Enterprise is $99 per seat a month, or $83 per seat a month with annual billing.');
+  });
+
+  it('discloses to a bot question, and asks back when the catalog has nothing to say to the message', () => {
+    expect(catalogAnswer(visitor('Are you a bot?'), catalog)).toBe(aiDisclosureFallback(catalog));
+    for (const text of ["what's 17 times 23", 'Thanks a lot!', 'Are there long-term obligations?']) expect(catalogAnswer(visitor(text), catalog)).toBe(askBack(catalog));
+    expect(scoring.violations(askBack(catalog), visitor('Thanks a lot!'))).toEqual([]);
+  });
+});
