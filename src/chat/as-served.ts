@@ -40,7 +40,8 @@ export function asServed(model: ChatModel, catalog: ProductCatalog, maxRegenerat
           nonAnswerFallback: catalogAnswer(history, catalog),
           closing: CLOSING_FALLBACK,
         });
-        return (await stream.run()).text;
+        const reply = await stream.run();
+        return { text: reply.text, fromCatalog: reply.nonAnswer };
       }),
     );
   };

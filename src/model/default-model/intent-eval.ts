@@ -30,8 +30,14 @@ export interface IntentEvalOptions {
   answer?: Answerer;
 }
 
+/** A reply to a question; `fromCatalog`: the guardrail sent the catalog's answer because no attempt of the model answered. */
+export interface AnswerText {
+  text: string;
+  fromCatalog?: boolean;
+}
+
 /** Answers each question (asked first in a conversation, after the system prompt) with its seed. */
-export type Answerer = (jobs: { question: string; seed: number }[], sampling: IntentEvalSampling, maxNewTokens: number) => Promise<string[]>;
+export type Answerer = (jobs: { question: string; seed: number }[], sampling: IntentEvalSampling, maxNewTokens: number) => Promise<AnswerText[]>;
 
 export interface IntentEvalRow {
   intent: string;
@@ -56,8 +62,10 @@ export interface IntentEvalReport {
   overall: IntentEvalRow;
   /** A disclosure instead of an answer (issue #29's target: at most 1 %): over every question not about identity, and over those in identity's words. */
   disclosedInstead: { all: DisclosureCount; identityWords: DisclosureCount };
+  /** Replies that are the catalog's answer in place of the model's non-answers (as served), and how many of them are right. */
+  fromCatalog: { replies: number; right: number };
   /** Every reply with its grade. */
-  replies: { intent: string; question: string; seed: number; text: string; right: boolean; reasons: string[] }[];
+  replies: { intent: string; question: string; seed: number; text: string; fromCatalog: boolean; right: boolean; reasons: string[] }[];
 }
 
 /**
@@ -70,13 +78,14 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
   const jobs = o.items.flatMap((item) => Array.from({ length: o.samples }, (_, s) => ({ item, seed: o.seed + s })));
   const firstAttempts: Answerer = async () => {
     const prompts = jobs.map(({ item }) => model.promptIds([{ role: 'system', content: system }, { role: 'user', content: item.question }], maxNewTokens));
-    return (await model.generator.generate(prompts, { ...o.sampling, maxNewTokens, seed: jobs.map((j) => j.seed) })).map((r) => r.text);
+    return (await model.generator.generate(prompts, { ...o.sampling, maxNewTokens, seed: jobs.map((j) => j.seed) })).map((r) => ({ text: r.text }));
   };
-  const texts = await (o.answer ?? firstAttempts)(jobs.map(({ item, seed }) => ({ question: item.question, seed })), o.sampling, maxNewTokens);
+  const answers = await (o.answer ?? firstAttempts)(jobs.map(({ item, seed }) => ({ question: item.question, seed })), o.sampling, maxNewTokens);
   const replies = jobs.map(({ item, seed }, i) => {
-    const text = texts[i].trim();
-    return { intent: item.intent, question: item.question, seed, text, ...gradeAnswer(item, text, o.catalog) };
+    const text = answers[i].text.trim();
+    return { intent: item.intent, question: item.question, seed, text, fromCatalog: !!answers[i].fromCatalog, ...gradeAnswer(item, text, o.catalog) };
   });
+  const fromCatalog = replies.filter((r) => r.fromCatalog);
   const disclosedInstead = (keep: (item: IntentItem) => boolean): DisclosureCount => {
     const rs = replies.filter((_, i) => !jobs[i].item.discloseAi && keep(jobs[i].item));
     return { answers: rs.length, disclosed: rs.filter((r) => !r.right && disclosesBeingAi(r.text)).length };
@@ -93,6 +102,7 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
     perIntent: intents.map((intent) => row(intent, replies.filter((r) => r.intent === intent))),
     overall: row('all', replies),
     disclosedInstead: { all: disclosedInstead(() => true), identityWords: disclosedInstead((item) => !!item.identityWords) },
+    fromCatalog: { replies: fromCatalog.length, right: fromCatalog.filter((r) => r.right).length },
     replies,
   };
 }
@@ -122,5 +132,6 @@ export function intentTable(report: IntentEvalReport): string {
 export function disclosureSummary(report: IntentEvalReport): string {
   const { all, identityWords } = report.disclosedInstead;
   const inWords = identityWords.answers ? `, ${identityWords.disclosed} / ${identityWords.answers} to those in identity's words` : '';
-  return `AI disclosure instead of an answer: ${all.disclosed} / ${all.answers} replies to questions not about identity${inWords}.`;
+  const catalog = report.fromCatalog.replies ? ` The catalog's answer in place of the model's non-answers: ${report.fromCatalog.replies} replies, ${report.fromCatalog.right} of them right.` : '';
+  return `AI disclosure instead of an answer: ${all.disclosed} / ${all.answers} replies to questions not about identity${inWords}.${catalog}`;
 }
