@@ -121,6 +121,7 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
     firstDeltas.sort((a, b) => a - b);
     const { replies, busy = 0, ...otherErrors } = counts;
     const fromServer = await stored(schema, since);
+    const guardrail = await guardrailPerReply(schema, since, replies);
     const result = {
         bench: 'chat',
         sessions,
@@ -136,7 +137,8 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
         agent_tokens_per_s: round(fromServer.completionTokens / seconds),
         mean_reply_tokens: round(fromServer.completionTokens / replies),
         first_delta_share_p95: Math.round((percentile(firstDeltas, 95) / percentile(latencies, 95)) * 1000) / 1000,
-        regenerations_per_reply: await regenerationsPerReply(schema, since, replies),
+        regenerations_per_reply: guardrail.regenerations,
+        catalog_answers_per_reply: guardrail.catalogAnswers,
         questions: questionSet,
         server: { policy_max_batch: Number(maxBatch), policy_max_queue: Number(maxQueue), guardrail_non_answer: check },
         machine: machine(),
@@ -149,17 +151,22 @@ async function run(check: boolean): Promise<{ time_to_first_delta_ms: Record<str
   }
 }
 
-/** Regenerations the guardrail spent per stored reply (blocking rules and non-answers together). */
-async function regenerationsPerReply(schema: string, since: Date, replies: number): Promise<number> {
+/**
+ * Per stored reply: the attempts the guardrail stopped (blocking rules and non-answers together), and
+ * how often the catalog's answer went out because no attempt answered (docs/compliance.md).
+ */
+async function guardrailPerReply(schema: string, since: Date, replies: number): Promise<{ regenerations: number; catalogAnswers: number }> {
   return withClient(databaseUrl, async (client) => {
-    const [{ n }] = (
+    const [{ stopped, catalog }] = (
       await client.query(
-        `SELECT COALESCE(sum(sc.score), 0) AS n FROM "${schema}".turn_scores sc JOIN "${schema}".turns t ON t.id = sc.turn_id JOIN "${schema}".chat_sessions s ON s.id = t.session_id
+        `SELECT COALESCE(sum(sc.score), 0) AS stopped, count(*) FILTER (WHERE sc.evidence->>'nonAnswer' = 'true') AS catalog
+         FROM "${schema}".turn_scores sc JOIN "${schema}".turns t ON t.id = sc.turn_id JOIN "${schema}".chat_sessions s ON s.id = t.session_id
          WHERE sc.scorer = 'guardrail' AND s.site_key = 'bench' AND t.created_at >= $1`,
         [since],
       )
     ).rows;
-    return Math.round((Number(n) / Math.max(1, replies)) * 1000) / 1000;
+    const perReply = (n: unknown) => Math.round((Number(n) / Math.max(1, replies)) * 1000) / 1000;
+    return { regenerations: perReply(stopped), catalogAnswers: perReply(catalog) };
   });
 }
 
