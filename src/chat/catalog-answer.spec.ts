@@ -38,10 +38,14 @@ describe('catalogAnswer', () => {
     expect(new SentenceGate(scoring, history).check(answer, true, true)).toEqual({ kind: 'pass' });
   });
 
-  it('works out the total for the seats and the plan the message names, and takes the next plan when they do not fit', () => {
+  it('works out the total for the seats on the plan the message names, or the next plan when they do not fit, or the one that serves the needs', () => {
     expect(catalogAnswer(visitor('We are 12 people, what would Growth cost us?'), catalog)).toBe('12 seats on Growth: 12 × $59 = $708 a month, or 12 × $49 = $588 a month with annual billing.');
     expect(catalogAnswer(visitor('How much is Starter for 15 users?'), catalog)).toBe('15 seats on Growth: 15 × $59 = $885 a month, or 15 × $49 = $735 a month with annual billing.');
     expect(catalogAnswer(visitor('What does Enterprise cost?'), catalog)).toBe('Enterprise is $99 per seat a month, or $83 per seat a month with annual billing.');
+    // No plan named: the cheapest that takes the seats and serves what the visitor said it needs, earlier in the session too.
+    const needs: HistoryTurn[] = [{ role: 'visitor', text: 'We need workflow automation.' }, { role: 'agent', text: 'Growth has it.' }, { role: 'visitor', text: 'How much for 6 users?' }];
+    expect(catalogAnswer(needs, catalog)).toBe('6 seats on Growth: 6 × $59 = $354 a month, or 6 × $49 = $294 a month with annual billing.');
+    expect(catalogAnswer(visitor('How much for 6 users?'), catalog)).toMatch(/^6 seats on Starter: /);
   });
 
   it('discloses to a bot question, and asks back when the catalog has nothing to say to the message', () => {

@@ -1,5 +1,5 @@
 import { Plan, ProductCatalog } from '../catalog';
-import { Ask, HistoryTurn, lastVisitorAsks, Objection, statedSeats } from '../scoring';
+import { Ask, HistoryTurn, lastVisitorAsks, Objection, planServes, statedNeeds, statedSeats } from '../scoring';
 import { aiDisclosureFallback } from './safe-fallback';
 
 /**
@@ -14,7 +14,8 @@ export function catalogAnswer(history: HistoryTurn[], catalog: ProductCatalog): 
   const asks = lastVisitorAsks(history, catalog);
   if (asks.some((a) => a.kind === 'bot')) return aiDisclosureFallback(catalog);
   const seats = statedSeats(history.slice(-1));
-  const sentences = [...new Set(asks.map((ask) => answerTo(ask, catalog, history[history.length - 1].text, seats)))].filter((s) => s !== '');
+  const needs = statedNeeds(history, catalog);
+  const sentences = [...new Set(asks.map((ask) => answerTo(ask, catalog, history[history.length - 1].text, seats, needs)))].filter((s) => s !== '');
   return sentences.length ? sentences.join(' ') : askBack(catalog);
 }
 
@@ -24,10 +25,10 @@ export const askBack = (catalog: ProductCatalog) =>
 
 const usd = (amount: number) => `$${amount}`;
 
-function answerTo(ask: Ask, catalog: ProductCatalog, message: string, seats: number | undefined): string {
+function answerTo(ask: Ask, catalog: ProductCatalog, message: string, seats: number | undefined, needs: string[]): string {
   switch (ask.kind) {
     case 'price':
-      return ask.discount ? discountsAnswer(catalog) : priceAnswer(catalog, message, seats);
+      return ask.discount ? discountsAnswer(catalog) : priceAnswer(catalog, message, seats, needs);
     case 'feature':
       return featureAnswer(catalog, ask.feature);
     case 'objection':
@@ -65,12 +66,14 @@ function planLine(p: Plan): string {
   return `${p.name} is ${usd(p.monthlyPricePerSeat)} per seat a month, or ${usd(p.annualPricePerSeatPerMonth)} per seat a month with annual billing.`;
 }
 
-/** The plans the message names (all when none), with the team's total when it states its seats. */
-function priceAnswer(catalog: ProductCatalog, message: string, seats: number | undefined): string {
+/**
+ * The plans the message names (all when none), with the team's total when it states its seats: on
+ * the plan named if it takes them, else the cheapest that takes them and serves the needs stated.
+ */
+function priceAnswer(catalog: ProductCatalog, message: string, seats: number | undefined, needs: string[]): string {
   const named = catalog.plans.filter((p) => new RegExp(`\\b${p.name}\\b`, 'i').test(message));
   if (seats !== undefined) {
-    const fitting = (named.length ? named : catalog.plans).filter((p) => p.maxSeats === null || seats <= p.maxSeats);
-    const plan = fitting[0] ?? catalog.plans.find((p) => p.maxSeats === null || seats <= p.maxSeats);
+    const plan = named.find((p) => planServes(p, [], seats)) ?? catalog.plans.find((p) => planServes(p, needs, seats)) ?? catalog.plans.find((p) => planServes(p, [], seats));
     if (plan) return `${seats} seats on ${plan.name}: ${seats} × ${usd(plan.monthlyPricePerSeat)} = ${usd(seats * plan.monthlyPricePerSeat)} a month, or ${seats} × ${usd(plan.annualPricePerSeatPerMonth)} = ${usd(seats * plan.annualPricePerSeatPerMonth)} a month with annual billing.`;
   }
   if (named.length) return named.map(planLine).join(' ');

@@ -54,6 +54,18 @@ describe('SentenceGate', () => {
       expect(spreadsheet.check('Yes, you can import your contacts from a CSV file.', false, true)).toEqual({ kind: 'pass' });
     });
 
+    it('a price asked for stated seats is answered by their total, not by a per-seat price alone', () => {
+      for (const visitor of ['What would 14 users on Growth cost if we pay yearly?', 'We are a team of 14. How much is Growth?', 'Growth for 14 licenses, annual billing: how much a month?']) {
+        const priced = gate(visitor);
+        expect([visitor, priced.check('Growth is $49 per seat a month with annual billing.', false, true)]).toEqual([visitor, { kind: 'block', rules: [NON_ANSWER] }]);
+        expect(priced.check('14 seats on Growth billed annually: 14 × $49 = $686 a month.', false, true)).toEqual({ kind: 'pass' });
+        // A total for another seat count is no answer either.
+        expect(priced.check('10 seats on Growth billed annually: 10 × $49 = $490 a month.', false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+      }
+      // Without seats, or with the price asked before the seats, a per-seat price answers.
+      for (const visitor of ['How much is Growth?', 'Enterprise price per seat? And what would 30 users on Growth cost?']) expect(gate(visitor).check('Growth is $59 per seat a month.', false, true)).toEqual({ kind: 'pass' });
+    });
+
     it('an AI disclosure nobody asked for is a non-answer', () => {
       expect(cancel.check("No, I'm an AI assistant for Pipewise, not a human.", false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
@@ -64,7 +76,7 @@ describe('SentenceGate', () => {
       expect(cancel.check('Sure!', true, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
 
-    it('is not judged when told not to (the last attempt); when the visitor asked nothing, only a disclosure is', () => {
+    it('is not judged when told not to (a sentence was sent, or the check is off); when the visitor asked nothing, only a disclosure is', () => {
       expect(spreadsheet.check('Hello! How can I help you with Pipewise today?', true, false)).toEqual({ kind: 'pass' });
       for (const visitor of ['Hi!', 'Thanks, that is all for now.']) expect(gate(visitor).check('Hello! How can I help you with Pipewise today?', true, true)).toEqual({ kind: 'pass' });
     });

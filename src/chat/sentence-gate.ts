@@ -1,4 +1,5 @@
-import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, speaksOfProduct, statesProductFact, TurnScoring, visitorAsks } from '../scoring';
+import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, ReplyReading, speaksOfProduct, statedSeats, statesProductFact, statesSeatTotal, TurnScoring, visitorAsks } from '../scoring';
+import { ProductCatalog } from '../catalog';
 import { sentences, withoutDoubledLetters } from '../scoring/text';
 
 /**
@@ -56,6 +57,17 @@ const REFERS_BACK = /\b(?:it|its|this|that|these|those|they|them|more|else|other
 const invitesIntroduction = (message: string) =>
   [message, withoutDoubledLetters(message)].some((text) => INVITES_INTRODUCTION.some((p) => p.test(text)) || sentences(text).some((s) => ABOUT_THE_AGENT.test(s)));
 
+/**
+ * The seat count a message asks the price for: stated before or in its first sentence asking a price
+ * ("We're 12 people. What's Growth a month?"). A price asked before any seats are stated may be
+ * answered first ("Enterprise price? And 30 seats on Growth, how much?").
+ */
+function seatsPricedIn(message: string, catalog: ProductCatalog): number | undefined {
+  const parts = sentences(message).map((text): HistoryTurn => ({ role: 'visitor', text }));
+  const firstPrice = parts.findIndex((p) => visitorAsks(p.text, catalog).some((a) => a.kind === 'price' && !a.discount));
+  return firstPrice < 0 ? undefined : statedSeats(parts.slice(0, firstPrice + 1));
+}
+
 /** Whether the reply so far answers the visitor: the first sentence that says something decides. */
 type Opening = 'answers' | 'undecided' | 'non-answer';
 
@@ -93,6 +105,8 @@ export class SentenceGate {
    * product, whatever its words.
    */
   private readonly offProduct: () => boolean;
+  /** The seats a price is asked for ("what would 14 users on Growth cost?"): their total answers it. */
+  private readonly seats: number | undefined;
 
   constructor(
     private readonly scoring: TurnScoring,
@@ -111,6 +125,7 @@ export class SentenceGate {
     const offProduct = asks.length === 0 && last?.role === 'visitor' && !answersAgent && !REFERS_BACK.test(last.text);
     // Read only when an opening is judged: most replies never need it.
     this.offProduct = () => offProduct && !speaksOfProduct(last.text, scoring.catalog);
+    this.seats = last?.role === 'visitor' ? seatsPricedIn(last.text, scoring.catalog) : undefined;
   }
 
   /**
@@ -161,8 +176,15 @@ export class SentenceGate {
       return unasked ? 'non-answer' : 'answers';
     }
     const reading = readReply(replySoFar, [], this.scoring.catalog);
-    if (this.asks.some((ask) => answers(reading, ask) || (ask.kind === 'person' && reading.disclosesAi))) return 'answers';
+    if (this.asks.some((ask) => this.answersAsk(reading, ask))) return 'answers';
     if (!reading.sentences.some((s) => s.informative)) return 'undecided';
     return this.unreadQuestion && !reading.disclosesAi ? 'answers' : 'non-answer';
+  }
+
+  /** The shared reading's answer, and for a price asked for stated seats, their total (a per-seat price alone leaves the sum to the visitor). */
+  private answersAsk(reading: ReplyReading, ask: Ask): boolean {
+    if (ask.kind === 'person' && reading.disclosesAi) return true;
+    if (!answers(reading, ask)) return false;
+    return ask.kind !== 'price' || !!ask.discount || this.seats === undefined || statesSeatTotal(reading, this.seats, this.scoring.catalog);
   }
 }

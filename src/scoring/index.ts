@@ -32,6 +32,7 @@ export {
   statesProductFact,
   statedNeeds,
   statedSeats,
+  statesSeatTotal,
   visitorAsks,
   wrongSeatTotals,
 } from './sales-reading';

@@ -166,11 +166,20 @@ describe('plans, totals and facts', () => {
   });
 });
 
+describe('statedSeats', () => {
+  const seats = (text: string) => statedSeats([{ role: 'visitor', text }]);
+  it("reads a seat count in the corpus grammar's forms, the last one stated", () => {
+    expect(['25 people', '12 licenses', '20 sellers', 'a team of 8', 'our team is 6', 'there are 7 of us'].map(seats)).toEqual([25, 12, 20, 8, 6, 7]);
+    expect(seats('We were 5 users, now 9 users.')).toBe(9);
+    expect(['We have 3 pipelines', 'Growth is $59', 'just me, 1 user', "we're a 4-person agency"].map(seats)).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
+
 describe("the rule-based visitor's language", () => {
   // The asks added for live visitors (a discount without a price word, new ways of asking for a
   // person or whether a bot is answering) must leave the simulator's and the reward's reading of
   // its sessions as it was: none of its lines read as any of them but its bot question (as before).
-  it('never reads as a discount ask, nor as a request for a person, nor as "are you a bot?" but when it asks that', () => {
+  it('never reads as a discount ask, nor as a request for a person, nor as "are you a bot?" but when it asks that, and states seats only as before', () => {
     const personas = [...loadPersonaLibrary(defaultCatalog), ...loadHeldOutPersonas(defaultCatalog)];
     for (const persona of personas) {
       for (let seed = 1; seed <= 30; seed++) {
@@ -182,6 +191,8 @@ describe("the rule-based visitor's language", () => {
           expect(asks).not.toContainEqual({ kind: 'person' });
           expect(asks).not.toContainEqual({ kind: 'price', discount: true });
           expect([line, asks.some((a) => a.kind === 'bot')]).toEqual([line, false]);
+          // Seat counts in the forms read for live visitors ("12 licenses", "a team of 8") are not its words: its lines read the seats they did.
+          expect([line, /\b(?:licen[cs]es|sellers|salespeople|team (?:of|is) \d)/i.test(line)]).toEqual([line, false]);
         }
         expect(visitorAsks(language.askIfBot(), defaultCatalog)).toEqual([{ kind: 'bot' }]);
       }

@@ -77,7 +77,12 @@ const TRIAL_DAYS = /\b(\d+)[- ]day\b/gi;
 const ANNUAL = /\b(?:annual\w*|yearly|per year|a year|two months free)\b/i;
 /** An annual mention is an offer of annual billing only next to a price or billing words. */
 const BILLING_CONTEXT = /\$\s?\d|\b(?:bill\w*|pay\w*|plans?|discount\w*|sav\w*|price\w*|free)\b/i;
-const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us)\b/gi;
+/**
+ * A seat count as visitors state it: "25 people", "12 licenses", "a team of 8", "our team is 6". Not
+ * "a 4-person agency": a persona of the simulator opens so, and its visitors state their seats
+ * later, which its reading of their sessions keeps.
+ */
+const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us|licen[cs]es|sellers|salespeople)\b|\bteam (?:of|is) (\d{1,5})\b/gi;
 /** Content words a sentence must add (beyond what the visitor said) to count as an answer. */
 const MIN_NEW_WORDS = 2;
 /** A sentence this much made of the agent's earlier trigrams is a repeat, not an answer (a template with new content is not). */
@@ -231,7 +236,7 @@ export function lastVisitorAsks(history: HistoryTurn[], catalog: ProductCatalog)
 /** The seat count the visitor stated last ("we're 25 people", "120 of us"), if any. */
 export function statedSeats(history: HistoryTurn[]): number | undefined {
   let seats: number | undefined;
-  for (const t of history) if (t.role === 'visitor') for (const m of t.text.matchAll(SEATS)) seats = Number(m[1]);
+  for (const t of history) if (t.role === 'visitor') for (const m of t.text.matchAll(SEATS)) seats = Number(m[1] ?? m[2]);
   return seats;
 }
 
@@ -326,6 +331,12 @@ export function wrongSeatTotals(reading: ReplyReading, seats: number, catalog: P
   const prices = catalog.plans.flatMap((p) => [p.monthlyPricePerSeat, p.annualPricePerSeatPerMonth]);
   const right = (amount: number) => prices.some((p) => [1, 12, seats, 12 * seats].some((k) => Math.abs(amount - k * p) < 1e-6));
   return reading.amounts.filter((a) => prices.some((p) => isMultiple(a, p)) && !right(a));
+}
+
+/** Whether a reply states the total for this many seats (a plan's per-seat price times them, a month or a year) and no total for another count. */
+export function statesSeatTotal(reading: ReplyReading, seats: number, catalog: ProductCatalog): boolean {
+  const totals = catalog.plans.flatMap((p) => [p.monthlyPricePerSeat, p.annualPricePerSeatPerMonth]).flatMap((price) => [seats * price, 12 * seats * price]);
+  return reading.amounts.some((a) => totals.some((t) => Math.abs(a - t) < 1e-6)) && wrongSeatTotals(reading, seats, catalog).length === 0;
 }
 
 /** Whether a reply answers one ask: a statement on it that says something new (see ReplySentence). */
