@@ -44,15 +44,7 @@ const OBJECTION_HANDLING: Record<Objection, RegExp> = {
   trial: /\b(?:\d+-day|trial|no credit card|try it)\b/i,
 };
 
-/**
- * Ways of asking a price beyond "cost", "price", "how much": the corpus grammar's ("what would we
- * pay", "the monthly total", "what does Growth come to", "how expensive is it", "what would it set
- * us back", "the cheapest plan"). None is in the rule-based visitor's lines (spec'd), so the
- * simulator's and the reward's readings of its sessions are unchanged by them.
- */
-export const PRICE_ASK_OF_LIVE_VISITORS =
-  /\b(?:pay|charge[sd]?|total|bill|rates?|priced|pricey|spend|quote|comes? to|price out|cheapest|least expensive|lowest priced|entry-level|entry plan|most basic|basic (?:plan|tier|option|package)|budget (?:plan|option|tier)|how expensive|set (?:us|me) back|month to month|per seat|per user|(?:sort|kind) of (?:money|budget|spend))\b/i;
-const PRICE_ASK = new RegExp(`\\b(?:cost|costs|price|prices|pricing|how much)\\b|${PRICE_ASK_OF_LIVE_VISITORS.source}`, 'i');
+const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
 /**
  * Discount asks that need no price word ("any promo codes?", "do you have a student discount?").
  * None of these is in the rule-based visitor's language or in the shipped personas, so the
