@@ -24,6 +24,7 @@ describe('catalogAnswer', () => {
     'We use spreadsheets, is moving over hard?',
     'What is the next step?',
     'Can I talk to a real person please?',
+    'Is there a refund if we cancel an annual plan?',
     'Is the mobile app on Starter, and how much is Growth?',
   ];
 

@@ -1,6 +1,7 @@
 import { Plan, ProductCatalog } from '../catalog';
-import { Ask, HistoryTurn, lastVisitorAsks, Objection, planServes, statedNeeds, statedSeats } from '../scoring';
+import { Ask, HistoryTurn, Objection, planServes, statedNeeds, statedSeats } from '../scoring';
 import { aiDisclosureFallback } from './safe-fallback';
+import { asksAsGateReads } from './sentence-gate';
 
 /**
  * What the catalog itself says to the asks the reading sees in the visitor's last message, in the
@@ -11,11 +12,12 @@ import { aiDisclosureFallback } from './safe-fallback';
  * long-term obligations?") nor that the agent cannot help.
  */
 export function catalogAnswer(history: HistoryTurn[], catalog: ProductCatalog): string {
-  const asks = lastVisitorAsks(history, catalog);
+  const last = history[history.length - 1];
+  const asks = last?.role === 'visitor' ? asksAsGateReads(last.text, catalog) : [];
   if (asks.some((a) => a.kind === 'bot')) return aiDisclosureFallback(catalog);
   const seats = statedSeats(history.slice(-1));
   const needs = statedNeeds(history, catalog);
-  const sentences = [...new Set(asks.map((ask) => answerTo(ask, catalog, history[history.length - 1].text, seats, needs)))].filter((s) => s !== '');
+  const sentences = [...new Set(asks.map((ask) => answerTo(ask, catalog, last.text, seats, needs)))].filter((s) => s !== '');
   return sentences.length ? sentences.join(' ') : askBack(catalog);
 }
 
@@ -39,6 +41,8 @@ function answerTo(ask: Ask, catalog: ProductCatalog, message: string, seats: num
       return `Of course: someone from our team can follow up by email. I'm an AI assistant for ${catalog.product}, and I can answer questions about plans, pricing and features in the meantime.`;
     case 'bot':
       return aiDisclosureFallback(catalog);
+    case 'refund':
+      return `We offer ${catalog.policies.refunds}.`;
   }
 }
 

@@ -173,6 +173,21 @@ describe('SentenceGate', () => {
       for (const visitor of ['How much is Growth? Does it include SSO?', 'How much is Starter? And how much is Growth?', 'Is there a free trial? Do I need a credit card?']) {
         expect(gate(visitor).check(greeting, false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
       }
+      // A statement asks too: with a question the reading cannot see before it, the reply may open with that one's answer.
+      expect(gate('What would a 93-person team pay? Oh and tell me about the refund policy.').check('93 seats fit Growth: 93 × $59 = $5487 a month.', false, true)).toEqual({ kind: 'pass' });
+    });
+
+    it('a rival named in a comparison is not asked about as an integration; asked about as one, it is', () => {
+      const competitor = 'Pipewise is the sales pipeline tool for small B2B teams, from $29 per seat a month on Starter.';
+      for (const visitor of ['Why should we pick you over HubSpot?', 'How are you better than HubSpot?', 'Why is Pipewise different than HubSpot?']) {
+        expect([visitor, gate(visitor).check(competitor, false, true)]).toEqual([visitor, { kind: 'pass' }]);
+      }
+      expect(gate('Does it integrate with HubSpot?').check(competitor, false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
+    });
+
+    it('a stated objection holds nothing back, nor do the features it mentions', () => {
+      expect(gate('Our deals live in spreadsheets.').check('The 14-day free trial needs no credit card, so your team can try it before deciding.', false, true)).toEqual({ kind: 'pass' });
+      expect(gate('Our deals live in spreadsheets. Can we see them in a pipeline?').check("There's a 14-day free trial.", false, true)).toEqual({ kind: 'block', rules: [NON_ANSWER] });
     });
   });
 });

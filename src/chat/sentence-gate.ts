@@ -1,4 +1,4 @@
-import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, lastVisitorAsks, readReply, ReplyReading, speaksOfProduct, statedSeats, statesProductFact, statesSeatTotal, TurnScoring, visitorAsks } from '../scoring';
+import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, readReply, ReplyReading, speaksOfProduct, statedSeats, statesProductFact, statesSeatTotal, TurnScoring, visitorAsks } from '../scoring';
 import { ProductCatalog } from '../catalog';
 import { sentences, withoutDoubledLetters } from '../scoring/text';
 
@@ -50,6 +50,20 @@ const INVITES_INTRODUCTION = [
 ];
 /** A sentence asking what the agent or the chat is, in at most four words after its subject. */
 const ABOUT_THE_AGENT = /\b(?:(?:are|r)\s+(?:you|u)|am\s+i|is\s+(?:this|it|that|tis|ths|thus))(?:\s+[\w'-]+){1,4}\s*[?!.]*$/i;
+
+/**
+ * A product the visitor compares with ("why should we pick you over HubSpot?", "how is it better than
+ * HubSpot?") is named as a rival, not asked about as an integration: the gate reads a catalog
+ * keyword in that place as "them".
+ */
+const comparedWith = (catalog: ProductCatalog) =>
+  new RegExp(`\\b((?:better|different|worse|cheaper|easier)\\s+(?:than|from)|vs\\.?|versus|instead\\s+of|compared\\s+(?:to|with)|rather\\s+than|(?:you|it|this|us|${catalog.product})\\s+over)\\s+(?:the\\s+)?([\\w-]+)`, 'gi');
+
+/** What the gate takes the visitor's message to ask: the shared reading's asks, rivals named in a comparison left out. */
+export function asksAsGateReads(message: string, catalog: ProductCatalog): Ask[] {
+  const keywords = new Set(Object.values(catalog.features).flatMap((f) => f.keywords.map((k) => k.toLowerCase())));
+  return visitorAsks(message.replace(comparedWith(catalog), (whole, lead: string, name: string) => (keywords.has(name.toLowerCase()) ? `${lead} them` : whole)), catalog);
+}
 
 /** Words by which a message refers to what the chat is about ("will it work for us?", "tell me more"): on a product's site, the product. */
 const REFERS_BACK = /\b(?:it|its|this|that|these|those|they|them|more|else|other|another|one)\b/i;
@@ -113,12 +127,18 @@ export class SentenceGate {
     private readonly history: HistoryTurn[],
   ) {
     this.wholeReplyRules = new Set(scoring.rules.filter(isWholeReplyRule).map((r) => r.id));
-    const asks = lastVisitorAsks(history, scoring.catalog);
     const last = history[history.length - 1];
+    const asks = last?.role === 'visitor' ? asksAsGateReads(last.text, scoring.catalog) : [];
     const questions = last?.role === 'visitor' ? questionsOf(last.text) : [];
-    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => a.kind !== 'objection' || questions.length > 0);
+    // A stated objection holds nothing back, nor do the features it mentions ("Our deals live in Google Sheets.").
+    const stated = questions.length === 0 && asks.some((a) => a.kind === 'objection');
+    this.asks = asks.some((a) => a.kind === 'bot') ? [] : asks.filter((a) => questions.length > 0 || (a.kind !== 'objection' && !(stated && a.kind === 'feature')));
     // A lone question with no ask of its own refers back to the message's statements ("I want sequences. Which plan has that?").
-    this.unreadQuestion = this.asks.length > 0 && questions.length > 1 && questions.some((q) => visitorAsks(q, scoring.catalog).length === 0);
+    // Statements ask too ("…? Oh, and tell me about the refund policy."): a question read as nothing, with another
+    // asking sentence after it, is a question of its own; the last one refers back to what was said before it.
+    const asking = last?.role === 'visitor' ? sentences(last.text).filter((t) => QUESTION.test(t) || visitorAsks(t, scoring.catalog).length > 0) : [];
+    const unread = (t: string) => QUESTION.test(t) && visitorAsks(t, scoring.catalog).length === 0;
+    this.unreadQuestion = this.asks.length > 0 && ((questions.length > 1 && questions.some(unread)) || asking.slice(0, -1).some(unread));
     this.disclosureUnasked = this.asks.length === 0 && !asks.some((a) => a.kind === 'bot') && last?.role === 'visitor' && !invitesIntroduction(last.text);
     const lastAgent = history.filter((t) => t.role === 'agent').pop();
     const answersAgent = !!lastAgent && lastAgent.text.includes('?');

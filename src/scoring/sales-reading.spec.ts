@@ -128,6 +128,18 @@ describe('does a reply answer the ask?', () => {
     expect(answers(read('Growth is $59 per seat a month.'), { kind: 'person' })).toBe(false);
   });
 
+  it('a refund asked about: the refund policy answers it, the contract policy does not', () => {
+    expect(visitorAsks('Is there a refund if we cancel an annual plan?', defaultCatalog)).toEqual([{ kind: 'objection', objection: 'contract' }, { kind: 'refund' }]);
+    for (const ask of ['refunds?', 'Info on a money-back option please', 'What happens to our money if we cancel?']) expect(visitorAsks(ask, defaultCatalog)).toContainEqual({ kind: 'refund' });
+    expect(answers(read('We offer pro-rated refunds within 30 days of an annual purchase.'), { kind: 'refund' })).toBe(true);
+    expect(answers(read('No lock-in: monthly plans cancel any time; annual plans are billed yearly.'), { kind: 'refund' })).toBe(false);
+  });
+
+  it("a stock price is not the product's price", () => {
+    expect(visitorAsks("What's the stock price of Apple?", defaultCatalog)).toEqual([]);
+    expect(visitorAsks("What's the price of Growth?", defaultCatalog)).toEqual([{ kind: 'price' }]);
+  });
+
   it('next step: an offer of an action, not a mention of the trial', () => {
     expect(read('Want me to start your free trial now?').proposesNextStep).toBe(true);
     expect(read('There is a 14-day free trial and no credit card is needed.').proposesNextStep).toBe(false);
@@ -179,7 +191,7 @@ describe("the rule-based visitor's language", () => {
   // The asks added for live visitors (a discount without a price word, new ways of asking for a
   // person or whether a bot is answering) must leave the simulator's and the reward's reading of
   // its sessions as it was: none of its lines read as any of them but its bot question (as before).
-  it('never reads as a discount ask, nor as a request for a person, nor as "are you a bot?" but when it asks that, and states seats only as before', () => {
+  it('never reads as a discount ask, a request for a person or a refund question, nor as "are you a bot?" but when it asks that, and states seats only as before', () => {
     const personas = [...loadPersonaLibrary(defaultCatalog), ...loadHeldOutPersonas(defaultCatalog)];
     for (const persona of personas) {
       for (let seed = 1; seed <= 30; seed++) {
@@ -189,6 +201,7 @@ describe("the rule-based visitor's language", () => {
         for (const line of lines) {
           const asks = visitorAsks(line, defaultCatalog);
           expect(asks).not.toContainEqual({ kind: 'person' });
+          expect(asks).not.toContainEqual({ kind: 'refund' });
           expect(asks).not.toContainEqual({ kind: 'price', discount: true });
           expect([line, asks.some((a) => a.kind === 'bot')]).toEqual([line, false]);
           // Seat counts in the forms read for live visitors ("12 licenses", "a team of 8") are not its words: its lines read the seats they did.

@@ -22,7 +22,9 @@ export type Ask =
   | { kind: 'next-step' }
   | { kind: 'bot' }
   /** A request to talk to a person (a handoff rule may take it first; otherwise the reply offers one). */
-  | { kind: 'person' };
+  | { kind: 'person' }
+  /** Whether money paid comes back ("is there a refund if we cancel?"): the refund policy answers it, not the contract's. */
+  | { kind: 'refund' };
 
 /** How visitors voice each objection (whole words). */
 export const OBJECTION_CUES: Record<Objection, RegExp> = {
@@ -44,7 +46,11 @@ const OBJECTION_HANDLING: Record<Objection, RegExp> = {
   trial: /\b(?:\d+-day|trial|no credit card|try it)\b/i,
 };
 
-const PRICE_ASK = /\b(?:cost|costs|price|prices|pricing|how much)\b/i;
+/** A price asked ("stock price" is not the product's). */
+const PRICE_ASK = /\b(?:cost|costs|(?<!stock )prices?|pricing|how much)\b/i;
+/** A refund asked about, in the corpus grammar's words; none is in the rule-based visitor's lines (spec'd). */
+const REFUND_ASK = /\b(?:refund\w*|money[- ]back|our money)\b/i;
+const REFUND_ANSWER = /\b(?:refund\w*|pro-?rated|money back)\b/i;
 /**
  * Discount asks that need no price word ("any promo codes?", "do you have a student discount?").
  * None of these is in the rule-based visitor's language or in the shipped personas, so the
@@ -224,6 +230,7 @@ export function visitorAsks(message: string, catalog: ProductCatalog): Ask[] {
   for (const objection of OBJECTIONS) if (OBJECTION_CUES[objection].test(text)) asks.push({ kind: 'objection', objection });
   if (NEXT_STEP_ASK.test(text)) asks.push({ kind: 'next-step' });
   if (PERSON_ASK.test(text)) asks.push({ kind: 'person' });
+  if (REFUND_ASK.test(text)) asks.push({ kind: 'refund' });
   return asks;
 }
 
@@ -359,5 +366,7 @@ export function answers(reading: ReplyReading, ask: Ask): boolean {
       return reading.disclosesAi;
     case 'person':
       return answering.some((s) => PERSON_OFFER.test(s.text));
+    case 'refund':
+      return answering.some((s) => REFUND_ANSWER.test(s.text));
   }
 }
