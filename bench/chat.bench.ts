@@ -159,7 +159,7 @@ async function guardrailPerReply(schema: string, since: Date, replies: number): 
   return withClient(databaseUrl, async (client) => {
     const [{ stopped, catalog }] = (
       await client.query(
-        `SELECT COALESCE(sum(sc.score), 0) AS stopped, count(*) FILTER (WHERE sc.evidence->>'nonAnswer' = 'true') AS catalog
+        `SELECT COALESCE(sum(sc.score), 0) AS stopped, count(*) FILTER (WHERE sc.evidence->>'catalogAnswer' = 'true') AS catalog
          FROM "${schema}".turn_scores sc JOIN "${schema}".turns t ON t.id = sc.turn_id JOIN "${schema}".chat_sessions s ON s.id = t.session_id
          WHERE sc.scorer = 'guardrail' AND s.site_key = 'bench' AND t.created_at >= $1`,
         [since],

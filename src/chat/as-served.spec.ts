@@ -41,10 +41,10 @@ describe('asServed (the default model, greedy, the paraphrase set)', () => {
     first.replies.forEach((r, i) => {
       const history = [{ role: 'visitor' as const, text: r.question }];
       if (scoring.violations(r.text, history).some((v) => v.severity === 'block')) return;
-      if (passes(r.question, r.text)) expect(served.replies[i]).toMatchObject({ text: r.text, fromCatalog: false });
+      if (passes(r.question, r.text)) expect(served.replies[i]).toMatchObject({ text: r.text, catalogAnswer: false });
       else {
         replaced++;
-        expect(served.replies[i]).toMatchObject({ text: catalogAnswer(history, catalog), fromCatalog: true });
+        expect(served.replies[i]).toMatchObject({ text: catalogAnswer(history, catalog), catalogAnswer: true });
       }
     });
     expect(replaced).toBeGreaterThan(0);

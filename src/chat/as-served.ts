@@ -41,7 +41,7 @@ export function asServed(model: ChatModel, catalog: ProductCatalog, maxRegenerat
           closing: CLOSING_FALLBACK,
         });
         const reply = await stream.run();
-        return { text: reply.text, fromCatalog: reply.nonAnswer };
+        return { text: reply.text, catalogAnswer: reply.catalogAnswer };
       }),
     );
   };

@@ -1,4 +1,4 @@
-import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, readReply, ReplyReading, speaksOfProduct, statedSeats, statesProductFact, statesSeatTotal, TurnScoring, visitorAsks } from '../scoring';
+import { answers, Ask, ComplianceRule, disclosesBeingAi, HistoryTurn, readReply, ReplyReading, seatsPricedIn, speaksOfProduct, statesProductFact, statesSeatTotal, TurnScoring, visitorAsks } from '../scoring';
 import { ProductCatalog } from '../catalog';
 import { sentences, withoutDoubledLetters } from '../scoring/text';
 
@@ -70,17 +70,6 @@ const REFERS_BACK = /\b(?:it|its|this|that|these|those|they|them|more|else|other
 
 const invitesIntroduction = (message: string) =>
   [message, withoutDoubledLetters(message)].some((text) => INVITES_INTRODUCTION.some((p) => p.test(text)) || sentences(text).some((s) => ABOUT_THE_AGENT.test(s)));
-
-/**
- * The seat count a message asks the price for: stated before or in its first sentence asking a price
- * ("We're 12 people. What's Growth a month?"). A price asked before any seats are stated may be
- * answered first ("Enterprise price? And 30 seats on Growth, how much?").
- */
-function seatsPricedIn(message: string, catalog: ProductCatalog): number | undefined {
-  const parts = sentences(message).map((text): HistoryTurn => ({ role: 'visitor', text }));
-  const firstPrice = parts.findIndex((p) => visitorAsks(p.text, catalog).some((a) => a.kind === 'price' && !a.discount));
-  return firstPrice < 0 ? undefined : statedSeats(parts.slice(0, firstPrice + 1));
-}
 
 /** Whether the reply so far answers the visitor: the first sentence that says something decides. */
 type Opening = 'answers' | 'undecided' | 'non-answer';

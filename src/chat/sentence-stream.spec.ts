@@ -194,18 +194,25 @@ describe('SentenceStream', () => {
       expect(reply).toMatchObject({
         text: CATALOG_ANSWER,
         fallback: true,
-        nonAnswer: true,
+        catalogAnswer: true,
         blocked: [greeting, disclosed, "I'm here to help with Pipewise."].map((text) => ({ text, rules: [NON_ANSWER] })),
       });
       expect(calls.map((c) => c.avoidOpenings)).toEqual([undefined, [greeting], [greeting, disclosed]]);
       const { policy: once, calls: onlyCall } = scripted([greeting]);
-      expect(await stream(once, cancel, { maxRegenerations: 0 }).run()).toMatchObject({ text: CATALOG_ANSWER, nonAnswer: true });
+      expect(await stream(once, cancel, { maxRegenerations: 0 }).run()).toMatchObject({ text: CATALOG_ANSWER, catalogAnswer: true });
       expect(onlyCall).toHaveLength(1);
     });
 
-    it('a last attempt stopped by a blocking rule gets the fallback, as before', async () => {
-      const { policy } = scripted([greeting, greeting, bad]);
-      expect(await stream(policy, cancel).run()).toMatchObject({ text: FALLBACK, fallback: true, nonAnswer: false });
+    it('a last attempt stopped by a blocking rule, or empty, gets the fallback, as before', async () => {
+      for (const last of [bad, '']) {
+        const { policy } = scripted([greeting, greeting, last]);
+        expect(await stream(policy, cancel).run()).toMatchObject({ text: FALLBACK, fallback: true, catalogAnswer: false });
+      }
+    });
+
+    it("a catalog answer that breaks a rule is not sent: the fallback is", async () => {
+      const { policy } = scripted([greeting]);
+      expect(await stream(policy, cancel, { maxRegenerations: 0, nonAnswerFallback: bad }).run()).toMatchObject({ text: FALLBACK, catalogAnswer: false });
     });
 
     it('is not judged when the check is off (GUARDRAIL_NON_ANSWER=false); blocking rules still are', async () => {
@@ -247,7 +254,7 @@ describe('SentenceStream', () => {
     expect(await stream(again, asked).run()).toMatchObject({ text: FALLBACK, fallback: true, closing: false, busy: true });
     // Refused after an attempt that did not answer: the catalog's answer, which the refused regeneration was for.
     const { policy: unanswered } = scripted(['Hello! How can I help you with Pipewise today?', new PolicyBusyError(64)]);
-    expect(await stream(unanswered, asked).run()).toMatchObject({ text: CATALOG_ANSWER, nonAnswer: true, busy: true });
+    expect(await stream(unanswered, asked).run()).toMatchObject({ text: CATALOG_ANSWER, catalogAnswer: true, busy: true });
   });
 
   it('the session ended: nothing more is sent', async () => {

@@ -27,7 +27,7 @@ export interface SentenceStreamOptions {
   nonAnswerCheck: boolean;
   /** Sent in place of the reply when no sentence of it has been sent yet. */
   fallback: string;
-  /** Sent in place of the reply when even the last attempt opened without answering (with `nonAnswerCheck`): the catalog's answer (catalogAnswer). */
+  /** Sent in place of the reply when even the last attempt opened without answering (with `nonAnswerCheck`) and it breaks no blocking rule: the catalog's answer (catalogAnswer). */
   nonAnswerFallback: string;
   /** Closes a reply whose next sentence could not be written compliantly. */
   closing: string;
@@ -45,8 +45,8 @@ export interface StreamedReply {
   blocked: BlockedText[];
   /** The fallback was sent: the whole reply, or its closing sentence when `closing`. */
   fallback: boolean;
-  /** The fallback sent was `nonAnswerFallback`: no attempt answered the visitor. */
-  nonAnswer: boolean;
+  /** The fallback sent was `nonAnswerFallback`, the catalog's answer: no attempt answered the visitor. */
+  catalogAnswer: boolean;
   closing: boolean;
   /** A regeneration was refused with `busy`, so the reply was closed with the fallback. */
   busy: boolean;
@@ -70,7 +70,7 @@ type AttemptEnd = 'complete' | 'blocked';
  * reply is closed with the fallback. Sentences a whole-reply rule still waits on (the AI disclosure
  * a visitor asked for) are held back until it is met, or dropped with the attempt. A reply that
  * opens without answering what the visitor asked (SentenceGate) is regenerated the same way; when
- * the last attempt does not answer either, `nonAnswerFallback` goes out instead.
+ * the last attempt does not answer either, `nonAnswerFallback` goes out instead (if it breaks no rule).
  */
 export class SentenceStream {
   private readonly sent: string[] = [];
@@ -93,7 +93,7 @@ export class SentenceStream {
     let busy = false;
     for (let attempt = 0; attempt <= this.options.maxRegenerations; attempt++) {
       try {
-        if ((await this.attempt(attempt)) === 'complete') return this.result({ fallback: false, nonAnswer: false, closing: false, busy });
+        if ((await this.attempt(attempt)) === 'complete') return this.result({ fallback: false, catalogAnswer: false, closing: false, busy });
       } catch (err) {
         // Refused before the reply started: nothing was emitted, the caller reports `busy`. Refused
         // on a regeneration: the visitor already has `typing` and maybe sentences, so the reply is closed now.
@@ -103,9 +103,11 @@ export class SentenceStream {
       }
     }
     const closing = this.sent.length > 0;
-    const nonAnswer = !closing && !!this.blocked.at(-1)?.rules.every((rule) => rule === NON_ANSWER);
-    this.send(SentenceBuffer.split(closing ? this.options.closing : nonAnswer ? this.options.nonAnswerFallback : this.options.fallback));
-    return this.result({ fallback: true, nonAnswer, closing, busy });
+    const unanswered = !closing && !!this.blocked.at(-1)?.rules.every((rule) => rule === NON_ANSWER);
+    // Checked like the model's text: a site's own rules may forbid something the catalog's answer says.
+    const catalogAnswer = unanswered && this.gate.check(this.options.nonAnswerFallback, true, false).kind === 'pass';
+    this.send(SentenceBuffer.split(closing ? this.options.closing : catalogAnswer ? this.options.nonAnswerFallback : this.options.fallback));
+    return this.result({ fallback: true, catalogAnswer, closing, busy });
   }
 
   /** One generation, continuing the sentences sent so far; ends complete, or blocked (recorded). */
@@ -204,7 +206,7 @@ export class SentenceStream {
     if (this.options.ended.aborted) throw new SessionClosedError();
   }
 
-  private result(how: { fallback: boolean; nonAnswer: boolean; closing: boolean; busy: boolean }): StreamedReply {
+  private result(how: { fallback: boolean; catalogAnswer: boolean; closing: boolean; busy: boolean }): StreamedReply {
     return {
       text: this.sent.join(' '),
       blocked: this.blocked,

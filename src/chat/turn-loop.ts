@@ -177,7 +177,7 @@ export class TurnLoop {
       scorer: 'guardrail',
       version: '2',
       score: reply.blocked.length,
-      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, nonAnswer: reply.nonAnswer, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
+      evidence: { regenerations: reply.blocked.length, fallback: reply.fallback, catalogAnswer: reply.catalogAnswer, closing: reply.closing, busy: reply.busy, blocked: reply.blocked },
     };
     // Version 2: the dense turn reward r_t of docs/rewards.md (0 when clean, in [−1, 1]); version 1 was a positive weighted sum.
     const total: ScoreResult = { scorer: 'total', version: '2', score: scores.total, evidence: { terms: scores.reward.terms } };

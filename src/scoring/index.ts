@@ -31,6 +31,7 @@ export {
   speaksOfProduct,
   statesProductFact,
   statedNeeds,
+  seatsPricedIn,
   statedSeats,
   statesSeatTotal,
   visitorAsks,

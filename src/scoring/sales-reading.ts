@@ -84,11 +84,12 @@ const ANNUAL = /\b(?:annual\w*|yearly|per year|a year|two months free)\b/i;
 /** An annual mention is an offer of annual billing only next to a price or billing words. */
 const BILLING_CONTEXT = /\$\s?\d|\b(?:bill\w*|pay\w*|plans?|discount\w*|sav\w*|price\w*|free)\b/i;
 /**
- * A seat count as visitors state it: "25 people", "12 licenses", "a team of 8", "our team is 6". Not
+ * A seat count as visitors state it: "25 people", "12 licenses", "a team of 8", "our team is 6" (not "our
+ * team is 50% remote"). Not
  * "a 4-person agency": a persona of the simulator opens so, and its visitors state their seats
  * later, which its reading of their sessions keeps.
  */
-const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us|licen[cs]es|sellers|salespeople)\b|\bteam (?:of|is) (\d{1,5})\b/gi;
+const SEATS = /\b(\d{1,5})\s+(?:people|users|seats|reps|of us|licen[cs]es|sellers|salespeople)\b|\bteam (?:of|is) (\d{1,5})\b(?!\s*(?:%|percent)|[.,]\d)/gi;
 /** Content words a sentence must add (beyond what the visitor said) to count as an answer. */
 const MIN_NEW_WORDS = 2;
 /** A sentence this much made of the agent's earlier trigrams is a repeat, not an answer (a template with new content is not). */
@@ -245,6 +246,18 @@ export function statedSeats(history: HistoryTurn[]): number | undefined {
   let seats: number | undefined;
   for (const t of history) if (t.role === 'visitor') for (const m of t.text.matchAll(SEATS)) seats = Number(m[1] ?? m[2]);
   return seats;
+}
+
+/**
+ * The seat count a message asks the price for: stated before or in its first sentence asking a price
+ * ("We're 12 people. What's Growth a month?"). A price asked before any seats are stated is not
+ * asked for them ("Enterprise price? And 30 seats on Growth, how much?").
+ */
+export function seatsPricedIn(message: string, catalog: ProductCatalog): number | undefined {
+  const parts = sentences(message).map((text): HistoryTurn => ({ role: 'visitor', text }));
+  const firstPrice = parts.findIndex((p) => visitorAsks(p.text, catalog).some((a) => a.kind === 'price' && !a.discount));
+  const seats = firstPrice < 0 ? undefined : statedSeats(parts.slice(0, firstPrice + 1));
+  return seats !== undefined && seats > 0 ? seats : undefined;
 }
 
 /** Catalog features the visitor has mentioned so far. */

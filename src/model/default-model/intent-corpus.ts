@@ -1,4 +1,17 @@
 import { Plan, ProductCatalog } from '../../catalog';
+import {
+  discountList,
+  discountsSentence,
+  entryPlanSentence,
+  featureFrom,
+  handoffSentences,
+  planListSentence,
+  planPriceSentence,
+  policySentences,
+  priceObjectionSentence,
+  trialSentences,
+  usd,
+} from '../../catalog/catalog-sentences';
 import { Rng } from '../../engine';
 import { expand } from './visitor-voice';
 
@@ -58,8 +71,6 @@ type Pick = <T>(options: readonly T[]) => T;
  */
 const ASK = "[can you tell me|could you tell me|are you able to say|can I ask|I'd like to know|I want to know|do you know|is there someone who knows|would you mind telling me|I'm trying to find out|any idea]";
 
-const usd = (amount: number) => `$${amount}`;
-
 /** Seat counts a visitor names: mostly small teams, some large ones. */
 function seatCount(rng: Rng): number {
   const r = rng.next();
@@ -71,10 +82,6 @@ function seatCount(rng: Rng): number {
 /** The cheapest plan that takes `seats` (plans are listed cheapest first). */
 function planFor(catalog: ProductCatalog, seats: number): Plan {
   return catalog.plans.find((p) => p.maxSeats === null || p.maxSeats >= seats) ?? catalog.plans[catalog.plans.length - 1];
-}
-
-function firstPlanWith(catalog: ProductCatalog, feature: string): Plan {
-  return catalog.plans.find((p) => p.features.includes(feature)) ?? catalog.plans[catalog.plans.length - 1];
 }
 
 /** How a visitor writes a feature: its name or one of its keywords, with product-name casing. */
@@ -91,7 +98,6 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const intent = 'plan-price';
   const r = pick([0, 1, 2, 3, 4, 5, 6, 7]);
   if (r === 0) {
-    const list = catalog.plans.map((p) => `${p.name} ${usd(p.monthlyPricePerSeat)} (${usd(p.annualPricePerSeatPerMonth)} billed annually)`);
     return {
       intent,
       question: pick([
@@ -107,11 +113,10 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
         '[what kind of|what sort of] [money|budget|spend] are we talking [about|]?',
         `${ASK} the price of ${catalog.product}?`,
       ]),
-      answer: `There are ${catalog.plans.length} plans, per seat a month: ${list.slice(0, -1).join(', ')} and ${list[list.length - 1]}.`,
+      answer: planListSentence(catalog),
     };
   }
   if (r === 1) {
-    const p = catalog.plans[0];
     return {
       intent,
       question: pick([
@@ -124,7 +129,7 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
         '[is there|do you have] [a|an] [basic|entry|budget|low-cost] [plan|option|tier][ for small teams|]?',
         "[what's|what is] the [minimum|least] [we'd|I'd|we would] [pay|spend][ per seat| per month|]?",
       ]),
-      answer: `${p.name} is the entry plan: ${usd(p.monthlyPricePerSeat)} per seat a month, or ${usd(p.annualPricePerSeatPerMonth)} per seat a month with annual billing.`,
+      answer: entryPlanSentence(catalog),
     };
   }
   const p = pick(catalog.plans);
@@ -162,7 +167,7 @@ function planPrice(catalog: ProductCatalog, pick: Pick): IntentExchange {
         `[I'm|we're] [looking at|interested in|leaning towards] ${p.name}. [how much is it|what does it cost|what's the price]?`,
       ]),
       answer: pick([
-        `${p.name} is ${m} per seat a month, or ${a} per seat a month with annual billing.`,
+        planPriceSentence(p),
         `${p.name} costs ${m} per seat per month on monthly billing, and ${a} per seat per month billed annually.`,
         `The ${p.name} plan is ${m} per seat a month (${a} with annual billing).`,
       ]),
@@ -287,8 +292,7 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const key = pick(Object.keys(catalog.features));
   const name = catalog.features[key].name;
   const words = featureWords(catalog, key, pick);
-  const first = firstPlanWith(catalog, key);
-  const from = first === catalog.plans[0] ? `every plan, starting with ${first.name} at ${usd(first.monthlyPricePerSeat)} per seat a month` : `the ${first.name} plan and up, at ${usd(first.monthlyPricePerSeat)} per seat a month`;
+  const from = featureFrom(catalog, key);
   if (pick([0, 1]) === 0) {
     const asked = pick(catalog.plans);
     const question = pick([
@@ -320,11 +324,6 @@ function featurePlan(catalog: ProductCatalog, pick: Pick): IntentExchange {
   return { intent, question, answer: pick([`Yes, ${name} is included in ${from}.`, `${name} comes with ${from}.`]) };
 }
 
-function discountList(catalog: ProductCatalog): string {
-  const items = catalog.discounts.map((d) => `${d.percent}% off for ${d.description}`);
-  return items.length > 1 ? `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}` : (items[0] ?? 'no discounts');
-}
-
 function discounts(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const intent = 'discounts';
   const list = discountList(catalog);
@@ -348,7 +347,7 @@ function discounts(catalog: ProductCatalog, pick: Pick): IntentExchange {
         '[how|where] [can|could] we [save|pay less|get a lower price][ on this|]?',
         `${ASK} whether [there are any discounts|you do discounts|we can get a discount]?`,
       ]),
-      answer: catalog.discounts.length ? `We offer ${list}. There are no other discounts.` : 'There are no discounts at the moment.',
+      answer: discountsSentence(catalog),
     };
   }
   if (r === 1) {
@@ -387,11 +386,6 @@ function discounts(catalog: ProductCatalog, pick: Pick): IntentExchange {
   };
 }
 
-function trialAnswer(catalog: ProductCatalog, pick: Pick): string {
-  const card = catalog.trial.creditCardRequired ? 'a credit card is required to start' : 'no credit card is needed';
-  return pick([`There's a ${catalog.trial.days}-day free trial, and ${card}.`, `Yes, you can try it free for ${catalog.trial.days} days, and ${card}.`]);
-}
-
 function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
   const question = pick([
     'Is there a free trial?',
@@ -417,11 +411,10 @@ function trial(catalog: ProductCatalog, pick: Pick): IntentExchange {
     '[do|will] [I|we] need [a|to enter a|to give a] [credit card|payment details] [for|to start] the trial?',
     `${ASK} whether there's a [free |]trial?`,
   ]);
-  return { intent: 'trial', question, answer: trialAnswer(catalog, pick) };
+  return { intent: 'trial', question, answer: pick(trialSentences(catalog)) };
 }
 
 function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contract' | 'refunds'): IntentExchange {
-  const { security, contract, refunds } = catalog.policies;
   const questions: Record<typeof intent, string[]> = {
     security: [
       '[how|where] [do you|does the product] [store|keep|host|protect] [our|customer|my] data?',
@@ -447,12 +440,7 @@ function policy(catalog: ProductCatalog, pick: Pick, intent: 'security' | 'contr
       `${ASK} [about refunds|whether you do refunds]?`,
       'Do you give refunds?', 'What if we want a refund?', 'Is there a refund policy?', 'Can we get a refund on an annual plan?', 'How do refunds work?', 'What happens to our money if we cancel?', 'Can we get our money back?', 'refunds?', "What if we're not happy with it?", 'Is there a refund if we cancel an annual plan?'],
   };
-  const answers: Record<typeof intent, string[]> = {
-    security: [`We're ${security}.`, `On security: ${security}.`],
-    contract: [`No lock-in: ${contract}.`, `There's no long contract: ${contract}.`],
-    refunds: [`We offer ${refunds}.`, `Refunds: ${refunds}; ${contract}.`],
-  };
-  return { intent, question: pick(questions[intent]), answer: pick(answers[intent]) };
+  return { intent, question: pick(questions[intent]), answer: pick(policySentences(catalog)[intent]) };
 }
 
 function aiDisclosure(catalog: ProductCatalog, pick: Pick): IntentExchange {
@@ -569,7 +557,7 @@ function objections(catalog: ProductCatalog, pick: Pick): IntentExchange {
       "I'm not sure we need a CRM.", 'Let me think about it.', 'I need to talk to my boss.', "Not sure it's worth it.", "We're not ready yet.", 'My reps hate new tools.', "I'll think it over.", 'Will my team actually adopt it?', 'Not now, maybe later.'],
   };
   const answers: Record<typeof kind, string> = {
-    price: `${entry.name} is ${usd(entry.monthlyPricePerSeat)} per seat a month, or ${usd(entry.annualPricePerSeatPerMonth)} with annual billing. We also offer ${discountList(catalog)}.`,
+    price: priceObjectionSentence(catalog),
     competitor: `${catalog.product} is ${catalog.tagline}, from ${usd(entry.monthlyPricePerSeat)} per seat a month on ${entry.name}. ${trialLine}`,
     switching: `${trialLine} You can see it with your own deals first.`,
     unsure: `No rush. ${trialLine} What would help you decide?`,
@@ -595,10 +583,7 @@ function handoff(catalog: ProductCatalog, pick: Pick): IntentExchange {
   return {
     intent: 'handoff',
     question,
-    answer: pick([
-      `Of course: someone from our team can follow up by email. I'm an AI assistant for ${catalog.product}, and I can answer questions about plans, pricing and features in the meantime.`,
-      `Sure, a person from our team can follow up by email whenever you like. Meanwhile I'm an AI assistant for ${catalog.product} and happy to answer questions about plans and pricing.`,
-    ]),
+    answer: pick(handoffSentences(catalog)),
   };
 }
 

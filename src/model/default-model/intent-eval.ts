@@ -30,10 +30,10 @@ export interface IntentEvalOptions {
   answer?: Answerer;
 }
 
-/** A reply to a question; `fromCatalog`: the guardrail sent the catalog's answer because no attempt of the model answered. */
+/** A reply to a question; `catalogAnswer`: the guardrail sent the catalog's answer because no attempt of the model answered. */
 export interface AnswerText {
   text: string;
-  fromCatalog?: boolean;
+  catalogAnswer?: boolean;
 }
 
 /** Answers each question (asked first in a conversation, after the system prompt) with its seed. */
@@ -63,9 +63,9 @@ export interface IntentEvalReport {
   /** A disclosure instead of an answer (issue #29's target: at most 1 %): over every question not about identity, and over those in identity's words. */
   disclosedInstead: { all: DisclosureCount; identityWords: DisclosureCount };
   /** Replies that are the catalog's answer in place of the model's non-answers (as served), and how many of them are right. */
-  fromCatalog: { replies: number; right: number };
+  catalogAnswers: { replies: number; right: number };
   /** Every reply with its grade. */
-  replies: { intent: string; question: string; seed: number; text: string; fromCatalog: boolean; right: boolean; reasons: string[] }[];
+  replies: { intent: string; question: string; seed: number; text: string; catalogAnswer: boolean; right: boolean; reasons: string[] }[];
 }
 
 /**
@@ -83,9 +83,9 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
   const answers = await (o.answer ?? firstAttempts)(jobs.map(({ item, seed }) => ({ question: item.question, seed })), o.sampling, maxNewTokens);
   const replies = jobs.map(({ item, seed }, i) => {
     const text = answers[i].text.trim();
-    return { intent: item.intent, question: item.question, seed, text, fromCatalog: !!answers[i].fromCatalog, ...gradeAnswer(item, text, o.catalog) };
+    return { intent: item.intent, question: item.question, seed, text, catalogAnswer: !!answers[i].catalogAnswer, ...gradeAnswer(item, text, o.catalog) };
   });
-  const fromCatalog = replies.filter((r) => r.fromCatalog);
+  const catalogAnswers = replies.filter((r) => r.catalogAnswer);
   const disclosedInstead = (keep: (item: IntentItem) => boolean): DisclosureCount => {
     const rs = replies.filter((_, i) => !jobs[i].item.discloseAi && keep(jobs[i].item));
     return { answers: rs.length, disclosed: rs.filter((r) => !r.right && disclosesBeingAi(r.text)).length };
@@ -102,7 +102,7 @@ export async function evaluateIntents(model: ChatModel, o: IntentEvalOptions): P
     perIntent: intents.map((intent) => row(intent, replies.filter((r) => r.intent === intent))),
     overall: row('all', replies),
     disclosedInstead: { all: disclosedInstead(() => true), identityWords: disclosedInstead((item) => !!item.identityWords) },
-    fromCatalog: { replies: fromCatalog.length, right: fromCatalog.filter((r) => r.right).length },
+    catalogAnswers: { replies: catalogAnswers.length, right: catalogAnswers.filter((r) => r.right).length },
     replies,
   };
 }
@@ -132,6 +132,7 @@ export function intentTable(report: IntentEvalReport): string {
 export function disclosureSummary(report: IntentEvalReport): string {
   const { all, identityWords } = report.disclosedInstead;
   const inWords = identityWords.answers ? `, ${identityWords.disclosed} / ${identityWords.answers} to those in identity's words` : '';
-  const catalog = report.fromCatalog.replies ? ` The catalog's answer in place of the model's non-answers: ${report.fromCatalog.replies} replies, ${report.fromCatalog.right} of them right.` : '';
+  const { replies, right } = report.catalogAnswers;
+  const catalog = replies ? ` The catalog's answer in place of the model's non-answers: ${replies} replies, ${right} of them right.` : '';
   return `AI disclosure instead of an answer: ${all.disclosed} / ${all.answers} replies to questions not about identity${inWords}.${catalog}`;
 }
