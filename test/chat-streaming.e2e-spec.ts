@@ -240,6 +240,32 @@ describe('/chat AI disclosure while streaming (real Postgres, real socket.io)', 
   );
 });
 
+describe('/chat when no attempt answers (real Postgres, real socket.io)', () => {
+  const dbConfig = testSchemaConfig('streamcatalog');
+  const GREETING = 'Hello! How can I help you with Pipewise today?';
+  const CONTRACT = 'No lock-in: monthly plans cancel any time; annual plans are billed yearly.';
+  const { policy, calls } = scriptedPolicy(() => [GREETING]);
+  const served = servedApp(dbConfig, policy);
+
+  it("the visitor reads the catalog's answer, stored as the turn and flagged in its guardrail score", async () => {
+    const socket = await connect(served.url());
+    try {
+      const { events } = recorder(socket);
+      await request(socket, 'session:start', { siteKey: 'demo-site' });
+      const reply = await request(socket, 'message:send', { clientMessageId: 'c1', text: 'Can we cancel any time?' });
+      expect(reply).toMatchObject({ ok: true, text: CONTRACT });
+      expect(events).toEqual([['typing'], ['delta', CONTRACT], ['final', CONTRACT]]);
+      expect(calls).toHaveLength(3); // the first attempt and both regenerations
+      const [guard] = await served.db().dataSource.query(`SELECT evidence FROM turn_scores WHERE turn_id = $1 AND scorer = 'guardrail'`, [reply.turnId]);
+      expect(guard.evidence).toMatchObject({ regenerations: 3, fallback: true, catalogAnswer: true, closing: false, blocked: [GREETING, GREETING, GREETING].map((text) => ({ text, rules: [NON_ANSWER] })) });
+      const [turn] = await served.db().dataSource.query(`SELECT text FROM turns WHERE id = $1`, [reply.turnId]);
+      expect(turn.text).toBe(CONTRACT);
+    } finally {
+      socket.disconnect();
+    }
+  });
+});
+
 describe('/chat non-answers while streaming (real Postgres, real socket.io)', () => {
   const dbConfig = testSchemaConfig('streamnonanswer');
   const GREETING = 'Hello! How can I help you with Pipewise today?';
