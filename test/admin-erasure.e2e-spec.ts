@@ -66,7 +66,8 @@ describe('GDPR erasure (real Postgres, real socket.io /chat, admin API)', () => 
   const sockets: Socket[] = [];
 
   beforeAll(async () => {
-    ({ app, db, config } = await startTestApp(dbConfig, { replyPolicy: policy, env: { VISITOR_ID_SECRET: SECRET, ARTIFACT_DIR: artifactDir } }));
+    // The scripted reply repeats the visitor's text; the non-answer check (and the catalog's answer it ends in) is the guardrail's tests'.
+    ({ app, db, config } = await startTestApp(dbConfig, { replyPolicy: policy, env: { VISITOR_ID_SECRET: SECRET, ARTIFACT_DIR: artifactDir, GUARDRAIL_NON_ANSWER: 'false' } }));
     url = await listen(app);
     const manager = app.get(ApiKeyManager);
     for (const role of ['admin', 'operator', 'viewer'] as const) keys[role] = (await manager.create(setup, `${role}-key`, role)).key;

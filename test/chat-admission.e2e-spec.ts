@@ -30,7 +30,8 @@ describe('turn admission past capacity (POLICY_MAX_BATCH=1, POLICY_MAX_QUEUE=1)'
   };
 
   beforeAll(async () => {
-    ({ app, db } = await startTestApp(database, { replyPolicy: policy, env: { POLICY_MAX_BATCH: '1', POLICY_MAX_QUEUE: '1' } }));
+    // The scripted reply answers nothing a visitor asks; the non-answer check (and the catalog's answer it ends in) is the guardrail's tests'.
+    ({ app, db } = await startTestApp(database, { replyPolicy: policy, env: { POLICY_MAX_BATCH: '1', POLICY_MAX_QUEUE: '1', GUARDRAIL_NON_ANSWER: 'false' } }));
     url = await listen(app);
   });
   afterAll(async () => {

@@ -35,7 +35,8 @@ const policy = scriptedPolicy(REPLY, {
 
 let live: Awaited<ReturnType<typeof startLiveApp>>;
 beforeAll(async () => {
-  live = await startLiveApp('handoff', { replyPolicy: policy }, { admin: 'admin', operator: 'operator', other: 'operator', viewer: 'viewer' });
+  // The scripted reply answers nothing a visitor asks; the non-answer check (and the catalog's answer it ends in) is the guardrail's tests'.
+  live = await startLiveApp('handoff', { replyPolicy: policy, env: { GUARDRAIL_NON_ANSWER: 'false' } }, { admin: 'admin', operator: 'operator', other: 'operator', viewer: 'viewer' });
 });
 afterAll(() => live?.close());
 const keys = { admin: () => live.keys.admin.key, operator: () => live.keys.operator.key, other: () => live.keys.other.key, viewer: () => live.keys.viewer.key };

@@ -15,7 +15,8 @@ describe('security headers in a real browser', () => {
   let browser: Browser;
 
   beforeAll(async () => {
-    live = await startLiveApp('csp', { replyPolicy: scriptedPolicy('Happy to help.'), env: { NODE_ENV: 'production' } }, { operator: 'operator' });
+    // The scripted reply answers nothing a visitor asks; the non-answer check (and the catalog's answer it ends in) is the guardrail's tests'.
+    live = await startLiveApp('csp', { replyPolicy: scriptedPolicy('Happy to help.'), env: { NODE_ENV: 'production', GUARDRAIL_NON_ANSWER: 'false' } }, { operator: 'operator' });
     await live.app.get(SitesRepository).create('demo', 'Demo page');
     browser = await launchChromium();
   });

@@ -140,7 +140,8 @@ describe('what the live session sees, and STORE_RAW_TEXT=true (in-process, real 
   });
 
   async function chat(dbConfig: typeof raw, env: Record<string, string>): Promise<{ db: Database; ack: Ack }> {
-    const { app, db } = await startTestApp(dbConfig, { replyPolicy: echo, env });
+    // The scripted reply echoes the message; the non-answer check (and the catalog's answer it ends in) is the guardrail's tests'.
+    const { app, db } = await startTestApp(dbConfig, { replyPolicy: echo, env: { GUARDRAIL_NON_ANSWER: 'false', ...env } });
     apps.push(app);
     const socket = await connect(await listen(app));
     sockets.push(socket);

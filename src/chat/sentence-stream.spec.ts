@@ -210,6 +210,16 @@ describe('SentenceStream', () => {
       }
     });
 
+    it("the catalog's answer is the turn of the version whose attempts it replaced (a canary's session stays its arm)", async () => {
+      const canary: ReplyPolicy = {
+        ...scripted([greeting]).policy,
+        async *reply(): AsyncIterable<ReplyEvent> {
+          yield { kind: 'done', text: greeting, promptTokens: 10, completionTokens: 4, version: 'night-canary' };
+        },
+      };
+      expect(await stream(canary, cancel).run()).toMatchObject({ text: CATALOG_ANSWER, catalogAnswer: true, version: 'night-canary' });
+    });
+
     it("a catalog answer that breaks a rule is not sent: the fallback is", async () => {
       const { policy } = scripted([greeting]);
       expect(await stream(policy, cancel, { maxRegenerations: 0, nonAnswerFallback: bad }).run()).toMatchObject({ text: FALLBACK, catalogAnswer: false });

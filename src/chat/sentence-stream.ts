@@ -57,7 +57,10 @@ export interface StreamedReply {
   promptTokens: number | null;
   /** Tokens of the attempts whose text was sent. */
   completionTokens: number | null;
-  /** The model version that wrote the last attempt whose text was sent, when the policy names it. */
+  /**
+   * The model version that wrote the last attempt whose text was sent, when the policy names it; for
+   * a fallback with no model text, the version whose attempts it replaced (the session's arm of a canary).
+   */
   version: string | undefined;
 }
 
@@ -81,6 +84,8 @@ export class SentenceStream {
   private promptTokens: number | null = null;
   private completionTokens: number | null = null;
   private version: string | undefined;
+  /** The version that wrote the latest attempt, sent or not. */
+  private attemptVersion: string | undefined;
 
   constructor(
     private readonly policy: ReplyPolicy,
@@ -161,6 +166,7 @@ export class SentenceStream {
       }
     }
     if (!done) throw new Error('the policy ended without a reply');
+    this.attemptVersion = done.version ?? this.attemptVersion;
     const end = stopped ? 'blocked' : this.settle(held);
     if (this.sent.length > sentBefore) {
       this.firstTokenMs ??= firstTokenMs!;
@@ -215,7 +221,7 @@ export class SentenceStream {
       timeToFirstTokenMs: this.firstTokenMs,
       promptTokens: this.promptTokens,
       completionTokens: this.completionTokens,
-      version: this.version,
+      version: this.version ?? this.attemptVersion,
     };
   }
 }
