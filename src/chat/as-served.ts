@@ -37,7 +37,7 @@ export function asServed(model: ChatModel, catalog: ProductCatalog, maxRegenerat
           maxRegenerations,
           nonAnswerCheck: true,
           fallback: safeFallback(history, catalog),
-          nonAnswerFallback: catalogAnswer(history, catalog),
+          nonAnswerFallback: () => catalogAnswer(history, catalog),
           closing: CLOSING_FALLBACK,
         });
         const reply = await stream.run();

@@ -43,7 +43,7 @@ function stream(policy: ReplyPolicy, history: HistoryTurn[], options: Partial<Se
     maxRegenerations: 2,
     nonAnswerCheck: true,
     fallback: FALLBACK,
-    nonAnswerFallback: CATALOG_ANSWER,
+    nonAnswerFallback: () => CATALOG_ANSWER,
     closing: CLOSING,
     ...options,
   });
@@ -222,7 +222,7 @@ describe('SentenceStream', () => {
 
     it("a catalog answer that breaks a rule is not sent: the fallback is", async () => {
       const { policy } = scripted([greeting]);
-      expect(await stream(policy, cancel, { maxRegenerations: 0, nonAnswerFallback: bad }).run()).toMatchObject({ text: FALLBACK, catalogAnswer: false });
+      expect(await stream(policy, cancel, { maxRegenerations: 0, nonAnswerFallback: () => bad }).run()).toMatchObject({ text: FALLBACK, catalogAnswer: false });
     });
 
     it('is not judged when the check is off (GUARDRAIL_NON_ANSWER=false); blocking rules still are', async () => {
@@ -277,7 +277,7 @@ describe('SentenceStream', () => {
         events.push(t);
         ended.abort();
       },
-    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, nonAnswerCheck: true, fallback: FALLBACK, nonAnswerFallback: CATALOG_ANSWER, closing: CLOSING });
+    }, { ended: ended.signal, messages: [], conversationId: 'c', seed: () => 1, maxRegenerations: 2, nonAnswerCheck: true, fallback: FALLBACK, nonAnswerFallback: () => CATALOG_ANSWER, closing: CLOSING });
     await expect(s.run()).rejects.toBeInstanceOf(SessionClosedError);
     expect(events).toEqual(['typing', s1]);
   });

@@ -27,8 +27,12 @@ export interface SentenceStreamOptions {
   nonAnswerCheck: boolean;
   /** Sent in place of the reply when no sentence of it has been sent yet. */
   fallback: string;
-  /** Sent in place of the reply when even the last attempt opened without answering (with `nonAnswerCheck`) and it breaks no blocking rule: the catalog's answer (catalogAnswer). */
-  nonAnswerFallback: string;
+  /**
+   * Sent in place of the reply when even the last attempt opened without answering (with
+   * `nonAnswerCheck`) and it breaks no blocking rule: the catalog's answer (catalogAnswer). Written
+   * only then, a few replies in a hundred, so the turn does not read the message for it every time.
+   */
+  nonAnswerFallback: () => string;
   /** Closes a reply whose next sentence could not be written compliantly. */
   closing: string;
 }
@@ -110,8 +114,9 @@ export class SentenceStream {
     const closing = this.sent.length > 0;
     const unanswered = !closing && !!this.blocked.at(-1)?.rules.every((rule) => rule === NON_ANSWER);
     // Checked like the model's text: a site's own rules may forbid something the catalog's answer says.
-    const catalogAnswer = unanswered && this.gate.check(this.options.nonAnswerFallback, true, false).kind === 'pass';
-    this.send(SentenceBuffer.split(closing ? this.options.closing : catalogAnswer ? this.options.nonAnswerFallback : this.options.fallback));
+    const answer = unanswered ? this.options.nonAnswerFallback() : undefined;
+    const catalogAnswer = answer !== undefined && this.gate.check(answer, true, false).kind === 'pass';
+    this.send(SentenceBuffer.split(closing ? this.options.closing : catalogAnswer ? answer : this.options.fallback));
     return this.result({ fallback: true, catalogAnswer, closing, busy });
   }
 

@@ -168,7 +168,7 @@ export class TurnLoop {
       maxRegenerations: this.config.maxRegenerations,
       nonAnswerCheck: this.config.nonAnswerCheck,
       fallback: safeFallback(history, catalog),
-      nonAnswerFallback: catalogAnswer(history, catalog),
+      nonAnswerFallback: () => catalogAnswer(history, catalog),
       closing: CLOSING_FALLBACK,
     }).run();
 
